@@ -1,0 +1,213 @@
+/**
+ * Typed errors with stable string codes (the codes of the API contract; append-only, never
+ * renamed). Callers compare `code`, not classes, so two copies of this package still agree.
+ * Core knows no HTTP status: the server maps codes to statuses in one table.
+ */
+
+export const ERROR_CODES = [
+  'VALIDATION_ERROR',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'WALLET_NOT_FOUND',
+  'POINT_ACCOUNT_NOT_FOUND',
+  'TRANSACTION_NOT_FOUND',
+  'WALLET_ALREADY_EXISTS',
+  'WALLET_FROZEN',
+  'WALLET_CLOSED',
+  'WALLET_NOT_EMPTY',
+  'IDEMPOTENCY_CONFLICT',
+  'INSUFFICIENT_FUNDS',
+  'INSUFFICIENT_POINTS',
+  'CURRENCY_MISMATCH',
+  'SAME_WALLET',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const MARKER = Symbol.for('@goodgo/wallet-core/WalletError');
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class WalletError extends Error {
+  static readonly code: ErrorCode = 'INTERNAL_ERROR';
+  readonly code: ErrorCode;
+  readonly [MARKER] = true;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** True for any error of this package, also one thrown by another copy of it. */
+export function isWalletError(e: unknown): e is WalletError {
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    MARKER in e &&
+    typeof (e as { code?: unknown }).code === 'string'
+  );
+}
+
+export class ValidationError extends WalletError {
+  static override readonly code = 'VALIDATION_ERROR';
+  constructor(
+    message: string,
+    readonly issues: readonly ValidationIssue[] = [{ path: '', message }],
+  ) {
+    super('VALIDATION_ERROR', message);
+  }
+}
+
+export class UnauthorizedError extends WalletError {
+  static override readonly code = 'UNAUTHORIZED';
+  constructor(message = 'Authentication required') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+export class ForbiddenError extends WalletError {
+  static override readonly code = 'FORBIDDEN';
+  constructor(message = 'This operation needs a higher role') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class WalletNotFoundError extends WalletError {
+  static override readonly code = 'WALLET_NOT_FOUND';
+  constructor(readonly walletId: string) {
+    super('WALLET_NOT_FOUND', `Wallet ${walletId} not found`);
+  }
+}
+
+export class PointAccountNotFoundError extends WalletError {
+  static override readonly code = 'POINT_ACCOUNT_NOT_FOUND';
+  constructor(readonly userId: string) {
+    super('POINT_ACCOUNT_NOT_FOUND', `No point account for user ${userId}`);
+  }
+}
+
+export class TransactionNotFoundError extends WalletError {
+  static override readonly code = 'TRANSACTION_NOT_FOUND';
+  constructor(
+    readonly transactionId: string,
+    detail = `Transaction ${transactionId} not found`,
+  ) {
+    super('TRANSACTION_NOT_FOUND', detail);
+  }
+}
+
+export class WalletAlreadyExistsError extends WalletError {
+  static override readonly code = 'WALLET_ALREADY_EXISTS';
+  constructor(
+    readonly userId: string,
+    readonly currency: string,
+  ) {
+    super('WALLET_ALREADY_EXISTS', `User ${userId} already has a ${currency} wallet`);
+  }
+}
+
+export class WalletFrozenError extends WalletError {
+  static override readonly code = 'WALLET_FROZEN';
+  constructor(readonly walletId: string) {
+    super('WALLET_FROZEN', `Wallet ${walletId} is frozen`);
+  }
+}
+
+export class WalletClosedError extends WalletError {
+  static override readonly code = 'WALLET_CLOSED';
+  constructor(readonly walletId: string) {
+    super('WALLET_CLOSED', `Wallet ${walletId} is closed`);
+  }
+}
+
+export class WalletNotEmptyError extends WalletError {
+  static override readonly code = 'WALLET_NOT_EMPTY';
+  constructor(
+    readonly walletId: string,
+    readonly balance: string,
+  ) {
+    super('WALLET_NOT_EMPTY', `Wallet ${walletId} still holds ${balance}; only an empty wallet can be closed`);
+  }
+}
+
+export class IdempotencyConflictError extends WalletError {
+  static override readonly code = 'IDEMPOTENCY_CONFLICT';
+  constructor(readonly idempotencyKey: string) {
+    super('IDEMPOTENCY_CONFLICT', `Idempotency key ${JSON.stringify(idempotencyKey)} was already used for a different request`);
+  }
+}
+
+export class InsufficientFundsError extends WalletError {
+  static override readonly code = 'INSUFFICIENT_FUNDS';
+  constructor(
+    readonly walletId: string,
+    readonly balance: string,
+    readonly requested: string,
+  ) {
+    super('INSUFFICIENT_FUNDS', `Wallet ${walletId} holds ${balance}, less than the ${requested} requested`);
+  }
+}
+
+export class InsufficientPointsError extends WalletError {
+  static override readonly code = 'INSUFFICIENT_POINTS';
+  constructor(
+    readonly available: number,
+    readonly requested: number,
+  ) {
+    super('INSUFFICIENT_POINTS', `${available} points available, ${requested} requested`);
+  }
+}
+
+export class CurrencyMismatchError extends WalletError {
+  static override readonly code = 'CURRENCY_MISMATCH';
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super('CURRENCY_MISMATCH', `Currency ${actual} does not match ${expected}`);
+  }
+}
+
+export class SameWalletError extends WalletError {
+  static override readonly code = 'SAME_WALLET';
+  constructor(readonly walletId: string) {
+    super('SAME_WALLET', 'A transfer needs two different wallets');
+  }
+}
+
+export class PayloadTooLargeError extends WalletError {
+  static override readonly code = 'PAYLOAD_TOO_LARGE';
+  constructor(message = 'Request body too large') {
+    super('PAYLOAD_TOO_LARGE', message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends WalletError {
+  static override readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  constructor(message = 'Request body must be application/json') {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
+export class ServiceUnavailableError extends WalletError {
+  static override readonly code = 'SERVICE_UNAVAILABLE';
+  constructor(message = 'Service unavailable', options?: { cause?: unknown }) {
+    super('SERVICE_UNAVAILABLE', message, options);
+  }
+}
+
+export class InternalError extends WalletError {
+  static override readonly code = 'INTERNAL_ERROR';
+  constructor(message = 'Internal error', options?: { cause?: unknown }) {
+    super('INTERNAL_ERROR', message, options);
+  }
+}

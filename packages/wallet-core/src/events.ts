@@ -1,0 +1,60 @@
+/**
+ * Domain events. Aggregates record them as they change; the facade hands them to the store in
+ * the same unit of work as the change (an outbox), so an event exists if and only if its change
+ * was committed. Payload amounts are formatted decimal strings, never numbers.
+ */
+
+export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
+  readonly id: string;
+  readonly type: T;
+  readonly aggregateType: A;
+  readonly aggregateId: string;
+  readonly occurredAt: Date;
+  readonly payload: P;
+}
+
+export type WalletCreated = EventBase<'WalletCreated', 'wallet', { userId: string; currency: string }>;
+export type BalanceChanged = EventBase<
+  'BalanceChanged',
+  'wallet',
+  {
+    userId: string;
+    currency: string;
+    transactionId: string;
+    transactionType: 'deposit' | 'withdrawal' | 'transfer_in' | 'transfer_out';
+    amount: string;
+    balanceAfter: string;
+    transferId: string | null;
+    reference: string | null;
+  }
+>;
+export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;
+export type WalletUnfrozen = EventBase<'WalletUnfrozen', 'wallet', { userId: string; reason: string | null }>;
+export type WalletClosed = EventBase<'WalletClosed', 'wallet', { userId: string; reason: string | null }>;
+
+interface PointsPayload {
+  userId: string;
+  transactionId: string;
+  points: number;
+  availableAfter: number;
+  source: string;
+}
+export type PointAccountCreated = EventBase<'PointAccountCreated', 'point_account', { userId: string }>;
+export type PointsEarned = EventBase<'PointsEarned', 'point_account', PointsPayload & { pending: boolean; expiresAt: string | null }>;
+export type PointsSpent = EventBase<'PointsSpent', 'point_account', PointsPayload>;
+export type PointsAdjusted = EventBase<'PointsAdjusted', 'point_account', PointsPayload>;
+export type PointsExpired = EventBase<'PointsExpired', 'point_account', PointsPayload & { expiresAt: string }>;
+export type PendingPointsConfirmed = EventBase<'PendingPointsConfirmed', 'point_account', PointsPayload & { pendingTransactionId: string }>;
+export type PendingPointsCancelled = EventBase<'PendingPointsCancelled', 'point_account', PointsPayload & { pendingTransactionId: string }>;
+
+export type WalletEvent = WalletCreated | BalanceChanged | WalletFrozen | WalletUnfrozen | WalletClosed;
+export type PointEvent =
+  | PointAccountCreated
+  | PointsEarned
+  | PointsSpent
+  | PointsAdjusted
+  | PointsExpired
+  | PendingPointsConfirmed
+  | PendingPointsCancelled;
+export type DomainEvent = WalletEvent | PointEvent;
+export type DomainEventType = DomainEvent['type'];

@@ -1,0 +1,100 @@
+/**
+ * @goodgo/wallet-core: the GoodGo wallet and loyalty-points domain, free of any database or HTTP.
+ *
+ * @example
+ * ```ts
+ * import { MemoryWalletStore, WalletService } from '@goodgo/wallet-core';
+ *
+ * const wallets = new WalletService({ store: new MemoryWalletStore(), defaultCurrency: 'VND' });
+ * const wallet = await wallets.createWallet({ userId: 'cust-42' });
+ * await wallets.deposit({ walletId: wallet.id, amount: '200000' }, { idempotencyKey: 'topup-1' });
+ * const paid = await wallets.withdraw({ walletId: wallet.id, amount: '125000', reference: 'order-9' });
+ * paid.wallet.balance; // "75000"
+ * ```
+ */
+export { Money, type ParseOptions } from './money/money.js';
+export { currencyOf, isCurrencyCode, type Currency } from './money/currency.js';
+export {
+  Wallet,
+  type WalletState,
+  type WalletStatus,
+  type WalletTransaction,
+  type WalletTransactionType,
+  type WalletChanges,
+  type MovementDetails,
+} from './wallet/wallet.js';
+export { transfer, type TransferResult } from './wallet/transfer.js';
+export {
+  PointAccount,
+  compareLotsForSpending,
+  type PointAccountState,
+  type PointAccountChanges,
+  type PointLot,
+  type PointLotStatus,
+  type PointTransaction,
+  type PointTransactionType,
+  type EarnInput,
+  type SpendInput,
+} from './points/point-account.js';
+export type * from './events.js';
+export {
+  ERROR_CODES,
+  WalletError,
+  isWalletError,
+  ValidationError,
+  UnauthorizedError,
+  ForbiddenError,
+  WalletNotFoundError,
+  PointAccountNotFoundError,
+  TransactionNotFoundError,
+  WalletAlreadyExistsError,
+  WalletFrozenError,
+  WalletClosedError,
+  WalletNotEmptyError,
+  IdempotencyConflictError,
+  InsufficientFundsError,
+  InsufficientPointsError,
+  CurrencyMismatchError,
+  SameWalletError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ServiceUnavailableError,
+  InternalError,
+  type ErrorCode,
+  type ValidationIssue,
+} from './errors.js';
+export * as schemas from './schemas.js';
+export {
+  WalletService,
+  type WalletServiceOptions,
+  type CommandOptions,
+  type QueryOptions,
+  type MovementResult,
+  type TransferOutcome,
+  type PointsResult,
+  type ExpireResult,
+  type BalanceSummary,
+} from './facade.js';
+export {
+  walletView,
+  walletTransactionView,
+  pointAccountView,
+  pointTransactionView,
+  type WalletView,
+  type WalletTransactionView,
+  type PointAccountView,
+  type PointTransactionView,
+  type Page,
+} from './views.js';
+export { wasReplayed, isValidIdempotencyKey } from './idempotency.js';
+export {
+  RetryableConflict,
+  type WalletStore,
+  type UnitOfWork,
+  type IdempotencyClaim,
+  type IdempotencyRequest,
+  type PageRequest,
+  type Positioned,
+} from './store.js';
+export { MemoryWalletStore } from './memory-store.js';
+export { systemClock, randomIds, type ChangeContext, type Clock, type IdGenerator } from './context.js';

@@ -1,0 +1,203 @@
+import { WalletAlreadyExistsError } from './errors.js';
+import type { DomainEvent } from './events.js';
+import { PointAccount, type PointAccountChanges, type PointAccountState, type PointLot, type PointTransaction, type PointTransactionType } from './points/point-account.js';
+import type { IdempotencyClaim, IdempotencyRequest, PageRequest, Positioned, UnitOfWork, WalletStore } from './store.js';
+import { Wallet, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
+
+interface IdempotencyRecord {
+  fingerprint: string;
+  /** JSON text, parsed anew for every replay so that no caller shares an object with another. */
+  response: string;
+}
+
+type Changes = WalletChanges | PointAccountChanges;
+
+function isWalletChanges(c: Changes): c is WalletChanges {
+  return 'wallet' in c;
+}
+
+/**
+ * The storage port in memory, with the semantics of the database stores: units of work run one
+ * at a time (as if every unit locked everything), their changes are applied only when the unit
+ * completes, and a unit that throws leaves nothing behind. For tests and for embedding without a
+ * database; everything is lost with the process.
+ */
+export class MemoryWalletStore implements WalletStore {
+  private readonly wallets = new Map<string, WalletState>();
+  private readonly walletByOwner = new Map<string, string>();
+  private readonly walletTransactions = new Map<string, Positioned<WalletTransaction>[]>();
+  private readonly accounts = new Map<string, PointAccountState>();
+  private readonly accountByUser = new Map<string, string>();
+  private readonly lots = new Map<string, Map<string, PointLot>>();
+  private readonly lotAccount = new Map<string, string>();
+  private readonly pointTransactions = new Map<string, Positioned<PointTransaction>[]>();
+  private readonly idempotency = new Map<string, IdempotencyRecord>();
+  private readonly events: Positioned<DomainEvent>[] = [];
+  private sequence = 0n;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.runUnit(fn));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async getWallet(id: string): Promise<Wallet | null> {
+    const state = this.wallets.get(id);
+    return state ? Wallet.restore(state) : null;
+  }
+
+  async listWallets(userId: string): Promise<Wallet[]> {
+    return [...this.wallets.values()]
+      .filter((w) => w.userId === userId)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
+      .map((w) => Wallet.restore(w));
+  }
+
+  async getPointAccount(userId: string): Promise<PointAccountState | null> {
+    const id = this.accountByUser.get(userId);
+    return id === undefined ? null : (this.accounts.get(id) ?? null);
+  }
+
+  async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
+    return pageOf(this.walletTransactions.get(walletId) ?? [], page);
+  }
+
+  async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
+    return pageOf(this.pointTransactions.get(accountId) ?? [], page);
+  }
+
+  async listEvents(after?: string, limit = 1000): Promise<Positioned<DomainEvent>[]> {
+    const from = after === undefined ? -1n : BigInt(after);
+    return this.events.filter((e) => BigInt(e.position) > from).slice(0, limit);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private async runUnit<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    const pending: Changes[] = [];
+    let claimed: { id: string; fingerprint: string } | null = null;
+    let response: { value: unknown } | null = null;
+    const uow: UnitOfWork = {
+      claimIdempotencyKey: async (req: IdempotencyRequest): Promise<IdempotencyClaim> => {
+        const id = JSON.stringify([req.scope, req.key]);
+        const existing = this.idempotency.get(id);
+        if (existing) return { status: 'replay', fingerprint: existing.fingerprint, response: JSON.parse(existing.response) };
+        claimed = { id, fingerprint: req.fingerprint };
+        return { status: 'claimed' };
+      },
+      completeIdempotencyKey: (value: unknown) => {
+        response = { value };
+      },
+      lockWallets: async (ids) => {
+        const out = new Map<string, Wallet>();
+        for (const id of [...new Set(ids)].sort()) {
+          const state = this.wallets.get(id);
+          if (state) out.set(id, Wallet.restore(state));
+        }
+        return out;
+      },
+      lockPointAccount: async (userId) => {
+        const id = this.accountByUser.get(userId);
+        return id === undefined ? null : this.restoreAccount(id);
+      },
+      lockPointAccountByLot: async (lotId) => {
+        const id = this.lotAccount.get(lotId);
+        return id === undefined ? null : this.restoreAccount(id);
+      },
+      lockPointAccountsWithExpiredLots: async (asOf) => {
+        const ids = new Set<string>();
+        for (const [accountId, lots] of this.lots) {
+          for (const lot of lots.values()) {
+            if (lot.status === 'active' && lot.remaining > 0 && lot.expiresAt && lot.expiresAt.getTime() <= asOf.getTime()) ids.add(accountId);
+          }
+        }
+        return [...ids].sort().map((id) => this.restoreAccount(id));
+      },
+      save: (changes) => {
+        pending.push(changes);
+      },
+    };
+    const result = await fn(uow);
+    this.commit(pending);
+    if (claimed !== null) {
+      const c = claimed as { id: string; fingerprint: string };
+      const r = response as { value: unknown } | null;
+      this.idempotency.set(c.id, { fingerprint: c.fingerprint, response: JSON.stringify(r?.value ?? null) });
+    }
+    return result;
+  }
+
+  private restoreAccount(id: string): PointAccount {
+    const state = this.accounts.get(id) as PointAccountState;
+    const open = [...(this.lots.get(id)?.values() ?? [])].filter((l) => l.status === 'pending' || (l.status === 'active' && l.remaining > 0));
+    return PointAccount.restore(state, open);
+  }
+
+  /** Checks every change before applying any, so a failing commit leaves the store untouched. */
+  private commit(pending: readonly Changes[]): void {
+    for (const c of pending) {
+      if (isWalletChanges(c)) {
+        const w = c.wallet;
+        if (c.loadedVersion === 0) {
+          if (this.walletByOwner.has(`${w.userId}\u0000${w.currency.code}`) || this.wallets.has(w.id)) {
+            throw new WalletAlreadyExistsError(w.userId, w.currency.code);
+          }
+        } else if (this.wallets.get(w.id)?.version !== c.loadedVersion) {
+          throw new Error(`Wallet ${w.id} changed under a unit of work`);
+        }
+      } else if (c.loadedVersion === 0 ? this.accountByUser.has(c.account.userId) : this.accounts.get(c.account.id)?.version !== c.loadedVersion) {
+        throw new Error(`Point account ${c.account.id} changed under a unit of work`);
+      }
+    }
+    for (const c of pending) {
+      if (isWalletChanges(c)) {
+        const w = c.wallet;
+        this.wallets.set(w.id, w.snapshot);
+        this.walletByOwner.set(`${w.userId}\u0000${w.currency.code}`, w.id);
+        const rows = this.walletTransactions.get(w.id) ?? [];
+        for (const row of c.transactions) rows.push({ position: this.next(), row });
+        this.walletTransactions.set(w.id, rows);
+      } else {
+        const a = c.account;
+        this.accounts.set(a.id, a.snapshot);
+        this.accountByUser.set(a.userId, a.id);
+        const lots = this.lots.get(a.id) ?? new Map<string, PointLot>();
+        for (const lot of c.lots) {
+          lots.set(lot.id, lot);
+          this.lotAccount.set(lot.id, a.id);
+        }
+        this.lots.set(a.id, lots);
+        const rows = this.pointTransactions.get(a.id) ?? [];
+        for (const row of c.transactions) rows.push({ position: this.next(), row });
+        this.pointTransactions.set(a.id, rows);
+      }
+      for (const event of c.events) this.events.push({ position: this.next(), row: event });
+    }
+  }
+
+  private next(): string {
+    this.sequence += 1n;
+    return this.sequence.toString();
+  }
+}
+
+function pageOf<T extends { type: string }>(rows: readonly Positioned<T>[], page: PageRequest<string>): Positioned<T>[] {
+  const before = page.before === undefined ? null : BigInt(page.before);
+  const out: Positioned<T>[] = [];
+  for (let i = rows.length - 1; i >= 0 && out.length < page.limit; i--) {
+    const r = rows[i] as Positioned<T>;
+    if (before !== null && BigInt(r.position) >= before) continue;
+    if (page.type !== undefined && r.row.type !== page.type) continue;
+    out.push(r);
+  }
+  return out;
+}

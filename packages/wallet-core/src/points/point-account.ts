@@ -1,0 +1,386 @@
+import type { ChangeContext } from '../context.js';
+import { InsufficientPointsError, TransactionNotFoundError, ValidationError } from '../errors.js';
+import type { PointEvent } from '../events.js';
+
+export type PointTransactionType = 'earn' | 'spend' | 'adjust' | 'expire' | 'pending' | 'confirm' | 'cancel';
+
+/** One append-only points ledger row. `points` is signed; `balanceAfter` is available points after it. */
+export interface PointTransaction {
+  readonly id: string;
+  readonly accountId: string;
+  readonly type: PointTransactionType;
+  readonly points: number;
+  readonly balanceAfter: number;
+  readonly source: string;
+  readonly description: string | null;
+  readonly expiresAt: Date | null;
+  readonly createdAt: Date;
+}
+
+export type PointLotStatus = 'pending' | 'active' | 'cancelled';
+
+/**
+ * A lot is what one credit (an earn, or a positive adjustment) left to spend. Its id is the id
+ * of the ledger row that created it, so a pending earn is confirmed by that row's id.
+ */
+export interface PointLot {
+  readonly id: string;
+  readonly accountId: string;
+  readonly points: number;
+  readonly remaining: number;
+  readonly status: PointLotStatus;
+  readonly source: string;
+  readonly expiresAt: Date | null;
+  readonly createdAt: Date;
+}
+
+export interface PointAccountState {
+  readonly id: string;
+  readonly userId: string;
+  /** Lifetime points credited: earned, confirmed, and positive adjustments. */
+  readonly totalPoints: number;
+  readonly availablePoints: number;
+  readonly pendingPoints: number;
+  readonly version: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface PointAccountChanges {
+  readonly account: PointAccount;
+  readonly loadedVersion: number;
+  readonly transactions: readonly PointTransaction[];
+  /** Lots created or changed since loading, in their new state. */
+  readonly lots: readonly PointLot[];
+  readonly events: readonly PointEvent[];
+}
+
+export interface EarnInput {
+  points: number;
+  source: string;
+  description?: string | null | undefined;
+  expiresAt?: Date | null | undefined;
+  pending?: boolean | undefined;
+}
+
+export interface SpendInput {
+  points: number;
+  source: string;
+  description?: string | null | undefined;
+}
+
+/** Spend order: earliest expiry first, lots that never expire last, then oldest first. */
+export function compareLotsForSpending(a: PointLot, b: PointLot): number {
+  const ae = a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const be = b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  if (ae !== be) return ae < be ? -1 : 1;
+  const ac = a.createdAt.getTime();
+  const bc = b.createdAt.getTime();
+  if (ac !== bc) return ac < bc ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function assertPositiveSafe(points: number, field = 'points'): void {
+  if (!Number.isSafeInteger(points) || points <= 0) {
+    throw new ValidationError(`${field} must be a positive safe integer`, [{ path: field, message: 'must be a positive safe integer' }]);
+  }
+}
+
+/**
+ * The loyalty-points account of one user. Points live in lots; spending and expiry consume the
+ * earliest-expiring lots first. Lots whose expiry has passed are expired before any other change,
+ * so expired points can never be spent, even before the next `expire` run.
+ */
+export class PointAccount {
+  private state: PointAccountState;
+  private readonly loadedVersion: number;
+  private readonly lots: Map<string, PointLot>;
+  private changedLots = new Set<string>();
+  private transactions: PointTransaction[] = [];
+  private events: PointEvent[] = [];
+
+  private constructor(state: PointAccountState, lots: readonly PointLot[], loadedVersion: number) {
+    this.state = state;
+    this.loadedVersion = loadedVersion;
+    this.lots = new Map(lots.map((l) => [l.id, l]));
+  }
+
+  /** Rebuilds an account from its stored state and its open lots (pending, or active with points left). */
+  static restore(state: PointAccountState, openLots: readonly PointLot[]): PointAccount {
+    return new PointAccount(state, openLots, state.version);
+  }
+
+  static open(ctx: ChangeContext, userId: string): PointAccount {
+    const account = new PointAccount(
+      {
+        id: ctx.newId(),
+        userId,
+        totalPoints: 0,
+        availablePoints: 0,
+        pendingPoints: 0,
+        version: 1,
+        createdAt: ctx.now,
+        updatedAt: ctx.now,
+      },
+      [],
+      0,
+    );
+    account.record(ctx, 'PointAccountCreated', { userId });
+    return account;
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get userId(): string {
+    return this.state.userId;
+  }
+  get totalPoints(): number {
+    return this.state.totalPoints;
+  }
+  get availablePoints(): number {
+    return this.state.availablePoints;
+  }
+  get pendingPoints(): number {
+    return this.state.pendingPoints;
+  }
+  get version(): number {
+    return this.state.version;
+  }
+  get createdAt(): Date {
+    return this.state.createdAt;
+  }
+  get updatedAt(): Date {
+    return this.state.updatedAt;
+  }
+  get snapshot(): PointAccountState {
+    return this.state;
+  }
+  get isNew(): boolean {
+    return this.loadedVersion === 0;
+  }
+  get hasChanges(): boolean {
+    return this.state.version !== this.loadedVersion;
+  }
+  /** The open lots, in spending order. */
+  get openLots(): readonly PointLot[] {
+    return [...this.lots.values()].filter((l) => l.status !== 'cancelled' && (l.status === 'pending' || l.remaining > 0)).sort(compareLotsForSpending);
+  }
+
+  earn(ctx: ChangeContext, input: EarnInput): PointTransaction {
+    assertPositiveSafe(input.points);
+    const expiresAt = input.expiresAt ?? null;
+    if (expiresAt && expiresAt.getTime() <= ctx.now.getTime()) {
+      throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
+    }
+    this.expireDue(ctx, ctx.now);
+    const pending = input.pending === true;
+    this.assertSafeTotal(pending ? this.state.pendingPoints + input.points : this.state.totalPoints + input.points);
+    const tx = this.append(ctx, pending ? 'pending' : 'earn', input.points, input.source, input.description ?? null, expiresAt, {
+      available: pending ? 0 : input.points,
+      pending: pending ? input.points : 0,
+      total: pending ? 0 : input.points,
+    });
+    this.putLot({
+      id: tx.id,
+      accountId: this.id,
+      points: input.points,
+      remaining: input.points,
+      status: pending ? 'pending' : 'active',
+      source: input.source,
+      expiresAt,
+      createdAt: ctx.now,
+    });
+    this.record(ctx, 'PointsEarned', { ...this.pointsPayload(tx), pending, expiresAt: expiresAt?.toISOString() ?? null });
+    return tx;
+  }
+
+  spend(ctx: ChangeContext, input: SpendInput): PointTransaction {
+    assertPositiveSafe(input.points);
+    this.expireDue(ctx, ctx.now);
+    this.consume(input.points);
+    const tx = this.append(ctx, 'spend', -input.points, input.source, input.description ?? null, null, { available: -input.points });
+    this.record(ctx, 'PointsSpent', this.pointsPayload(tx));
+    return tx;
+  }
+
+  /** A signed correction by an admin: positive credits a lot that never expires, negative debits like a spend. */
+  adjust(ctx: ChangeContext, input: SpendInput): PointTransaction {
+    if (!Number.isSafeInteger(input.points) || input.points === 0) {
+      throw new ValidationError('points must be a non-zero safe integer', [{ path: 'points', message: 'must be a non-zero safe integer' }]);
+    }
+    this.expireDue(ctx, ctx.now);
+    let tx: PointTransaction;
+    if (input.points > 0) {
+      this.assertSafeTotal(this.state.totalPoints + input.points);
+      tx = this.append(ctx, 'adjust', input.points, input.source, input.description ?? null, null, {
+        available: input.points,
+        total: input.points,
+      });
+      this.putLot({
+        id: tx.id,
+        accountId: this.id,
+        points: input.points,
+        remaining: input.points,
+        status: 'active',
+        source: input.source,
+        expiresAt: null,
+        createdAt: ctx.now,
+      });
+    } else {
+      this.consume(-input.points);
+      tx = this.append(ctx, 'adjust', input.points, input.source, input.description ?? null, null, { available: input.points });
+    }
+    this.record(ctx, 'PointsAdjusted', this.pointsPayload(tx));
+    return tx;
+  }
+
+  /** Makes a pending earn spendable. `pendingTransactionId` is the id of its `pending` ledger row. */
+  confirm(ctx: ChangeContext, pendingTransactionId: string): PointTransaction {
+    const lot = this.pendingLot(pendingTransactionId);
+    this.expireDue(ctx, ctx.now);
+    this.assertSafeTotal(this.state.totalPoints + lot.points);
+    this.putLot({ ...lot, status: 'active' });
+    const tx = this.append(ctx, 'confirm', lot.points, lot.source, null, lot.expiresAt, {
+      available: lot.points,
+      pending: -lot.points,
+      total: lot.points,
+    });
+    this.record(ctx, 'PendingPointsConfirmed', { ...this.pointsPayload(tx), pendingTransactionId });
+    // A lot confirmed after its expiry is credited and expired in the same change: the ledger
+    // shows both, and the points were never spendable.
+    this.expireDue(ctx, ctx.now);
+    return tx;
+  }
+
+  /** Drops a pending earn. Its ledger row carries the pending points negated; available is unchanged. */
+  cancel(ctx: ChangeContext, pendingTransactionId: string): PointTransaction {
+    const lot = this.pendingLot(pendingTransactionId);
+    this.expireDue(ctx, ctx.now);
+    this.putLot({ ...lot, status: 'cancelled', remaining: 0 });
+    const tx = this.append(ctx, 'cancel', -lot.points, lot.source, null, lot.expiresAt, { pending: -lot.points });
+    this.record(ctx, 'PendingPointsCancelled', { ...this.pointsPayload(tx), pendingTransactionId });
+    return tx;
+  }
+
+  /** Expires every active lot whose expiry is at or before `asOf`; one ledger row per lot. */
+  expire(ctx: ChangeContext, asOf: Date): PointTransaction[] {
+    return this.expireDue(ctx, asOf);
+  }
+
+  /** The points that `expire(asOf)` would take, without changing anything. */
+  expirableAt(asOf: Date): number {
+    let sum = 0;
+    for (const lot of this.lots.values()) if (this.isDue(lot, asOf)) sum += lot.remaining;
+    return sum;
+  }
+
+  pullChanges(): PointAccountChanges {
+    const changes: PointAccountChanges = {
+      account: this,
+      loadedVersion: this.loadedVersion,
+      transactions: this.transactions,
+      lots: [...this.changedLots].map((id) => this.lots.get(id) as PointLot),
+      events: this.events,
+    };
+    this.transactions = [];
+    this.events = [];
+    this.changedLots = new Set();
+    return changes;
+  }
+
+  private isDue(lot: PointLot, asOf: Date): boolean {
+    return lot.status === 'active' && lot.remaining > 0 && lot.expiresAt !== null && lot.expiresAt.getTime() <= asOf.getTime();
+  }
+
+  private expireDue(ctx: ChangeContext, asOf: Date): PointTransaction[] {
+    const due = [...this.lots.values()].filter((l) => this.isDue(l, asOf)).sort(compareLotsForSpending);
+    return due.map((lot) => {
+      this.putLot({ ...lot, remaining: 0 });
+      const tx = this.append(ctx, 'expire', -lot.remaining, lot.source, null, lot.expiresAt, { available: -lot.remaining });
+      this.record(ctx, 'PointsExpired', { ...this.pointsPayload(tx), expiresAt: (lot.expiresAt as Date).toISOString() });
+      return tx;
+    });
+  }
+
+  private pendingLot(transactionId: string): PointLot {
+    const lot = this.lots.get(transactionId);
+    if (!lot || lot.status !== 'pending') {
+      throw new TransactionNotFoundError(transactionId, `No pending points transaction ${transactionId}`);
+    }
+    return lot;
+  }
+
+  /** Takes `points` from the active lots in spending order; all or nothing. */
+  private consume(points: number): void {
+    if (points > this.state.availablePoints) throw new InsufficientPointsError(this.state.availablePoints, points);
+    let left = points;
+    for (const lot of this.openLots) {
+      if (left === 0) break;
+      if (lot.status !== 'active') continue;
+      const take = Math.min(lot.remaining, left);
+      this.putLot({ ...lot, remaining: lot.remaining - take });
+      left -= take;
+    }
+    // The lots are the truth behind availablePoints; a gap here means corrupted state.
+    if (left !== 0) throw new Error(`Point account ${this.id}: lots hold less than availablePoints`);
+  }
+
+  private assertSafeTotal(total: number): void {
+    if (!Number.isSafeInteger(total)) {
+      throw new ValidationError('points would exceed the safe integer range', [{ path: 'points', message: 'total would exceed 2^53 - 1' }]);
+    }
+  }
+
+  private putLot(lot: PointLot): void {
+    this.lots.set(lot.id, lot);
+    this.changedLots.add(lot.id);
+  }
+
+  private append(
+    ctx: ChangeContext,
+    type: PointTransactionType,
+    points: number,
+    source: string,
+    description: string | null,
+    expiresAt: Date | null,
+    delta: { available?: number; pending?: number; total?: number },
+  ): PointTransaction {
+    this.state = {
+      ...this.state,
+      availablePoints: this.state.availablePoints + (delta.available ?? 0),
+      pendingPoints: this.state.pendingPoints + (delta.pending ?? 0),
+      totalPoints: this.state.totalPoints + (delta.total ?? 0),
+      version: this.state.version + 1,
+      updatedAt: ctx.now,
+    };
+    const tx: PointTransaction = {
+      id: ctx.newId(),
+      accountId: this.id,
+      type,
+      points,
+      balanceAfter: this.state.availablePoints,
+      source,
+      description,
+      expiresAt,
+      createdAt: ctx.now,
+    };
+    this.transactions.push(tx);
+    return tx;
+  }
+
+  private pointsPayload(tx: PointTransaction) {
+    return { userId: this.userId, transactionId: tx.id, points: tx.points, availableAfter: tx.balanceAfter, source: tx.source };
+  }
+
+  private record<E extends PointEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
+    this.events.push({
+      id: ctx.newId(),
+      type,
+      aggregateType: 'point_account',
+      aggregateId: this.id,
+      occurredAt: ctx.now,
+      payload,
+    } as E);
+  }
+}

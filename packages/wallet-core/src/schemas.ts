@@ -1,0 +1,130 @@
+/**
+ * zod schemas for the input of every command and query. The server validates requests with these
+ * very schemas and generates its OpenAPI document from them, so the library, the HTTP API and its
+ * documentation cannot drift apart. Amount strings are checked here for their form; the digits a
+ * currency allows and the configured maximum are checked against the wallet's currency by `Money`.
+ */
+import { z } from 'zod';
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** A decimal string: digits, optionally a point and digits. No sign, exponent, hex or spaces. */
+export const amountSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain decimal string such as "125000" or "12.50"')
+  .max(40)
+  .meta({ description: 'A positive decimal string with at most the currency\'s minor-unit digits', examples: ['125000', '12.50'] });
+
+export const currencySchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code')
+  .meta({ description: 'ISO 4217 currency code, upper case', examples: ['VND'] });
+
+export const uuidSchema = z.uuid();
+export const userIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((s) => !CONTROL.test(s) && s.trim() === s, 'must not contain control characters or surrounding whitespace')
+  .meta({ description: 'The user id: the `sub` of the user\'s token' });
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL.test(s.replace(/[\n\t]/g, '')), 'must not contain control characters');
+
+export const descriptionSchema = text(500);
+export const referenceSchema = text(255).meta({ description: 'The caller\'s own reference, such as an order number' });
+export const reasonSchema = text(500);
+export const sourceSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+  .meta({ description: 'Where the points come from or go to, such as "order:1234"' });
+
+/** Points: a JSON integer within the safe 53-bit range. */
+export const positivePointsSchema = z.int().positive().max(Number.MAX_SAFE_INTEGER);
+export const signedPointsSchema = z
+  .int()
+  .min(-Number.MAX_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER)
+  .refine((n) => n !== 0, 'must not be zero');
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date-time' });
+
+export const walletTransactionTypeSchema = z.enum(['deposit', 'withdrawal', 'transfer_in', 'transfer_out']);
+export const pointTransactionTypeSchema = z.enum(['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel']);
+
+export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
+export const cursorSchema = z.string().min(1).max(200);
+
+export const createWalletInput = z.strictObject({ userId: userIdSchema, currency: currencySchema.optional() });
+export const walletIdInput = z.strictObject({ walletId: uuidSchema });
+export const userIdInput = z.strictObject({ userId: userIdSchema });
+
+export const depositInput = z.strictObject({
+  walletId: uuidSchema,
+  amount: amountSchema,
+  description: descriptionSchema.optional(),
+  reference: referenceSchema.optional(),
+});
+export const withdrawInput = depositInput;
+export const transferInput = z.strictObject({
+  fromWalletId: uuidSchema,
+  toWalletId: uuidSchema,
+  amount: amountSchema,
+  description: descriptionSchema.optional(),
+  reference: referenceSchema.optional(),
+});
+export const walletStatusInput = z.strictObject({ walletId: uuidSchema, reason: reasonSchema.optional() });
+
+export const listTransactionsInput = z.strictObject({
+  walletId: uuidSchema,
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+  type: walletTransactionTypeSchema.optional(),
+});
+
+export const earnPointsInput = z.strictObject({
+  userId: userIdSchema,
+  points: positivePointsSchema,
+  source: sourceSchema,
+  description: descriptionSchema.optional(),
+  expiresAt: isoDateTimeSchema.optional(),
+  pending: z.boolean().optional(),
+});
+export const spendPointsInput = z.strictObject({
+  userId: userIdSchema,
+  points: positivePointsSchema,
+  source: sourceSchema,
+  description: descriptionSchema.optional(),
+});
+export const adjustPointsInput = z.strictObject({
+  userId: userIdSchema,
+  points: signedPointsSchema,
+  source: sourceSchema,
+  description: descriptionSchema.min(1),
+});
+export const pendingPointsInput = z.strictObject({ transactionId: uuidSchema });
+export const expirePointsInput = z.strictObject({ asOf: isoDateTimeSchema.optional() });
+export const listPointTransactionsInput = z.strictObject({
+  userId: userIdSchema,
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+  type: pointTransactionTypeSchema.optional(),
+});
+
+export type CreateWalletInput = z.input<typeof createWalletInput>;
+export type DepositInput = z.input<typeof depositInput>;
+export type WithdrawInput = z.input<typeof withdrawInput>;
+export type TransferInput = z.input<typeof transferInput>;
+export type WalletStatusInput = z.input<typeof walletStatusInput>;
+export type ListTransactionsInput = z.input<typeof listTransactionsInput>;
+export type EarnPointsInput = z.input<typeof earnPointsInput>;
+export type SpendPointsInput = z.input<typeof spendPointsInput>;
+export type AdjustPointsInput = z.input<typeof adjustPointsInput>;
+export type PendingPointsInput = z.input<typeof pendingPointsInput>;
+export type ExpirePointsInput = z.input<typeof expirePointsInput>;
+export type ListPointTransactionsInput = z.input<typeof listPointTransactionsInput>;

@@ -1,0 +1,93 @@
+/**
+ * The storage port: deliberately narrow. A unit of work loads and locks the aggregates a command
+ * touches, takes the idempotency key, and collects the changes; the store writes them all when
+ * the unit commits, so an adapter can write every change of a command in one statement. There is
+ * no generic CRUD and no delete: the ledger is append-only and closing a wallet is a status.
+ */
+import type { DomainEvent } from './events.js';
+import type { PointAccount, PointAccountChanges, PointAccountState, PointTransaction, PointTransactionType } from './points/point-account.js';
+import type { Wallet, WalletChanges, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
+
+export type IdempotencyClaim =
+  /** The key is new; it is held by this unit of work until it commits or rolls back. */
+  | { readonly status: 'claimed' }
+  /** The key was used by a committed command: its fingerprint and its stored response. */
+  | { readonly status: 'replay'; readonly fingerprint: string; readonly response: unknown };
+
+export interface IdempotencyRequest {
+  /** Whose key it is: the caller's `sub` on the server, `''` for a library caller by default. */
+  readonly scope: string;
+  readonly key: string;
+  /** The command name and its validated input, canonically serialised. */
+  readonly fingerprint: string;
+  readonly now: Date;
+}
+
+export interface PageRequest<T extends string> {
+  readonly limit: number;
+  /** Only rows older than this position (exclusive); the first page when absent. */
+  readonly before?: string | undefined;
+  readonly type?: T | undefined;
+}
+
+/** A ledger row with its position in the keyset order (a per-store sequence, newest highest). */
+export interface Positioned<T> {
+  readonly position: string;
+  readonly row: T;
+}
+
+export interface UnitOfWork {
+  /**
+   * Takes an idempotency key for this unit of work. Two units claiming one key at once must not
+   * both see `claimed`: the second waits for the first and then sees its committed response, or
+   * the key free again if the first rolled back.
+   */
+  claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim>;
+  /** Stores the response of the claimed key, written with the rest of the unit's changes. */
+  completeIdempotencyKey(response: unknown): void;
+
+  /**
+   * Loads and locks the wallets with these ids, always in ascending id order whatever order they
+   * are asked in, so that two transfers in opposite directions cannot deadlock. Missing ids are
+   * absent from the map.
+   */
+  lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>>;
+  /** Loads and locks a user's point account with its open lots, or null. */
+  lockPointAccount(userId: string): Promise<PointAccount | null>;
+  /** Loads and locks the point account holding the lot created by this ledger row, or null. */
+  lockPointAccountByLot(lotId: string): Promise<PointAccount | null>;
+  /** Loads and locks, in id order, every point account holding an active lot expired at `asOf`. */
+  lockPointAccountsWithExpiredLots(asOf: Date): Promise<PointAccount[]>;
+
+  /**
+   * Queues an aggregate's changes (new rows, new ledger rows, lots, events) to be written with
+   * the commit. A new wallet that collides with an existing (user, currency) pair fails the unit
+   * with WALLET_ALREADY_EXISTS; a new point account that collides with a concurrent one makes the
+   * store run the unit again.
+   */
+  save(changes: WalletChanges | PointAccountChanges): void;
+}
+
+export interface WalletStore {
+  /** Runs `fn` as one unit of work: every change it saved is committed together, or none is. */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+
+  getWallet(id: string): Promise<Wallet | null>;
+  listWallets(userId: string): Promise<Wallet[]>;
+  getPointAccount(userId: string): Promise<PointAccountState | null>;
+  listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]>;
+  listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
+  /** The outbox: events committed so far, oldest first, after a position. For relays and tests. */
+  listEvents(after?: string, limit?: number): Promise<Positioned<DomainEvent>[]>;
+  /** Checks that the storage answers; throws when it does not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Thrown by an adapter for a conflict that a fresh run of the unit of work will not meet again. @internal */
+export class RetryableConflict extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RetryableConflict';
+  }
+}

@@ -1,0 +1,25 @@
+import type { ChangeContext } from '../context.js';
+import { CurrencyMismatchError, SameWalletError } from '../errors.js';
+import type { Money } from '../money/money.js';
+import type { MovementDetails, Wallet, WalletTransaction } from './wallet.js';
+
+export interface TransferResult {
+  readonly transferId: string;
+  readonly debit: WalletTransaction;
+  readonly credit: WalletTransaction;
+}
+
+/**
+ * Moves `amount` between two wallets of one currency: every rule of both sides is checked
+ * before either side changes, so a rejected transfer leaves both aggregates as they were.
+ */
+export function transfer(ctx: ChangeContext, from: Wallet, to: Wallet, amount: Money, details: MovementDetails = {}): TransferResult {
+  if (from.id === to.id) throw new SameWalletError(from.id);
+  if (from.currency.code !== to.currency.code) throw new CurrencyMismatchError(from.currency.code, to.currency.code);
+  from.assertCanPay(amount);
+  to.assertCanReceive(amount);
+  const transferId = ctx.newId();
+  const debit = from.transferOut(ctx, amount, transferId, details);
+  const credit = to.transferIn(ctx, amount, transferId, details);
+  return { transferId, debit, credit };
+}
