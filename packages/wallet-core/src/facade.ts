@@ -347,6 +347,8 @@ export class WalletService {
     const fingerprint = key === undefined ? '' : canonicalJson({ command: name, input, asUser: options.asUser ?? null });
     let replayed = false;
     const result = await this.store.transaction(async (uow) => {
+      // A store may run this unit again after a deadlock; every run starts from scratch.
+      replayed = false;
       const ctx: ChangeContext = { now: this.clock(), newId: this.ids };
       if (key !== undefined) {
         const claim = await uow.claimIdempotencyKey({ scope: options.idempotencyScope ?? '', key, fingerprint, now: ctx.now });

@@ -1,0 +1,48 @@
+/**
+ * What the store needs of a PostgreSQL driver: a query, and a transaction scoped to a callback.
+ * Two thin implementations (node-postgres and PGlite) keep the SQL in one place.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface SqlSession {
+  /**
+   * Runs one statement. `name` makes it a named prepared statement where the driver supports
+   * it, parsed and planned once per connection instead of on every call.
+   */
+  query<R extends Row = Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]>;
+}
+
+export interface SqlDriver extends SqlSession {
+  /** Runs `fn` inside BEGIN … COMMIT on one connection, ROLLBACK when it throws. */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection outside a transaction (for session-level advisory locks). */
+  withConnection<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+  readonly dialect: 'node-postgres' | 'pglite';
+}
+
+/** SQLSTATEs after which the same unit of work, run again, may well succeed. */
+const RETRYABLE = new Set(['40P01', '40001']);
+/** SQLSTATE classes and Node error codes that mean the database cannot be reached. */
+const UNAVAILABLE_CLASSES = ['08', '53', '57'];
+const UNAVAILABLE_NODE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN']);
+
+export function sqlState(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+export function isRetryable(e: unknown): boolean {
+  const state = sqlState(e);
+  return state !== undefined && RETRYABLE.has(state);
+}
+
+export function isUnavailable(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_NODE.has(code)) return true;
+  const state = sqlState(e);
+  if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c)) && state !== '57014';
+  const message = e instanceof Error ? e.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
+}

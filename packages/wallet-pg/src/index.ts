@@ -1,0 +1,14 @@
+/**
+ * @goodgo/wallet-pg: the wallet storage port over PostgreSQL. The drivers are subpath exports, so
+ * that an application loads only the one it uses:
+ *
+ * @example
+ * ```ts
+ * import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
+ * import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
+ * ```
+ */
+export { SqlWalletStore, type SqlStoreOptions } from './sql-store.js';
+export { migrate, migrationsFolder, type MigrateResult } from './migrate.js';
+export { isRetryable, isUnavailable, type SqlDriver, type SqlSession, type Row } from './driver.js';
+export * as schema from './schema.js';

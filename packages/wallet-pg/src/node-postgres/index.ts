@@ -1,0 +1,49 @@
+/**
+ * The wallet store over PostgreSQL with a `pg` Pool.
+ *
+ * @example
+ * ```ts
+ * import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
+ * const store = await createNodePostgresStore({ connectionString: process.env.DATABASE_URL, max: 16 });
+ * const wallets = new WalletService({ store });
+ * ```
+ */
+import pg from 'pg';
+import { migrate } from '../migrate.js';
+import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
+import { NodePostgresDriver } from './driver.js';
+
+export interface NodePostgresStoreOptions extends SqlStoreOptions {
+  /** A pool of yours (you end it), or the settings of one the store makes and ends on close. */
+  pool?: pg.Pool;
+  connectionString?: string;
+  /** Pool size. Default 16. */
+  max?: number;
+  /** Apply the shipped migrations first. Default true. */
+  migrate?: boolean;
+}
+
+export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {
+  const ownsPool = options.pool === undefined;
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max ?? 16,
+      connectionTimeoutMillis: 5_000,
+      // The store sets no statement_timeout of its own: commands are a handful of indexed statements.
+      application_name: 'goodgo-wallet',
+    });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  if (ownsPool) pool.on('error', () => undefined);
+  const driver = new NodePostgresDriver(pool, ownsPool);
+  try {
+    if (options.migrate !== false) await migrate(driver);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+  return new SqlWalletStore(driver, options);
+}
+
+export { NodePostgresDriver };

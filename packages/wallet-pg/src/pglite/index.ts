@@ -1,0 +1,36 @@
+/**
+ * The wallet store over PGlite, PostgreSQL embedded in the process: in memory or in a directory.
+ *
+ * @example
+ * ```ts
+ * import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
+ * const store = await createPgliteStore({ dataDir: './.wallet-data' }); // or 'memory://'
+ * ```
+ */
+import { PGlite } from '@electric-sql/pglite';
+import { migrate } from '../migrate.js';
+import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
+import { PgliteDriver } from './driver.js';
+
+export interface PgliteStoreOptions extends SqlStoreOptions {
+  /** A PGlite instance of yours (you close it), or where the store's own keeps its data. Default `memory://`. */
+  db?: PGlite;
+  dataDir?: string;
+  /** Apply the shipped migrations first. Default true. */
+  migrate?: boolean;
+}
+
+export async function createPgliteStore(options: PgliteStoreOptions = {}): Promise<SqlWalletStore> {
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
+  const driver = new PgliteDriver(db, ownsDb);
+  try {
+    if (options.migrate !== false) await migrate(driver);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+  return new SqlWalletStore(driver, options);
+}
+
+export { PgliteDriver };

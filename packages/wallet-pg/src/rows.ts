@@ -1,0 +1,233 @@
+/** Row ⇄ aggregate mapping. Numbers arrive as text (numeric, bigint) and never pass through a float. @internal */
+import {
+  Money,
+  PointAccount,
+  Wallet,
+  currencyOf,
+  type DomainEvent,
+  type PointAccountChanges,
+  type PointAccountState,
+  type PointLot,
+  type PointTransaction,
+  type WalletChanges,
+  type WalletTransaction,
+} from '@goodgo/wallet-core';
+import type { Row } from './driver.js';
+
+const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
+const str = (v: unknown): string => String(v);
+const nullableStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** Points are bigint in SQL and safe integers in the domain; refuse anything else rather than round. */
+function points(v: unknown): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`points value ${String(v)} is outside the safe integer range`);
+  return n;
+}
+
+export function walletFromRow(r: Row): Wallet {
+  const currency = currencyOf(str(r.currency));
+  return Wallet.restore({
+    id: str(r.id),
+    userId: str(r.user_id),
+    currency,
+    balance: Money.fromStorage(str(r.balance), currency),
+    status: str(r.status) as Wallet['status'],
+    version: Number(r.version),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    closedAt: nullableDate(r.closed_at),
+  });
+}
+
+export function accountStateFromRow(r: Row): PointAccountState {
+  return {
+    id: str(r.id),
+    userId: str(r.user_id),
+    totalPoints: points(r.total_points),
+    availablePoints: points(r.available_points),
+    pendingPoints: points(r.pending_points),
+    version: Number(r.version),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+export function lotFromRow(r: Row): PointLot {
+  return {
+    id: str(r.id),
+    accountId: str(r.account_id),
+    points: points(r.points),
+    remaining: points(r.remaining),
+    status: str(r.status) as PointLot['status'],
+    source: str(r.source),
+    expiresAt: nullableDate(r.expires_at),
+    createdAt: date(r.created_at),
+  };
+}
+
+export function accountFromRows(account: Row, lots: readonly Row[]): PointAccount {
+  const state = accountStateFromRow(account);
+  return PointAccount.restore(
+    state,
+    lots.filter((l) => str(l.account_id) === state.id).map(lotFromRow),
+  );
+}
+
+export function walletTransactionFromRow(r: Row): WalletTransaction {
+  const currency = currencyOf(str(r.currency));
+  return {
+    id: str(r.id),
+    walletId: str(r.wallet_id),
+    type: str(r.type) as WalletTransaction['type'],
+    amount: Money.fromStorage(str(r.amount), currency),
+    balanceAfter: Money.fromStorage(str(r.balance_after), currency),
+    description: nullableStr(r.description),
+    reference: nullableStr(r.reference),
+    transferId: nullableStr(r.transfer_id),
+    createdAt: date(r.created_at),
+  };
+}
+
+export function pointTransactionFromRow(r: Row): PointTransaction {
+  return {
+    id: str(r.id),
+    accountId: str(r.account_id),
+    type: str(r.type) as PointTransaction['type'],
+    points: points(r.points),
+    balanceAfter: points(r.balance_after),
+    source: str(r.source),
+    description: nullableStr(r.description),
+    expiresAt: nullableDate(r.expires_at),
+    createdAt: date(r.created_at),
+  };
+}
+
+export function eventFromRow(r: Row): DomainEvent {
+  return {
+    id: str(r.id),
+    type: str(r.type),
+    aggregateType: str(r.aggregate_type),
+    aggregateId: str(r.aggregate_id),
+    occurredAt: date(r.occurred_at),
+    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+  } as DomainEvent;
+}
+
+/** The JSON parameters of the flush statement, built from the changes a unit of work saved. */
+export function flushParams(changes: readonly (WalletChanges | PointAccountChanges)[], response: { scope: string; key: string; body: string } | null): unknown[] {
+  const newWallets: unknown[] = [];
+  const changedWallets: unknown[] = [];
+  const walletRows: unknown[] = [];
+  const newAccounts: unknown[] = [];
+  const changedAccounts: unknown[] = [];
+  const lots: unknown[] = [];
+  const pointRows: unknown[] = [];
+  const events: unknown[] = [];
+  for (const c of changes) {
+    if ('wallet' in c) {
+      const w = c.wallet;
+      const row = {
+        id: w.id,
+        user_id: w.userId,
+        currency: w.currency.code,
+        balance: w.balance.format(),
+        status: w.status,
+        version: w.version,
+        created_at: w.createdAt.toISOString(),
+        updated_at: w.updatedAt.toISOString(),
+        closed_at: w.closedAt?.toISOString() ?? null,
+        loaded_version: c.loadedVersion,
+      };
+      if (c.loadedVersion === 0) newWallets.push(row);
+      else if (w.version !== c.loadedVersion) changedWallets.push(row);
+      for (const t of c.transactions) {
+        walletRows.push({
+          id: t.id,
+          wallet_id: t.walletId,
+          type: t.type,
+          amount: t.amount.format(),
+          balance_after: t.balanceAfter.format(),
+          description: t.description,
+          reference: t.reference,
+          transfer_id: t.transferId,
+          created_at: t.createdAt.toISOString(),
+        });
+      }
+    } else {
+      const a = c.account;
+      const row = {
+        id: a.id,
+        user_id: a.userId,
+        total_points: a.totalPoints,
+        available_points: a.availablePoints,
+        pending_points: a.pendingPoints,
+        version: a.version,
+        created_at: a.createdAt.toISOString(),
+        updated_at: a.updatedAt.toISOString(),
+        loaded_version: c.loadedVersion,
+      };
+      if (c.loadedVersion === 0) newAccounts.push(row);
+      else if (a.version !== c.loadedVersion) changedAccounts.push(row);
+      for (const l of c.lots) {
+        lots.push({
+          id: l.id,
+          account_id: l.accountId,
+          points: l.points,
+          remaining: l.remaining,
+          status: l.status,
+          source: l.source,
+          expires_at: l.expiresAt?.toISOString() ?? null,
+          created_at: l.createdAt.toISOString(),
+        });
+      }
+      for (const t of c.transactions) {
+        pointRows.push({
+          id: t.id,
+          account_id: t.accountId,
+          type: t.type,
+          points: t.points,
+          balance_after: t.balanceAfter,
+          source: t.source,
+          description: t.description,
+          expires_at: t.expiresAt?.toISOString() ?? null,
+          created_at: t.createdAt.toISOString(),
+        });
+      }
+    }
+    for (const e of c.events) {
+      events.push({ id: e.id, type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload, occurred_at: e.occurredAt.toISOString() });
+    }
+  }
+  return [
+    JSON.stringify(newWallets),
+    JSON.stringify(changedWallets),
+    JSON.stringify(walletRows),
+    JSON.stringify(newAccounts),
+    JSON.stringify(changedAccounts),
+    JSON.stringify(lots),
+    JSON.stringify(pointRows),
+    JSON.stringify(events),
+    response?.scope ?? null,
+    response?.key ?? null,
+    response?.body ?? null,
+  ];
+}
+
+export function flushExpectations(changes: readonly (WalletChanges | PointAccountChanges)[]) {
+  let newWallets = 0;
+  let changedWallets = 0;
+  let newAccounts = 0;
+  let changedAccounts = 0;
+  for (const c of changes) {
+    const version = 'wallet' in c ? c.wallet.version : c.account.version;
+    const isNew = c.loadedVersion === 0;
+    const changed = !isNew && version !== c.loadedVersion;
+    if ('wallet' in c) {
+      if (isNew) newWallets++;
+      else if (changed) changedWallets++;
+    } else if (isNew) newAccounts++;
+    else if (changed) changedAccounts++;
+  }
+  return { newWallets, changedWallets, newAccounts, changedAccounts };
+}

@@ -1,0 +1,155 @@
+/**
+ * The tables of the wallet ledger. Money is `numeric` (exact, never float, never text); points are
+ * bigint. CHECK constraints hold the invariants even against a buggy caller: no negative balance,
+ * no negative available points, positive movements, a lot never holds more than it was given.
+ * Ledger tables carry a `seq` identity: the keyset order of history pages.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uuid, jsonb } from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const wallets = pgTable(
+  'wallets',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    currency: text('currency').notNull(),
+    balance: numeric('balance').notNull(),
+    status: text('status', { enum: ['active', 'frozen', 'closed'] }).notNull(),
+    version: integer('version').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    closedAt: ts('closed_at'),
+  },
+  (t) => [
+    // One wallet per (user, currency); the unique index also serves "wallets of a user".
+    unique('wallets_user_currency_key').on(t.userId, t.currency),
+    check('wallets_balance_non_negative', sql`${t.balance} >= 0`),
+    check('wallets_status_valid', sql`${t.status} IN ('active', 'frozen', 'closed')`),
+    check('wallets_currency_code', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check('wallets_closed_at_when_closed', sql`(${t.status} = 'closed') = (${t.closedAt} IS NOT NULL)`),
+  ],
+);
+
+export const walletTransactions = pgTable(
+  'wallet_transactions',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    walletId: uuid('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    type: text('type', { enum: ['deposit', 'withdrawal', 'transfer_in', 'transfer_out'] }).notNull(),
+    amount: numeric('amount').notNull(),
+    balanceAfter: numeric('balance_after').notNull(),
+    description: text('description'),
+    reference: text('reference'),
+    transferId: uuid('transfer_id'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq.desc()),
+    index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq.desc()),
+    index('wallet_transactions_transfer_idx').on(t.transferId).where(sql`${t.transferId} IS NOT NULL`),
+    check('wallet_transactions_amount_positive', sql`${t.amount} > 0`),
+    check('wallet_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
+    check('wallet_transactions_type_valid', sql`${t.type} IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out')`),
+    check('wallet_transactions_transfer_id', sql`(${t.type} IN ('transfer_in', 'transfer_out')) = (${t.transferId} IS NOT NULL)`),
+  ],
+);
+
+export const pointAccounts = pgTable(
+  'point_accounts',
+  {
+    id: uuid('id').primaryKey(),
+    userId: text('user_id').notNull(),
+    totalPoints: bigint('total_points', { mode: 'number' }).notNull(),
+    availablePoints: bigint('available_points', { mode: 'number' }).notNull(),
+    pendingPoints: bigint('pending_points', { mode: 'number' }).notNull(),
+    version: integer('version').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    unique('point_accounts_user_key').on(t.userId),
+    check('point_accounts_available_non_negative', sql`${t.availablePoints} >= 0`),
+    check('point_accounts_pending_non_negative', sql`${t.pendingPoints} >= 0`),
+    check('point_accounts_available_within_total', sql`${t.availablePoints} <= ${t.totalPoints}`),
+  ],
+);
+
+export const pointLots = pgTable(
+  'point_lots',
+  {
+    id: uuid('id').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => pointAccounts.id),
+    points: bigint('points', { mode: 'number' }).notNull(),
+    remaining: bigint('remaining', { mode: 'number' }).notNull(),
+    status: text('status', { enum: ['pending', 'active', 'cancelled'] }).notNull(),
+    source: text('source').notNull(),
+    expiresAt: ts('expires_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    // The open lots of an account: what a points command loads.
+    index('point_lots_open_idx').on(t.accountId).where(sql`${t.status} = 'pending' OR (${t.status} = 'active' AND ${t.remaining} > 0)`),
+    // What an expiry run looks for.
+    index('point_lots_expiring_idx').on(t.expiresAt).where(sql`${t.status} = 'active' AND ${t.remaining} > 0 AND ${t.expiresAt} IS NOT NULL`),
+    check('point_lots_points_positive', sql`${t.points} > 0`),
+    check('point_lots_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.points}`),
+    check('point_lots_status_valid', sql`${t.status} IN ('pending', 'active', 'cancelled')`),
+  ],
+);
+
+export const pointTransactions = pgTable(
+  'point_transactions',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => pointAccounts.id),
+    type: text('type', { enum: ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel'] }).notNull(),
+    points: bigint('points', { mode: 'number' }).notNull(),
+    balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
+    source: text('source').notNull(),
+    description: text('description'),
+    expiresAt: ts('expires_at'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    index('point_transactions_account_seq_idx').on(t.accountId, t.seq.desc()),
+    check('point_transactions_points_non_zero', sql`${t.points} <> 0`),
+    check('point_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
+    check('point_transactions_type_valid', sql`${t.type} IN ('earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel')`),
+  ],
+);
+
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    // Text, not jsonb: a replay must answer the first response byte for byte, key order included.
+    response: text('response'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'idempotency_keys_pkey', columns: [t.scope, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);
+
+export const outboxEvents = pgTable(
+  'outbox_events',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+    id: uuid('id').notNull().unique('outbox_events_id_key'),
+    type: text('type').notNull(),
+    aggregateType: text('aggregate_type').notNull(),
+    aggregateId: uuid('aggregate_id').notNull(),
+    payload: jsonb('payload').notNull(),
+    occurredAt: ts('occurred_at').notNull(),
+  },
+);

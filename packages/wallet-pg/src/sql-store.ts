@@ -1,0 +1,260 @@
+import {
+  InternalError,
+  RetryableConflict,
+  ServiceUnavailableError,
+  WalletAlreadyExistsError,
+  isWalletError,
+  type DomainEvent,
+  type IdempotencyClaim,
+  type IdempotencyRequest,
+  type PageRequest,
+  type PointAccount,
+  type PointAccountChanges,
+  type PointAccountState,
+  type PointTransaction,
+  type PointTransactionType,
+  type Positioned,
+  type UnitOfWork,
+  type Wallet,
+  type WalletChanges,
+  type WalletStore,
+  type WalletTransaction,
+  type WalletTransactionType,
+} from '@goodgo/wallet-core';
+import { isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import type { Statement } from './queries.js';
+import * as q from './queries.js';
+import {
+  accountFromRows,
+  accountStateFromRow,
+  eventFromRow,
+  flushExpectations,
+  flushParams,
+  pointTransactionFromRow,
+  walletFromRow,
+  walletTransactionFromRow,
+} from './rows.js';
+
+export interface SqlStoreOptions {
+  /** How many times a unit of work runs at most when it meets a deadlock or serialization failure. Default 8. */
+  maxAttempts?: number;
+  /** Counts statements sent, for tests and benchmarks that measure round trips. */
+  onStatement?: (name: string) => void;
+}
+
+type Changes = WalletChanges | PointAccountChanges;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The storage port over PostgreSQL, for both drivers. A unit of work is one database transaction
+ * at READ COMMITTED: rows a command changes are locked with SELECT … FOR UPDATE (wallets always in
+ * ascending id order), everything it wrote goes out in one statement before COMMIT, and a
+ * deadlock or serialization failure that still happens runs the whole unit again, a bounded
+ * number of times, after a jittered pause. Nothing of a failed run survives it.
+ */
+export class SqlWalletStore implements WalletStore {
+  private readonly maxAttempts: number;
+  private readonly onStatement: ((name: string) => void) | undefined;
+
+  constructor(
+    readonly driver: SqlDriver,
+    options: SqlStoreOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.onStatement = options.onStatement;
+  }
+
+  async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.driver.transaction(async (session) => {
+          const uow = new SqlUnitOfWork(this.counted(session));
+          const result = await fn(uow);
+          await uow.flush();
+          return result;
+        });
+      } catch (e) {
+        if (isWalletError(e)) throw e;
+        if ((isRetryable(e) || e instanceof RetryableConflict) && attempt < this.maxAttempts) {
+          this.onStatement?.('retry');
+          // Full jitter, growing with each attempt, so that the contenders stop meeting again.
+          await sleep(Math.random() * Math.min(100, 2 ** attempt));
+          continue;
+        }
+        throw wrap(e);
+      }
+    }
+  }
+
+  async getWallet(id: string): Promise<Wallet | null> {
+    const [row] = await this.read(q.getWallet, [id]);
+    return row ? walletFromRow(row) : null;
+  }
+
+  async listWallets(userId: string): Promise<Wallet[]> {
+    return (await this.read(q.listWallets, [userId])).map(walletFromRow);
+  }
+
+  async getPointAccount(userId: string): Promise<PointAccountState | null> {
+    const [row] = await this.read(q.getAccount, [userId]);
+    return row ? accountStateFromRow(row) : null;
+  }
+
+  async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
+    const rows = await this.page(q.walletTransactionPages, walletId, page);
+    return rows.map((r) => ({ position: String(r.position), row: walletTransactionFromRow(r) }));
+  }
+
+  async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
+    const rows = await this.page(q.pointTransactionPages, accountId, page);
+    return rows.map((r) => ({ position: String(r.position), row: pointTransactionFromRow(r) }));
+  }
+
+  async listEvents(after?: string, limit = 1000): Promise<Positioned<DomainEvent>[]> {
+    const rows = await this.read(q.listEvents, [after ?? '0', limit]);
+    return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r) }));
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.driver.query('SELECT 1');
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.driver.close();
+  }
+
+  private page(
+    texts: { first: Statement; after: Statement; firstOfType: Statement; afterOfType: Statement },
+    id: string,
+    page: PageRequest<string>,
+  ): Promise<Row[]> {
+    if (page.type === undefined) {
+      return page.before === undefined ? this.read(texts.first, [id, page.limit]) : this.read(texts.after, [id, page.limit, page.before]);
+    }
+    return page.before === undefined
+      ? this.read(texts.firstOfType, [id, page.limit, page.type])
+      : this.read(texts.afterOfType, [id, page.limit, page.type, page.before]);
+  }
+
+  private async read(statement: Statement, params: readonly unknown[]): Promise<Row[]> {
+    try {
+      this.onStatement?.(statement.name);
+      return await this.driver.query(statement.text, params, statement.name);
+    } catch (e) {
+      throw wrap(e);
+    }
+  }
+
+  private counted(session: SqlSession): SqlSession {
+    const count = this.onStatement;
+    if (!count) return session;
+    return {
+      query: (text, params, name) => {
+        count(name ?? text);
+        return session.query(text, params, name);
+      },
+    };
+  }
+}
+
+class SqlUnitOfWork implements UnitOfWork {
+  private readonly changes: Changes[] = [];
+  private claimed: { scope: string; key: string } | null = null;
+  private response: string | null = null;
+
+  constructor(private readonly session: SqlSession) {}
+
+  private run(statement: Statement, params: readonly unknown[]): Promise<Row[]> {
+    return this.session.query(statement.text, params, statement.name);
+  }
+
+  async claimIdempotencyKey(req: IdempotencyRequest): Promise<IdempotencyClaim> {
+    // The INSERT waits while a concurrent unit holds the same key uncommitted; the unique key,
+    // not a read-then-write, is what makes two first executions impossible.
+    const inserted = await this.run(q.claimIdempotencyKey, [req.scope, req.key, req.fingerprint, req.now.toISOString()]);
+    if (inserted.length > 0) {
+      this.claimed = { scope: req.scope, key: req.key };
+      return { status: 'claimed' };
+    }
+    const [row] = await this.run(q.readIdempotencyKey, [req.scope, req.key]);
+    if (!row || row.response === null || row.response === undefined) {
+      // The holder rolled back between our INSERT and SELECT: the key is free again.
+      throw new RetryableConflict('idempotency key released while claiming it');
+    }
+    return { status: 'replay', fingerprint: String(row.fingerprint), response: JSON.parse(String(row.response)) };
+  }
+
+  completeIdempotencyKey(response: unknown): void {
+    this.response = JSON.stringify(response);
+  }
+
+  async lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>> {
+    const unique = [...new Set(ids)];
+    const rows = await this.run(q.lockWallets, [unique]);
+    return new Map(rows.map((r) => [String(r.id), walletFromRow(r)]));
+  }
+
+  async lockPointAccount(userId: string): Promise<PointAccount | null> {
+    return (await this.withLots(await this.run(q.lockAccountByUser, [userId])))[0] ?? null;
+  }
+
+  async lockPointAccountByLot(lotId: string): Promise<PointAccount | null> {
+    return (await this.withLots(await this.run(q.lockAccountByLot, [lotId])))[0] ?? null;
+  }
+
+  async lockPointAccountsWithExpiredLots(asOf: Date): Promise<PointAccount[]> {
+    return this.withLots(await this.run(q.lockAccountsWithExpiredLots, [asOf.toISOString()]));
+  }
+
+  save(changes: Changes): void {
+    this.changes.push(changes);
+  }
+
+  async flush(): Promise<void> {
+    const response = this.claimed && this.response !== null ? { ...this.claimed, body: this.response } : null;
+    if (this.changes.length === 0 && response === null) return;
+    let result: Row | undefined;
+    try {
+      [result] = await this.run(q.flush, flushParams(this.changes, response));
+    } catch (e) {
+      const state = sqlState(e);
+      const constraint = (e as { constraint?: unknown }).constraint;
+      if (state === '23505' && constraint === 'wallets_user_currency_key') {
+        const created = this.changes.find((c): c is WalletChanges => 'wallet' in c && c.loadedVersion === 0);
+        if (created) throw new WalletAlreadyExistsError(created.wallet.userId, created.wallet.currency.code);
+      }
+      // Another unit opened this user's point account first: running again finds and locks it.
+      if (state === '23505' && constraint === 'point_accounts_user_key') throw new RetryableConflict('point account created concurrently', { cause: e });
+      throw e;
+    }
+    const expected = flushExpectations(this.changes);
+    const got = {
+      newWallets: Number(result?.new_wallets),
+      changedWallets: Number(result?.changed_wallets),
+      newAccounts: Number(result?.new_accounts),
+      changedAccounts: Number(result?.changed_accounts),
+    };
+    if (JSON.stringify(got) !== JSON.stringify(expected) || (response !== null && Number(result?.responses) !== 1)) {
+      // A row changed although we held its lock: never commit on top of that.
+      throw new InternalError(`unit of work wrote ${JSON.stringify(got)}, expected ${JSON.stringify(expected)}`);
+    }
+  }
+
+  private async withLots(accounts: Row[]): Promise<PointAccount[]> {
+    if (accounts.length === 0) return [];
+    const lots = await this.run(q.openLots, [accounts.map((a) => String(a.id))]);
+    return accounts.map((a) => accountFromRows(a, lots));
+  }
+}
+
+/** Driver errors leave as wallet errors, the original kept as `cause` for the logs. */
+function wrap(e: unknown): Error {
+  if (isWalletError(e)) return e;
+  if (isUnavailable(e)) return new ServiceUnavailableError('The database is unavailable', { cause: e });
+  return new InternalError('Storage failure', { cause: e });
+}

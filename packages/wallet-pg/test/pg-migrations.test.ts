@@ -1,0 +1,70 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/migrate.js';
+import { NodePostgresDriver } from '../src/node-postgres/driver.js';
+import { adminUrl, freshDatabase } from './support/postgres.js';
+
+const run = promisify(execFile);
+
+describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
+  let url: string;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ url, drop } = await freshDatabase('migrations'));
+  });
+  afterAll(async () => drop());
+
+  async function withDriver<T>(fn: (d: NodePostgresDriver) => Promise<T>): Promise<T> {
+    const driver = new NodePostgresDriver(new pg.Pool({ connectionString: url, max: 2 }), true);
+    try {
+      return await fn(driver);
+    } finally {
+      await driver.close();
+    }
+  }
+
+  it('lets two processes migrate one fresh database at once: the schema is applied exactly once', async () => {
+    // The built package, as another service process would load it.
+    const script = `import('@goodgo/wallet-pg').then(async ({ migrate }) => {
+      const { NodePostgresDriver } = await import('@goodgo/wallet-pg/node-postgres');
+      const pg = (await import('pg')).default;
+      const d = new NodePostgresDriver(new pg.Pool({ connectionString: process.env.URL, max: 1 }), true);
+      const r = await migrate(d);
+      await d.close();
+      console.log(JSON.stringify(r.applied));
+    })`;
+    const env = { ...process.env, URL: url };
+    const outputs = await Promise.all([1, 2].map(() => run(process.execPath, ['-e', script], { env, cwd: import.meta.dirname })));
+    const applied = outputs.map((o) => JSON.parse(o.stdout.trim()) as string[]);
+    expect(applied.flat().sort()).toEqual(['0000_initial', '0001_append_only_ledger']);
+    expect(applied.some((a) => a.length === 0)).toBe(true);
+  });
+
+  it('does nothing when run again', async () => {
+    const result = await withDriver((d) => migrate(d));
+    expect(result.applied).toEqual([]);
+    const rows = await withDriver((d) => d.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations'));
+    expect(rows[0]?.n).toBe(2);
+  });
+
+  it('creates every table with its constraints', async () => {
+    const tables = await withDriver((d) =>
+      d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`),
+    );
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'idempotency_keys',
+      'outbox_events',
+      'point_accounts',
+      'point_lots',
+      'point_transactions',
+      'wallet_transactions',
+      'wallets',
+    ]);
+    const [numeric] = await withDriver((d) =>
+      d.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'wallets' AND column_name = 'balance'`),
+    );
+    expect(numeric?.data_type).toBe('numeric');
+  });
+});

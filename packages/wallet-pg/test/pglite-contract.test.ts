@@ -1,0 +1,4 @@
+import { describeStoreContract } from '@goodgo/wallet-core/testing';
+import { createPgliteStore } from '../src/pglite/index.js';
+
+describeStoreContract('PGlite', { setup: () => createPgliteStore() });
