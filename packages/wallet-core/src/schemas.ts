@@ -128,3 +128,79 @@ export type AdjustPointsInput = z.input<typeof adjustPointsInput>;
 export type PendingPointsInput = z.input<typeof pendingPointsInput>;
 export type ExpirePointsInput = z.input<typeof expirePointsInput>;
 export type ListPointTransactionsInput = z.input<typeof listPointTransactionsInput>;
+
+// ---- resources: the shapes the facade returns and the HTTP API sends ----------------------------
+
+const isoString = z.string().meta({ description: 'ISO 8601 UTC date-time', examples: ['2026-11-25T06:00:00.000Z'] });
+const formattedAmount = z.string().meta({ description: 'Decimal string with exactly the currency\'s minor-unit digits', examples: ['125000', '12.50'] });
+
+export const walletResource = z
+  .object({
+    id: z.uuid(),
+    userId: z.string(),
+    currency: z.string(),
+    balance: formattedAmount,
+    status: z.enum(['active', 'frozen', 'closed']),
+    version: z.int(),
+    createdAt: isoString,
+    updatedAt: isoString,
+    closedAt: isoString.nullable(),
+  })
+  .meta({ id: 'Wallet' });
+
+export const walletTransactionResource = z
+  .object({
+    id: z.uuid(),
+    walletId: z.uuid(),
+    type: walletTransactionTypeSchema,
+    amount: formattedAmount,
+    balanceAfter: formattedAmount,
+    description: z.string().nullable(),
+    reference: z.string().nullable(),
+    transferId: z.uuid().nullable(),
+    createdAt: isoString,
+  })
+  .meta({ id: 'WalletTransaction' });
+
+export const pointAccountResource = z
+  .object({
+    id: z.uuid(),
+    userId: z.string(),
+    totalPoints: z.int().meta({ description: 'Lifetime points credited: earned, confirmed and positive adjustments' }),
+    availablePoints: z.int(),
+    pendingPoints: z.int(),
+    createdAt: isoString,
+    updatedAt: isoString,
+  })
+  .meta({ id: 'PointAccount' });
+
+export const pointTransactionResource = z
+  .object({
+    id: z.uuid(),
+    accountId: z.uuid(),
+    type: pointTransactionTypeSchema,
+    points: z.int().meta({ description: 'Signed: spend, expire and cancel are negative' }),
+    balanceAfter: z.int().meta({ description: 'Available points after this row' }),
+    source: z.string(),
+    description: z.string().nullable(),
+    expiresAt: isoString.nullable(),
+    createdAt: isoString,
+  })
+  .meta({ id: 'PointTransaction' });
+
+export const movementResult = z.object({ wallet: walletResource, transaction: walletTransactionResource }).meta({ id: 'MovementResult' });
+export const transferResult = z
+  .object({ transferId: z.uuid(), wallet: walletResource, transaction: walletTransactionResource })
+  .meta({ id: 'TransferResult', description: 'The source side only: the target wallet\'s balance is not disclosed' });
+export const pointsResult = z.object({ account: pointAccountResource, transaction: pointTransactionResource }).meta({ id: 'PointsResult' });
+export const expireResult = z.object({ expiredPoints: z.int(), accounts: z.int() }).meta({ id: 'ExpireResult' });
+export const walletList = z.object({ items: z.array(walletResource) }).meta({ id: 'WalletList' });
+export const walletTransactionPage = z
+  .object({ items: z.array(walletTransactionResource), nextCursor: z.string().nullable() })
+  .meta({ id: 'WalletTransactionPage' });
+export const pointTransactionPage = z
+  .object({ items: z.array(pointTransactionResource), nextCursor: z.string().nullable() })
+  .meta({ id: 'PointTransactionPage' });
+export const balanceSummary = z
+  .object({ userId: z.string(), wallets: z.array(walletResource), points: pointAccountResource.nullable() })
+  .meta({ id: 'BalanceSummary' });

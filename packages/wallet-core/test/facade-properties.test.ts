@@ -5,11 +5,11 @@ import { MemoryWalletStore, WalletService, isWalletError, type WalletView } from
 const USERS = ['u1', 'u2', 'u3'] as const;
 
 type Op =
-  | { kind: 'deposit' | 'withdraw'; w: number; amount: number; key?: string }
-  | { kind: 'transfer'; from: number; to: number; amount: number; key?: string }
+  | { kind: 'deposit' | 'withdraw'; w: number; amount: number; key?: string | undefined }
+  | { kind: 'transfer'; from: number; to: number; amount: number; key?: string | undefined }
   | { kind: 'freeze' | 'unfreeze' | 'close'; w: number }
-  | { kind: 'earn'; u: number; points: number; days?: number; pending: boolean }
-  | { kind: 'spend'; u: number; points: number; key?: string }
+  | { kind: 'earn'; u: number; points: number; days?: number | undefined; pending: boolean }
+  | { kind: 'spend'; u: number; points: number; key?: string | undefined }
   | { kind: 'adjust'; u: number; points: number }
   | { kind: 'settle'; u: number; confirm: boolean }
   | { kind: 'expire' }

@@ -1,0 +1,124 @@
+import { PayloadTooLargeError, UnauthorizedError, ValidationError, isWalletError, type WalletService } from '@goodgo/wallet-core';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
+import { pino, type Logger } from 'pino';
+import { bearerToken, type Authenticator } from './auth.js';
+import type { AppEnv } from './env.js';
+import { Metrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { STATUS_OF, problem, type Problem } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { pointRoutes } from './routes/points.js';
+import { walletRoutes } from './routes/wallets.js';
+
+export interface AppOptions {
+  service: WalletService;
+  auth: Authenticator;
+  logger?: Logger;
+  metrics?: Metrics;
+  /** Largest request body in bytes. Default 1 MiB. */
+  bodyLimit?: number;
+  /** How long `/health/ready` waits for the database. Default 1 500 ms. */
+  readyTimeoutMs?: number;
+  /** True once the server drains for shutdown: readiness turns 503. */
+  isShuttingDown?: () => boolean;
+  version?: string;
+}
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const API = '/api/v1/wallets';
+
+/**
+ * The wallet service as a Hono app with no global state: tests drive it in process with
+ * `app.request()`, the binary serves it with @hono/node-server.
+ */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const { service, auth } = options;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
+  const isShuttingDown = options.isShuttingDown ?? (() => false);
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
+    c.set('requestId', requestId);
+    c.set('log', logger.child({ reqId: requestId }));
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c);
+    metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    const principal = c.get('principal') as { sub: string } | undefined;
+    c.get('log').info(
+      { method: c.req.method, route, path: c.req.path, status: c.res.status, durationMs: Math.round(seconds * 10_000) / 10, sub: principal?.sub },
+      'request',
+    );
+  });
+
+  app.get(`${API}/openapi.json`, (c) => c.json(openApiDocument(options.version)));
+
+  app.use('/api/v1/*', async (c, next) => {
+    c.set('principal', await auth.verify(bearerToken(c.req.header('authorization'))));
+    await next();
+  });
+  app.use(
+    '/api/v1/*',
+    bodyLimit({
+      maxSize: options.bodyLimit ?? 1024 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError(`Request body exceeds ${options.bodyLimit ?? 1024 * 1024} bytes`);
+      },
+    }),
+  );
+
+  // Static paths before `/:id`, so that `/points` is never read as a wallet id.
+  app.route(`${API}/points`, pointRoutes({ service, metrics }));
+  app.route(API, walletRoutes({ service, metrics }));
+
+  app.route(
+    '/health',
+    healthRoutes({
+      store: service.store,
+      timeoutMs: options.readyTimeoutMs ?? 1500,
+      isShuttingDown,
+      startedAt: Date.now(),
+      version: options.version ?? '0.1.0',
+    }),
+  );
+  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+
+  app.notFound((c) => render(c, problem('WALLET_NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId');
+    let body: Problem;
+    if (isWalletError(err)) {
+      const internal = err.code === 'INTERNAL_ERROR' || err.code === 'SERVICE_UNAVAILABLE';
+      if (internal) c.get('log').error({ err, cause: (err as Error).cause }, 'request failed');
+      body = problem(err.code, internal ? `${err.message}; quote request id ${requestId}` : err.message, {
+        instance: c.req.path,
+        requestId,
+        ...(err instanceof ValidationError || err.code === 'VALIDATION_ERROR' ? { errors: (err as ValidationError).issues } : {}),
+      });
+    } else if (err instanceof HTTPException && err.status < 500) {
+      body = problem('VALIDATION_ERROR', err.message || 'Bad request', { instance: c.req.path, requestId });
+    } else {
+      // Unknown failures: no message, stack or SQL leaves the process; the log has all of it.
+      c.get('log').error({ err }, 'unexpected error');
+      body = problem('INTERNAL_ERROR', `An internal error occurred; quote request id ${requestId}`, { instance: c.req.path, requestId });
+    }
+    metrics.errors.inc({ code: body.code, status: String(body.status) });
+    if (err instanceof UnauthorizedError) c.header('WWW-Authenticate', 'Bearer realm="goodgo-wallet"');
+    return render(c, body);
+  });
+
+  return app;
+}
+
+function render(c: Context<AppEnv>, body: Problem): Response {
+  return c.body(JSON.stringify(body), STATUS_OF[body.code], { 'Content-Type': 'application/problem+json' });
+}

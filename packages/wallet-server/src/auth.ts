@@ -1,0 +1,91 @@
+import { UnauthorizedError } from '@goodgo/wallet-core';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { rolesFromClaims, type Principal } from './principal.js';
+
+export type AuthConfig =
+  | { kind: 'secret'; secret: string; issuer?: string | undefined; audience?: string | undefined }
+  | { kind: 'authority'; authority: string; issuer?: string | undefined; audience?: string | undefined; fetch?: typeof fetch };
+
+export interface Authenticator {
+  verify(token: string): Promise<Principal>;
+  readonly mode: AuthConfig['kind'];
+}
+
+// Algorithms are pinned to the kind of key: a shared secret only verifies HS256, a JWKS only
+// asymmetric algorithms. That closes `alg: none` and HS256 signed with a public key as the secret.
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const CLOCK_TOLERANCE_S = 5;
+
+/**
+ * Finds the IAM service's JWKS: OIDC discovery first (`jwks_uri`), else `/.well-known/jwks.json`.
+ * A failed discovery is not cached, so an IAM that was down at start is found once it is up.
+ */
+function jwksFromAuthority(authority: string, fetchImpl: typeof fetch): JWTVerifyGetKey {
+  const base = authority.replace(/\/+$/, '');
+  let resolved: Promise<JWTVerifyGetKey> | null = null;
+  const resolve = async (): Promise<JWTVerifyGetKey> => {
+    let jwksUri = `${base}/.well-known/jwks.json`;
+    try {
+      const res = await fetchImpl(`${base}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
+      if (res.ok) {
+        const doc = (await res.json()) as { jwks_uri?: unknown };
+        if (typeof doc.jwks_uri === 'string') jwksUri = doc.jwks_uri;
+      }
+    } catch {
+      // No discovery document: the conventional JWKS path is the fallback.
+    }
+    // createRemoteJWKSet caches the keys and refetches them when a token names an unknown kid.
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+  };
+  return async (header, token) => {
+    resolved ??= resolve().catch((e) => {
+      resolved = null;
+      throw e;
+    });
+    return (await resolved)(header, token);
+  };
+}
+
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  const base: JWTVerifyOptions = {
+    clockTolerance: CLOCK_TOLERANCE_S,
+    // A token that never expires is not accepted from anyone.
+    requiredClaims: ['exp', 'sub'],
+    ...(config.issuer ? { issuer: config.issuer } : {}),
+    ...(config.audience ? { audience: config.audience } : {}),
+  };
+  const verifyToken =
+    config.kind === 'secret'
+      ? (() => {
+          const key = new TextEncoder().encode(config.secret);
+          return (token: string) => jwtVerify(token, key, { ...base, algorithms: ['HS256'] });
+        })()
+      : (() => {
+          const keys = jwksFromAuthority(config.authority, config.fetch ?? fetch);
+          return (token: string) => jwtVerify(token, keys, { ...base, algorithms: ASYMMETRIC });
+        })();
+
+  return {
+    mode: config.kind,
+    async verify(token: string): Promise<Principal> {
+      let payload: Record<string, unknown>;
+      try {
+        ({ payload } = await verifyToken(token));
+      } catch (e) {
+        if (e instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
+        if (e instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthorizedError(`Token claim "${e.claim}" is not valid`);
+        throw new UnauthorizedError('Token is not valid');
+      }
+      const sub = payload.sub;
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) throw new UnauthorizedError('Token has no usable subject');
+      return { sub, roles: rolesFromClaims(payload) };
+    },
+  };
+}
+
+/** Reads `Authorization: Bearer <token>`; anything else is UNAUTHORIZED. */
+export function bearerToken(header: string | undefined): string {
+  const m = header ? /^Bearer ([A-Za-z0-9_\-.~+/]+=*)$/.exec(header.trim()) : null;
+  if (!m) throw new UnauthorizedError(header ? 'Authorization header must be "Bearer <token>"' : 'Authorization header missing');
+  return m[1] as string;
+}

@@ -1,0 +1,53 @@
+import { isCurrencyCode } from '@goodgo/wallet-core';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/** The environment of the contract, validated at start so that a typo stops the process with a clear message. */
+export const configSchema = z
+  .object({
+    NODE_ENV: optionalText,
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    WALLET_DEFAULT_CURRENCY: z
+      .string()
+      .default('VND')
+      .refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
+    WALLET_MAX_AMOUNT: z
+      .string()
+      .regex(/^[1-9][0-9]*(\.[0-9]+)?$/, 'must be a positive decimal string')
+      .default('1000000000000'),
+    WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
+    DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(16),
+    JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    JWT_AUTHORITY: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    JWT_ISSUER: optionalText,
+    JWT_AUDIENCE: optionalText,
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
+
+export type Config = z.output<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/**
+ * The development secret used when no JWT setting is given outside production. It is public on
+ * purpose (it is in this file): anyone can mint tokens for a server running with it, which is
+ * why the server logs a warning at start and refuses it when NODE_ENV=production.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'goodgo-wallet-development-secret-never-use-in-production';

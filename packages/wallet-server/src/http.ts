@@ -1,0 +1,71 @@
+import {
+  ForbiddenError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+  isValidIdempotencyKey,
+  wasReplayed,
+  type CommandOptions,
+} from '@goodgo/wallet-core';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './env.js';
+import { hasRole } from './principal.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+/**
+ * The JSON object in a request body; an absent body reads as `{}`. A body of another media type
+ * is 415, malformed JSON or a non-object is 400. The size limit is enforced before this runs.
+ */
+export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const raw = await c.req.text();
+  if (raw.length === 0) return {};
+  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new UnsupportedMediaTypeError();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The body is not valid JSON', [{ path: '', message: 'malformed JSON' }]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError('The body must be a JSON object', [{ path: '', message: 'must be an object' }]);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The caller's `sub` when it may only touch its own resources (no service role), else undefined. */
+export function ownerScope(c: Context<AppEnv>): string | undefined {
+  const p = c.get('principal');
+  return hasRole(p, 'service') ? undefined : p.sub;
+}
+
+/**
+ * The user a request is about: the caller, or the `userId` it names. Naming someone else needs the
+ * service role; for a plain user that is FORBIDDEN (a parameter it may not use), not a lookup.
+ */
+export function subjectUser(c: Context<AppEnv>, requested: unknown): string {
+  const p = c.get('principal');
+  if (requested === undefined || requested === null || requested === p.sub) return p.sub;
+  if (!hasRole(p, 'service')) throw new ForbiddenError('Only a service or admin may act for another user');
+  if (typeof requested !== 'string') throw new ValidationError('Invalid userId', [{ path: 'userId', message: 'must be a string' }]);
+  return requested;
+}
+
+/** Idempotency key (scoped to the caller) and ownership scope for a command. */
+export function commandOptions(c: Context<AppEnv>, asUser: string | undefined = ownerScope(c)): CommandOptions {
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !isValidIdempotencyKey(key)) {
+    throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
+  }
+  return { idempotencyKey: key, idempotencyScope: c.get('principal').sub, asUser };
+}
+
+/** Sends a command's result; a replay carries `Idempotent-Replayed: true` and the first status. */
+export function send(c: Context<AppEnv>, result: object, status: ContentfulStatusCode = 200): Response {
+  if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
+  return c.json(result, status);
+}
+
+export function query(c: Context<AppEnv>, name: string): string | undefined {
+  return c.req.query(name);
+}

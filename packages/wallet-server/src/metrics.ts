@@ -1,0 +1,44 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics, on a registry of its own (no global state, so several apps
+ * can live in one process, as they do in the tests). Only counts and durations: an amount never
+ * becomes a float, not even in a metric.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly requestDuration = new Histogram({
+    name: 'wallet_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly moneyMovements = new Counter({
+    name: 'wallet_money_movements_total',
+    help: 'Committed wallet transactions by type and currency (replays not counted)',
+    labelNames: ['type', 'currency'] as const,
+    registers: [this.registry],
+  });
+  readonly pointMovements = new Counter({
+    name: 'wallet_point_transactions_total',
+    help: 'Committed point transactions by type (replays not counted)',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'wallet_http_errors_total',
+    help: 'Error responses by code',
+    labelNames: ['code', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly replays = new Counter({
+    name: 'wallet_idempotent_replays_total',
+    help: 'Requests answered from a stored idempotent response',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'wallet_' });
+  }
+}

@@ -1,0 +1,72 @@
+import type { ErrorCode, ValidationIssue } from '@goodgo/wallet-core';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * The one table from error codes to HTTP statuses. Typed as a full Record, so a code added to
+ * wallet-core without a status here fails to compile.
+ */
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  WALLET_NOT_FOUND: 404,
+  POINT_ACCOUNT_NOT_FOUND: 404,
+  TRANSACTION_NOT_FOUND: 404,
+  WALLET_ALREADY_EXISTS: 409,
+  WALLET_FROZEN: 409,
+  WALLET_CLOSED: 409,
+  WALLET_NOT_EMPTY: 409,
+  IDEMPOTENCY_CONFLICT: 409,
+  INSUFFICIENT_FUNDS: 422,
+  INSUFFICIENT_POINTS: 422,
+  CURRENCY_MISMATCH: 422,
+  SAME_WALLET: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_ERROR: 500,
+};
+
+const TITLES: Record<ErrorCode, string> = {
+  VALIDATION_ERROR: 'The request is not valid',
+  UNAUTHORIZED: 'Authentication required',
+  FORBIDDEN: 'Not allowed for this role',
+  WALLET_NOT_FOUND: 'Wallet not found',
+  POINT_ACCOUNT_NOT_FOUND: 'Point account not found',
+  TRANSACTION_NOT_FOUND: 'Transaction not found',
+  WALLET_ALREADY_EXISTS: 'Wallet already exists',
+  WALLET_FROZEN: 'Wallet is frozen',
+  WALLET_CLOSED: 'Wallet is closed',
+  WALLET_NOT_EMPTY: 'Wallet is not empty',
+  IDEMPOTENCY_CONFLICT: 'Idempotency key reused with a different request',
+  INSUFFICIENT_FUNDS: 'Insufficient funds',
+  INSUFFICIENT_POINTS: 'Insufficient points',
+  CURRENCY_MISMATCH: 'Currency mismatch',
+  SAME_WALLET: 'Source and target are the same wallet',
+  PAYLOAD_TOO_LARGE: 'Payload too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  SERVICE_UNAVAILABLE: 'Service unavailable',
+  INTERNAL_ERROR: 'Internal error',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  requestId?: string;
+  errors?: readonly ValidationIssue[];
+}
+
+export function problem(code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+  return {
+    type: `urn:goodgo:wallet:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[code],
+    status: STATUS_OF[code],
+    detail,
+    code,
+    ...extra,
+  };
+}
