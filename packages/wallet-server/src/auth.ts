@@ -4,7 +4,15 @@ import { rolesFromClaims, type Principal } from './principal.js';
 
 export type AuthConfig =
   | { kind: 'secret'; secret: string; issuer?: string | undefined; audience?: string | undefined }
-  | { kind: 'authority'; authority: string; issuer?: string | undefined; audience?: string | undefined; fetch?: typeof fetch };
+  | {
+      kind: 'authority';
+      authority: string;
+      issuer?: string | undefined;
+      audience?: string | undefined;
+      fetch?: typeof fetch;
+      /** Least time between two JWKS fetches for unknown key ids (a flood of bogus kids must not flood the IAM). Default 30 s. */
+      jwksCooldownMs?: number;
+    };
 
 export interface Authenticator {
   verify(token: string): Promise<Principal>;
@@ -20,7 +28,7 @@ const CLOCK_TOLERANCE_S = 5;
  * Finds the IAM service's JWKS: OIDC discovery first (`jwks_uri`), else `/.well-known/jwks.json`.
  * A failed discovery is not cached, so an IAM that was down at start is found once it is up.
  */
-function jwksFromAuthority(authority: string, fetchImpl: typeof fetch): JWTVerifyGetKey {
+function jwksFromAuthority(authority: string, fetchImpl: typeof fetch, cooldownMs: number): JWTVerifyGetKey {
   const base = authority.replace(/\/+$/, '');
   let resolved: Promise<JWTVerifyGetKey> | null = null;
   const resolve = async (): Promise<JWTVerifyGetKey> => {
@@ -35,7 +43,7 @@ function jwksFromAuthority(authority: string, fetchImpl: typeof fetch): JWTVerif
       // No discovery document: the conventional JWKS path is the fallback.
     }
     // createRemoteJWKSet caches the keys and refetches them when a token names an unknown kid.
-    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    return createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: 5_000, cooldownDuration: cooldownMs });
   };
   return async (header, token) => {
     resolved ??= resolve().catch((e) => {
@@ -61,7 +69,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
           return (token: string) => jwtVerify(token, key, { ...base, algorithms: ['HS256'] });
         })()
       : (() => {
-          const keys = jwksFromAuthority(config.authority, config.fetch ?? fetch);
+          const keys = jwksFromAuthority(config.authority, config.fetch ?? fetch, config.jwksCooldownMs ?? 30_000);
           return (token: string) => jwtVerify(token, keys, { ...base, algorithms: ASYMMETRIC });
         })();
 

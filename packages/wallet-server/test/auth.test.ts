@@ -1,0 +1,151 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MemoryWalletStore, WalletService } from '@goodgo/wallet-core';
+import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { createAuthenticator } from '../src/auth.js';
+import { mintToken } from '../src/token.js';
+import { SECRET, harness, type Harness } from './support/harness.js';
+
+const b64url = (v: object | string) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+
+async function status(h: { app: { request: Harness['app']['request'] } }, authorization?: string): Promise<[number, string]> {
+  const res = await h.app.request('/api/v1/wallets', { headers: authorization === undefined ? {} : { authorization } });
+  const body = (await res.json()) as { code: string };
+  return [res.status, body.code];
+}
+
+describe('JWT with a shared secret (HS256)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+
+  it('accepts a valid token and reads roles from `roles` or `role`', async () => {
+    const token = await mintToken({ sub: 'alice', secret: SECRET });
+    expect((await h.app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    const single = await new SignJWT({ role: 'service' }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+    const res = await h.call('GET', '/api/v1/wallets?userId=someone', { token: single });
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['not bearer', 'Basic YWxpY2U6cHc='],
+    ['malformed', 'Bearer not.a.jwt'],
+    ['empty', 'Bearer '],
+  ])('answers 401 UNAUTHORIZED for a %s header', async (_name, header) => {
+    expect(await status(h, header)).toEqual([401, 'UNAUTHORIZED']);
+  });
+
+  it('answers 401 for an expired, a not-yet-valid, a wrongly signed, an unsigned and an exp-less token', async () => {
+    const key = new TextEncoder().encode(SECRET);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime(now - 60).sign(key);
+    const early = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setNotBefore(now + 600).setExpirationTime(now + 1200).sign(key);
+    const wrong = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime('5m').sign(new TextEncoder().encode(`${SECRET}-other`));
+    const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'a', roles: ['admin'], exp: now + 600 })}.`;
+    const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').sign(key);
+    const res = await h.app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${expired}` } });
+    expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    for (const token of [expired, early, wrong, none, noExp]) expect(await status(h, `Bearer ${token}`)).toEqual([401, 'UNAUTHORIZED']);
+  });
+
+  it('checks issuer and audience when configured', async () => {
+    const service = new WalletService({ store: new MemoryWalletStore() });
+    const app = createApp({ service, auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' }) });
+    const good = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' });
+    const wrongIss = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://evil', audience: 'wallet' });
+    const wrongAud = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'orders' });
+    expect(await status({ app }, `Bearer ${wrongIss}`)).toEqual([401, 'UNAUTHORIZED']);
+    expect(await status({ app }, `Bearer ${wrongAud}`)).toEqual([401, 'UNAUTHORIZED']);
+    expect((await app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${good}` } })).status).toBe(200);
+  });
+});
+
+/** A small IAM on loopback: OIDC discovery and a JWKS whose keys the test can rotate. */
+class TestIam {
+  server!: Server;
+  keys: JWK[] = [];
+  discovery = true;
+  jwksRequests = 0;
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/.well-known/openid-configuration' && this.discovery) {
+        res.end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/keys` }));
+      } else if ((req.url === '/keys' && this.discovery) || (req.url === '/.well-known/jwks.json' && !this.discovery)) {
+        this.jwksRequests++;
+        res.end(JSON.stringify({ keys: this.keys }));
+      } else {
+        res.statusCode = 404;
+        res.end('{}');
+      }
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+  async stop(): Promise<void> {
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
+async function rsaKey(kid: string) {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  const sign = (claims: Record<string, unknown> = {}, sub = 'alice') =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setSubject(sub).setIssuer('https://iam').setExpirationTime('5m').sign(privateKey);
+  return { jwk, sign };
+}
+
+describe('JWT from the IAM service\'s JWKS (JWT_AUTHORITY)', () => {
+  const iam = new TestIam();
+  beforeAll(() => iam.start());
+  afterAll(() => iam.stop());
+
+  function appFor(authority: string) {
+    const service = new WalletService({ store: new MemoryWalletStore() });
+    return createApp({ service, auth: createAuthenticator({ kind: 'authority', authority, issuer: 'https://iam', jwksCooldownMs: 0 }) });
+  }
+
+  it('finds the keys by OIDC discovery, verifies RS256, and refetches on an unknown kid', async () => {
+    const first = await rsaKey('k1');
+    iam.keys = [first.jwk];
+    const app = appFor(iam.url);
+    const ok = await app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${await first.sign()}` } });
+    expect(ok.status).toBe(200);
+    const rotated = await rsaKey('k2');
+    iam.keys = [first.jwk, rotated.jwk];
+    const before = iam.jwksRequests;
+    const res = await app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${await rotated.sign({ roles: ['admin'] })}` } });
+    expect(res.status).toBe(200);
+    expect(iam.jwksRequests).toBe(before + 1);
+  });
+
+  it('falls back to /.well-known/jwks.json without a discovery document', async () => {
+    const key = await rsaKey('k3');
+    iam.keys = [key.jwk];
+    iam.discovery = false;
+    try {
+      const app = appFor(iam.url);
+      expect((await app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${await key.sign()}` } })).status).toBe(200);
+    } finally {
+      iam.discovery = true;
+    }
+  });
+
+  it('refuses HS256 signed with the RSA public key, alg none, and a key it does not know', async () => {
+    const key = await rsaKey('k4');
+    iam.keys = [key.jwk];
+    const app = appFor(iam.url);
+    // The classic confusion: the public key's bytes used as an HMAC secret.
+    const publicBytes = new TextEncoder().encode(JSON.stringify(key.jwk));
+    const confused = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256', kid: 'k4' }).setSubject('mallory').setIssuer('https://iam').setExpirationTime('5m').sign(publicBytes);
+    const none = `${b64url({ alg: 'none', kid: 'k4' })}.${b64url({ sub: 'mallory', iss: 'https://iam', exp: Math.floor(Date.now() / 1000) + 300 })}.`;
+    const stranger = await rsaKey('k4');
+    for (const token of [confused, none, await stranger.sign()]) expect(await status({ app }, `Bearer ${token}`)).toEqual([401, 'UNAUTHORIZED']);
+  });
+});

@@ -1,0 +1,105 @@
+import { ERROR_CODES, type ErrorCode } from '@goodgo/wallet-core';
+import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STATUS_OF } from '../src/problem.js';
+import { harness, uniqueSub, type Harness, type Reply } from './support/harness.js';
+
+/** Every row of the contract's error table, produced through HTTP on a real PGlite store. */
+describe('the error table, row by row', () => {
+  let h: Harness;
+  let service: string;
+  let admin: string;
+  const seen = new Set<ErrorCode>();
+  beforeAll(async () => {
+    h = await harness({ store: await createPgliteStore() });
+    service = await h.token('svc', 'service');
+    admin = await h.token('adm', 'admin');
+  });
+  afterAll(async () => {
+    await h.store.close();
+    // The table is complete: no code of the contract went unexercised.
+    expect([...seen].sort()).toEqual([...ERROR_CODES].sort());
+  });
+
+  function expectProblem(res: Reply, code: ErrorCode, status: number): void {
+    expect(STATUS_OF[code]).toBe(status);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body).toMatchObject({ code, status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    seen.add(code);
+  }
+
+  it('VALIDATION_ERROR 400, UNAUTHORIZED 401, FORBIDDEN 403', async () => {
+    const u = await h.userWithWallet('10');
+    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: 10 } }), 'VALIDATION_ERROR', 400);
+    expectProblem(await h.call('GET', '/api/v1/wallets'), 'UNAUTHORIZED', 401);
+    expectProblem(await h.call('POST', '/api/v1/wallets/deposit', { token: u.token, body: { walletId: u.walletId, amount: '1' } }), 'FORBIDDEN', 403);
+  });
+
+  it('WALLET_NOT_FOUND, POINT_ACCOUNT_NOT_FOUND, TRANSACTION_NOT_FOUND 404', async () => {
+    const t = await h.token(uniqueSub());
+    expectProblem(await h.call('GET', '/api/v1/wallets/00000000-0000-4000-8000-000000000009', { token: t }), 'WALLET_NOT_FOUND', 404);
+    expectProblem(await h.call('GET', '/api/v1/wallets/points', { token: t }), 'POINT_ACCOUNT_NOT_FOUND', 404);
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/pending/00000000-0000-4000-8000-000000000009/confirm', { token: service }), 'TRANSACTION_NOT_FOUND', 404);
+  });
+
+  it('WALLET_ALREADY_EXISTS, WALLET_FROZEN, WALLET_CLOSED, WALLET_NOT_EMPTY, IDEMPOTENCY_CONFLICT 409', async () => {
+    const u = await h.userWithWallet('10');
+    expectProblem(await h.call('POST', '/api/v1/wallets', { token: u.token }), 'WALLET_ALREADY_EXISTS', 409);
+    expectProblem(await h.call('POST', `/api/v1/wallets/${u.walletId}/close`, { token: admin }), 'WALLET_NOT_EMPTY', 409);
+    await h.call('POST', `/api/v1/wallets/${u.walletId}/freeze`, { token: admin });
+    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' } }), 'WALLET_FROZEN', 409);
+    const v = await h.userWithWallet('0');
+    await h.call('POST', `/api/v1/wallets/${v.walletId}/close`, { token: admin });
+    expectProblem(await h.call('POST', '/api/v1/wallets/deposit', { token: service, body: { walletId: v.walletId, amount: '1' } }), 'WALLET_CLOSED', 409);
+    const headers = { 'Idempotency-Key': 'table-key' };
+    await h.call('POST', '/api/v1/wallets/points/earn', { token: service, headers, body: { userId: u.sub, points: 1, source: 'a' } });
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, headers, body: { userId: u.sub, points: 2, source: 'a' } }), 'IDEMPOTENCY_CONFLICT', 409);
+  });
+
+  it('INSUFFICIENT_FUNDS, INSUFFICIENT_POINTS, CURRENCY_MISMATCH, SAME_WALLET 422', async () => {
+    const u = await h.userWithWallet('10');
+    const usd = await h.userWithWallet('0', 'USD');
+    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '11' } }), 'INSUFFICIENT_FUNDS', 422);
+    await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: u.sub, points: 1, source: 'a' } });
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 2, source: 'b' } }), 'INSUFFICIENT_POINTS', 422);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/transfer', { token: u.token, body: { fromWalletId: u.walletId, toWalletId: usd.walletId, amount: '1' } }),
+      'CURRENCY_MISMATCH',
+      422,
+    );
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/transfer', { token: u.token, body: { fromWalletId: u.walletId, toWalletId: u.walletId, amount: '1' } }),
+      'SAME_WALLET',
+      422,
+    );
+  });
+
+  it('PAYLOAD_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415', async () => {
+    const raw = JSON.stringify({ userId: 'x', points: 1, source: 'a', description: 'y'.repeat(1024 * 1024 + 1) });
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw, headers: { 'content-type': 'application/json' } }), 'PAYLOAD_TOO_LARGE', 413);
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw: 'points=1', headers: { 'content-type': 'text/plain' } }), 'UNSUPPORTED_MEDIA_TYPE', 415);
+  });
+
+  it('INTERNAL_ERROR 500 without SQL or stack in the body', async () => {
+    const driver = (h.store as unknown as { driver: { query(t: string): Promise<unknown> } }).driver;
+    await driver.query('ALTER TABLE point_accounts RENAME TO point_accounts_moved');
+    try {
+      const res = await h.call('GET', '/api/v1/wallets/points', { token: service });
+      expectProblem(res, 'INTERNAL_ERROR', 500);
+      const text = JSON.stringify(res.body);
+      expect(text).not.toMatch(/point_accounts|relation|SELECT|at .*\.js|\n/);
+      expect(res.body.detail).toContain(res.headers.get('x-request-id'));
+    } finally {
+      await driver.query('ALTER TABLE point_accounts_moved RENAME TO point_accounts');
+    }
+  });
+
+  it('SERVICE_UNAVAILABLE 503 once the database is gone, and readiness says so', async () => {
+    const u = await h.userWithWallet('10');
+    await h.store.close();
+    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' } }), 'SERVICE_UNAVAILABLE', 503);
+    expect((await h.call('GET', '/health/ready')).status).toBe(503);
+    expect((await h.call('GET', '/health/live')).status).toBe(200);
+  });
+});

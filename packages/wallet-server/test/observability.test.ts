@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { harness, type Harness } from './support/harness.js';
+
+describe('health, metrics, OpenAPI and request ids', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+
+  it('answers the health endpoints without a token', async () => {
+    expect(await h.call('GET', '/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(await h.call('GET', '/health/ready')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const full = await h.call('GET', '/health');
+    expect(full.body).toMatchObject({ status: 'ok', checks: { database: { status: 'up' } } });
+  });
+
+  it('counts requests by route and status, money movements by type and currency, errors by code', async () => {
+    const u = await h.userWithWallet('500');
+    await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '600' } });
+    await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '100' } });
+    const res = await h.call('GET', '/metrics');
+    expect(res.status).toBe(200);
+    const text = String(res.body);
+    expect(text).toMatch(/wallet_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/wallets\/withdraw",status="200"\} 1/);
+    expect(text).toMatch(/wallet_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/wallets\/withdraw",status="422"\} 1/);
+    expect(text).toMatch(/wallet_money_movements_total\{type="withdrawal",currency="VND"\} 1/);
+    expect(text).toMatch(/wallet_money_movements_total\{type="deposit",currency="VND"\} 1/);
+    expect(text).toMatch(/wallet_http_errors_total\{code="INSUFFICIENT_FUNDS",status="422"\} 1/);
+  });
+
+  it('echoes a caller\'s request id and makes one up otherwise', async () => {
+    const given = await h.call('GET', '/health/live', { headers: { 'x-request-id': 'till-7-req-42' } });
+    expect(given.headers.get('x-request-id')).toBe('till-7-req-42');
+    const made = await h.call('GET', '/health/live');
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves an OpenAPI 3.1 document of every route, generated from the request schemas', async () => {
+    const res = await h.call('GET', '/api/v1/wallets/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = res.body;
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/api/v1/wallets',
+        '/api/v1/wallets/summary',
+        '/api/v1/wallets/{id}',
+        '/api/v1/wallets/{id}/transactions',
+        '/api/v1/wallets/deposit',
+        '/api/v1/wallets/withdraw',
+        '/api/v1/wallets/transfer',
+        '/api/v1/wallets/{id}/freeze',
+        '/api/v1/wallets/{id}/unfreeze',
+        '/api/v1/wallets/{id}/close',
+        '/api/v1/wallets/points',
+        '/api/v1/wallets/points/transactions',
+        '/api/v1/wallets/points/earn',
+        '/api/v1/wallets/points/spend',
+        '/api/v1/wallets/points/adjust',
+        '/api/v1/wallets/points/pending/{transactionId}/confirm',
+        '/api/v1/wallets/points/pending/{transactionId}/cancel',
+        '/api/v1/wallets/points/expire',
+        '/api/v1/wallets/openapi.json',
+        '/health/live',
+        '/health/ready',
+        '/health',
+        '/metrics',
+      ].sort(),
+    );
+    const deposit = doc.paths['/api/v1/wallets/deposit'].post.requestBody.content['application/json'].schema;
+    expect(deposit.properties.amount).toMatchObject({ type: 'string', pattern: expect.stringContaining('[0-9]') });
+    expect(deposit.additionalProperties).toBe(false);
+    expect(doc.components.schemas.Wallet.properties.balance.type).toBe('string');
+    expect(doc.paths['/api/v1/wallets/withdraw'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'Idempotency-Key' })]));
+  });
+});

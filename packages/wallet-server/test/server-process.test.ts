@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { adminUrl, freshDatabase, runToken, startServerProcess } from './support/process.js';
+
+if (!adminUrl) console.log('[wallet-server] PostgreSQL server-process case skipped: WALLET_TEST_DATABASE_URL is not set.');
+
+async function exercise(env: Record<string, string>): Promise<void> {
+  const server = await startServerProcess(env);
+  try {
+    let ready = 0;
+    for (let i = 0; i < 50 && ready !== 200; i++) {
+      ready = (await fetch(`${server.url}/health/ready`)).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).toBe(200);
+    const tokenEnv = env.JWT_SECRET ? { JWT_SECRET: env.JWT_SECRET } : {};
+    const pos = await runToken(['--sub', 'pos-till', '--role', 'service'], tokenEnv);
+    const alice = await runToken(['--sub', 'alice'], tokenEnv);
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const a = await call('POST', '/api/v1/wallets', alice);
+    expect(a.status).toBe(201);
+    const b = await call('POST', '/api/v1/wallets', pos, { userId: 'bob' });
+    expect((await call('POST', '/api/v1/wallets/deposit', pos, { walletId: a.body.id, amount: '200000' })).body.wallet.balance).toBe('200000');
+    const t = await call('POST', '/api/v1/wallets/transfer', alice, { fromWalletId: a.body.id, toWalletId: b.body.id, amount: '75000' });
+    expect([t.status, t.body.wallet.balance]).toEqual([200, '125000']);
+    expect((await call('GET', `/api/v1/wallets/${b.body.id}`, pos)).body.balance).toBe('75000');
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+  expect(await server.exit).toBe(0);
+  expect(server.logs.some((l) => l.includes('"msg":"stopped"'))).toBe(true);
+  // No token ever reaches the log.
+  expect(server.logs.some((l) => /eyJ[\w-]+\.eyJ/.test(l))).toBe(false);
+}
+
+describe('the server process (npm start)', () => {
+  it('serves on PGlite in development mode, then drains and exits 0 on SIGTERM', async () => {
+    await exercise({ WALLET_DATA_DIR: 'memory://' });
+  }, 60_000);
+
+  it.runIf(adminUrl)('serves on PostgreSQL with DATABASE_URL and a JWT_SECRET', async () => {
+    const db = await freshDatabase();
+    try {
+      await exercise({ DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
+  it('refuses to start in production without JWT settings, and on invalid configuration', async () => {
+    const main = join(import.meta.dirname, '..', 'dist', 'main.js');
+    const run = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; err: string }>((resolve) => {
+        const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', WALLET_DATA_DIR: 'memory://', PORT: '0', ...env } });
+        let err = '';
+        child.stderr.on('data', (d) => (err += d));
+        child.stdout.on('data', (d) => (err += d));
+        child.once('exit', (code) => resolve({ code, err }));
+      });
+    const prod = await run({ NODE_ENV: 'production' });
+    expect(prod.code).toBe(1);
+    expect(prod.err).toContain('refusing to start in production');
+    const bad = await run({ WALLET_MAX_AMOUNT: '-5', WALLET_DEFAULT_CURRENCY: 'XYZ' });
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('WALLET_MAX_AMOUNT');
+    expect(bad.err).toContain('WALLET_DEFAULT_CURRENCY');
+  }, 60_000);
+});
