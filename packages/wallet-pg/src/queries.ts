@@ -97,7 +97,9 @@ export const flush = s(
     UPDATE wallets w SET balance = x.balance, status = x.status, version = x.version, updated_at = x.updated_at, closed_at = x.closed_at
     FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, balance numeric, status text, version int, updated_at timestamptz,
       closed_at timestamptz, loaded_version int)
-    WHERE w.id = x.id AND w.version = x.loaded_version
+    -- The id array lets the planner probe the primary key; joined to the recordset alone it
+    -- guesses 100 rows and scans the whole table.
+    WHERE w.id = ANY($12::uuid[]) AND w.id = x.id AND w.version = x.loaded_version
     RETURNING 1),
   wallet_rows AS (
     INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at)
@@ -118,7 +120,7 @@ export const flush = s(
       version = x.version, updated_at = x.updated_at
     FROM jsonb_to_recordset($5::jsonb) AS x(id uuid, total_points bigint, available_points bigint, pending_points bigint, version int,
       updated_at timestamptz, loaded_version int)
-    WHERE a.id = x.id AND a.version = x.loaded_version
+    WHERE a.id = ANY($13::uuid[]) AND a.id = x.id AND a.version = x.loaded_version
     RETURNING 1),
   lots AS (
     INSERT INTO point_lots (id, account_id, points, remaining, status, source, expires_at, created_at)

@@ -211,6 +211,8 @@ export function flushParams(changes: readonly (WalletChanges | PointAccountChang
     response?.scope ?? null,
     response?.key ?? null,
     response?.body ?? null,
+    changedWallets.map((w) => (w as { id: string }).id),
+    changedAccounts.map((a) => (a as { id: string }).id),
   ];
 }
 

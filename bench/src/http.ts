@@ -1,0 +1,101 @@
+import autocannon from 'autocannon';
+import { mintToken } from '@goodgo/wallet-server';
+import type { Report } from './report.js';
+import { bareServer, rssMiB, serverMain, startNode, type Child } from './processes.js';
+import { ratio, round, type Run } from './stats.js';
+
+const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+
+interface Cannon {
+  perSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  maxRssMiB: number;
+}
+
+async function cannon(url: string, token: string | null, connections: number, seconds: number, body: () => unknown, pid?: number): Promise<Cannon> {
+  let maxRss = 0;
+  const sampler = pid ? setInterval(() => (maxRss = Math.max(maxRss, rssMiB(pid))), 200) : undefined;
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }],
+  });
+  if (sampler) clearInterval(sampler);
+  return {
+    perSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    maxRssMiB: round(maxRss, 1),
+  };
+}
+
+const fmt = (c: Cannon) => `${round(c.perSecond)}/s p50 ${c.p50} ms p99 ${c.p99} ms${c.non2xx ? ` (${c.non2xx} non-2xx)` : ''}${c.errors ? ` (${c.errors} errors)` : ''}`;
+
+async function walletsVia(base: string, token: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`${base}/api/v1/wallets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: `http-${i}` }) });
+    const w = (await res.json()) as { id: string };
+    await fetch(`${base}/api/v1/wallets/deposit`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ walletId: w.id, amount: '1000000000' }) });
+    ids.push(w.id);
+  }
+  return ids;
+}
+
+/**
+ * The real server process (JWT verified on every request) under autocannon on loopback, against a
+ * bare Hono route in the same run, on PostgreSQL and on PGlite.
+ */
+export async function benchHttp(report: Report, o: { databaseUrl?: string; pgIds?: string[]; libraryAt32?: Run; seconds: number }): Promise<void> {
+  const token = await mintToken({ sub: 'bench-pos', roles: ['service'], secret: SECRET, expiresIn: '1h' });
+  const bare = await startNode(bareServer, {});
+  let bareRun: Cannon;
+  try {
+    bareRun = await cannon(`${bare.url}/bare`, null, 32, o.seconds, () => ({ walletId: crypto.randomUUID(), amount: '1' }));
+  } finally {
+    await bare.stop();
+  }
+  report.raw.http_bare = bareRun;
+
+  const targets: Array<{ name: string; env: Record<string, string>; ids?: string[] }> = [];
+  if (o.databaseUrl) targets.push({ name: 'PostgreSQL', env: { DATABASE_URL: o.databaseUrl, DATABASE_POOL_MAX: '16' }, ...(o.pgIds ? { ids: o.pgIds } : {}) });
+  targets.push({ name: 'PGlite', env: { WALLET_DATA_DIR: 'memory://' } });
+
+  for (const t of targets) {
+    let server: Child | undefined;
+    try {
+      server = await startNode(serverMain, { ...t.env, JWT_SECRET: SECRET, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0' });
+      // Readiness, then the first log line that carries the url has been seen: warm the path once.
+      const ids = t.ids ?? (await walletsVia(server.url, token, 200));
+      const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
+      const pid = server.child.pid as number;
+      const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, 32, o.seconds, () => ({ walletId: pick(), amount: '1' }), pid);
+      const tr = await cannon(`${server.url}/api/v1/wallets/transfer`, token, 32, o.seconds, () => {
+        const a = pick();
+        let b = pick();
+        while (b === a) b = pick();
+        return { fromWalletId: a, toWalletId: b, amount: '1' };
+      }, pid);
+      report.raw[`http_${t.name}`] = { deposit: dep, transfer: tr };
+      const section = `4. HTTP, ${t.name} (32 connections)`;
+      report.add({ section, case: 'deposits, JWT verified', ours: fmt(dep), baseline: `bare Hono ${fmt(bareRun)}`, ratio: ratio(dep.perSecond, bareRun.perSecond), target: 'report', met: null });
+      report.add({ section, case: 'transfers, JWT verified', ours: fmt(tr), baseline: `bare Hono ${fmt(bareRun)}`, ratio: ratio(tr.perSecond, bareRun.perSecond), target: 'report', met: null });
+      if (t.name === 'PostgreSQL' && o.libraryAt32) {
+        const lib = o.libraryAt32;
+        report.add({ section, case: 'transfers vs library at concurrency 32', ours: fmt(tr), baseline: `library ${round(lib.perSecond)}/s`, ratio: ratio(tr.perSecond, lib.perSecond), target: '≥ 0.5 of library', met: tr.perSecond >= 0.5 * lib.perSecond });
+        report.add({ section, case: 'transfer p99 at 32 connections', ours: `${tr.p99} ms`, baseline: '50 ms', ratio: ratio(tr.p99, 50), target: 'p99 < 50 ms', met: tr.p99 < 50 });
+      }
+      report.add({ section: '5. growth', case: `server RSS under load (${t.name})`, ours: `${Math.max(dep.maxRssMiB, tr.maxRssMiB)} MiB max`, baseline: '–', ratio: null, target: 'report', met: null });
+    } finally {
+      await server?.stop();
+    }
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench`: every figure against a baseline measured in the same run. Needs the local
+ * PostgreSQL for sections 2, 4 (PostgreSQL) and 5: WALLET_BENCH_DATABASE_URL, default
+ * postgres://postgres@127.0.0.1:5432/postgres; a fresh database is made for the run and dropped.
+ * Writes bench/results/latest.md and latest.json. Bounded: about five minutes on two cores.
+ */
+import { join } from 'node:path';
+import pg from 'pg';
+import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
+import { benchGrowth } from './growth.js';
+import { benchHttp } from './http.js';
+import { benchMemory } from './library-memory.js';
+import { benchPglite } from './library-pglite.js';
+import { benchPostgres, seedWallets } from './library-pg.js';
+import { Report } from './report.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(',').map((x) => x.trim()));
+const report = new Report();
+const started = performance.now();
+const section = (name: string) => console.log(`\n== ${name} (${Math.round((performance.now() - started) / 1000)} s)`);
+
+async function database(label: string): Promise<{ url: string; drop: () => Promise<void> } | null> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch (e) {
+    report.note(`PostgreSQL at ${adminUrl} is not reachable (${(e as Error).message}): its sections were not run`);
+    return null;
+  }
+  const name = `wallet_bench_${label}_${Date.now().toString(36)}`;
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+if (ONLY.has('1')) {
+  section('1. library in memory');
+  await benchMemory(report);
+}
+
+let postgresVersion: string | undefined;
+const main = ONLY.has('2') || ONLY.has('4') ? await database('main') : null;
+let libraryAt32;
+let pgIds: string[] | undefined;
+if (main) {
+  section('2. library on PostgreSQL');
+  const pool = new pg.Pool({ connectionString: main.url, max: 16 });
+  try {
+    postgresVersion = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
+    const migrated = await createNodePostgresStore({ pool }); // applies the migrations
+    void migrated;
+    const seeded = await seedWallets(pool, 10_000, 'b-');
+    pgIds = seeded.ids;
+    if (ONLY.has('2')) libraryAt32 = (await benchPostgres(report, pool, seeded, SECONDS)).get(32);
+  } finally {
+    await pool.end();
+  }
+}
+
+if (ONLY.has('3')) {
+  section('3. library on PGlite');
+  await benchPglite(report, SECONDS);
+}
+
+if (ONLY.has('4')) section('4. HTTP');
+if (ONLY.has('4')) await benchHttp(report, { ...(main ? { databaseUrl: main.url } : {}), ...(pgIds ? { pgIds } : {}), ...(libraryAt32 ? { libraryAt32 } : {}), seconds: Math.max(3, SECONDS + 1) });
+await main?.drop();
+
+const growth = ONLY.has('5') ? await database('growth') : null;
+if (growth) {
+  section('5. growth');
+  try {
+    await benchGrowth(report, growth.url, Math.max(2, SECONDS - 1));
+  } finally {
+    await growth.drop();
+  }
+}
+
+report.write(join(import.meta.dirname, '..', 'results'), postgresVersion ? { postgres: `PostgreSQL ${postgresVersion} on loopback` } : {});
+console.log(`\nwrote bench/results/latest.md in ${Math.round((performance.now() - started) / 1000)} s`);

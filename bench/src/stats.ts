@@ -1,0 +1,61 @@
+/** Measurement helpers: closed-loop workers for a fixed time, latencies in milliseconds. */
+
+export interface Run {
+  ops: number;
+  errors: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+/**
+ * Runs `op` from `concurrency` workers, each starting its next call when the last one ends, for
+ * `ms` milliseconds after a short warm-up. Errors are counted, not thrown: a benchmark reports.
+ */
+export async function closedLoop(concurrency: number, ms: number, op: (worker: number) => Promise<unknown>, warmupMs = Math.min(1000, ms / 4)): Promise<Run> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  const warmupEnd = performance.now() + warmupMs;
+  const end = warmupEnd + ms;
+  let started = 0;
+  const worker = async (w: number) => {
+    for (;;) {
+      const t0 = performance.now();
+      if (t0 >= end) return;
+      if (!measuring && t0 >= warmupEnd) {
+        measuring = true;
+        started = t0;
+      }
+      try {
+        await op(w);
+        if (t0 >= warmupEnd) latencies.push(performance.now() - t0);
+      } catch {
+        if (t0 >= warmupEnd) errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
+  const seconds = (performance.now() - (started || warmupEnd)) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { ops: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+/** Times `n` sequential calls; returns calls per second and mean microseconds per call. */
+export async function sequential(n: number, op: (i: number) => unknown): Promise<{ perSecond: number; usPerOp: number }> {
+  for (let i = 0; i < Math.min(1000, n / 10); i++) await op(i);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await op(i);
+  const seconds = (performance.now() - t0) / 1000;
+  return { perSecond: n / seconds, usPerOp: (seconds * 1e6) / n };
+}
+
+export const round = (n: number, digits = 0) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
+export const ratio = (ours: number, base: number) => round(ours / base, 2);
