@@ -44,5 +44,5 @@ export function isUnavailable(e: unknown): boolean {
   const state = sqlState(e);
   if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c)) && state !== '57014';
   const message = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
 }

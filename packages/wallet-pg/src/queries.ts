@@ -81,8 +81,9 @@ export const listEvents = s(
  * new and changed point accounts, their lots and ledger rows, the outbox events, and the
  * idempotency response. Each part is a JSON array parameter; empty parts cost next to nothing.
  * Ledger rows are inserted in the order the domain produced them (WITH ORDINALITY), so `seq`
- * follows that order. Updates check the version the row was loaded with: the row lock already
- * guarantees it, the check makes a broken lock visible instead of silent.
+ * follows that order. Updates check the version the row was loaded with, and the statement
+ * itself fails unless it changed exactly the expected rows: the row lock already guarantees it,
+ * the assertion makes a broken lock fail loudly, even when this statement carries its COMMIT.
  */
 export const flush = s(
   'flush',
@@ -148,9 +149,9 @@ export const flush = s(
   response AS (
     UPDATE idempotency_keys SET response = $11 WHERE scope = $9 AND key = $10
     RETURNING 1)
-  SELECT (SELECT count(*) FROM new_wallets)::int AS new_wallets,
-         (SELECT count(*) FROM changed_wallets)::int AS changed_wallets,
-         (SELECT count(*) FROM new_accounts)::int AS new_accounts,
-         (SELECT count(*) FROM changed_accounts)::int AS changed_accounts,
-         (SELECT count(*) FROM response)::int AS responses`,
+  SELECT wallet_assert(
+    (SELECT count(*) FROM new_wallets) = $14 AND (SELECT count(*) FROM changed_wallets) = $15
+      AND (SELECT count(*) FROM new_accounts) = $16 AND (SELECT count(*) FROM changed_accounts) = $17
+      AND (SELECT count(*) FROM response) = $18,
+    'a unit of work did not change exactly the rows it locked') AS ok`,
 );

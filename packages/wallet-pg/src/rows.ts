@@ -213,23 +213,10 @@ export function flushParams(changes: readonly (WalletChanges | PointAccountChang
     response?.body ?? null,
     changedWallets.map((w) => (w as { id: string }).id),
     changedAccounts.map((a) => (a as { id: string }).id),
+    newWallets.length,
+    changedWallets.length,
+    newAccounts.length,
+    changedAccounts.length,
+    response === null ? 0 : 1,
   ];
-}
-
-export function flushExpectations(changes: readonly (WalletChanges | PointAccountChanges)[]) {
-  let newWallets = 0;
-  let changedWallets = 0;
-  let newAccounts = 0;
-  let changedAccounts = 0;
-  for (const c of changes) {
-    const version = 'wallet' in c ? c.wallet.version : c.account.version;
-    const isNew = c.loadedVersion === 0;
-    const changed = !isNew && version !== c.loadedVersion;
-    if ('wallet' in c) {
-      if (isNew) newWallets++;
-      else if (changed) changedWallets++;
-    } else if (isNew) newAccounts++;
-    else if (changed) changedAccounts++;
-  }
-  return { newWallets, changedWallets, newAccounts, changedAccounts };
 }

@@ -49,8 +49,10 @@ export const walletTransactions = pgTable(
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
-    index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq.desc()),
-    index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq.desc()),
+    // Ascending on purpose: a backward scan serves ORDER BY seq DESC. drizzle writes a DESC
+    // column as DESC NULLS LAST, which that ORDER BY (NULLS FIRST) cannot use at all.
+    index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
+    index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq),
     index('wallet_transactions_transfer_idx').on(t.transferId).where(sql`${t.transferId} IS NOT NULL`),
     check('wallet_transactions_amount_positive', sql`${t.amount} > 0`),
     check('wallet_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
@@ -121,7 +123,7 @@ export const pointTransactions = pgTable(
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
-    index('point_transactions_account_seq_idx').on(t.accountId, t.seq.desc()),
+    index('point_transactions_account_seq_idx').on(t.accountId, t.seq),
     check('point_transactions_points_non_zero', sql`${t.points} <> 0`),
     check('point_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
     check('point_transactions_type_valid', sql`${t.type} IN ('earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel')`),

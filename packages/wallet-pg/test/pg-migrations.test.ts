@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +9,8 @@ import { NodePostgresDriver } from '../src/node-postgres/driver.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const run = promisify(execFile);
+const journal = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'drizzle', 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
+const shipped = journal.entries.map((e) => e.tag);
 
 describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
   let url: string;
@@ -38,7 +42,8 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
     const env = { ...process.env, URL: url };
     const outputs = await Promise.all([1, 2].map(() => run(process.execPath, ['-e', script], { env, cwd: import.meta.dirname })));
     const applied = outputs.map((o) => JSON.parse(o.stdout.trim()) as string[]);
-    expect(applied.flat().sort()).toEqual(['0000_initial', '0001_append_only_ledger']);
+    expect(shipped.length).toBeGreaterThanOrEqual(4);
+    expect(applied.flat().sort()).toEqual([...shipped].sort());
     expect(applied.some((a) => a.length === 0)).toBe(true);
   });
 
@@ -46,7 +51,7 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
     const result = await withDriver((d) => migrate(d));
     expect(result.applied).toEqual([]);
     const rows = await withDriver((d) => d.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations'));
-    expect(rows[0]?.n).toBe(2);
+    expect(rows[0]?.n).toBe(shipped.length);
   });
 
   it('creates every table with its constraints', async () => {

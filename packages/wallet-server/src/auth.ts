@@ -73,9 +73,20 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
           return (token: string) => jwtVerify(token, keys, { ...base, algorithms: ASYMMETRIC });
         })();
 
+  // A till or a backend sends the same token for many requests: its signature is checked once
+  // and the result kept until the token expires. The key is the whole token, so a token that
+  // differs in any byte is verified afresh; expiry is checked again on every use.
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
+  const MAX_CACHED = 10_000;
+
   return {
     mode: config.kind,
     async verify(token: string): Promise<Principal> {
+      const hit = verified.get(token);
+      if (hit) {
+        if (Date.now() < hit.expiresAt) return hit.principal;
+        verified.delete(token);
+      }
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await verifyToken(token));
@@ -86,7 +97,11 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       }
       const sub = payload.sub;
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) throw new UnauthorizedError('Token has no usable subject');
-      return { sub, roles: rolesFromClaims(payload) };
+      const principal: Principal = { sub, roles: rolesFromClaims(payload) };
+      if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value as string);
+      // exp is required above; no tolerance is granted to a cached token.
+      verified.set(token, { principal, expiresAt: (payload.exp as number) * 1000 });
+      return principal;
     },
   };
 }

@@ -127,6 +127,22 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(history.nextCursor).toBeNull();
     });
 
+    it('keeps hostile text byte for byte: quotes, backslashes, placeholders, unicode', async () => {
+      const wallet = await funded('0');
+      const description = "O'Brien \\ '); DROP TABLE wallets; -- $1 $$ E'\\x00' đồng 🧾";
+      const reference = "ref\\'\"$2";
+      const res = await service.deposit({ walletId: wallet.id, amount: '1', description, reference }, { idempotencyKey: "key'$1\\" });
+      expect(res.transaction).toMatchObject({ description, reference });
+      const [row] = (await service.listTransactions({ walletId: wallet.id })).items;
+      expect(row).toMatchObject({ description, reference });
+      const again = await service.deposit({ walletId: wallet.id, amount: '1', description, reference }, { idempotencyKey: "key'$1\\" });
+      expect(wasReplayed(again)).toBe(true);
+      expect((await service.getWallet(wallet.id)).balance).toBe('1');
+      const userId = uniqueUser("o'hara\\");
+      await service.earnPoints({ userId, points: 3, source: "src'$1" });
+      expect((await service.getPointAccount(userId)).availablePoints).toBe(3);
+    });
+
     it('rejects an overdraft and changes nothing, events included', async () => {
       const wallet = await funded('1000');
       const before = await store.listEvents();

@@ -11,9 +11,9 @@
 import pg from 'pg';
 import { migrate } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
-import { NodePostgresDriver } from './driver.js';
+import { NodePostgresDriver, type NodePostgresDriverOptions } from './driver.js';
 
-export interface NodePostgresStoreOptions extends SqlStoreOptions {
+export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresDriverOptions {
   /** A pool of yours (you end it), or the settings of one the store makes and ends on close. */
   pool?: pg.Pool;
   connectionString?: string;
@@ -36,7 +36,7 @@ export async function createNodePostgresStore(options: NodePostgresStoreOptions 
     });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   if (ownsPool) pool.on('error', () => undefined);
-  const driver = new NodePostgresDriver(pool, ownsPool);
+  const driver = new NodePostgresDriver(pool, ownsPool, options);
   try {
     if (options.migrate !== false) await migrate(driver);
   } catch (e) {

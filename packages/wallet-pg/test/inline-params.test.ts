@@ -1,0 +1,26 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { inlineParams } from '../src/node-postgres/driver.js';
+
+// escapeLiteral is a method of the client; it needs no connection.
+const client = new pg.Client() as unknown as pg.PoolClient;
+
+describe('inlining parameters for a combined BEGIN or COMMIT message', () => {
+  it('escapes strings with the driver, including quotes and backslashes', () => {
+    expect(inlineParams(client, 'SELECT $1, $2', ["O'Brien", 'a\\b'])).toBe("SELECT 'O''Brien',  E'a\\\\b'");
+  });
+
+  it('replaces $10 and $1 correctly and never rescans inlined text', () => {
+    const params = ['$2', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'ten'];
+    expect(inlineParams(client, '$10 $1', params)).toBe("'ten' '$2'");
+  });
+
+  it('writes NULL, safe integers and UUID arrays, and refuses anything else', () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    expect(inlineParams(client, '$1 $2 $3::uuid[] $4::uuid[]', [null, 42, [id], []])).toBe(`NULL 42 '{${id}}'::uuid[] '{}'::uuid[]`);
+    expect(() => inlineParams(client, '$1', [['not-a-uuid', "x'}"]])).toThrow(TypeError);
+    expect(() => inlineParams(client, '$1', [1.5])).toThrow(TypeError);
+    expect(() => inlineParams(client, '$1', [{}])).toThrow(TypeError);
+    expect(() => inlineParams(client, '$2', ['a'])).toThrow(RangeError);
+  });
+});

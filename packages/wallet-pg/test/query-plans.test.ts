@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlDriver } from '../src/driver.js';
+import { createNodePostgresStore } from '../src/node-postgres/index.js';
+import { createPgliteStore } from '../src/pglite/index.js';
+import * as q from '../src/queries.js';
+import type { SqlWalletStore } from '../src/sql-store.js';
+import { adminUrl, freshDatabase } from './support/postgres.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Index Name'?: string;
+  'Scan Direction'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/**
+ * History pages must come straight off an index in keyset order, whatever the table's size: with
+ * sorting disabled, a plan that still has to sort means no index can deliver the order (the
+ * DESC NULLS LAST index that once made pages slow down as the ledger grew).
+ */
+async function planOf(driver: SqlDriver, text: string, params: unknown[]): Promise<PlanNode[]> {
+  return driver.transaction(async (s) => {
+    await s.query('SET LOCAL enable_sort = off');
+    await s.query('SET LOCAL enable_seqscan = off');
+    const [row] = await s.query(`EXPLAIN (FORMAT JSON) ${text}`, params);
+    const raw = (row as Record<string, unknown>)['QUERY PLAN'];
+    const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+    return nodes((plan[0] as { Plan: PlanNode }).Plan);
+  });
+}
+
+function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore; done: () => Promise<void> }>) {
+  describe(`query plans on ${name}`, () => {
+    let store: SqlWalletStore;
+    let done: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, done } = await make());
+    });
+    afterAll(() => done());
+
+    const id = '00000000-0000-4000-8000-000000000001';
+    const pages = [
+      ['wallet history, first page', q.walletTransactionPages.first, [id, 51], 'wallet_transactions_wallet_seq_idx'],
+      ['wallet history, after a cursor', q.walletTransactionPages.after, [id, 51, '1000'], 'wallet_transactions_wallet_seq_idx'],
+      ['wallet history of one type', q.walletTransactionPages.afterOfType, [id, 51, 'deposit', '1000'], 'wallet_transactions_wallet_type_seq_idx'],
+      ['point history, first page', q.pointTransactionPages.first, [id, 51], 'point_transactions_account_seq_idx'],
+      ['point history, after a cursor', q.pointTransactionPages.after, [id, 51, '1000'], 'point_transactions_account_seq_idx'],
+    ] as const;
+
+    it.each(pages)('reads %s off its index in order, without sorting', async (_label, statement, params, index) => {
+      const plan = await planOf(store.driver, statement.text, [...params]);
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
+      expect(plan.find((n) => n['Index Name'] === index)?.['Scan Direction']).toBe('Backward');
+    });
+
+    it('locks wallets through the primary key', async () => {
+      const plan = await planOf(store.driver, q.lockWallets.text, [[id]]);
+      expect(plan.some((n) => n['Index Name'] === 'wallets_pkey')).toBe(true);
+    });
+  });
+}
+
+describePlans('PGlite', async () => {
+  const store = await createPgliteStore();
+  return { store, done: () => store.close() };
+});
+
+describe.runIf(adminUrl)('PostgreSQL', () => {
+  describePlans('PostgreSQL', async () => {
+    const db = await freshDatabase('plans');
+    const store = await createNodePostgresStore({ connectionString: db.url, max: 2 });
+    return {
+      store,
+      done: async () => {
+        await store.close();
+        await db.drop();
+      },
+    };
+  });
+});
