@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,7 +17,10 @@ export async function startNode(script: string, env: Record<string, string>, cwd
   const lines: string[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${lines.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${script} did not start:\n${lines.join('\n')}`));
+    }, 60_000);
     for (const s of [child.stdout, child.stderr]) {
       createInterface({ input: s! }).on('line', (line) => {
         if (lines.length < 50) lines.push(line);
@@ -51,4 +55,47 @@ export function rssMiB(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts the wallet server with its log going to /dev/null, as a log shipper would take it, so that
+ * the benchmark process does not spend the shared cores reading it; ready when /health/ready is 200.
+ */
+export async function startServer(env: Record<string, string>): Promise<Child> {
+  const port = await freePort();
+  const devnull = openSync('/dev/null', 'w');
+  const child = spawn(process.execPath, [serverMain], { env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', devnull, 'inherit'] });
+  const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/health/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('server did not become ready');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exit;
+    },
+  };
 }

@@ -20,6 +20,15 @@ export function percentile(sorted: readonly number[], p: number): number {
  * `ms` milliseconds after a short warm-up. Errors are counted, not thrown: a benchmark reports.
  */
 export async function closedLoop(concurrency: number, ms: number, op: (worker: number) => Promise<unknown>, warmupMs = Math.min(1000, ms / 4)): Promise<Run> {
+  return (await closedLoopSamples(concurrency, ms, op, warmupMs)).run;
+}
+
+export async function closedLoopSamples(
+  concurrency: number,
+  ms: number,
+  op: (worker: number) => Promise<unknown>,
+  warmupMs = Math.min(1000, ms / 4),
+): Promise<{ run: Run; latencies: number[] }> {
   const latencies: number[] = [];
   let errors = 0;
   let measuring = false;
@@ -45,7 +54,10 @@ export async function closedLoop(concurrency: number, ms: number, op: (worker: n
   await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(i)));
   const seconds = (performance.now() - (started || warmupEnd)) / 1000;
   latencies.sort((a, b) => a - b);
-  return { ops: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    run: { ops: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+    latencies,
+  };
 }
 
 /** Times `n` sequential calls; returns calls per second and mean microseconds per call. */
@@ -59,3 +71,29 @@ export async function sequential(n: number, op: (i: number) => unknown): Promise
 
 export const round = (n: number, digits = 0) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
 export const ratio = (ours: number, base: number) => round(ours / base, 2);
+
+/** Sums runs of the same workload into one: ops over total time, latencies pooled. */
+function merge(runs: readonly { run: Run; latencies: number[] }[]): Run {
+  const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = runs.reduce((t, r) => t + r.run.seconds, 0);
+  const errors = runs.reduce((t, r) => t + r.run.errors, 0);
+  return { ops: all.length, errors, seconds, perSecond: all.length / seconds, p50: percentile(all, 50), p99: percentile(all, 99) };
+}
+
+/**
+ * Measures two workloads in alternating rounds (A B A B …) and pools each side's rounds, so that
+ * a machine that speeds up or slows down during the run (a shared VM does) affects both alike.
+ */
+export async function alternate(
+  rounds: number,
+  a: () => Promise<{ run: Run; latencies: number[] }>,
+  b: () => Promise<{ run: Run; latencies: number[] }>,
+): Promise<[Run, Run]> {
+  const as: { run: Run; latencies: number[] }[] = [];
+  const bs: { run: Run; latencies: number[] }[] = [];
+  for (let i = 0; i < rounds; i++) {
+    as.push(await a());
+    bs.push(await b());
+  }
+  return [merge(as), merge(bs)];
+}

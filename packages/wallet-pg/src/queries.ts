@@ -76,82 +76,165 @@ export const listEvents = s(
   'SELECT seq::text AS position, id, type, aggregate_type, aggregate_id, payload, occurred_at FROM outbox_events WHERE seq > $1 ORDER BY seq LIMIT $2',
 );
 
-/**
- * Everything a unit of work changed, in one statement: new and changed wallets, their ledger rows,
- * new and changed point accounts, their lots and ledger rows, the outbox events, and the
- * idempotency response. Each part is a JSON array parameter; empty parts cost next to nothing.
- * Ledger rows are inserted in the order the domain produced them (WITH ORDINALITY), so `seq`
- * follows that order. Updates check the version the row was loaded with, and the statement
- * itself fails unless it changed exactly the expected rows: the row lock already guarantees it,
- * the assertion makes a broken lock fail loudly, even when this statement carries its COMMIT.
- */
-export const flush = s(
-  'flush',
-  `WITH
-  new_wallets AS (
+/** The parts of the write-everything statement, in the order they appear. */
+export type FlushPart =
+  | 'newWallets'
+  | 'changedWallets'
+  | 'walletRows'
+  | 'newAccounts'
+  | 'changedAccounts'
+  | 'lots'
+  | 'pointRows'
+  | 'events'
+  | 'response';
+
+interface PartSql {
+  /** How many parameters the part's CTE takes. */
+  params: number;
+  /** Whether the statement asserts how many rows the part changed (one more parameter). */
+  counted: boolean;
+  cte: (p: (i: number) => string) => string;
+}
+
+const PARTS: Record<FlushPart, PartSql> = {
+  newWallets: {
+    params: 1,
+    counted: true,
+    cte: (p) => `new_wallets AS (
     INSERT INTO wallets (id, user_id, currency, balance, status, version, created_at, updated_at, closed_at)
     SELECT id, user_id, currency, balance, status, version, created_at, updated_at, closed_at
-    FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, user_id text, currency text, balance numeric, status text, version int,
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, currency text, balance numeric, status text, version int,
       created_at timestamptz, updated_at timestamptz, closed_at timestamptz)
-    RETURNING 1),
-  changed_wallets AS (
+    RETURNING 1)`,
+  },
+  changedWallets: {
+    params: 2,
+    counted: true,
+    // The id array lets the planner probe the primary key; joined to the recordset alone it
+    // guesses 100 rows and scans the whole table.
+    cte: (p) => `changed_wallets AS (
     UPDATE wallets w SET balance = x.balance, status = x.status, version = x.version, updated_at = x.updated_at, closed_at = x.closed_at
-    FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, balance numeric, status text, version int, updated_at timestamptz,
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, balance numeric, status text, version int, updated_at timestamptz,
       closed_at timestamptz, loaded_version int)
-    -- The id array lets the planner probe the primary key; joined to the recordset alone it
-    -- guesses 100 rows and scans the whole table.
-    WHERE w.id = ANY($12::uuid[]) AND w.id = x.id AND w.version = x.loaded_version
-    RETURNING 1),
-  wallet_rows AS (
+    WHERE w.id = ANY(${p(1)}::uuid[]) AND w.id = x.id AND w.version = x.loaded_version
+    RETURNING 1)`,
+  },
+  walletRows: {
+    params: 1,
+    counted: false,
+    cte: (p) => `wallet_rows AS (
     INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at)
     SELECT id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at
-    FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (id uuid, wallet_id uuid, type text, amount numeric, balance_after numeric,
+    FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, wallet_id uuid, type text, amount numeric, balance_after numeric,
       description text, reference text, transfer_id uuid, created_at timestamptz))
       WITH ORDINALITY AS x(id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at, ord)
     ORDER BY ord
-    RETURNING 1),
-  new_accounts AS (
+    RETURNING 1)`,
+  },
+  newAccounts: {
+    params: 1,
+    counted: true,
+    cte: (p) => `new_accounts AS (
     INSERT INTO point_accounts (id, user_id, total_points, available_points, pending_points, version, created_at, updated_at)
     SELECT id, user_id, total_points, available_points, pending_points, version, created_at, updated_at
-    FROM jsonb_to_recordset($4::jsonb) AS x(id uuid, user_id text, total_points bigint, available_points bigint, pending_points bigint,
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, total_points bigint, available_points bigint, pending_points bigint,
       version int, created_at timestamptz, updated_at timestamptz)
-    RETURNING 1),
-  changed_accounts AS (
+    RETURNING 1)`,
+  },
+  changedAccounts: {
+    params: 2,
+    counted: true,
+    cte: (p) => `changed_accounts AS (
     UPDATE point_accounts a SET total_points = x.total_points, available_points = x.available_points, pending_points = x.pending_points,
       version = x.version, updated_at = x.updated_at
-    FROM jsonb_to_recordset($5::jsonb) AS x(id uuid, total_points bigint, available_points bigint, pending_points bigint, version int,
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, total_points bigint, available_points bigint, pending_points bigint, version int,
       updated_at timestamptz, loaded_version int)
-    WHERE a.id = ANY($13::uuid[]) AND a.id = x.id AND a.version = x.loaded_version
-    RETURNING 1),
-  lots AS (
+    WHERE a.id = ANY(${p(1)}::uuid[]) AND a.id = x.id AND a.version = x.loaded_version
+    RETURNING 1)`,
+  },
+  lots: {
+    params: 1,
+    counted: false,
+    cte: (p) => `lots AS (
     INSERT INTO point_lots (id, account_id, points, remaining, status, source, expires_at, created_at)
     SELECT id, account_id, points, remaining, status, source, expires_at, created_at
-    FROM jsonb_to_recordset($6::jsonb) AS x(id uuid, account_id uuid, points bigint, remaining bigint, status text, source text,
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, account_id uuid, points bigint, remaining bigint, status text, source text,
       expires_at timestamptz, created_at timestamptz)
     ON CONFLICT (id) DO UPDATE SET remaining = EXCLUDED.remaining, status = EXCLUDED.status
-    RETURNING 1),
-  point_rows AS (
+    RETURNING 1)`,
+  },
+  pointRows: {
+    params: 1,
+    counted: false,
+    cte: (p) => `point_rows AS (
     INSERT INTO point_transactions (id, account_id, type, points, balance_after, source, description, expires_at, created_at)
     SELECT id, account_id, type, points, balance_after, source, description, expires_at, created_at
-    FROM ROWS FROM (jsonb_to_recordset($7::jsonb) AS (id uuid, account_id uuid, type text, points bigint, balance_after bigint,
+    FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, account_id uuid, type text, points bigint, balance_after bigint,
       source text, description text, expires_at timestamptz, created_at timestamptz))
       WITH ORDINALITY AS x(id, account_id, type, points, balance_after, source, description, expires_at, created_at, ord)
     ORDER BY ord
-    RETURNING 1),
-  events AS (
+    RETURNING 1)`,
+  },
+  events: {
+    params: 1,
+    counted: false,
+    cte: (p) => `events AS (
     INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload, occurred_at)
     SELECT id, type, aggregate_type, aggregate_id, payload, occurred_at
-    FROM ROWS FROM (jsonb_to_recordset($8::jsonb) AS (id uuid, type text, aggregate_type text, aggregate_id uuid, payload jsonb,
+    FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, type text, aggregate_type text, aggregate_id uuid, payload jsonb,
       occurred_at timestamptz))
       WITH ORDINALITY AS x(id, type, aggregate_type, aggregate_id, payload, occurred_at, ord)
     ORDER BY ord
-    RETURNING 1),
-  response AS (
-    UPDATE idempotency_keys SET response = $11 WHERE scope = $9 AND key = $10
-    RETURNING 1)
-  SELECT wallet_assert(
-    (SELECT count(*) FROM new_wallets) = $14 AND (SELECT count(*) FROM changed_wallets) = $15
-      AND (SELECT count(*) FROM new_accounts) = $16 AND (SELECT count(*) FROM changed_accounts) = $17
-      AND (SELECT count(*) FROM response) = $18,
-    'a unit of work did not change exactly the rows it locked') AS ok`,
-);
+    RETURNING 1)`,
+  },
+  response: {
+    params: 3,
+    counted: true,
+    cte: (p) => `response AS (
+    UPDATE idempotency_keys SET response = ${p(2)} WHERE scope = ${p(0)} AND key = ${p(1)}
+    RETURNING 1)`,
+  },
+};
+
+const ORDER = Object.keys(PARTS) as FlushPart[];
+const CTE_NAME: Record<FlushPart, string> = {
+  newWallets: 'new_wallets',
+  changedWallets: 'changed_wallets',
+  walletRows: 'wallet_rows',
+  newAccounts: 'new_accounts',
+  changedAccounts: 'changed_accounts',
+  lots: 'lots',
+  pointRows: 'point_rows',
+  events: 'events',
+  response: 'response',
+};
+const flushCache = new Map<string, Statement>();
+
+/**
+ * Everything a unit of work changed, in one statement of data-modifying CTEs, made of just the
+ * parts it needs (a deposit: its wallet, its ledger row, its event), each fed one JSON-array
+ * parameter. A command shape always yields the same text, so each shape is a prepared statement
+ * of its own. Ledger rows are inserted in the order the domain produced them (WITH ORDINALITY),
+ * so `seq` follows that order. Updates check the version the row was loaded with, and the
+ * statement fails unless it changed exactly the expected rows: the row lock already guarantees
+ * it; the assertion makes a broken lock fail loudly instead of committing on top of it.
+ * Parameters: each present part's own, in ORDER, then one expected count per counted part.
+ */
+export function flushStatement(present: ReadonlySet<FlushPart>): Statement {
+  const parts = ORDER.filter((part) => present.has(part));
+  const key = parts.join(',');
+  const cached = flushCache.get(key);
+  if (cached) return cached;
+  let next = 1;
+  const ctes = parts.map((part) => {
+    const first = next;
+    next += PARTS[part].params;
+    return PARTS[part].cte((i) => `$${first + i}`);
+  });
+  const checks = parts.filter((part) => PARTS[part].counted).map((part) => `(SELECT count(*) FROM ${CTE_NAME[part]}) = $${next++}`);
+  const assertion = checks.length ? `wallet_assert(${checks.join(' AND ')}, 'a unit of work did not change exactly the rows it locked')` : 'true';
+  const bits = ORDER.map((part) => (present.has(part) ? '1' : '0')).join('');
+  const statement = s(`flush_${parseInt(bits, 2).toString(36)}`, `WITH\n  ${ctes.join(',\n  ')}\n  SELECT ${assertion} AS ok`);
+  flushCache.set(key, statement);
+  return statement;
+}

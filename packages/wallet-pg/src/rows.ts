@@ -13,6 +13,7 @@ import {
   type WalletTransaction,
 } from '@goodgo/wallet-core';
 import type { Row } from './driver.js';
+import { flushStatement, type FlushPart, type Statement } from './queries.js';
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
@@ -114,8 +115,14 @@ export function eventFromRow(r: Row): DomainEvent {
   } as DomainEvent;
 }
 
-/** The JSON parameters of the flush statement, built from the changes a unit of work saved. */
-export function flushParams(changes: readonly (WalletChanges | PointAccountChanges)[], response: { scope: string; key: string; body: string } | null): unknown[] {
+/**
+ * The write-everything statement for the changes a unit of work saved, and its parameters; null
+ * when there is nothing to write.
+ */
+export function flushOf(
+  changes: readonly (WalletChanges | PointAccountChanges)[],
+  response: { scope: string; key: string; body: string } | null,
+): { statement: Statement; params: unknown[] } | null {
   const newWallets: unknown[] = [];
   const changedWallets: unknown[] = [];
   const walletRows: unknown[] = [];
@@ -199,24 +206,25 @@ export function flushParams(changes: readonly (WalletChanges | PointAccountChang
       events.push({ id: e.id, type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload, occurred_at: e.occurredAt.toISOString() });
     }
   }
-  return [
-    JSON.stringify(newWallets),
-    JSON.stringify(changedWallets),
-    JSON.stringify(walletRows),
-    JSON.stringify(newAccounts),
-    JSON.stringify(changedAccounts),
-    JSON.stringify(lots),
-    JSON.stringify(pointRows),
-    JSON.stringify(events),
-    response?.scope ?? null,
-    response?.key ?? null,
-    response?.body ?? null,
-    changedWallets.map((w) => (w as { id: string }).id),
-    changedAccounts.map((a) => (a as { id: string }).id),
-    newWallets.length,
-    changedWallets.length,
-    newAccounts.length,
-    changedAccounts.length,
-    response === null ? 0 : 1,
-  ];
+  const parts: Record<FlushPart, { params: unknown[]; count?: number } | null> = {
+    newWallets: newWallets.length ? { params: [JSON.stringify(newWallets)], count: newWallets.length } : null,
+    changedWallets: changedWallets.length
+      ? { params: [JSON.stringify(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], count: changedWallets.length }
+      : null,
+    walletRows: walletRows.length ? { params: [JSON.stringify(walletRows)] } : null,
+    newAccounts: newAccounts.length ? { params: [JSON.stringify(newAccounts)], count: newAccounts.length } : null,
+    changedAccounts: changedAccounts.length
+      ? { params: [JSON.stringify(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], count: changedAccounts.length }
+      : null,
+    lots: lots.length ? { params: [JSON.stringify(lots)] } : null,
+    pointRows: pointRows.length ? { params: [JSON.stringify(pointRows)] } : null,
+    events: events.length ? { params: [JSON.stringify(events)] } : null,
+    response: response ? { params: [response.scope, response.key, response.body], count: 1 } : null,
+  };
+  const present = (Object.keys(parts) as FlushPart[]).filter((k) => parts[k] !== null);
+  if (present.length === 0) return null;
+  const statement = flushStatement(new Set(present));
+  const used = present.map((k) => parts[k] as { params: unknown[]; count?: number });
+  const params = [...used.flatMap((p) => p.params), ...used.flatMap((p) => (p.count === undefined ? [] : [p.count]))];
+  return { statement, params };
 }

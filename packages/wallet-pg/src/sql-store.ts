@@ -28,7 +28,7 @@ import {
   accountFromRows,
   accountStateFromRow,
   eventFromRow,
-  flushParams,
+  flushOf,
   pointTransactionFromRow,
   walletFromRow,
   walletTransactionFromRow,
@@ -216,9 +216,10 @@ class SqlUnitOfWork implements UnitOfWork {
 
   async flush(): Promise<void> {
     const response = this.claimed && this.response !== null ? { ...this.claimed, body: this.response } : null;
-    if (this.changes.length === 0 && response === null) return;
+    const flush = flushOf(this.changes, response);
+    if (flush === null) return;
     try {
-      await this.run(q.flush, flushParams(this.changes, response));
+      await this.run(flush.statement, flush.params);
     } catch (e) {
       const state = sqlState(e);
       const constraint = (e as { constraint?: unknown }).constraint;
