@@ -74,7 +74,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
   report.raw.http_bare = bareRun;
 
   const targets: Array<{ name: string; env: Record<string, string>; ids?: string[] }> = [];
-  if (o.databaseUrl) targets.push({ name: 'PostgreSQL', env: { DATABASE_URL: o.databaseUrl, DATABASE_POOL_MAX: '16' }, ...(o.pgIds ? { ids: o.pgIds } : {}) });
+  if (o.databaseUrl) targets.push({ name: 'PostgreSQL', env: { DATABASE_URL: o.databaseUrl, DATABASE_POOL_MAX: process.env.BENCH_SERVER_POOL ?? '16' }, ...(o.pgIds ? { ids: o.pgIds } : {}) });
   targets.push({ name: 'PGlite', env: { WALLET_DATA_DIR: 'memory://' } });
 
   for (const t of targets) {
