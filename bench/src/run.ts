@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
+import { freshDatabase, type FreshDatabase } from '@goodgo/wallet-pg/testing';
 import { benchGrowth } from './growth.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
@@ -22,28 +23,13 @@ const report = new Report();
 const started = performance.now();
 const section = (name: string) => console.log(`\n== ${name} (${Math.round((performance.now() - started) / 1000)} s)`);
 
-async function database(label: string): Promise<{ url: string; drop: () => Promise<void> } | null> {
-  const admin = new pg.Client({ connectionString: adminUrl });
+async function database(label: string): Promise<FreshDatabase | null> {
   try {
-    await admin.connect();
+    return await freshDatabase(adminUrl, `bench_${label}`);
   } catch (e) {
-    report.note(`PostgreSQL at ${adminUrl} is not reachable (${(e as Error).message}): its sections were not run`);
+    report.note(`PostgreSQL at ${adminUrl} is not usable (${(e as Error).message}): its sections were not run`);
     return null;
   }
-  const name = `wallet_bench_${label}_${Date.now().toString(36)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 if (ONLY.has('1')) {

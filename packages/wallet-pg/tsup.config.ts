@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'node-postgres/index': 'src/node-postgres/index.ts', 'pglite/index': 'src/pglite/index.ts' },
+  entry: { index: 'src/index.ts', 'node-postgres/index': 'src/node-postgres/index.ts', 'pglite/index': 'src/pglite/index.ts', testing: 'src/testing.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -63,3 +63,14 @@ export async function migrate(driver: SqlDriver, options: { folder?: string } = 
     }
   });
 }
+
+/** Applies the migrations unless told not to; closes the driver if that fails. @internal */
+export async function migrateOrClose(driver: SqlDriver, run: boolean | undefined): Promise<void> {
+  if (run === false) return;
+  try {
+    await migrate(driver);
+  } catch (e) {
+    await driver.close();
+    throw e;
+  }
+}

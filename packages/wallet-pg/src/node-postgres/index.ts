@@ -9,7 +9,7 @@
  * ```
  */
 import pg from 'pg';
-import { migrate } from '../migrate.js';
+import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { NodePostgresDriver, type NodePostgresDriverOptions } from './driver.js';
 
@@ -37,12 +37,7 @@ export async function createNodePostgresStore(options: NodePostgresStoreOptions 
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   if (ownsPool) pool.on('error', () => undefined);
   const driver = new NodePostgresDriver(pool, ownsPool, options);
-  try {
-    if (options.migrate !== false) await migrate(driver);
-  } catch (e) {
-    await driver.close();
-    throw e;
-  }
+  await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, options);
 }
 

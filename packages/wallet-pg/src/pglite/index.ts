@@ -8,7 +8,7 @@
  * ```
  */
 import { PGlite } from '@electric-sql/pglite';
-import { migrate } from '../migrate.js';
+import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { PgliteDriver } from './driver.js';
 
@@ -24,12 +24,7 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   const ownsDb = options.db === undefined;
   const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
   const driver = new PgliteDriver(db, ownsDb);
-  try {
-    if (options.migrate !== false) await migrate(driver);
-  } catch (e) {
-    await driver.close();
-    throw e;
-  }
+  await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, options);
 }
 

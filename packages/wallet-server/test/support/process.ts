@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import pg from 'pg';
+import { freshDatabase as create, type FreshDatabase } from '@goodgo/wallet-pg/testing';
 
 const dist = join(import.meta.dirname, '..', '..', 'dist');
 
@@ -51,21 +51,6 @@ export async function runToken(args: string[], env: Record<string, string> = {})
 
 export const adminUrl = process.env.WALLET_TEST_DATABASE_URL;
 
-export async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `wallet_server_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl as string);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function freshDatabase(): Promise<FreshDatabase> {
+  return create(adminUrl as string, 'server');
 }
