@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WalletService } from '@goodgo/wallet-core';
+import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import { describe, expect, it } from 'vitest';
 import { adminUrl, freshDatabase, runToken, startServerProcess } from './support/process.js';
 
@@ -52,6 +56,41 @@ describe('the server process (npm start)', () => {
       await exercise({ DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
     } finally {
       await db.drop();
+    }
+  }, 60_000);
+
+  it('answers every request it accepted before SIGTERM, and each answered deposit is in the ledger', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'wallet-drain-'));
+    try {
+      const server = await startServerProcess({ WALLET_DATA_DIR: dataDir });
+      const pos = await runToken(['--sub', 'pos', '--role', 'service']);
+      const headers = { authorization: `Bearer ${pos}`, 'content-type': 'application/json' };
+      const created = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers, body: JSON.stringify({ userId: 'drain' }) });
+      const walletId = ((await created.json()) as { id: string }).id;
+      const deposits = Array.from({ length: 40 }, () =>
+        fetch(`${server.url}/api/v1/wallets/deposit`, { method: 'POST', headers, body: JSON.stringify({ walletId, amount: '1' }) }).then(
+          (r) => r.status,
+          () => 'refused' as const,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 20));
+      server.child.kill('SIGTERM');
+      const statuses = await Promise.all(deposits);
+      expect(await server.exit).toBe(0);
+      // A request is either answered properly or never accepted: nothing half-done, no 5xx.
+      expect(statuses.filter((s) => s !== 200 && s !== 'refused')).toEqual([]);
+      const ok = statuses.filter((s) => s === 200).length;
+      expect(ok).toBeGreaterThan(0);
+      const store = await createPgliteStore({ dataDir });
+      try {
+        const service = new WalletService({ store });
+        expect((await service.getWallet(walletId)).balance).toBe(String(ok));
+        expect((await service.listTransactions({ walletId, limit: 200 })).items).toHaveLength(ok);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 
