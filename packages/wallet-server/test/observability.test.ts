@@ -1,3 +1,4 @@
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './support/harness.js';
 
@@ -72,5 +73,17 @@ describe('health, metrics, OpenAPI and request ids', () => {
     expect(deposit.additionalProperties).toBe(false);
     expect(doc.components.schemas.Wallet.properties.balance.type).toBe('string');
     expect(doc.paths['/api/v1/wallets/withdraw'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'Idempotency-Key' })]));
+    // A validator of its own, so that a client generator will accept it.
+    const result = await validate(structuredClone(doc));
+    expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');
+  });
+
+  it('describes exactly what the service answers: a movement result matches its documented schema', async () => {
+    const u = await h.userWithWallet('100');
+    const res = await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' } });
+    const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
+    const schema = doc.components.schemas.Wallet;
+    expect(Object.keys(res.body.wallet).sort()).toEqual(Object.keys(schema.properties).sort());
+    expect([...schema.required].sort()).toEqual(Object.keys(res.body.wallet).sort());
   });
 });
