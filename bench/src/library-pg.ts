@@ -53,7 +53,7 @@ export async function rawTransfer(pool: pg.Pool, from: string, to: string, amoun
 
 const fmt = (r: Run) => `${round(r.perSecond)}/s p50 ${round(r.p50, 1)} ms p99 ${round(r.p99, 1)} ms${r.errors ? ` (${r.errors} errors)` : ''}`;
 
-export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seeded, seconds: number): Promise<Map<number, Run>> {
+export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seeded, seconds: number): Promise<void> {
   const store = await createNodePostgresStore({ pool });
   const service = new WalletService({ store });
   const ids = seeded.ids;
@@ -63,7 +63,6 @@ export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seede
     if (b >= a) b++;
     return [ids[a] as string, ids[b] as string] as const;
   };
-  const ours = new Map<number, Run>();
   for (const c of [1, 8, 32]) {
     const roundMs = (seconds * 1000) / 2;
     const [lib, raw] = await alternate(
@@ -79,7 +78,6 @@ export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seede
           return rawTransfer(pool, from, to, '1');
         }, 300),
     );
-    ours.set(c, lib);
     const target = c === 1 ? 'report' : '≥ 0.8 of raw SQL';
     report.add({ section: '2. library, PostgreSQL (pool 16)', case: `transfers, concurrency ${c}, 10 000 wallets`, ours: fmt(lib), baseline: `raw SQL ${fmt(raw)}`, ratio: ratio(lib.perSecond, raw.perSecond), target, met: c === 1 ? null : lib.perSecond >= 0.8 * raw.perSecond });
     report.raw[`pg_transfer_c${c}`] = { ours: lib, raw };
@@ -95,5 +93,4 @@ export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seede
   );
   report.add({ section: '2. library, PostgreSQL (pool 16)', case: 'hot wallet: 32 payers → 1 merchant', ours: fmt(hot), baseline: `raw SQL ${fmt(hotRaw)}`, ratio: ratio(hot.perSecond, hotRaw.perSecond), target: 'report', met: null });
   report.raw.pg_hot = { ours: hot, raw: hotRaw };
-  return ours;
 }

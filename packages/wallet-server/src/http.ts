@@ -65,7 +65,3 @@ export function send(c: Context<AppEnv>, result: object, status: ContentfulStatu
   if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
   return c.json(result, status);
 }
-
-export function query(c: Context<AppEnv>, name: string): string | undefined {
-  return c.req.query(name);
-}
