@@ -42,7 +42,10 @@ export function isUnavailable(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNAVAILABLE_NODE.has(code)) return true;
   const state = sqlState(e);
-  if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c)) && state !== '57014';
+  // A lock not granted in time (55P03) or a statement cancelled by its timeout (57014): the
+  // database is too busy for this command now; the command changed nothing and may be retried.
+  if (state === '55P03' || state === '57014') return true;
+  if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c));
   const message = e instanceof Error ? e.message : '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
 }

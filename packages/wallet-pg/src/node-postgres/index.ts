@@ -21,6 +21,14 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
   max?: number;
   /** Apply the shipped migrations first. Default true. */
   migrate?: boolean;
+  /**
+   * How long a command waits for a row lock before it gives up with SERVICE_UNAVAILABLE, and how
+   * long any statement may run, on connections of a pool the store makes. Defaults 5 s and 15 s:
+   * far above a healthy command (milliseconds), low enough that a stuck lock holder cannot pile up
+   * every request behind it.
+   */
+  lockTimeoutMs?: number;
+  statementTimeoutMs?: number;
 }
 
 export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {
@@ -33,6 +41,7 @@ export async function createNodePostgresStore(options: NodePostgresStoreOptions 
       connectionTimeoutMillis: 5_000,
       // The store sets no statement_timeout of its own: commands are a handful of indexed statements.
       application_name: 'goodgo-wallet',
+      options: `-c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
     });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   if (ownsPool) pool.on('error', () => undefined);
