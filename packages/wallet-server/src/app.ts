@@ -52,6 +52,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     const seconds = (performance.now() - started) / 1000;
     const route = c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c);
     metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    if (c.res.headers.get('Idempotent-Replayed') === 'true') metrics.replays.inc();
     const principal = c.get('principal') as { sub: string } | undefined;
     c.get('log').info(
       { method: c.req.method, route, path: c.req.path, status: c.res.status, durationMs: Math.round(seconds * 10_000) / 10, sub: principal?.sub },

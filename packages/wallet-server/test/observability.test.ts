@@ -19,6 +19,9 @@ describe('health, metrics, OpenAPI and request ids', () => {
     const u = await h.userWithWallet('500');
     await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '600' } });
     await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '100' } });
+    const again = { token: u.token, headers: { 'Idempotency-Key': 'metrics-1' } };
+    await h.call('POST', '/api/v1/wallets', { ...again, body: { currency: 'USD' } });
+    await h.call('POST', '/api/v1/wallets', { ...again, body: { currency: 'USD' } });
     const res = await h.call('GET', '/metrics');
     expect(res.status).toBe(200);
     const text = String(res.body);
@@ -27,6 +30,7 @@ describe('health, metrics, OpenAPI and request ids', () => {
     expect(text).toMatch(/wallet_money_movements_total\{type="withdrawal",currency="VND"\} 1/);
     expect(text).toMatch(/wallet_money_movements_total\{type="deposit",currency="VND"\} 1/);
     expect(text).toMatch(/wallet_http_errors_total\{code="INSUFFICIENT_FUNDS",status="422"\} 1/);
+    expect(text).toMatch(/wallet_idempotent_replays_total 1/);
   });
 
   it('echoes a caller\'s request id and makes one up otherwise', async () => {

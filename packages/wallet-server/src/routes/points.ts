@@ -15,8 +15,7 @@ function requireRole(c: Context<AppEnv>, role: Role): void {
 export function pointRoutes({ service, metrics }: Deps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const counted = (result: PointsResult): PointsResult => {
-    if (wasReplayed(result)) metrics.replays.inc();
-    else metrics.pointMovements.inc({ type: result.transaction.type });
+    if (!wasReplayed(result)) metrics.pointMovements.inc({ type: result.transaction.type });
     return result;
   };
 

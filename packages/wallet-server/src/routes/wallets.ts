@@ -21,7 +21,7 @@ export function walletRoutes({ service, metrics }: Deps): Hono<AppEnv> {
       const currency = result.wallet.currency;
       metrics.moneyMovements.inc({ type: result.transaction.type, currency });
       if (extra === 'transfer') metrics.moneyMovements.inc({ type: 'transfer_in', currency });
-    } else metrics.replays.inc();
+    }
     return result;
   };
 
