@@ -34,7 +34,7 @@ export class Report {
     return `${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
   }
 
-  write(dir: string, extra: { postgres?: string }): void {
+  write(dir: string, extra: { postgres?: string }, name = 'latest'): void {
     mkdirSync(dir, { recursive: true });
     const lines = [
       '# Wallet benchmark: latest run',
@@ -48,7 +48,7 @@ export class Report {
       '',
       ...(this.notes.length ? ['## Notes', '', ...this.notes.map((n) => `- ${n}`), ''] : []),
     ];
-    writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
-    writeFileSync(join(dir, 'latest.json'), `${JSON.stringify({ takenAt: this.started.toISOString(), machine: this.machine(), ...extra, rows: this.rows, notes: this.notes, raw: this.raw }, null, 2)}\n`);
+    writeFileSync(join(dir, `${name}.md`), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ takenAt: this.started.toISOString(), machine: this.machine(), ...extra, rows: this.rows, notes: this.notes, raw: this.raw }, null, 2)}\n`);
   }
 }

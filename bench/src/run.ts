@@ -2,7 +2,8 @@
  * `npm run bench`: every figure against a baseline measured in the same run. Needs the local
  * PostgreSQL for sections 2, 4 (PostgreSQL) and 5: WALLET_BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres; a fresh database is made for the run and dropped.
- * Writes bench/results/latest.md and latest.json. Bounded: about five minutes on two cores.
+ * Writes bench/results/latest.md and latest.json (BENCH_ONLY=2,4 runs some sections into partial.*;
+ * BENCH_SECONDS sets the length of each measurement). Bounded: about three minutes on two cores.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -96,5 +97,7 @@ if (growth) {
   }
 }
 
-report.write(join(import.meta.dirname, '..', 'results'), postgresVersion ? { postgres: `PostgreSQL ${postgresVersion} on loopback` } : {});
-console.log(`\nwrote bench/results/latest.md in ${Math.round((performance.now() - started) / 1000)} s`);
+// A run of some sections only (BENCH_ONLY) must not replace the full report.
+const reportName = process.env.BENCH_ONLY ? 'partial' : 'latest';
+report.write(join(import.meta.dirname, '..', 'results'), postgresVersion ? { postgres: `PostgreSQL ${postgresVersion} on loopback` } : {}, reportName);
+console.log(`\nwrote bench/results/${reportName}.md in ${Math.round((performance.now() - started) / 1000)} s`);
