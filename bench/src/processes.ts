@@ -46,6 +46,8 @@ export async function startNode(script: string, env: Record<string, string>, cwd
 const require = createRequire(import.meta.url);
 export const serverMain = join(dirname(require.resolve('@goodgo/wallet-server/package.json')), 'dist', 'main.js');
 export const bareServer = join(import.meta.dirname, 'bare-server.mjs');
+/** The flags `npm start` runs the server with (see the root package.json); BENCH_NODE_FLAGS overrides them. */
+const SERVER_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 
 /** Resident set size of a process in MiB, from /proc (Linux). */
 export function rssMiB(pid: number): number {
@@ -73,7 +75,7 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>): Promise<Child> {
   const port = await freePort();
   const devnull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [serverMain], { env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', devnull, 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverMain], { env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', devnull, 'inherit'] });
   const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
