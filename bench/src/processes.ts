@@ -11,6 +11,17 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
+function handle(child: ChildProcess, url: string, exit: Promise<number | null>): Child {
+  return {
+    child,
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
+
 /** Starts a node script and waits for the first `"url":"…"` it prints. */
 export async function startNode(script: string, env: Record<string, string>, cwd?: string): Promise<Child> {
   const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
@@ -33,14 +44,7 @@ export async function startNode(script: string, env: Record<string, string>, cwd
     }
     void exit.then((code) => reject(new Error(`${script} exited with ${code}:\n${lines.join('\n')}`)));
   });
-  return {
-    child,
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exit;
-    },
-  };
+  return handle(child, url, exit);
 }
 
 const require = createRequire(import.meta.url);
@@ -92,12 +96,5 @@ export async function startServer(env: Record<string, string>): Promise<Child> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    child,
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      return exit;
-    },
-  };
+  return handle(child, url, exit);
 }

@@ -89,6 +89,8 @@ export type FlushPart =
   | 'response';
 
 interface PartSql {
+  /** The CTE's name. */
+  name: string;
   /** How many parameters the part's CTE takes. */
   params: number;
   /** Whether the statement asserts how many rows the part changed (one more parameter). */
@@ -98,9 +100,10 @@ interface PartSql {
 
 const PARTS: Record<FlushPart, PartSql> = {
   newWallets: {
+    name: 'new_wallets',
     params: 1,
     counted: true,
-    cte: (p) => `new_wallets AS (
+    cte: (p) => `(
     INSERT INTO wallets (id, user_id, currency, balance, status, version, created_at, updated_at, closed_at)
     SELECT id, user_id, currency, balance, status, version, created_at, updated_at, closed_at
     FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, currency text, balance numeric, status text, version int,
@@ -108,11 +111,12 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   changedWallets: {
+    name: 'changed_wallets',
     params: 2,
     counted: true,
     // The id array lets the planner probe the primary key; joined to the recordset alone it
     // guesses 100 rows and scans the whole table.
-    cte: (p) => `changed_wallets AS (
+    cte: (p) => `(
     UPDATE wallets w SET balance = x.balance, status = x.status, version = x.version, updated_at = x.updated_at, closed_at = x.closed_at
     FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, balance numeric, status text, version int, updated_at timestamptz,
       closed_at timestamptz, loaded_version int)
@@ -120,9 +124,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   walletRows: {
+    name: 'wallet_rows',
     params: 1,
     counted: false,
-    cte: (p) => `wallet_rows AS (
+    cte: (p) => `(
     INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at)
     SELECT id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, wallet_id uuid, type text, amount numeric, balance_after numeric,
@@ -132,9 +137,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   newAccounts: {
+    name: 'new_accounts',
     params: 1,
     counted: true,
-    cte: (p) => `new_accounts AS (
+    cte: (p) => `(
     INSERT INTO point_accounts (id, user_id, total_points, available_points, pending_points, version, created_at, updated_at)
     SELECT id, user_id, total_points, available_points, pending_points, version, created_at, updated_at
     FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, total_points bigint, available_points bigint, pending_points bigint,
@@ -142,9 +148,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   changedAccounts: {
+    name: 'changed_accounts',
     params: 2,
     counted: true,
-    cte: (p) => `changed_accounts AS (
+    cte: (p) => `(
     UPDATE point_accounts a SET total_points = x.total_points, available_points = x.available_points, pending_points = x.pending_points,
       version = x.version, updated_at = x.updated_at
     FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, total_points bigint, available_points bigint, pending_points bigint, version int,
@@ -153,9 +160,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   lots: {
+    name: 'lots',
     params: 1,
     counted: false,
-    cte: (p) => `lots AS (
+    cte: (p) => `(
     INSERT INTO point_lots (id, account_id, points, remaining, status, source, expires_at, created_at)
     SELECT id, account_id, points, remaining, status, source, expires_at, created_at
     FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, account_id uuid, points bigint, remaining bigint, status text, source text,
@@ -164,9 +172,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   pointRows: {
+    name: 'point_rows',
     params: 1,
     counted: false,
-    cte: (p) => `point_rows AS (
+    cte: (p) => `(
     INSERT INTO point_transactions (id, account_id, type, points, balance_after, source, description, expires_at, created_at)
     SELECT id, account_id, type, points, balance_after, source, description, expires_at, created_at
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, account_id uuid, type text, points bigint, balance_after bigint,
@@ -176,9 +185,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   events: {
+    name: 'events',
     params: 1,
     counted: false,
-    cte: (p) => `events AS (
+    cte: (p) => `(
     INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload, occurred_at)
     SELECT id, type, aggregate_type, aggregate_id, payload, occurred_at
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, type text, aggregate_type text, aggregate_id uuid, payload jsonb,
@@ -188,26 +198,21 @@ const PARTS: Record<FlushPart, PartSql> = {
     RETURNING 1)`,
   },
   response: {
+    name: 'response',
     params: 3,
     counted: true,
-    cte: (p) => `response AS (
+    cte: (p) => `(
     UPDATE idempotency_keys SET response = ${p(2)} WHERE scope = ${p(0)} AND key = ${p(1)}
     RETURNING 1)`,
   },
 };
 
 const ORDER = Object.keys(PARTS) as FlushPart[];
-const CTE_NAME: Record<FlushPart, string> = {
-  newWallets: 'new_wallets',
-  changedWallets: 'changed_wallets',
-  walletRows: 'wallet_rows',
-  newAccounts: 'new_accounts',
-  changedAccounts: 'changed_accounts',
-  lots: 'lots',
-  pointRows: 'point_rows',
-  events: 'events',
-  response: 'response',
-};
+
+/** Whether the statement asserts the number of rows this part changed (and so takes that count). */
+export function isCountedPart(part: FlushPart): boolean {
+  return PARTS[part].counted;
+}
 const flushCache = new Map<string, Statement>();
 
 /**
@@ -229,9 +234,9 @@ export function flushStatement(present: ReadonlySet<FlushPart>): Statement {
   const ctes = parts.map((part) => {
     const first = next;
     next += PARTS[part].params;
-    return PARTS[part].cte((i) => `$${first + i}`);
+    return `${PARTS[part].name} AS ${PARTS[part].cte((i) => `$${first + i}`)}`;
   });
-  const checks = parts.filter((part) => PARTS[part].counted).map((part) => `(SELECT count(*) FROM ${CTE_NAME[part]}) = $${next++}`);
+  const checks = parts.filter((part) => PARTS[part].counted).map((part) => `(SELECT count(*) FROM ${PARTS[part].name}) = $${next++}`);
   const assertion = checks.length ? `wallet_assert(${checks.join(' AND ')}, 'a unit of work did not change exactly the rows it locked')` : 'true';
   const bits = ORDER.map((part) => (present.has(part) ? '1' : '0')).join('');
   const statement = s(`flush_${parseInt(bits, 2).toString(36)}`, `WITH\n  ${ctes.join(',\n  ')}\n  SELECT ${assertion} AS ok`);

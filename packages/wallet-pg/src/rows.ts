@@ -13,7 +13,7 @@ import {
   type WalletTransaction,
 } from '@goodgo/wallet-core';
 import type { Row } from './driver.js';
-import { flushStatement, type FlushPart, type Statement } from './queries.js';
+import { flushStatement, isCountedPart, type FlushPart, type Statement } from './queries.js';
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
@@ -206,25 +206,27 @@ export function flushOf(
       events.push({ id: e.id, type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload, occurred_at: e.occurredAt.toISOString() });
     }
   }
-  const parts: Record<FlushPart, { params: unknown[]; count?: number } | null> = {
-    newWallets: newWallets.length ? { params: [JSON.stringify(newWallets)], count: newWallets.length } : null,
+  // Each part with the number of rows it must change; only the parts the statement counts
+  // (isCountedPart) turn that number into a parameter.
+  const parts: Record<FlushPart, { params: unknown[]; rows: number } | null> = {
+    newWallets: newWallets.length ? { params: [JSON.stringify(newWallets)], rows: newWallets.length } : null,
     changedWallets: changedWallets.length
-      ? { params: [JSON.stringify(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], count: changedWallets.length }
+      ? { params: [JSON.stringify(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], rows: changedWallets.length }
       : null,
-    walletRows: walletRows.length ? { params: [JSON.stringify(walletRows)] } : null,
-    newAccounts: newAccounts.length ? { params: [JSON.stringify(newAccounts)], count: newAccounts.length } : null,
+    walletRows: walletRows.length ? { params: [JSON.stringify(walletRows)], rows: walletRows.length } : null,
+    newAccounts: newAccounts.length ? { params: [JSON.stringify(newAccounts)], rows: newAccounts.length } : null,
     changedAccounts: changedAccounts.length
-      ? { params: [JSON.stringify(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], count: changedAccounts.length }
+      ? { params: [JSON.stringify(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], rows: changedAccounts.length }
       : null,
-    lots: lots.length ? { params: [JSON.stringify(lots)] } : null,
-    pointRows: pointRows.length ? { params: [JSON.stringify(pointRows)] } : null,
-    events: events.length ? { params: [JSON.stringify(events)] } : null,
-    response: response ? { params: [response.scope, response.key, response.body], count: 1 } : null,
+    lots: lots.length ? { params: [JSON.stringify(lots)], rows: lots.length } : null,
+    pointRows: pointRows.length ? { params: [JSON.stringify(pointRows)], rows: pointRows.length } : null,
+    events: events.length ? { params: [JSON.stringify(events)], rows: events.length } : null,
+    response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : null,
   };
   const present = (Object.keys(parts) as FlushPart[]).filter((k) => parts[k] !== null);
   if (present.length === 0) return null;
   const statement = flushStatement(new Set(present));
-  const used = present.map((k) => parts[k] as { params: unknown[]; count?: number });
-  const params = [...used.flatMap((p) => p.params), ...used.flatMap((p) => (p.count === undefined ? [] : [p.count]))];
+  const used = present.map((k) => ({ part: k, ...(parts[k] as { params: unknown[]; rows: number }) }));
+  const params = [...used.flatMap((u) => u.params), ...used.filter((u) => isCountedPart(u.part)).map((u) => u.rows)];
   return { statement, params };
 }
