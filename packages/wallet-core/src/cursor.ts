@@ -5,10 +5,18 @@ export function encodeCursor(position: string): string {
   return Buffer.from(`p:${position}`, 'utf8').toString('base64url');
 }
 
-/** @internal */
+/** Positions are PostgreSQL `bigint` sequence values: 1 up to this. */
+const MAX_POSITION = 9223372036854775807n;
+
+/**
+ * @internal The position a cursor names. Anything that cannot be a position of a store (not our
+ * encoding, zero, leading zeros, past bigint) is VALIDATION_ERROR, never passed to the database.
+ */
 export function decodeCursor(cursor: string): string {
   const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  const m = /^p:([0-9]{1,19})$/.exec(decoded);
-  if (!m) throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+  const m = /^p:([1-9][0-9]{0,18})$/.exec(decoded);
+  if (!m || BigInt(m[1] as string) > MAX_POSITION || encodeCursor(m[1] as string) !== cursor) {
+    throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+  }
   return m[1] as string;
 }

@@ -191,7 +191,7 @@ export class WalletService {
 
   async listTransactions(input: s.ListTransactionsInput, options: QueryOptions = {}): Promise<Page<WalletTransactionView>> {
     const q = parse(s.listTransactionsInput, input);
-    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const before = q.cursor === undefined || q.cursor === null ? undefined : decodeCursor(q.cursor);
     const wallet = await this.store.getWallet(q.walletId);
     if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(q.walletId);
     const rows = await this.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type });
@@ -279,7 +279,7 @@ export class WalletService {
 
   async listPointTransactions(input: s.ListPointTransactionsInput): Promise<Page<PointTransactionView>> {
     const q = parse(s.listPointTransactionsInput, input);
-    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const before = q.cursor === undefined || q.cursor === null ? undefined : decodeCursor(q.cursor);
     const account = await this.store.getPointAccount(q.userId);
     if (!account) throw new PointAccountNotFoundError(q.userId);
     const rows = await this.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });

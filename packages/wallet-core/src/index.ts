@@ -64,6 +64,7 @@ export {
   type ValidationIssue,
 } from './errors.js';
 export * as schemas from './schemas.js';
+export { isCleanText } from './schemas.js';
 export {
   WalletService,
   type WalletServiceOptions,

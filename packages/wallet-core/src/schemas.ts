@@ -6,7 +6,35 @@
  */
 import { z } from 'zod';
 
+/** C0 controls and DEL: never part of data. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** The same, except tab and line breaks, which free text (`description`, `reason`) may hold. */
+const CONTROL_EXCEPT_LAYOUT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/** A UTF-16 surrogate without its partner: not a character, and not storable as itself. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * True for text that may become data: well-formed Unicode (no lone surrogate, which a database
+ * would silently turn into U+FFFD and so make two different inputs one) and no NUL or other C0
+ * control; `freeText` allows tab and line breaks. Nothing is ever normalised: a value that fails
+ * is refused, so an identity is always exactly what the caller sent.
+ */
+export function isCleanText(value: string, options: { freeText?: boolean } = {}): boolean {
+  return !LONE_SURROGATE.test(value) && !(options.freeText ? CONTROL_EXCEPT_LAYOUT : CONTROL).test(value);
+}
+
+const CLEAN_MESSAGE = 'must be well-formed Unicode without control characters';
+const FREE_MESSAGE = 'must be well-formed Unicode without control characters other than tab and line breaks';
+
+/** A string schema for text that becomes data (see `isCleanText`). */
+export function cleanText(options: { min?: number; max: number; freeText?: boolean }) {
+  const free = options.freeText === true;
+  return z
+    .string()
+    .min(options.min ?? 0)
+    .max(options.max)
+    .refine((v) => isCleanText(v, { freeText: free }), free ? FREE_MESSAGE : CLEAN_MESSAGE);
+}
 
 /** A decimal string: digits, optionally a point and digits. No sign, exponent, hex or spaces. */
 export const amountSchema = z
@@ -20,29 +48,16 @@ export const currencySchema = z
   .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code')
   .meta({ description: 'ISO 4217 currency code, upper case', examples: ['VND'] });
 
-export const uuidSchema = z.uuid();
-export const userIdSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine((s) => !CONTROL.test(s) && s.trim() === s, 'must not contain control characters or surrounding whitespace')
+/** A UUID in any letter case, always continued in lower case: an id names one thing however it is written. */
+export const uuidSchema = z.uuid().overwrite((id) => id.toLowerCase());
+export const userIdSchema = cleanText({ min: 1, max: 255 })
+  .refine((s) => s.trim() === s, 'must not have surrounding whitespace')
   .meta({ description: 'The user id: the `sub` of the user\'s token' });
 
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !CONTROL.test(s.replace(/[\n\t]/g, '')), 'must not contain control characters');
-
-export const descriptionSchema = text(500);
-export const referenceSchema = text(255).meta({ description: 'The caller\'s own reference, such as an order number' });
-export const reasonSchema = text(500);
-export const sourceSchema = z
-  .string()
-  .min(1)
-  .max(100)
-  .refine((s) => !CONTROL.test(s), 'must not contain control characters')
-  .meta({ description: 'Where the points come from or go to, such as "order:1234"' });
+export const descriptionSchema = cleanText({ max: 500, freeText: true });
+export const referenceSchema = cleanText({ max: 255 }).meta({ description: 'The caller\'s own reference, such as an order number' });
+export const reasonSchema = cleanText({ max: 500, freeText: true });
+export const sourceSchema = cleanText({ min: 1, max: 100 }).meta({ description: 'Where the points come from or go to, such as "order:1234"' });
 
 /** Points: a JSON integer within the safe 53-bit range. */
 export const positivePointsSchema = z.int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -57,8 +72,16 @@ export const isoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ descrip
 export const walletTransactionTypeSchema = z.enum(['deposit', 'withdrawal', 'transfer_in', 'transfer_out']);
 export const pointTransactionTypeSchema = z.enum(['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel']);
 
-export const limitSchema = z.coerce.number().int().min(1).max(200).default(50);
-export const cursorSchema = z.string().min(1).max(200);
+/**
+ * Page size: a JSON integer from a library caller, or a plain decimal string from a query string.
+ * `1e2`, `0x10`, ` 5` or `5.0` are refused, not coerced.
+ */
+export const limitSchema = z
+  .union([z.int(), z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a plain decimal integer').transform(Number)])
+  .pipe(z.int().min(1).max(200))
+  .default(50);
+/** A `nextCursor` as returned; `null` (the last page's) reads as the first page. */
+export const cursorSchema = z.string().min(1).max(200).nullable();
 
 export const createWalletInput = z.strictObject({ userId: userIdSchema, currency: currencySchema.optional() });
 export const walletIdInput = z.strictObject({ walletId: uuidSchema });

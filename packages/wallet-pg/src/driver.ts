@@ -22,6 +22,60 @@ export interface SqlDriver extends SqlSession {
   readonly dialect: 'node-postgres' | 'pglite';
 }
 
+/**
+ * A value PostgreSQL text cannot hold as given: a NUL (refused by the server, and in a
+ * simple-protocol message it ends the string early and breaks the connection) or a lone UTF-16
+ * surrogate (encoded as U+FFFD on the way, so two different inputs would become one stored
+ * value). The boundary validates all input first; this is the last line, in the drivers.
+ */
+export class UnstorableValueError extends Error {
+  constructor(message = 'a value is not well-formed Unicode text or holds a NUL') {
+    super(message);
+    this.name = 'UnstorableValueError';
+  }
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** True when PostgreSQL stores this string exactly as given. */
+export function isStorableText(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
+/** Refuses any statement parameter (strings, and strings inside arrays) that is not storable text. */
+export function assertStorableParams(params: readonly unknown[]): void {
+  for (const p of params) {
+    if (typeof p === 'string') {
+      if (!isStorableText(p)) throw new UnstorableValueError();
+    } else if (Array.isArray(p)) assertStorableParams(p);
+  }
+}
+
+/**
+ * JSON text for a jsonb parameter. JSON.stringify escapes a NUL or a lone surrogate as `\u0000`
+ * or `\ud800`, which jsonb refuses; refusing here makes that a clear error instead of a failed
+ * statement.
+ */
+export function storableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'string' && !isStorableText(v)) throw new UnstorableValueError();
+    return v;
+  });
+}
+
+/**
+ * SQLSTATEs and client states after which a connection must not be used again: the server ended
+ * the session (admin shutdown, terminated backend, crash), or the link itself failed.
+ */
+export function isConnectionBroken(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_NODE.has(code)) return true;
+  const state = sqlState(e);
+  if (state !== undefined) return state.startsWith('08') || state.startsWith('57P');
+  const message = e instanceof Error ? e.message : '';
+  return /Connection terminated|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
+}
+
 /** SQLSTATEs after which the same unit of work, run again, may well succeed. */
 const RETRYABLE = new Set(['40P01', '40001']);
 /** SQLSTATE classes and Node error codes that mean the database cannot be reached. */

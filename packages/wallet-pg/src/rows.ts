@@ -12,7 +12,7 @@ import {
   type WalletChanges,
   type WalletTransaction,
 } from '@goodgo/wallet-core';
-import type { Row } from './driver.js';
+import { storableJson, type Row } from './driver.js';
 import { flushStatement, isCountedPart, type FlushPart, type Statement } from './queries.js';
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
@@ -209,18 +209,18 @@ export function flushOf(
   // Each part with the number of rows it must change; only the parts the statement counts
   // (isCountedPart) turn that number into a parameter.
   const parts: Record<FlushPart, { params: unknown[]; rows: number } | null> = {
-    newWallets: newWallets.length ? { params: [JSON.stringify(newWallets)], rows: newWallets.length } : null,
+    newWallets: newWallets.length ? { params: [storableJson(newWallets)], rows: newWallets.length } : null,
     changedWallets: changedWallets.length
-      ? { params: [JSON.stringify(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], rows: changedWallets.length }
+      ? { params: [storableJson(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], rows: changedWallets.length }
       : null,
-    walletRows: walletRows.length ? { params: [JSON.stringify(walletRows)], rows: walletRows.length } : null,
-    newAccounts: newAccounts.length ? { params: [JSON.stringify(newAccounts)], rows: newAccounts.length } : null,
+    walletRows: walletRows.length ? { params: [storableJson(walletRows)], rows: walletRows.length } : null,
+    newAccounts: newAccounts.length ? { params: [storableJson(newAccounts)], rows: newAccounts.length } : null,
     changedAccounts: changedAccounts.length
-      ? { params: [JSON.stringify(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], rows: changedAccounts.length }
+      ? { params: [storableJson(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], rows: changedAccounts.length }
       : null,
-    lots: lots.length ? { params: [JSON.stringify(lots)], rows: lots.length } : null,
-    pointRows: pointRows.length ? { params: [JSON.stringify(pointRows)], rows: pointRows.length } : null,
-    events: events.length ? { params: [JSON.stringify(events)], rows: events.length } : null,
+    lots: lots.length ? { params: [storableJson(lots)], rows: lots.length } : null,
+    pointRows: pointRows.length ? { params: [storableJson(pointRows)], rows: pointRows.length } : null,
+    events: events.length ? { params: [storableJson(events)], rows: events.length } : null,
     response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : null,
   };
   const present = (Object.keys(parts) as FlushPart[]).filter((k) => parts[k] !== null);

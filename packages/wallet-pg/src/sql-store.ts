@@ -1,5 +1,6 @@
 import {
   InternalError,
+  ValidationError,
   RetryableConflict,
   ServiceUnavailableError,
   WalletAlreadyExistsError,
@@ -21,7 +22,7 @@ import {
   type WalletTransaction,
   type WalletTransactionType,
 } from '@goodgo/wallet-core';
-import { isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { UnstorableValueError, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
 import {
@@ -243,6 +244,9 @@ class SqlUnitOfWork implements UnitOfWork {
 /** Driver errors leave as wallet errors, the original kept as `cause` for the logs. */
 function wrap(e: unknown): Error {
   if (isWalletError(e)) return e;
+  if (e instanceof UnstorableValueError) {
+    return new ValidationError('Text must be well-formed Unicode without NUL characters', [{ path: '', message: e.message }]);
+  }
   if (isUnavailable(e)) return new ServiceUnavailableError('The database is unavailable', { cause: e });
   return new InternalError('Storage failure', { cause: e });
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { inlineParams } from '../src/node-postgres/driver.js';
+import { canInline, inlineParams } from '../src/node-postgres/driver.js';
 
 // escapeLiteral is a method of the client; it needs no connection.
 const client = new pg.Client() as unknown as pg.PoolClient;
@@ -22,5 +22,14 @@ describe('inlining parameters for a combined BEGIN or COMMIT message', () => {
     expect(() => inlineParams(client, '$1', [1.5])).toThrow(TypeError);
     expect(() => inlineParams(client, '$1', [{}])).toThrow(TypeError);
     expect(() => inlineParams(client, '$2', ['a'])).toThrow(RangeError);
+  });
+
+  it('inlines only values whose literal cannot change meaning; other text travels as a bound parameter', () => {
+    expect(canInline(['plain ASCII key-1', 42, null, ['00000000-0000-4000-8000-000000000001']])).toBe(true);
+    // Text in another script, control characters, a NUL or a lone surrogate: never written into the message.
+    for (const text of ['Thanh toán', 'a\nb', 'a\u0000b', 'a\ud800b']) {
+      expect(canInline([text])).toBe(false);
+      expect(() => inlineParams(client, '$1', [text])).toThrow(TypeError);
+    }
   });
 });

@@ -1,20 +1,34 @@
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import type { Row, SqlDriver, SqlSession } from '../driver.js';
+import { assertStorableParams, isConnectionBroken, type Row, type SqlDriver, type SqlSession } from '../driver.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Visible ASCII and space: a literal of these is the same text whatever the client encoding. */
+const PLAIN_TEXT = /^[\x20-\x7e]*$/;
 const PARAM = /\$(\d+)/g;
 
 /**
+ * Whether a parameter may travel as a literal in the simple-protocol message that carries BEGIN:
+ * NULL, safe integers, UUID arrays and plain ASCII strings, whose literal form cannot change
+ * their meaning. Anything else (text in other scripts, JSON documents) travels as a bound
+ * parameter of its own statement, at the price of one more round trip.
+ */
+function inlinable(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (typeof value === 'string') return PLAIN_TEXT.test(value);
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  return Array.isArray(value) && value.every((v) => typeof v === 'string' && UUID.test(v));
+}
+
+/**
  * Writes a parameter as an SQL literal, for the statement that travels in one simple-protocol
- * message with BEGIN. Strings go through the driver's own escaping; the only arrays the
- * store sends are of UUIDs, which are checked to be exactly that. Anything else is refused.
+ * message with BEGIN. Only values `inlinable` accepts are written; anything else is refused.
  */
 function literal(client: PoolClient, value: unknown): string {
+  if (!inlinable(value)) throw new TypeError(`cannot inline a parameter of type ${typeof value}`);
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'string') return client.escapeLiteral(value);
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' && UUID.test(v))) return `'{${value.join(',')}}'`;
-  throw new TypeError(`cannot inline a parameter of type ${typeof value}`);
+  if (typeof value === 'number') return String(value);
+  return `'{${(value as string[]).join(',')}}'`;
 }
 
 /** @internal Replaces $1…$n in one pass over the statement text; inlined values are never rescanned. */
@@ -26,16 +40,52 @@ export function inlineParams(client: PoolClient, text: string, params: readonly 
   });
 }
 
+/** @internal Whether every parameter of a statement can travel inlined with BEGIN. */
+export function canInline(params: readonly unknown[]): boolean {
+  return params.every(inlinable);
+}
+
 function rowsOf<R extends Row>(result: QueryResult<R> | QueryResult<R>[], index: number): R[] {
   return Array.isArray(result) ? (result[index]?.rows ?? []) : result.rows;
 }
 
-
 function sessionOf(client: Pool | PoolClient): SqlSession {
   return {
     async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
+      assertStorableParams(params);
       const result = await client.query<R>(name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] });
       return result.rows;
+    },
+  };
+}
+
+/**
+ * Checks a client out of the pool with a listener for its 'error' event for as long as we hold
+ * it. pg emits 'error' on a client whose connection dies (a terminated backend, a restarted
+ * server) even between queries; the pool listens only to idle clients, and an 'error' without a
+ * listener ends the process. A client that failed that way, or whose connection is otherwise
+ * broken, goes back with the error so that the pool destroys it instead of lending it again.
+ */
+async function checkOut(pool: Pool): Promise<{ client: PoolClient; fail(e: unknown): void; discard(e: unknown): void; release(): void }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (e: Error) => {
+    broken ??= e;
+  };
+  client.on('error', onError);
+  const discard = (e: unknown) => {
+    broken ??= e instanceof Error ? e : new Error(String(e));
+  };
+  return {
+    client,
+    fail(e: unknown) {
+      if (isConnectionBroken(e)) discard(e);
+    },
+    discard,
+    release() {
+      client.removeListener('error', onError);
+      // The pool puts its own idle listener back before anything else can happen to the client.
+      client.release(broken ?? false);
     },
   };
 }
@@ -72,15 +122,20 @@ export class NodePostgresDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
+    const { client } = held;
     let begun = false;
-    let broken: Error | undefined;
     const plain = sessionOf(client);
     const session: SqlSession = this.combine
       ? {
           query: async <R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> => {
             if (begun) return plain.query<R>(text, params, name);
+            assertStorableParams(params);
             begun = true;
+            if (!canInline(params)) {
+              await client.query('BEGIN');
+              return plain.query<R>(text, params, name);
+            }
             return rowsOf(await client.query<R>(`BEGIN;${inlineParams(client, text, params)}`), 1);
           },
         }
@@ -94,26 +149,30 @@ export class NodePostgresDriver implements SqlDriver {
       if (begun) await client.query('COMMIT');
       return result;
     } catch (e) {
-      if (begun) {
+      held.fail(e);
+      if (begun && !isConnectionBroken(e)) {
         try {
           await client.query('ROLLBACK');
         } catch (rollbackError) {
           // A connection that cannot roll back is not given to the next caller.
-          broken = rollbackError as Error;
+          held.discard(rollbackError);
         }
       }
       throw e;
     } finally {
-      client.release(broken);
+      held.release();
     }
   }
 
   async withConnection<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
     try {
-      return await fn(sessionOf(client));
+      return await fn(sessionOf(held.client));
+    } catch (e) {
+      held.fail(e);
+      throw e;
     } finally {
-      client.release();
+      held.release();
     }
   }
 

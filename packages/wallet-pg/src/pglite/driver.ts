@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import type { Row, SqlDriver, SqlSession } from '../driver.js';
+import { assertStorableParams, type Row, type SqlDriver, type SqlSession } from '../driver.js';
 
 /**
  * @internal The SqlDriver over PGlite: one embedded connection; PGlite runs one transaction at a
@@ -14,13 +14,17 @@ export class PgliteDriver implements SqlDriver {
   ) {}
 
   async query<R extends Row>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    assertStorableParams(params);
     return (await this.db.query<R>(text, params as unknown[])).rows;
   }
 
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     return this.db.transaction((tx) =>
       fn({
-        query: async <R extends Row>(text: string, params: readonly unknown[] = []) => (await tx.query<R>(text, params as unknown[])).rows,
+        query: async <R extends Row>(text: string, params: readonly unknown[] = []) => {
+          assertStorableParams(params);
+          return (await tx.query<R>(text, params as unknown[])).rows;
+        },
       }),
     );
   }
