@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { randomIds, systemClock, type ChangeContext, type Clock, type IdGenerator } from './context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
@@ -15,6 +14,7 @@ import { Money } from './money/money.js';
 import { PointAccount } from './points/point-account.js';
 import * as s from './schemas.js';
 import type { UnitOfWork, WalletStore } from './store.js';
+import { parseInput as parse } from './validate.js';
 import {
   pointAccountView,
   pointTransactionView,
@@ -78,14 +78,6 @@ export interface BalanceSummary {
   userId: string;
   wallets: WalletView[];
   points: PointAccountView | null;
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-  const first = issues[0];
-  throw new ValidationError(first ? `Invalid ${first.path || 'input'}: ${first.message}` : 'Invalid input', issues);
 }
 
 function hidden(asUser: string | undefined, ownerId: string): boolean {

@@ -65,6 +65,7 @@ export {
 } from './errors.js';
 export * as schemas from './schemas.js';
 export { isCleanText } from './schemas.js';
+export { parseInput } from './validate.js';
 export {
   WalletService,
   type WalletServiceOptions,

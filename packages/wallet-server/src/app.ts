@@ -1,20 +1,22 @@
-import { PayloadTooLargeError, UnauthorizedError, ValidationError, isWalletError, type WalletService } from '@goodgo/wallet-core';
+import { PayloadTooLargeError, UnauthorizedError, ValidationError, isWalletError, type WalletService, type WalletStore } from '@goodgo/wallet-core';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
-import type { AppEnv } from './env.js';
+import type { AppEnv, Deps } from './env.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { STATUS_OF, problem, type Problem } from './problem.js';
-import { healthRoutes } from './routes/health.js';
-import { pointRoutes } from './routes/points.js';
-import { walletRoutes } from './routes/wallets.js';
+import { bindRoutes } from './route.js';
+import { ROUTES } from './routes/index.js';
+import { VERSION } from './version.js';
 
 export interface AppOptions {
   service: WalletService;
+  /** The store `service` runs on: the health checks ping it. */
+  store: WalletStore;
   auth: Authenticator;
   logger?: Logger;
   metrics?: Metrics;
@@ -24,18 +26,19 @@ export interface AppOptions {
   readyTimeoutMs?: number;
   /** True once the server drains for shutdown: readiness turns 503. */
   isShuttingDown?: () => boolean;
+  /** Reported by `/health` and in the OpenAPI document. Default: this package's version. */
   version?: string;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
-const API = '/api/v1/wallets';
 
 /**
  * The wallet service as a Hono app with no global state: tests drive it in process with
  * `app.request()`, the binary serves it with @hono/node-server.
  */
 export function createApp(options: AppOptions): Hono<AppEnv> {
-  const { service, auth } = options;
+  const { service, store, auth } = options;
+  const version = options.version ?? VERSION;
   const logger = options.logger ?? pino({ level: 'silent' });
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
   const isShuttingDown = options.isShuttingDown ?? (() => false);
@@ -60,37 +63,33 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     );
   });
 
-  app.get(`${API}/openapi.json`, (c) => c.json(openApiDocument(options.version)));
+  let document: ReturnType<typeof openApiDocument> | undefined;
+  const deps: Deps = {
+    service,
+    store,
+    metrics,
+    version,
+    health: { timeoutMs: options.readyTimeoutMs ?? 1500, isShuttingDown, startedAt: Date.now() },
+    document: () => (document ??= openApiDocument(version)),
+  };
+  // The routes open to anyone (health, metrics, the document) answer before authentication.
+  bindRoutes(app, ROUTES.filter((r) => r.role === 'anyone'), deps);
 
   app.use('/api/v1/*', async (c, next) => {
     c.set('principal', await auth.verify(bearerToken(c.req.header('authorization'))));
     await next();
   });
+  const maxBody = options.bodyLimit ?? 1024 * 1024;
   app.use(
     '/api/v1/*',
     bodyLimit({
-      maxSize: options.bodyLimit ?? 1024 * 1024,
+      maxSize: maxBody,
       onError: () => {
-        throw new PayloadTooLargeError(`Request body exceeds ${options.bodyLimit ?? 1024 * 1024} bytes`);
+        throw new PayloadTooLargeError(`Request body exceeds ${maxBody} bytes`);
       },
     }),
   );
-
-  // Static paths before `/:id`, so that `/points` is never read as a wallet id.
-  app.route(`${API}/points`, pointRoutes({ service, metrics }));
-  app.route(API, walletRoutes({ service, metrics }));
-
-  app.route(
-    '/health',
-    healthRoutes({
-      store: service.store,
-      timeoutMs: options.readyTimeoutMs ?? 1500,
-      isShuttingDown,
-      startedAt: Date.now(),
-      version: options.version ?? '0.1.0',
-    }),
-  );
-  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+  bindRoutes(app, ROUTES.filter((r) => r.role !== 'anyone'), deps);
 
   app.notFound((c) => render(c, problem('WALLET_NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
 

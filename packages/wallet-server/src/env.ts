@@ -1,5 +1,6 @@
-import type { WalletService } from '@goodgo/wallet-core';
+import type { WalletService, WalletStore } from '@goodgo/wallet-core';
 import type { Logger } from 'pino';
+import type { openApiDocument } from './openapi.js';
 import type { Metrics } from './metrics.js';
 import type { Principal } from './principal.js';
 
@@ -12,7 +13,19 @@ export interface AppEnv {
   };
 }
 
+/** What the route handlers are given by `createApp`. */
 export interface Deps {
   service: WalletService;
+  /** The store the service runs on, for health checks only; commands go through the service. */
+  store: WalletStore;
   metrics: Metrics;
+  version: string;
+  health: {
+    /** How long the database may take to answer before the service reports itself unavailable. */
+    timeoutMs: number;
+    isShuttingDown: () => boolean;
+    startedAt: number;
+  };
+  /** The OpenAPI document of this app's routes. */
+  document: () => ReturnType<typeof openApiDocument>;
 }

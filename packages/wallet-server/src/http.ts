@@ -3,11 +3,9 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
   isValidIdempotencyKey,
-  wasReplayed,
   type CommandOptions,
 } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './env.js';
 import { hasRole } from './principal.js';
 
@@ -58,10 +56,4 @@ export function commandOptions(c: Context<AppEnv>, asUser: string | undefined = 
     throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
   }
   return { idempotencyKey: key, idempotencyScope: c.get('principal').sub, asUser };
-}
-
-/** Sends a command's result; a replay carries `Idempotent-Replayed: true` and the first status. */
-export function send(c: Context<AppEnv>, result: object, status: ContentfulStatusCode = 200): Response {
-  if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
-  return c.json(result, status);
 }

@@ -1,10 +1,13 @@
-import { ERROR_CODES, schemas as s } from '@goodgo/wallet-core';
+import { ERROR_CODES } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import type { AnyRoute, Status } from './route.js';
+import { ROUTES } from './routes/index.js';
 
 /**
- * The OpenAPI 3.1 document, generated from the very zod schemas that validate the requests in
- * wallet-core, so the document cannot drift from what the service accepts.
+ * The OpenAPI 3.1 document, generated from the route table (`routes/*.ts`): the very zod schemas
+ * that validate the requests, the roles that authorise them and the statuses they answer, so the
+ * document cannot drift from what the service does.
  */
 
 const problemSchema = z
@@ -27,136 +30,56 @@ const idempotencyKey = z
   .regex(/^[\x21-\x7e]+$/)
   .meta({ description: 'Makes a retry safe: scoped to the caller, kept at least 24 h. A replay answers the first response with `Idempotent-Replayed: true`.' });
 
-const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
-const pendingPath = z.object({ transactionId: s.uuidSchema.meta({ description: 'Id of the `pending` point transaction' }) });
-const userQuery = z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) });
-const pageQuery = z.object({ limit: z.int().min(1).max(200).default(50).optional(), cursor: s.cursorSchema.optional() });
+/** Who may call a route, in words, from its role and owner rule. */
+function allowedFor(r: AnyRoute): string {
+  if (r.role === 'admin') return 'admin';
+  if (r.role === 'service') return 'service, admin';
+  if (r.owner && 'user' in r.owner) return 'user (own); service, admin (any user)';
+  if (r.owner) return 'owner; service, admin';
+  return 'any authenticated caller';
+}
 
-const createWalletBody = z.strictObject({
-  currency: s.currencySchema.optional(),
-  userId: s.userIdSchema.optional().meta({ description: 'Whose wallet (service and admin only); default the caller' }),
-});
-const statusBody = z.strictObject({ reason: s.reasonSchema.optional() });
-const spendBody = s.spendPointsInput.partial({ userId: true });
+/** The problem statuses a route can answer: those its declaration implies, and those it lists. */
+function problemStatuses(r: AnyRoute): Status[] {
+  const statuses = new Set<Status>([400, 401, 500, 503, ...(r.errors ?? [])]);
+  if (r.role === 'service' || r.role === 'admin' || (r.owner && 'user' in r.owner)) statuses.add(403);
+  if (r.owner && 'wallet' in r.owner) statuses.add(404);
+  if (r.method === 'post') for (const s of [409, 413, 415] as const) statuses.add(s);
+  return [...statuses].sort((a, b) => a - b);
+}
 
-function errors(...codes: number[]): ZodOpenApiOperationObject['responses'] {
-  const out: Record<string, unknown> = {};
-  for (const code of [400, 401, ...codes, 500, 503]) {
-    out[String(code)] = { description: `Problem (${code})`, content: { 'application/problem+json': { schema: problemSchema } } };
+function operation(r: AnyRoute): ZodOpenApiOperationObject {
+  const open = r.role === 'anyone';
+  const requestParams = {
+    ...(r.params ? { path: r.params } : {}),
+    ...(r.query ? { query: r.query } : {}),
+    ...(r.method === 'post' && !open ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) } : {}),
+  };
+  const responses: ZodOpenApiOperationObject['responses'] = {
+    [`${r.response.status}`]: { description: r.response.description ?? 'OK', content: { [r.response.mediaType ?? 'application/json']: { schema: r.response.schema } } },
+  };
+  for (const other of r.otherResponses ?? []) {
+    responses[`${other.status}`] = { description: other.description, content: { 'application/json': { schema: other.schema } } };
   }
-  return out as ZodOpenApiOperationObject['responses'];
-}
-
-function op(
-  summary: string,
-  who: string,
-  ok: { status?: number; schema: z.ZodType },
-  extra: Partial<ZodOpenApiOperationObject> & { body?: z.ZodType; codes?: number[]; mutating?: boolean } = {},
-): ZodOpenApiOperationObject {
-  const { body, codes = [], mutating = false, ...rest } = extra;
-  const headers = mutating ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) } : {};
-  const requestParams = { ...(rest.requestParams ?? {}), ...headers };
+  if (!open) {
+    for (const status of problemStatuses(r)) {
+      responses[`${status}`] = { description: `Problem (${status})`, content: { 'application/problem+json': { schema: problemSchema } } };
+    }
+  }
   return {
-    summary,
-    description: `Allowed for: ${who}.`,
-    security: [{ bearer: [] }],
-    ...rest,
+    summary: r.summary,
+    ...(open ? {} : { description: `Allowed for: ${allowedFor(r)}.`, security: [{ bearer: [] }] }),
     ...(Object.keys(requestParams).length ? { requestParams } : {}),
-    ...(body ? { requestBody: { required: true, content: { 'application/json': { schema: body } } } } : {}),
-    responses: {
-      [String(ok.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: ok.schema } } },
-      ...errors(...codes, ...(mutating ? [409, 413, 415] : [])),
-    },
+    ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
+    responses,
   };
 }
 
-const paths: ZodOpenApiPathsObject = {
-  '/api/v1/wallets': {
-    post: op('Create a wallet', 'user (own); service, admin (any user)', { status: 201, schema: s.walletResource }, { body: createWalletBody, codes: [403], mutating: true }),
-    get: op('List wallets', 'user (own); service, admin (any user)', { schema: s.walletList }, { requestParams: { query: userQuery }, codes: [403] }),
-  },
-  '/api/v1/wallets/summary': {
-    get: op('Wallets and points of a user', 'user (own); service, admin', { schema: s.balanceSummary }, { requestParams: { query: userQuery }, codes: [403] }),
-  },
-  '/api/v1/wallets/deposit': {
-    post: op('Deposit (top up)', 'service, admin', { schema: s.movementResult }, { body: s.depositInput, codes: [403, 404, 422], mutating: true }),
-  },
-  '/api/v1/wallets/withdraw': {
-    post: op('Withdraw (pay)', 'owner; service, admin', { schema: s.movementResult }, { body: s.withdrawInput, codes: [404, 422], mutating: true }),
-  },
-  '/api/v1/wallets/transfer': {
-    post: op('Transfer to another wallet of the same currency', 'owner of the source; service, admin', { schema: s.transferResult }, { body: s.transferInput, codes: [404, 422], mutating: true }),
-  },
-  '/api/v1/wallets/points': {
-    get: op('Point account', 'user (own); service, admin', { schema: s.pointAccountResource }, { requestParams: { query: userQuery }, codes: [403, 404] }),
-  },
-  '/api/v1/wallets/points/transactions': {
-    get: op('Point history, newest first', 'user (own); service, admin', { schema: s.pointTransactionPage }, {
-      requestParams: { query: userQuery.extend(pageQuery.shape).extend({ type: s.pointTransactionTypeSchema.optional() }) },
-      codes: [403, 404],
-    }),
-  },
-  '/api/v1/wallets/points/earn': {
-    post: op('Earn points (creates the account on first earn)', 'service, admin', { schema: s.pointsResult }, { body: s.earnPointsInput, codes: [403], mutating: true }),
-  },
-  '/api/v1/wallets/points/spend': {
-    post: op('Spend points, earliest-expiring first', 'user (own); service, admin', { schema: s.pointsResult }, { body: spendBody, codes: [403, 404, 422], mutating: true }),
-  },
-  '/api/v1/wallets/points/adjust': {
-    post: op('Adjust points (signed)', 'admin', { schema: s.pointsResult }, { body: s.adjustPointsInput, codes: [403, 422], mutating: true }),
-  },
-  '/api/v1/wallets/points/pending/{transactionId}/confirm': {
-    post: op('Confirm pending points', 'service, admin', { schema: s.pointsResult }, { requestParams: { path: pendingPath }, codes: [403, 404], mutating: true }),
-  },
-  '/api/v1/wallets/points/pending/{transactionId}/cancel': {
-    post: op('Cancel pending points', 'service, admin', { schema: s.pointsResult }, { requestParams: { path: pendingPath }, codes: [403, 404], mutating: true }),
-  },
-  '/api/v1/wallets/points/expire': {
-    post: op('Expire due points', 'service, admin', { schema: s.expireResult }, { body: s.expirePointsInput, codes: [403], mutating: true }),
-  },
-  '/api/v1/wallets/{id}': {
-    get: op('A wallet', 'owner; service, admin', { schema: s.walletResource }, { requestParams: { path: walletPath }, codes: [404] }),
-  },
-  '/api/v1/wallets/{id}/transactions': {
-    get: op('Wallet history, newest first', 'owner; service, admin', { schema: s.walletTransactionPage }, {
-      requestParams: { path: walletPath, query: pageQuery.extend({ type: s.walletTransactionTypeSchema.optional() }) },
-      codes: [404],
-    }),
-  },
-  '/api/v1/wallets/{id}/freeze': {
-    post: op('Freeze a wallet', 'admin', { schema: s.walletResource }, { requestParams: { path: walletPath }, body: statusBody, codes: [403, 404], mutating: true }),
-  },
-  '/api/v1/wallets/{id}/unfreeze': {
-    post: op('Unfreeze a wallet', 'admin', { schema: s.walletResource }, { requestParams: { path: walletPath }, body: statusBody, codes: [403, 404], mutating: true }),
-  },
-  '/api/v1/wallets/{id}/close': {
-    post: op('Close an empty wallet (soft delete)', 'admin', { schema: s.walletResource }, { requestParams: { path: walletPath }, body: statusBody, codes: [403, 404], mutating: true }),
-  },
-};
-
-const healthBody = z.object({ status: z.enum(['ok', 'unavailable']) }).loose();
-for (const [path, summary] of [
-  ['/health/live', 'The process is up'],
-  ['/health/ready', 'The service can take traffic (database answers)'],
-  ['/health', 'Full health report'],
-] as const) {
-  paths[path] = {
-    get: {
-      summary,
-      responses: {
-        '200': { description: 'Healthy', content: { 'application/json': { schema: healthBody } } },
-        '503': { description: 'Unhealthy', content: { 'application/json': { schema: healthBody } } },
-      },
-    },
-  };
-}
-paths['/metrics'] = { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: z.string() } } } } } };
-paths['/api/v1/wallets/openapi.json'] = { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.object({}).loose() } } } } } };
-
-let cached: ReturnType<typeof createDocument> | undefined;
-
-export function openApiDocument(version = '0.1.0'): ReturnType<typeof createDocument> {
-  cached ??= createDocument({
+/** The document of `routes` (default: every route of the service), labelled with `version`. */
+export function openApiDocument(version: string, routes: readonly AnyRoute[] = ROUTES): ReturnType<typeof createDocument> {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const r of routes) paths[r.path] = { ...paths[r.path], [r.method]: operation(r) };
+  return createDocument({
     openapi: '3.1.0',
     info: {
       title: 'GoodGo wallet service',
@@ -166,5 +89,4 @@ export function openApiDocument(version = '0.1.0'): ReturnType<typeof createDocu
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     paths,
   });
-  return cached;
 }

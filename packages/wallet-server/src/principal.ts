@@ -4,7 +4,9 @@ export interface Principal {
   readonly roles: ReadonlySet<string>;
 }
 
-export type Role = 'user' | 'service' | 'admin';
+/** From least to most: each role may do everything the ones before it may. */
+export const ROLES = ['user', 'service', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** `admin` may do everything `service` may, and `service` everything a user may, on anyone. */
 export function hasRole(p: Principal, role: Role): boolean {

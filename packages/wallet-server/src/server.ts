@@ -48,7 +48,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const store = await openStore(config, logger);
   const service = new WalletService({ store, defaultCurrency: config.WALLET_DEFAULT_CURRENCY, maxAmount: config.WALLET_MAX_AMOUNT });
   let shuttingDown = false;
-  const app = createApp({ service, auth, logger, metrics: new Metrics(), isShuttingDown: () => shuttingDown });
+  const app = createApp({ service, store, auth, logger, metrics: new Metrics(), isShuttingDown: () => shuttingDown });
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));

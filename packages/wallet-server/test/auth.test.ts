@@ -53,8 +53,8 @@ describe('JWT with a shared secret (HS256)', () => {
   });
 
   it('checks issuer and audience when configured', async () => {
-    const service = new WalletService({ store: new MemoryWalletStore() });
-    const app = createApp({ service, auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' }) });
+    const store = new MemoryWalletStore();
+    const app = createApp({ service: new WalletService({ store }), store, auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' }) });
     const good = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' });
     const wrongIss = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://evil', audience: 'wallet' });
     const wrongAud = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'orders' });
@@ -107,8 +107,8 @@ describe('JWT from the IAM service\'s JWKS (JWT_AUTHORITY)', () => {
   afterAll(() => iam.stop());
 
   function appFor(authority: string) {
-    const service = new WalletService({ store: new MemoryWalletStore() });
-    return createApp({ service, auth: createAuthenticator({ kind: 'authority', authority, issuer: 'https://iam', jwksCooldownMs: 0 }) });
+    const store = new MemoryWalletStore();
+    return createApp({ service: new WalletService({ store }), store, auth: createAuthenticator({ kind: 'authority', authority, issuer: 'https://iam', jwksCooldownMs: 0 }) });
   }
 
   it('finds the keys by OIDC discovery, verifies RS256, and refetches on an unknown kid', async () => {

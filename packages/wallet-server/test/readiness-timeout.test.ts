@@ -30,7 +30,7 @@ describe.runIf(adminUrl)('readiness when PostgreSQL does not answer in time', ()
   });
 
   it('answers /health/ready and /health with 503 after the timeout while /health/live stays 200', async () => {
-    const app = createApp({ service: new WalletService({ store }), auth: createAuthenticator({ kind: 'secret', secret: SECRET }), readyTimeoutMs: 300 });
+    const app = createApp({ service: new WalletService({ store }), store, auth: createAuthenticator({ kind: 'secret', secret: SECRET }), readyTimeoutMs: 300 });
     expect((await app.request('/health/ready')).status).toBe(200);
     held = store.driver.transaction(() => new Promise<void>((resolve) => (release = resolve)));
     expect((await app.request('/health/ready')).status).toBe(503);

@@ -1,17 +1,8 @@
 import type { WalletStore } from '@goodgo/wallet-core';
-import { Hono } from 'hono';
-import type { AppEnv } from '../env.js';
+import { z } from 'zod';
+import { route } from '../route.js';
 
-export interface HealthOptions {
-  store: WalletStore;
-  /** How long the database may take to answer before the service reports itself unavailable. */
-  timeoutMs: number;
-  isShuttingDown: () => boolean;
-  startedAt: number;
-  version: string;
-}
-
-async function database(store: WalletStore, timeoutMs: number): Promise<{ status: 'up' | 'down'; latencyMs: number; error?: string }> {
+async function database(store: WalletStore, timeoutMs: number): Promise<{ status: 'up' | 'down'; latencyMs: number }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -22,34 +13,52 @@ async function database(store: WalletStore, timeoutMs: number): Promise<{ status
       }),
     ]);
     return { status: 'up', latencyMs: Math.round(performance.now() - started) };
-  } catch (e) {
-    return { status: 'down', latencyMs: Math.round(performance.now() - started), error: e instanceof Error ? e.message : 'unreachable' };
+  } catch {
+    return { status: 'down', latencyMs: Math.round(performance.now() - started) };
   } finally {
     clearTimeout(timer);
   }
 }
 
-export function healthRoutes(o: HealthOptions): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  app.get('/live', (c) => c.json({ status: 'ok' }));
-  app.get('/ready', async (c) => {
+const healthBody = z.object({ status: z.enum(['ok', 'unavailable']) }).loose();
+const health = { role: 'anyone', method: 'get', response: { status: 200, schema: healthBody, description: 'Healthy' }, otherResponses: [{ status: 503, description: 'Unhealthy', schema: healthBody }] } as const;
+
+const live = route({
+  ...health,
+  path: '/health/live',
+  summary: 'The process is up',
+  handler: async (_deps, _r, c) => c.json({ status: 'ok' }),
+});
+
+const ready = route({
+  ...health,
+  path: '/health/ready',
+  summary: 'The service can take traffic (database answers)',
+  handler: async ({ store, health: o }, _r, c) => {
     if (o.isShuttingDown()) return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
-    const db = await database(o.store, o.timeoutMs);
+    const db = await database(store, o.timeoutMs);
     return c.json({ status: db.status === 'up' ? 'ok' : 'unavailable' }, db.status === 'up' ? 200 : 503);
-  });
-  app.get('/', async (c) => {
-    const db = await database(o.store, o.timeoutMs);
+  },
+});
+
+const full = route({
+  ...health,
+  path: '/health',
+  summary: 'Full health report',
+  handler: async ({ store, health: o, version }, _r, c) => {
+    const db = await database(store, o.timeoutMs);
     const ok = db.status === 'up' && !o.isShuttingDown();
     return c.json(
       {
         status: ok ? 'ok' : 'unavailable',
-        version: o.version,
+        version,
         uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
         shuttingDown: o.isShuttingDown(),
         checks: { database: { status: db.status, latencyMs: db.latencyMs } },
       },
       ok ? 200 : 503,
     );
-  });
-  return app;
-}
+  },
+});
+
+export const healthRoutes = [live, ready, full];

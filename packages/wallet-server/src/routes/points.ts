@@ -1,72 +1,104 @@
-import { ForbiddenError, wasReplayed, type PointsResult } from '@goodgo/wallet-core';
-import { Hono, type Context } from 'hono';
-import type { AppEnv, Deps } from '../env.js';
-import { commandOptions, jsonBody, send, subjectUser } from '../http.js';
-import { hasRole, type Role } from '../principal.js';
+import { schemas as s, wasReplayed, type PointsResult } from '@goodgo/wallet-core';
+import { z } from 'zod';
+import type { Deps } from '../env.js';
+import { route } from '../route.js';
 
-/**
- * Point accounts are addressed by user id, not by a resource id, so a role that is too low is
- * told so (FORBIDDEN) without looking anything up, which discloses nothing about any account.
- */
-function requireRole(c: Context<AppEnv>, role: Role): void {
-  if (!hasRole(c.get('principal'), role)) throw new ForbiddenError(`This operation needs the ${role} role`);
+const API = '/api/v1/wallets/points';
+
+const pendingPath = z.object({ transactionId: s.uuidSchema.meta({ description: 'Id of the `pending` point transaction' }) });
+
+/** Counts a committed point transaction (a replay was counted the first time). */
+function counted({ metrics }: Deps, result: PointsResult): PointsResult {
+  if (!wasReplayed(result)) metrics.pointMovements.inc({ type: result.transaction.type });
+  return result;
 }
 
-export function pointRoutes({ service, metrics }: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const counted = (result: PointsResult): PointsResult => {
-    if (!wasReplayed(result)) metrics.pointMovements.inc({ type: result.transaction.type });
-    return result;
-  };
+// Point accounts are addressed by user id, not by a resource id: a role that is too low is told so
+// (FORBIDDEN) without looking anything up, which discloses nothing about any account.
 
-  app.get('/', async (c) => c.json(await service.getPointAccount(subjectUser(c, c.req.query('userId')))));
+const getAccount = route({
+  method: 'get',
+  path: API,
+  summary: 'Point account',
+  role: 'user',
+  owner: { user: (r) => r.query.userId },
+  query: z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
+  response: { status: 200, schema: s.pointAccountResource },
+  errors: [404],
+  handler: ({ service }, r) => service.getPointAccount(r.userId),
+});
 
-  app.get('/transactions', async (c) => {
-    const q = c.req.query();
-    const input = {
-      userId: subjectUser(c, q.userId),
-      ...(q.limit !== undefined ? { limit: q.limit } : {}),
-      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-      ...(q.type !== undefined ? { type: q.type } : {}),
-    };
-    return c.json(await service.listPointTransactions(input as never));
-  });
+const listTransactions = route({
+  method: 'get',
+  path: `${API}/transactions`,
+  summary: 'Point history, newest first',
+  role: 'user',
+  owner: { user: (r) => r.query.userId },
+  query: z.object(s.listPointTransactionsInput.shape).extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
+  response: { status: 200, schema: s.pointTransactionPage },
+  errors: [404],
+  handler: ({ service }, r) => service.listPointTransactions({ ...r.query, userId: r.userId }),
+});
 
-  app.post('/earn', async (c) => {
-    requireRole(c, 'service');
-    const body = await jsonBody(c);
-    return send(c, counted(await service.earnPoints(body as never, commandOptions(c, undefined))));
-  });
+const earn = route({
+  method: 'post',
+  path: `${API}/earn`,
+  summary: 'Earn points (creates the account on first earn)',
+  role: 'service',
+  body: s.earnPointsInput,
+  response: { status: 200, schema: s.pointsResult },
+  handler: async (deps, r) => counted(deps, await deps.service.earnPoints(r.body, r.options)),
+});
 
-  app.post('/spend', async (c) => {
-    const body = await jsonBody(c);
-    const userId = subjectUser(c, body.userId);
-    return send(c, counted(await service.spendPoints({ ...body, userId } as never, commandOptions(c, undefined))));
-  });
+const spend = route({
+  method: 'post',
+  path: `${API}/spend`,
+  summary: 'Spend points, earliest-expiring first',
+  role: 'user',
+  owner: { user: (r) => r.body.userId },
+  body: s.spendPointsInput.partial({ userId: true }),
+  response: { status: 200, schema: s.pointsResult },
+  errors: [404, 422],
+  handler: async (deps, r) => counted(deps, await deps.service.spendPoints({ ...r.body, userId: r.userId }, r.options)),
+});
 
-  app.post('/adjust', async (c) => {
-    requireRole(c, 'admin');
-    const body = await jsonBody(c);
-    return send(c, counted(await service.adjustPoints(body as never, commandOptions(c, undefined))));
-  });
+const adjust = route({
+  method: 'post',
+  path: `${API}/adjust`,
+  summary: 'Adjust points (signed)',
+  role: 'admin',
+  body: s.adjustPointsInput,
+  response: { status: 200, schema: s.pointsResult },
+  errors: [422],
+  handler: async (deps, r) => counted(deps, await deps.service.adjustPoints(r.body, r.options)),
+});
 
-  app.post('/pending/:transactionId/confirm', async (c) => {
-    requireRole(c, 'service');
-    await jsonBody(c);
-    return send(c, counted(await service.confirmPendingPoints(c.req.param('transactionId'), commandOptions(c, undefined))));
-  });
+const settlePending = (
+  [
+    ['confirm', 'Confirm pending points', 'confirmPendingPoints'],
+    ['cancel', 'Cancel pending points', 'cancelPendingPoints'],
+  ] as const
+).map(([op, title, command]) =>
+  route({
+    method: 'post',
+    path: `${API}/pending/{transactionId}/${op}`,
+    summary: title,
+    role: 'service',
+    params: pendingPath,
+    response: { status: 200, schema: s.pointsResult },
+    errors: [404],
+    handler: async (deps, r) => counted(deps, await deps.service[command](r.params.transactionId, r.options)),
+  }),
+);
 
-  app.post('/pending/:transactionId/cancel', async (c) => {
-    requireRole(c, 'service');
-    await jsonBody(c);
-    return send(c, counted(await service.cancelPendingPoints(c.req.param('transactionId'), commandOptions(c, undefined))));
-  });
+const expire = route({
+  method: 'post',
+  path: `${API}/expire`,
+  summary: 'Expire due points',
+  role: 'service',
+  body: s.expirePointsInput,
+  response: { status: 200, schema: s.expireResult },
+  handler: ({ service }, r) => service.expirePoints(r.body, r.options),
+});
 
-  app.post('/expire', async (c) => {
-    requireRole(c, 'service');
-    const body = await jsonBody(c);
-    return send(c, await service.expirePoints(body as never, commandOptions(c, undefined)));
-  });
-
-  return app;
-}
+export const pointRoutes = [getAccount, listTransactions, earn, spend, adjust, ...settlePending, expire];

@@ -1,84 +1,138 @@
-import { ForbiddenError, wasReplayed, type MovementResult, type WalletService } from '@goodgo/wallet-core';
-import { Hono, type Context } from 'hono';
-import type { AppEnv, Deps } from '../env.js';
-import { commandOptions, jsonBody, ownerScope, send, subjectUser } from '../http.js';
-import { hasRole, type Role } from '../principal.js';
+import { schemas as s, wasReplayed, type MovementResult } from '@goodgo/wallet-core';
+import { z } from 'zod';
+import type { Deps } from '../env.js';
+import { route } from '../route.js';
 
-/**
- * A caller whose role is too low for an operation: FORBIDDEN on a wallet it can see (its own, or
- * any for a service), WALLET_NOT_FOUND on one it cannot, exactly as for one that does not exist.
- */
-async function requireRoleOn(c: Context<AppEnv>, service: WalletService, role: Role, walletId: unknown): Promise<void> {
-  if (hasRole(c.get('principal'), role)) return;
-  await service.getWallet(String(walletId ?? ''), { asUser: ownerScope(c) });
-  throw new ForbiddenError(`This operation needs the ${role} role`);
-}
+const API = '/api/v1/wallets';
 
-export function walletRoutes({ service, metrics }: Deps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
-  const counted = <T extends MovementResult>(result: T, extra?: 'transfer'): T => {
-    if (!wasReplayed(result)) {
-      const currency = result.wallet.currency;
-      metrics.moneyMovements.inc({ type: result.transaction.type, currency });
-      if (extra === 'transfer') metrics.moneyMovements.inc({ type: 'transfer_in', currency });
-    }
-    return result;
-  };
+const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+const userQuery = z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) });
+const statusBody = z.strictObject({ reason: s.reasonSchema.optional() });
 
-  app.post('/', async (c) => {
-    const body = await jsonBody(c);
-    const userId = subjectUser(c, body.userId);
-    const wallet = await service.createWallet({ ...body, userId } as never, commandOptions(c));
-    return send(c, wallet, 201);
-  });
-
-  app.get('/', async (c) => {
-    const userId = subjectUser(c, c.req.query('userId'));
-    return c.json({ items: await service.listWallets(userId) });
-  });
-
-  app.get('/summary', async (c) => {
-    const userId = subjectUser(c, c.req.query('userId'));
-    return c.json(await service.getBalanceSummary(userId));
-  });
-
-  app.post('/deposit', async (c) => {
-    const body = await jsonBody(c);
-    await requireRoleOn(c, service, 'service', body.walletId);
-    return send(c, counted(await service.deposit(body as never, commandOptions(c))));
-  });
-
-  app.post('/withdraw', async (c) => {
-    const body = await jsonBody(c);
-    return send(c, counted(await service.withdraw(body as never, commandOptions(c))));
-  });
-
-  app.post('/transfer', async (c) => {
-    const body = await jsonBody(c);
-    return send(c, counted(await service.transfer(body as never, commandOptions(c)), 'transfer'));
-  });
-
-  for (const op of ['freeze', 'unfreeze', 'close'] as const) {
-    app.post(`/:id/${op}`, async (c) => {
-      const walletId = c.req.param('id');
-      const body = await jsonBody(c);
-      await requireRoleOn(c, service, 'admin', walletId);
-      return send(c, await service[op]({ ...body, walletId } as never, commandOptions(c, undefined)));
-    });
+/** Counts a committed movement (a replay was counted the first time). */
+function counted<T extends MovementResult>({ metrics }: Deps, result: T, transfer = false): T {
+  if (!wasReplayed(result)) {
+    const currency = result.wallet.currency;
+    metrics.moneyMovements.inc({ type: result.transaction.type, currency });
+    if (transfer) metrics.moneyMovements.inc({ type: 'transfer_in', currency });
   }
-
-  app.get('/:id', async (c) => c.json(await service.getWallet(c.req.param('id'), { asUser: ownerScope(c) })));
-
-  app.get('/:id/transactions', async (c) => {
-    const q = c.req.query();
-    const input = {
-      walletId: c.req.param('id'),
-      ...(q.limit !== undefined ? { limit: q.limit } : {}),
-      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-      ...(q.type !== undefined ? { type: q.type } : {}),
-    };
-    return c.json(await service.listTransactions(input as never, { asUser: ownerScope(c) }));
-  });
-
-  return app;
+  return result;
 }
+
+const createWallet = route({
+  method: 'post',
+  path: API,
+  summary: 'Create a wallet',
+  role: 'user',
+  owner: { user: (r) => r.body.userId },
+  body: z.strictObject({
+    currency: s.currencySchema.optional(),
+    userId: s.userIdSchema.optional().meta({ description: 'Whose wallet (service and admin only); default the caller' }),
+  }),
+  response: { status: 201, schema: s.walletResource },
+  handler: ({ service }, r) => service.createWallet({ ...r.body, userId: r.userId }, r.options),
+});
+
+const listWallets = route({
+  method: 'get',
+  path: API,
+  summary: 'List wallets',
+  role: 'user',
+  owner: { user: (r) => r.query.userId },
+  query: userQuery,
+  response: { status: 200, schema: s.walletList },
+  handler: async ({ service }, r) => ({ items: await service.listWallets(r.userId) }),
+});
+
+const summary = route({
+  method: 'get',
+  path: `${API}/summary`,
+  summary: 'Wallets and points of a user',
+  role: 'user',
+  owner: { user: (r) => r.query.userId },
+  query: userQuery,
+  response: { status: 200, schema: s.balanceSummary },
+  handler: ({ service }, r) => service.getBalanceSummary(r.userId),
+});
+
+const deposit = route({
+  method: 'post',
+  path: `${API}/deposit`,
+  summary: 'Deposit (top up)',
+  role: 'service',
+  owner: { wallet: (r) => r.body.walletId },
+  body: s.depositInput,
+  response: { status: 200, schema: s.movementResult },
+  errors: [422],
+  handler: async (deps, r) => counted(deps, await deps.service.deposit(r.body, r.options)),
+});
+
+const withdraw = route({
+  method: 'post',
+  path: `${API}/withdraw`,
+  summary: 'Withdraw (pay)',
+  role: 'user',
+  owner: { wallet: (r) => r.body.walletId },
+  body: s.withdrawInput,
+  response: { status: 200, schema: s.movementResult },
+  errors: [422],
+  handler: async (deps, r) => counted(deps, await deps.service.withdraw(r.body, r.options)),
+});
+
+const transfer = route({
+  method: 'post',
+  path: `${API}/transfer`,
+  summary: 'Transfer to another wallet of the same currency',
+  role: 'user',
+  owner: { wallet: (r) => r.body.fromWalletId },
+  body: s.transferInput,
+  response: { status: 200, schema: s.transferResult },
+  errors: [422],
+  handler: async (deps, r) => counted(deps, await deps.service.transfer(r.body, r.options), true),
+});
+
+const statusChanges = (
+  [
+    ['freeze', 'Freeze a wallet'],
+    ['unfreeze', 'Unfreeze a wallet'],
+    ['close', 'Close an empty wallet (soft delete)'],
+  ] as const
+).map(([op, title]) =>
+  route({
+    method: 'post',
+    path: `${API}/{id}/${op}`,
+    summary: title,
+    role: 'admin',
+    owner: { wallet: (r) => r.params.id },
+    params: walletPath,
+    body: statusBody,
+    response: { status: 200, schema: s.walletResource },
+    handler: ({ service }, r) => service[op]({ ...r.body, walletId: r.params.id }, r.options),
+  }),
+);
+
+const getWallet = route({
+  method: 'get',
+  path: `${API}/{id}`,
+  summary: 'A wallet',
+  role: 'user',
+  owner: { wallet: (r) => r.params.id },
+  params: walletPath,
+  response: { status: 200, schema: s.walletResource },
+  handler: ({ service }, r) => service.getWallet(r.params.id, r.options),
+});
+
+const listTransactions = route({
+  method: 'get',
+  path: `${API}/{id}/transactions`,
+  summary: 'Wallet history, newest first',
+  role: 'user',
+  owner: { wallet: (r) => r.params.id },
+  params: walletPath,
+  query: z.object(s.listTransactionsInput.shape).omit({ walletId: true }),
+  response: { status: 200, schema: s.walletTransactionPage },
+  handler: ({ service }, r) => service.listTransactions({ ...r.query, walletId: r.params.id }, r.options),
+});
+
+/** Static paths (`/summary`, `/deposit`) before `/{id}`, so that they are never read as a wallet id. */
+export const walletRoutes = [createWallet, listWallets, summary, deposit, withdraw, transfer, ...statusChanges, getWallet, listTransactions];

@@ -1,0 +1,12 @@
+/**
+ * Every route of the service, in the order the router tries them. The app registers exactly
+ * these and the OpenAPI document lists exactly these (a test holds both to it).
+ */
+import type { AnyRoute } from '../route.js';
+import { healthRoutes } from './health.js';
+import { metaRoutes } from './meta.js';
+import { pointRoutes } from './points.js';
+import { walletRoutes } from './wallets.js';
+
+// `/points…` before the wallet routes, so that `points` is never read as a wallet id.
+export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...walletRoutes];
