@@ -119,6 +119,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   return app;
 }
 
+/** Seconds a client should wait before retrying after a 503 (the database blinked or is away). */
+export const RETRY_AFTER_SECONDS = 1;
+
 function render(c: Context<AppEnv>, body: Problem): Response {
+  if (body.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
   return c.body(JSON.stringify(body), STATUS_OF[body.code], { 'Content-Type': 'application/problem+json' });
 }

@@ -1,4 +1,4 @@
-import { UnauthorizedError } from '@goodgo/wallet-core';
+import { UnauthorizedError, isCleanText } from '@goodgo/wallet-core';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { rolesFromClaims, type Principal } from './principal.js';
 
@@ -96,7 +96,11 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
         throw new UnauthorizedError('Token is not valid');
       }
       const sub = payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255) throw new UnauthorizedError('Token has no usable subject');
+      // The subject becomes data (owner of wallets, idempotency scope): it must be an identity as
+      // the contract defines one, and it is refused, never cleaned up, when it is not.
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || !isCleanText(sub) || sub.trim() !== sub) {
+        throw new UnauthorizedError('Token has no usable subject');
+      }
       const principal: Principal = { sub, roles: rolesFromClaims(payload) };
       if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value as string);
       // exp is required above; no tolerance is granted to a cached token.

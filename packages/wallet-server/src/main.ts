@@ -2,7 +2,7 @@
 /** The wallet service binary: configuration from the environment, SIGTERM drains and exits 0. */
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
-import { startServer } from './server.js';
+import { startServer, type RunningServer } from './server.js';
 
 const level = process.env.LOG_LEVEL ?? 'info';
 const logger = pino({
@@ -13,13 +13,18 @@ const logger = pino({
 
 try {
   const config = loadConfig();
-  const server = await startServer(config, logger);
+  let server: RunningServer | undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.close().then(
+    // close() keeps to SHUTDOWN_TIMEOUT_MS on its own; this is the backstop should anything else hang.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown overran its timeout: exiting now');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 900).unref();
+    (server?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error({ err: e }, 'shutdown failed');
@@ -27,8 +32,12 @@ try {
       },
     );
   };
+  // Listening for signals from the first moment: a SIGTERM while the database is still being
+  // waited for ends the process cleanly too.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  server = await startServer(config, logger);
+  if (stopping) await server.close();
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal(e.message);

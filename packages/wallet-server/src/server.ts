@@ -6,12 +6,20 @@ import { createApp } from './app.js';
 import { createAuthenticator, type AuthConfig } from './auth.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
+import { connectStore } from './store-connector.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
+  /** The store, standing in (SERVICE_UNAVAILABLE) until the database has answered and been migrated. */
   readonly store: WalletStore;
-  /** Stops taking connections, lets in-flight requests finish (up to the shutdown timeout), closes the store. */
+  /** Resolves once the database answered and the migrations ran. */
+  readonly ready: Promise<void>;
+  /**
+   * Stops taking connections, lets in-flight requests finish, closes the store; all within
+   * SHUTDOWN_TIMEOUT_MS whatever state the database or the pool is in (what is still open then
+   * is cut, and a pool that does not end in time is abandoned: the process is about to exit).
+   */
   close(): Promise<void>;
 }
 
@@ -45,7 +53,11 @@ function authConfig(config: Config, logger: Logger): AuthConfig {
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const auth = createAuthenticator(authConfig(config, logger));
-  const store = await openStore(config, logger);
+  const connector = connectStore(() => openStore(config, logger), { logger });
+  // Serve at once when the database answers the first time; otherwise serve anyway (live 200,
+  // ready 503, commands 503) while the connector keeps trying.
+  await connector.firstAttempt;
+  const store = connector.store;
   const service = new WalletService({ store, defaultCurrency: config.WALLET_DEFAULT_CURRENCY, maxAmount: config.WALLET_MAX_AMOUNT });
   let shuttingDown = false;
   const app = createApp({ service, store, auth, logger, metrics: new Metrics(), isShuttingDown: () => shuttingDown });
@@ -64,14 +76,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url,
     port,
     store,
+    ready: connector.ready,
     close: () =>
       (closing ??= (async () => {
         shuttingDown = true;
+        const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
+        const http = server as import('node:http').Server;
         logger.info('draining in-flight requests');
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => {
             logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: closing remaining connections');
-            (server as import('node:http').Server).closeAllConnections?.();
+            http.closeAllConnections();
+            resolve();
           }, config.SHUTDOWN_TIMEOUT_MS);
           force.unref();
           server.close(() => {
@@ -79,10 +95,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             resolve();
           });
           // Keep-alive connections with no request in flight would hold close() open.
-          (server as import('node:http').Server).closeIdleConnections?.();
+          http.closeIdleConnections();
         });
-        await store.close();
-        logger.info('stopped');
+        // pool.end() waits for every checked-out connection; one stuck on a database that is gone
+        // would hold the exit forever. What the deadline leaves (at least a moment) is its share.
+        const closed = await withinMs(connector.close(), Math.max(100, deadline - Date.now()));
+        if (closed) logger.info('stopped');
+        else logger.warn('stopped: the store did not close in time and was abandoned');
       })()),
   };
+}
+
+/** True when `p` settles within `ms`; a rejection counts as settled (it is logged by no one: the process exits). */
+async function withinMs(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = p.then(
+    () => true,
+    () => true,
+  );
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

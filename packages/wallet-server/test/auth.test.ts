@@ -39,6 +39,17 @@ describe('JWT with a shared secret (HS256)', () => {
     expect(await status(h, header)).toEqual([401, 'UNAUTHORIZED']);
   });
 
+  it('answers 401 for a subject with a NUL, a control character or a lone surrogate, or surrounding spaces (issue 8 reproductions)', async () => {
+    for (const sub of ['a\u0000b', '\u0000', 'a\nb', '\ud800', 'a\udc00', ' alice']) {
+      const token = await mintToken({ sub, roles: ['service'], secret: SECRET });
+      const res = await h.call('POST', '/api/v1/wallets', { token, body: {}, headers: { 'idempotency-key': 'k-1' } });
+      expect([res.status, res.body.code]).toEqual([401, 'UNAUTHORIZED']);
+    }
+    // U+FFFD itself is a character like any other: its owner is a user, distinct from '\ud800'.
+    const replacement = await mintToken({ sub: '\ufffd', secret: SECRET });
+    expect((await h.call('POST', '/api/v1/wallets', { token: replacement, body: {} })).status).toBe(201);
+  });
+
   it('answers 401 for an expired, a not-yet-valid, a wrongly signed, an unsigned and an exp-less token', async () => {
     const key = new TextEncoder().encode(SECRET);
     const now = Math.floor(Date.now() / 1000);

@@ -67,12 +67,24 @@ function sessionOf(client: Pool | PoolClient): SqlSession {
  * broken, goes back with the error so that the pool destroys it instead of lending it again.
  */
 async function checkOut(pool: Pool): Promise<{ client: PoolClient; fail(e: unknown): void; discard(e: unknown): void; release(): void }> {
-  const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (e: Error) => {
     broken ??= e;
   };
-  client.on('error', onError);
+  // The callback form, not the promise: the pool calls it synchronously while it parses the
+  // server's messages, so the listener is on before the next message of the same packet (a
+  // backend terminated right after it said "ready" sends its FATAL in the same read). A promise
+  // would attach it a microtask later, after pg had emitted that 'error' to no one.
+  const client = await new Promise<PoolClient>((resolve, reject) => {
+    pool.connect((err, c) => {
+      if (err || !c) {
+        reject(err ?? new Error('the pool gave no client'));
+        return;
+      }
+      c.on('error', onError);
+      resolve(c);
+    });
+  });
   const discard = (e: unknown) => {
     broken ??= e instanceof Error ? e : new Error(String(e));
   };

@@ -35,8 +35,12 @@ const ready = route({
   path: '/health/ready',
   summary: 'The service can take traffic (database answers)',
   handler: async ({ store, health: o }, _r, c) => {
-    if (o.isShuttingDown()) return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
+    if (o.isShuttingDown()) {
+      c.header('Retry-After', '1');
+      return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
+    }
     const db = await database(store, o.timeoutMs);
+    if (db.status === 'down') c.header('Retry-After', '1');
     return c.json({ status: db.status === 'up' ? 'ok' : 'unavailable' }, db.status === 'up' ? 200 : 503);
   },
 });
@@ -48,6 +52,7 @@ const full = route({
   handler: async ({ store, health: o, version }, _r, c) => {
     const db = await database(store, o.timeoutMs);
     const ok = db.status === 'up' && !o.isShuttingDown();
+    if (!ok) c.header('Retry-After', '1');
     return c.json(
       {
         status: ok ? 'ok' : 'unavailable',
