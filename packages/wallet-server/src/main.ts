@@ -13,7 +13,8 @@ const logger = pino({
 
 try {
   const config = loadConfig();
-  let server: RunningServer | undefined;
+  // Set once the server listens; a signal before that has nothing to drain.
+  const running: { server?: RunningServer } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -24,7 +25,7 @@ try {
       logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown overran its timeout: exiting now');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS + 900).unref();
-    (server?.close() ?? Promise.resolve()).then(
+    (running.server?.close() ?? Promise.resolve()).then(
       () => process.exit(0),
       (e: unknown) => {
         logger.error({ err: e }, 'shutdown failed');
@@ -36,8 +37,7 @@ try {
   // waited for ends the process cleanly too.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  server = await startServer(config, logger);
-  if (stopping) await server.close();
+  running.server = await startServer(config, logger);
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal(e.message);
