@@ -2,7 +2,7 @@ import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import pg from 'pg';
 import type { Report } from './report.js';
-import { seedWallets } from './library-pg.js';
+import { SEARCH_PATH, seedWallets } from './library-pg.js';
 import { closedLoop, percentile, ratio, round } from './stats.js';
 
 /**
@@ -11,8 +11,8 @@ import { closedLoop, percentile, ratio, round } from './stats.js';
  * in the middle; keyset pages must cost the same at any depth and any size.
  */
 export async function benchGrowth(report: Report, url: string, seconds: number): Promise<void> {
-  const pool = new pg.Pool({ connectionString: url, max: 16 });
-  const store = await createNodePostgresStore({ pool });
+  const pool = new pg.Pool({ connectionString: url, max: 16, options: SEARCH_PATH });
+  const store = await createNodePostgresStore({ pool, searchPathOnConnect: true });
   const service = new WalletService({ store });
   try {
     const { ids } = await seedWallets(pool, 1000, 'g-');

@@ -9,6 +9,9 @@ export interface Seeded {
 }
 
 /** 10 000 wallets with a large balance, each with its opening deposit row, written by SQL in bulk. */
+/** The bench's pools open their connections in the store's schema, as the store's own pool does. */
+export const SEARCH_PATH = '-c search_path=wallet';
+
 export async function seedWallets(pool: pg.Pool, count: number, prefix: string): Promise<Seeded> {
   const { rows } = await pool.query<{ id: string }>(
     `WITH w AS (
@@ -54,7 +57,7 @@ export async function rawTransfer(pool: pg.Pool, from: string, to: string, amoun
 const fmt = (r: Run) => `${round(r.perSecond)}/s p50 ${round(r.p50, 1)} ms p99 ${round(r.p99, 1)} ms${r.errors ? ` (${r.errors} errors)` : ''}`;
 
 export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seeded, seconds: number): Promise<void> {
-  const store = await createNodePostgresStore({ pool });
+  const store = await createNodePostgresStore({ pool, searchPathOnConnect: true });
   const service = new WalletService({ store });
   const ids = seeded.ids;
   const pair = () => {

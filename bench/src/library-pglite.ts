@@ -7,7 +7,9 @@ import { closedLoop, ratio, round } from './stats.js';
 /** The library on embedded PGlite, sequential (one connection), against raw SQL on the same PGlite. */
 export async function benchPglite(report: Report, seconds: number): Promise<void> {
   const db = await PGlite.create('memory://');
-  const store = await createPgliteStore({ db });
+  // The raw-SQL baseline below names the tables unqualified, as the store does.
+  await db.exec('SET search_path TO wallet');
+  const store = await createPgliteStore({ db, searchPathOnConnect: true });
   const service = new WalletService({ store });
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO wallets (id, user_id, currency, balance, status, version, created_at, updated_at)

@@ -14,7 +14,7 @@ import { benchGrowth } from './growth.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
-import { benchPostgres, seedWallets } from './library-pg.js';
+import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
 import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -43,10 +43,10 @@ const main = ONLY.has('2') || ONLY.has('4') ? await database('main') : null;
 let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
-  const pool = new pg.Pool({ connectionString: main.url, max: 16 });
+  const pool = new pg.Pool({ connectionString: main.url, max: 16, options: SEARCH_PATH });
   try {
     postgresVersion = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
-    const migrated = await createNodePostgresStore({ pool }); // applies the migrations
+    const migrated = await createNodePostgresStore({ pool, searchPathOnConnect: true }); // applies the migrations
     void migrated;
     const seeded = await seedWallets(pool, 10_000, 'b-');
     pgIds = seeded.ids;
@@ -63,9 +63,9 @@ if (ONLY.has('3')) {
 
 if (ONLY.has('4')) {
   section('4. HTTP');
-  const pool = main ? new pg.Pool({ connectionString: main.url, max: 16 }) : null;
+  const pool = main ? new pg.Pool({ connectionString: main.url, max: 16, options: SEARCH_PATH }) : null;
   try {
-    const service = pool ? new WalletService({ store: await createNodePostgresStore({ pool, migrate: false }) }) : null;
+    const service = pool ? new WalletService({ store: await createNodePostgresStore({ pool, searchPathOnConnect: true, migrate: false }) }) : null;
     const ids = pgIds ?? [];
     const libraryTransfer = service
       ? () => {

@@ -97,9 +97,9 @@ CREATE TABLE "wallets" (
 	CONSTRAINT "wallets_closed_at_when_closed" CHECK (("wallets"."status" = 'closed') = ("wallets"."closed_at" IS NOT NULL))
 );
 --> statement-breakpoint
-ALTER TABLE "point_lots" ADD CONSTRAINT "point_lots_account_id_point_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."point_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "point_transactions" ADD CONSTRAINT "point_transactions_account_id_point_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."point_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "wallet_transactions" ADD CONSTRAINT "wallet_transactions_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "public"."wallets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "point_lots" ADD CONSTRAINT "point_lots_account_id_point_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "point_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "point_transactions" ADD CONSTRAINT "point_transactions_account_id_point_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "point_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "wallet_transactions" ADD CONSTRAINT "wallet_transactions_wallet_id_wallets_id_fk" FOREIGN KEY ("wallet_id") REFERENCES "wallets"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "idempotency_keys_created_idx" ON "idempotency_keys" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "point_lots_open_idx" ON "point_lots" USING btree ("account_id") WHERE "point_lots"."status" = 'pending' OR ("point_lots"."status" = 'active' AND "point_lots"."remaining" > 0);--> statement-breakpoint
 CREATE INDEX "point_lots_expiring_idx" ON "point_lots" USING btree ("expires_at") WHERE "point_lots"."status" = 'active' AND "point_lots"."remaining" > 0 AND "point_lots"."expires_at" IS NOT NULL;--> statement-breakpoint

@@ -3,6 +3,8 @@
  * Two thin implementations (node-postgres and PGlite) keep the SQL in one place.
  */
 
+import type { MigrationConfig } from 'drizzle-orm/migrator';
+
 export type Row = Record<string, unknown>;
 
 export interface SqlSession {
@@ -13,11 +15,23 @@ export interface SqlSession {
   query<R extends Row = Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]>;
 }
 
+/** One connection held outside a transaction, with the schema first on its search path. */
+export interface ConnectionSession extends SqlSession {
+  /** Runs drizzle-orm's own migrator (for this driver) on this connection. */
+  drizzleMigrate(config: MigrationConfig): Promise<void>;
+}
+
 export interface SqlDriver extends SqlSession {
+  /**
+   * The PostgreSQL schema that holds every table, function and the migrations record of the store.
+   * Every statement the driver runs (queries, transactions, `withConnection`) sees it as its only
+   * search path, so the store's SQL and the migrations name tables unqualified.
+   */
+  readonly schema: string;
   /** Runs `fn` inside BEGIN … COMMIT on one connection, ROLLBACK when it throws. */
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  /** Runs `fn` on one connection outside a transaction (for session-level advisory locks). */
-  withConnection<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** Runs `fn` on one connection outside a transaction (for session-level advisory locks, migrations). */
+  withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
   readonly dialect: 'node-postgres' | 'pglite';
 }
@@ -76,6 +90,27 @@ export function isConnectionBroken(e: unknown): boolean {
   return /Connection terminated|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
 }
 
+/** The schema of the store's tables when none is named. */
+export const DEFAULT_SCHEMA = 'wallet';
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Checks a schema name. Only plain lower-case identifiers are accepted: they need no quoting in a
+ * connection's startup options or in `SET search_path`, and they mean the same quoted or not.
+ */
+export function schemaName(name: string | undefined): string {
+  const schema = name ?? DEFAULT_SCHEMA;
+  if (!SCHEMA_NAME.test(schema) || schema.startsWith('pg_')) {
+    throw new TypeError(`invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _, at most 63, not starting with a digit or pg_`);
+  }
+  return schema;
+}
+
+/** `SET LOCAL search_path` for a transaction on a connection that is not the store's own. @internal */
+export function setLocalSearchPath(schema: string): string {
+  return `SET LOCAL search_path TO "${schema}"`;
+}
+
 /** SQLSTATEs after which the same unit of work, run again, may well succeed. */
 const RETRYABLE = new Set(['40P01', '40001']);
 /** SQLSTATE classes and Node error codes that mean the database cannot be reached. */
@@ -102,4 +137,20 @@ export function isUnavailable(e: unknown): boolean {
   if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c));
   const message = e instanceof Error ? e.message : '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
+}
+
+/**
+ * Runs `fn` with the schema as the search path of a session-level connection, then puts back the
+ * search path it had: the connection may be the host application's. @internal
+ */
+export async function withSearchPath<T>(session: SqlSession, schema: string, fn: () => Promise<T>): Promise<T> {
+  const [row] = await session.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
+  await session.query(`SELECT set_config('search_path', $1, false)`, [`"${schema}"`]);
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    await session.query(`SELECT set_config('search_path', $1, false)`, [row?.path ?? '"$user", public']);
+  }
+  return result;
 }

@@ -9,6 +9,15 @@
  * ```
  */
 export { SqlWalletStore, type SqlStoreOptions } from './sql-store.js';
-export { migrate, migrationsFolder, type MigrateResult } from './migrate.js';
-export { isRetryable, isUnavailable, type SqlDriver, type SqlSession, type Row } from './driver.js';
+export { migrate, migrationsFolder, MIGRATIONS_TABLE, type MigrateResult } from './migrate.js';
+export {
+  DEFAULT_SCHEMA,
+  isRetryable,
+  isUnavailable,
+  schemaName,
+  type ConnectionSession,
+  type SqlDriver,
+  type SqlSession,
+  type Row,
+} from './driver.js';
 export * as schema from './schema.js';

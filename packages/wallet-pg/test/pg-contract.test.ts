@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe } from 'vitest';
 import { describeStoreContract } from '@goodgo/wallet-core/testing';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
@@ -13,6 +14,26 @@ describe.runIf(adminUrl)('PostgreSQL', () => {
     },
     teardown: async (store) => {
       await store.close();
+      await drop();
+    },
+  });
+});
+
+// A pool shared with a host application: its connections keep the host's search path, and each
+// transaction of the store sets the schema locally.
+describe.runIf(adminUrl)('PostgreSQL, on a pool shared with the host', () => {
+  let drop: () => Promise<void> = async () => undefined;
+  let pool: pg.Pool | undefined;
+  describeStoreContract('PostgreSQL (host pg Pool of 8)', {
+    setup: async () => {
+      const db = await freshDatabase('shared_pool');
+      drop = db.drop;
+      pool = new pg.Pool({ connectionString: db.url, max: 8 });
+      return createNodePostgresStore({ pool });
+    },
+    teardown: async (store) => {
+      await store.close();
+      await pool?.end();
       await drop();
     },
   });

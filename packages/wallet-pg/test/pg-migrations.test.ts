@@ -50,15 +50,16 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
   it('does nothing when run again', async () => {
     const result = await withDriver((d) => migrate(d));
     expect(result.applied).toEqual([]);
-    const rows = await withDriver((d) => d.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations'));
+    const rows = await withDriver((d) => d.query('SELECT count(*)::int AS n FROM wallet.__drizzle_migrations'));
     expect(rows[0]?.n).toBe(shipped.length);
   });
 
-  it('creates every table with its constraints', async () => {
+  it('creates every table with its constraints in the schema, and nothing anywhere else', async () => {
     const tables = await withDriver((d) =>
-      d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`),
+      d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'wallet' ORDER BY table_name`),
     );
     expect(tables.map((t) => t.table_name)).toEqual([
+      '__drizzle_migrations',
       'idempotency_keys',
       'outbox_events',
       'point_accounts',
@@ -68,8 +69,18 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
       'wallets',
     ]);
     const [numeric] = await withDriver((d) =>
-      d.query(`SELECT data_type FROM information_schema.columns WHERE table_name = 'wallets' AND column_name = 'balance'`),
+      d.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'wallet' AND table_name = 'wallets' AND column_name = 'balance'`),
     );
     expect(numeric?.data_type).toBe('numeric');
+    // Functions, triggers, sequences and indexes too: the public and drizzle schemas stay empty.
+    const elsewhere = await withDriver((d) =>
+      d.query(`SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'drizzle')
+               UNION ALL SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN ('public', 'drizzle')`),
+    );
+    expect(elsewhere).toEqual([]);
+    const functions = await withDriver((d) =>
+      d.query(`SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'wallet' ORDER BY 1`),
+    );
+    expect(functions.map((f) => f.proname)).toContain('wallet_ledger_append_only');
   });
 });

@@ -24,6 +24,11 @@ export const configSchema = z
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(16),
+    // The PostgreSQL schema of every table of the service and of its migrations record.
+    WALLET_DB_SCHEMA: z
+      .string()
+      .default('wallet')
+      .refine((s) => /^[a-z_][a-z0-9_]{0,62}$/.test(s) && !s.startsWith('pg_'), 'must be a lower-case identifier (letters, digits, _), not starting with pg_'),
     JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     JWT_AUTHORITY: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     JWT_ISSUER: optionalText,

@@ -26,13 +26,13 @@ export interface RunningServer {
 async function openStore(config: Config, logger: Logger): Promise<WalletStore> {
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
-    const store = await createNodePostgresStore({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX });
-    logger.info({ database: 'postgresql', poolMax: config.DATABASE_POOL_MAX }, 'store ready, migrations applied');
+    const store = await createNodePostgresStore({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA });
+    logger.info({ database: 'postgresql', poolMax: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA }, 'store ready, migrations applied');
     return store;
   }
   const { createPgliteStore } = await import('@goodgo/wallet-pg/pglite');
-  const store = await createPgliteStore({ dataDir: config.WALLET_DATA_DIR });
-  logger.info({ database: 'pglite', dataDir: config.WALLET_DATA_DIR }, 'store ready, migrations applied');
+  const store = await createPgliteStore({ dataDir: config.WALLET_DATA_DIR, schema: config.WALLET_DB_SCHEMA });
+  logger.info({ database: 'pglite', dataDir: config.WALLET_DATA_DIR, schema: config.WALLET_DB_SCHEMA }, 'store ready, migrations applied');
   return store;
 }
 

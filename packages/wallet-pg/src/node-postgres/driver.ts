@@ -1,5 +1,7 @@
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { assertStorableParams, isConnectionBroken, type Row, type SqlDriver, type SqlSession } from '../driver.js';
+import { assertStorableParams, isConnectionBroken, schemaName, setLocalSearchPath, withSearchPath, type ConnectionSession, type Row, type SqlDriver, type SqlSession } from '../driver.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Visible ASCII and space: a literal of these is the same text whatever the client encoding. */
@@ -111,13 +113,27 @@ export interface NodePostgresDriverOptions {
    * statement would lose its prepared plan and be parsed and planned anew each time.
    */
   combineTransactionEdges?: boolean;
+  /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
+  schema?: string;
+  /**
+   * Whether every connection of the pool was opened with the schema as its search path: always so
+   * for the store's own pool (`-c search_path=…` in its startup options); say so for a pool of
+   * yours only if you opened it that way (`options: '-c search_path=wallet'`). Otherwise (a pool
+   * shared with the host application) each transaction sets it with SET LOCAL in the message
+   * that carries BEGIN, so the host's connections keep their own search path. Default false.
+   */
+  searchPathOnConnect?: boolean;
 }
 
 /** @internal The SqlDriver over a `pg` Pool: named prepared statements, one pooled client per transaction. */
 export class NodePostgresDriver implements SqlDriver {
   readonly dialect = 'node-postgres' as const;
+  readonly schema: string;
   private readonly pooled: SqlSession;
   private readonly combine: boolean;
+  /** The statement(s) that open a transaction: BEGIN, and SET LOCAL search_path on a shared pool. */
+  private readonly begin: string;
+  private readonly onConnect: boolean;
   private ended = false;
 
   constructor(
@@ -127,10 +143,16 @@ export class NodePostgresDriver implements SqlDriver {
   ) {
     this.pooled = sessionOf(pool);
     this.combine = options.combineTransactionEdges ?? true;
+    this.schema = schemaName(options.schema);
+    this.onConnect = options.searchPathOnConnect ?? false;
+    this.begin = this.onConnect ? 'BEGIN' : `BEGIN;${setLocalSearchPath(this.schema)}`;
   }
 
   query<R extends Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]> {
-    return this.pooled.query<R>(text, params, name);
+    if (this.onConnect) return this.pooled.query<R>(text, params, name);
+    // A shared pool's connection has the host's search path: the read runs in a transaction of
+    // its own that sets ours locally (one round trip more than on the store's own pool).
+    return this.transaction((session) => session.query<R>(text, params, name));
   }
 
   async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
@@ -145,16 +167,16 @@ export class NodePostgresDriver implements SqlDriver {
             assertStorableParams(params);
             begun = true;
             if (!canInline(params)) {
-              await client.query('BEGIN');
+              await client.query(this.begin);
               return plain.query<R>(text, params, name);
             }
-            return rowsOf(await client.query<R>(`BEGIN;${inlineParams(client, text, params)}`), 1);
+            return rowsOf(await client.query<R>(`${this.begin};${inlineParams(client, text, params)}`), this.onConnect ? 1 : 2);
           },
         }
       : plain;
     try {
       if (!this.combine) {
-        await client.query('BEGIN');
+        await client.query(this.begin);
         begun = true;
       }
       const result = await fn(session);
@@ -176,12 +198,21 @@ export class NodePostgresDriver implements SqlDriver {
     }
   }
 
-  async withConnection<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  async withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T> {
     const held = await checkOut(this.pool);
+    const { client } = held;
+    const session: ConnectionSession = {
+      ...sessionOf(client),
+      // drizzle's migrator on this very client: our advisory lock and search path are its session's.
+      drizzleMigrate: (config) => drizzleMigrate(drizzle({ client }), config),
+    };
     try {
-      return await fn(sessionOf(held.client));
+      if (this.onConnect) return await fn(session);
+      return await withSearchPath(session, this.schema, () => fn(session));
     } catch (e) {
       held.fail(e);
+      // After a failure, the host's search path may not have been put back: the pool drops the connection.
+      if (!this.onConnect) held.discard(e);
       throw e;
     } finally {
       held.release();

@@ -9,6 +9,7 @@
  * ```
  */
 import pg from 'pg';
+import { schemaName } from '../driver.js';
 import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { NodePostgresDriver, type NodePostgresDriverOptions } from './driver.js';
@@ -22,6 +23,11 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
   /** Apply the shipped migrations first. Default true. */
   migrate?: boolean;
   /**
+   * The PostgreSQL schema of every table of the store and of its migrations record. Default
+   * `wallet`. A host application's tables and migrations, in other schemas, are never touched.
+   */
+  schema?: string;
+  /**
    * How long a command waits for a row lock before it gives up with SERVICE_UNAVAILABLE, and how
    * long any statement may run, on connections of a pool the store makes. Defaults 5 s and 15 s:
    * far above a healthy command (milliseconds), low enough that a stuck lock holder cannot pile up
@@ -33,6 +39,7 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
 
 export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {
   const ownsPool = options.pool === undefined;
+  const schema = schemaName(options.schema);
   const pool =
     options.pool ??
     new pg.Pool({
@@ -41,11 +48,13 @@ export async function createNodePostgresStore(options: NodePostgresStoreOptions 
       connectionTimeoutMillis: 5_000,
       // The store sets no statement_timeout of its own: commands are a handful of indexed statements.
       application_name: 'goodgo-wallet',
-      options: `-c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
+      // The search path is set as the connection opens: no statement of the store names a schema,
+      // and none costs a round trip to set it.
+      options: `-c search_path=${schema} -c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
     });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   if (ownsPool) pool.on('error', () => undefined);
-  const driver = new NodePostgresDriver(pool, ownsPool, options);
+  const driver = new NodePostgresDriver(pool, ownsPool, { ...options, schema, searchPathOnConnect: ownsPool || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, options);
 }

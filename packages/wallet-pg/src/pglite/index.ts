@@ -8,6 +8,7 @@
  * ```
  */
 import { PGlite } from '@electric-sql/pglite';
+import { schemaName } from '../driver.js';
 import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { PgliteDriver } from './driver.js';
@@ -18,12 +19,26 @@ export interface PgliteStoreOptions extends SqlStoreOptions {
   dataDir?: string;
   /** Apply the shipped migrations first. Default true. */
   migrate?: boolean;
+  /**
+   * The PostgreSQL schema of every table of the store and of its migrations record. Default
+   * `wallet`. A host application's tables and migrations, in other schemas, are never touched.
+   */
+  schema?: string;
+  /**
+   * Whether the search path of the instance you pass as `db` is already the schema
+   * (`SET search_path TO wallet`). Otherwise each transaction sets it with SET LOCAL, and the
+   * instance's own search path is left as you had it. Default false.
+   */
+  searchPathOnConnect?: boolean;
 }
 
 export async function createPgliteStore(options: PgliteStoreOptions = {}): Promise<SqlWalletStore> {
   const ownsDb = options.db === undefined;
+  const schema = schemaName(options.schema);
   const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
-  const driver = new PgliteDriver(db, ownsDb);
+  // The store's own instance: its one connection keeps the schema as its search path for good.
+  if (ownsDb) await db.exec(`SET search_path TO "${schema}"`);
+  const driver = new PgliteDriver(db, ownsDb, { schema, searchPathOnConnect: ownsDb || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, options);
 }
