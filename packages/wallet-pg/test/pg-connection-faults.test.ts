@@ -20,7 +20,7 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
     url = db.url;
     drop = db.drop;
     store = await createNodePostgresStore({ connectionString: url, max: 8 });
-    operator = new pg.Client({ connectionString: url });
+    operator = new pg.Client({ connectionString: url, options: '-c search_path=wallet' });
     await operator.connect();
   });
   afterAll(async () => {
@@ -50,7 +50,7 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
     const wallet = await service.createWallet({ userId: 'blink-1' });
     await service.deposit({ walletId: wallet.id, amount: '100' });
     // The lock holder plays psql: a plain client holding SELECT … FOR UPDATE.
-    const holder = new pg.Client({ connectionString: url });
+    const holder = new pg.Client({ connectionString: url, options: '-c search_path=wallet' });
     await holder.connect();
     holder.on('error', () => undefined);
     await holder.query('BEGIN');
