@@ -91,7 +91,9 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   );
   bindRoutes(app, ROUTES.filter((r) => r.role !== 'anyone'), deps);
 
-  app.notFound((c) => render(c, problem('WALLET_NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
+  // A path or method that names no route: never a domain code (WALLET_NOT_FOUND would say a
+  // wallet is missing when nothing was looked up).
+  app.notFound((c) => render(c, problem('NOT_FOUND', `No route ${c.req.method} ${c.req.path}`, { instance: c.req.path })));
 
   app.onError((err, c) => {
     const requestId = c.get('requestId');
@@ -122,7 +124,15 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
 /** Seconds a client should wait before retrying after a 503 (the database blinked or is away). */
 export const RETRY_AFTER_SECONDS = 1;
 
+/**
+ * Answers given before the request body was read. The unread rest of the body would be taken for
+ * the next request on the connection, so the connection ends with the answer, and says so: a
+ * keep-alive client then opens a new one instead of losing its next request.
+ */
+const BEFORE_BODY = new Set<string>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+
 function render(c: Context<AppEnv>, body: Problem): Response {
   if (body.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (BEFORE_BODY.has(body.code)) c.header('Connection', 'close');
   return c.body(JSON.stringify(body), STATUS_OF[body.code], { 'Content-Type': 'application/problem+json' });
 }

@@ -16,9 +16,14 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
  * is 415, malformed JSON or a non-object is 400. The size limit is enforced before this runs.
  */
 export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const isJson = JSON_TYPE.test(c.req.header('content-type') ?? '');
+  // A body of the wrong type is refused before it is read (the answer then closes the connection).
+  const length = c.req.header('content-length');
+  const announced = (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
+  if (announced && !isJson) throw new UnsupportedMediaTypeError();
   const raw = await c.req.text();
   if (raw.length === 0) return {};
-  if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) throw new UnsupportedMediaTypeError();
+  if (!isJson) throw new UnsupportedMediaTypeError();
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);

@@ -1,11 +1,17 @@
 import type { ErrorCode, ValidationIssue } from '@goodgo/wallet-core';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
+/** Codes of answers the routing and the HTTP parser give, before any route or domain rule runs. */
+export const ROUTING_CODES = ['NOT_FOUND', 'HEADERS_TOO_LARGE'] as const;
+export type ProblemCode = ErrorCode | (typeof ROUTING_CODES)[number];
+
 /**
  * The one table from error codes to HTTP statuses. Typed as a full Record, so a code added to
  * wallet-core without a status here fails to compile.
  */
-export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+export const STATUS_OF: Record<ProblemCode, ContentfulStatusCode> = {
+  NOT_FOUND: 404,
+  HEADERS_TOO_LARGE: 431,
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -27,7 +33,9 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   INTERNAL_ERROR: 500,
 };
 
-const TITLES: Record<ErrorCode, string> = {
+const TITLES: Record<ProblemCode, string> = {
+  NOT_FOUND: 'No such route',
+  HEADERS_TOO_LARGE: 'Request headers too large',
   VALIDATION_ERROR: 'The request is not valid',
   UNAUTHORIZED: 'Authentication required',
   FORBIDDEN: 'Not allowed for this role',
@@ -54,13 +62,13 @@ export interface Problem {
   title: string;
   status: number;
   detail: string;
-  code: ErrorCode;
+  code: ProblemCode;
   instance?: string;
   requestId?: string;
   errors?: readonly ValidationIssue[];
 }
 
-export function problem(code: ErrorCode, detail: string, extra: Partial<Problem> = {}): Problem {
+export function problem(code: ProblemCode, detail: string, extra: Partial<Problem> = {}): Problem {
   return {
     type: `urn:goodgo:wallet:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[code],

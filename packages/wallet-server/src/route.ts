@@ -73,6 +73,7 @@ export type Status = Exclude<ContentfulStatusCode, -1>;
 
 const NONE = z.object({});
 type None = typeof NONE;
+const NO_BODY = z.strictObject({});
 
 /** Declares a route; the type parameters come from the schemas, so the handler is typed by them. */
 export function route<P extends z.ZodType = None, Q extends z.ZodType = None, B extends z.ZodType = None, R extends z.ZodType = z.ZodType>(
@@ -117,7 +118,8 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
   const validated: Validated<any, any, any> = {
     params: parseInput(r.params ?? NONE, c.req.param()),
     query: parseInput(r.query ?? NONE, c.req.query()),
-    body: r.body ? parseInput(r.body, raw) : {},
+    // A route without a body schema takes no fields: anything sent is refused, not ignored.
+    body: parseInput(r.body ?? NO_BODY, raw),
   };
   const asUser = owner && 'wallet' in owner ? ownerScope(c) : undefined;
   if (!allowed && owner && 'wallet' in owner) {

@@ -6,6 +6,7 @@ import { createApp } from './app.js';
 import { createAuthenticator, type AuthConfig } from './auth.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
+import { answerParserErrors } from './client-errors.js';
 import { connectStore } from './store-connector.js';
 
 export interface RunningServer {
@@ -66,6 +67,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
     s.once('error', reject);
   });
+  answerParserErrors(server as import('node:http').Server);
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = `http://${host}:${port}`;

@@ -1,0 +1,65 @@
+import { connect } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { mintToken } from '../src/token.js';
+
+const JWT_SECRET = 'transport-test-secret-0123456789-abcdefghij';
+
+/** Sends raw bytes and returns what the server answered before closing the connection. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString('utf8')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+    socket.write(request);
+  });
+}
+
+function parse(answer: string): { status: number; headers: string; body: any } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body: body ? JSON.parse(body) : null };
+}
+
+describe('the HTTP transport on a real socket', () => {
+  let server: RunningServer;
+  let token: string;
+  beforeAll(async () => {
+    server = await startServer(loadConfig({ HOST: '127.0.0.1', PORT: '0', WALLET_DATA_DIR: 'memory://', JWT_SECRET }), pino({ level: 'silent' }));
+    token = await mintToken({ sub: 'transport', secret: JWT_SECRET });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers a 40 KB header with 431 problem+json HEADERS_TOO_LARGE (reproduction: was an empty body)', async () => {
+    const answer = parse(await rawExchange(server.port, `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(40_000)}\r\n\r\n`));
+    expect([answer.status, answer.body.code, answer.body.status]).toEqual([431, 'HEADERS_TOO_LARGE', 431]);
+    expect(answer.headers).toContain('content-type: application/problem+json');
+  });
+
+  it('answers a request the HTTP parser refuses with 400 problem+json', async () => {
+    for (const request of ['NOT HTTP AT ALL\r\n\r\n', 'GET /health/live HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', 'GET /\u0001 HTTP/1.1\r\n\r\n']) {
+      const answer = parse(await rawExchange(server.port, request));
+      expect([answer.status, answer.body.code]).toEqual([400, 'VALIDATION_ERROR']);
+      expect(answer.headers).toContain('content-type: application/problem+json');
+    }
+  });
+
+  it('closes the connection after a 413 or 415 sent before the body was read, so the next request of a keep-alive client is not lost (reproduction: ECONNRESET 6 of 6)', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    for (let i = 0; i < 3; i++) {
+      const big = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers, body: JSON.stringify({ currency: 'VND', pad: 'x'.repeat(2_000_000) }) });
+      expect([big.status, big.headers.get('connection'), ((await big.json()) as { code: string }).code]).toEqual([413, 'close', 'PAYLOAD_TOO_LARGE']);
+      expect((await fetch(`${server.url}/api/v1/wallets`, { headers })).status).toBe(200);
+      const text = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'y'.repeat(200_000) });
+      expect([text.status, text.headers.get('connection'), ((await text.json()) as { code: string }).code]).toEqual([415, 'close', 'UNSUPPORTED_MEDIA_TYPE']);
+      expect((await fetch(`${server.url}/api/v1/wallets`, { headers })).status).toBe(200);
+    }
+    // Nothing was created by the refused requests.
+    expect(((await (await fetch(`${server.url}/api/v1/wallets`, { headers })).json()) as { items: unknown[] }).items).toEqual([]);
+  });
+});
