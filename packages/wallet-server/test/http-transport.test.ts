@@ -1,11 +1,10 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import { pino } from 'pino';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { mintToken } from '../src/token.js';
-
-const JWT_SECRET = 'transport-test-secret-0123456789-abcdefghij';
+import { answerParserErrors } from '../src/client-errors.js';
+import { harness } from './support/harness.js';
 
 /** Sends raw bytes and returns what the server answered before closing the connection. */
 function rawExchange(port: number, request: string): Promise<string> {
@@ -25,14 +24,22 @@ function parse(answer: string): { status: number; headers: string; body: any } {
 }
 
 describe('the HTTP transport on a real socket', () => {
-  let server: RunningServer;
+  // The app served as the binary serves it (@hono/node-server and the parser-error answers of server.ts).
+  let server: { port: number; url: string; http: Server };
   let token: string;
   beforeAll(async () => {
-    server = await startServer(loadConfig({ HOST: '127.0.0.1', PORT: '0', WALLET_DATA_DIR: 'memory://', JWT_SECRET }), pino({ level: 'silent' }));
-    token = await mintToken({ sub: 'transport', secret: JWT_SECRET });
+    const h = await harness();
+    const http = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: h.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as Server)) as Server;
+    });
+    answerParserErrors(http);
+    const { port } = http.address() as AddressInfo;
+    server = { port, url: `http://127.0.0.1:${port}`, http };
+    token = await h.token('transport');
   });
   afterAll(async () => {
-    await server.close();
+    server.http.closeAllConnections();
+    await new Promise((resolve) => server.http.close(resolve));
   });
 
   it('answers a 40 KB header with 431 problem+json HEADERS_TOO_LARGE (reproduction: was an empty body)', async () => {
