@@ -21,6 +21,10 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     store = await createNodePostgresStore({
       connectionString: db.url,
       max: 20,
+      // A thousand transfers queue on 20 rows: on a loaded machine a queue can outlast the
+      // production lock timeout, which would turn an expected INSUFFICIENT_FUNDS into a 503.
+      // The timeout's own behaviour is tested in pg-timeouts.test.ts.
+      lockTimeoutMs: 60_000,
       // One write-everything statement per command shape: count them under one name.
       onStatement: (name) => {
         const key = name.startsWith('wallet_flush_') ? 'wallet_flush' : name;
