@@ -35,7 +35,7 @@ export class Till {
 
   /** The customer's VND wallet, opened on first use. */
   async walletOf(customerId: string): Promise<WalletView> {
-    const existing = (await this.wallets.listWallets(customerId)).find((w) => w.currency === 'VND');
+    const existing = (await this.wallets.listWallets({ userId: customerId })).find((w) => w.currency === 'VND');
     return existing ?? this.wallets.createWallet({ userId: customerId, currency: 'VND' }, { idempotencyKey: `open:${customerId}:VND` });
   }
 
@@ -83,7 +83,7 @@ export class Till {
       }
     }
     const earned = Number(due / SPEND_PER_POINT_EARNED);
-    let available = (await this.wallets.getPointAccount(order.customerId).catch(() => null))?.availablePoints ?? 0;
+    let available = (await this.wallets.getPointAccount({ userId: order.customerId }).catch(() => null))?.availablePoints ?? 0;
     if (earned > 0) {
       const { account } = await this.wallets.earnPoints(
         { userId: order.customerId, points: earned, source: `order:${order.id}`, description: `Order at ${this.shopId}` },

@@ -23,7 +23,7 @@ describe('POS till embedding wallet-core', () => {
     const wallet = await till.walletOf('c2');
     expect(wallet.balance).toBe('70000');
     expect((await wallets.listTransactions({ walletId: wallet.id })).items.map((t) => t.type)).toEqual(['withdrawal', 'deposit']);
-    expect((await wallets.getPointAccount('c2')).availablePoints).toBe(3);
+    expect((await wallets.getPointAccount({ userId: 'c2' })).availablePoints).toBe(3);
   });
 
   it('refuses an order the wallet cannot pay and charges nothing', async () => {
@@ -40,7 +40,7 @@ describe('POS till embedding wallet-core', () => {
     await wallets.earnPoints({ userId: 'c4', points: 5, source: 'promo' });
     await till.topUp('c4', '1000', 'slip-4');
     await expect(till.checkout({ id: 'o5', customerId: 'c4', total: '20000', redeemPoints: 5 })).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
-    expect((await wallets.getPointAccount('c4')).availablePoints).toBe(5);
+    expect((await wallets.getPointAccount({ userId: 'c4' })).availablePoints).toBe(5);
     expect((await till.walletOf('c4')).balance).toBe('1000');
   });
 });

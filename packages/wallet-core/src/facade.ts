@@ -32,11 +32,11 @@ import { Wallet } from './wallet/wallet.js';
 export interface WalletServiceOptions {
   store: WalletStore;
   /** Currency of a wallet created without one. Default `VND`. */
-  defaultCurrency?: string;
+  defaultCurrency?: string | undefined;
   /** Largest amount one command may move, in major units. Default `1000000000000`. */
-  maxAmount?: string;
-  clock?: Clock;
-  ids?: IdGenerator;
+  maxAmount?: string | undefined;
+  clock?: Clock | undefined;
+  ids?: IdGenerator | undefined;
 }
 
 export interface CommandOptions {
@@ -80,6 +80,27 @@ export interface BalanceSummary {
   points: PointAccountView | null;
 }
 
+/** An input whose time fields take a `Date` as well as an ISO 8601 string. */
+export type WithTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | Date };
+
+/**
+ * Writes the `Date`s of a command's time fields as ISO strings, the one form its schema (shared
+ * with the HTTP API) reads. An invalid Date is left as it is, so validation reports the field.
+ */
+function isoTimes(input: unknown, ...keys: string[]): unknown {
+  if (input === null || typeof input !== 'object') return input;
+  const fields = input as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    const value = fields[key];
+    if (value instanceof Date && !Number.isNaN(value.getTime())) {
+      out ??= { ...fields };
+      out[key] = value.toISOString();
+    }
+  }
+  return out ?? input;
+}
+
 function hidden(asUser: string | undefined, ownerId: string): boolean {
   return asUser !== undefined && asUser !== ownerId;
 }
@@ -119,15 +140,15 @@ export class WalletService {
     });
   }
 
-  async getWallet(walletId: string, options: QueryOptions = {}): Promise<WalletView> {
-    const { walletId: id } = parse(s.walletIdInput, { walletId });
+  async getWallet(input: s.WalletIdInput, options: QueryOptions = {}): Promise<WalletView> {
+    const { walletId: id } = parse(s.walletIdInput, input);
     const wallet = await this.store.getWallet(id);
     if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(id);
     return walletView(wallet);
   }
 
-  async listWallets(userId: string): Promise<WalletView[]> {
-    const cmd = parse(s.userIdInput, { userId });
+  async listWallets(input: s.UserIdInput): Promise<WalletView[]> {
+    const cmd = parse(s.userIdInput, input);
     return (await this.store.listWallets(cmd.userId)).map(walletView);
   }
 
@@ -190,8 +211,8 @@ export class WalletService {
     return this.page(rows, q.limit, walletTransactionView);
   }
 
-  async getBalanceSummary(userId: string): Promise<BalanceSummary> {
-    const cmd = parse(s.userIdInput, { userId });
+  async getBalanceSummary(input: s.UserIdInput): Promise<BalanceSummary> {
+    const cmd = parse(s.userIdInput, input);
     const [wallets, points] = await Promise.all([this.store.listWallets(cmd.userId), this.store.getPointAccount(cmd.userId)]);
     return { userId: cmd.userId, wallets: wallets.map(walletView), points: points ? pointAccountView(points) : null };
   }
@@ -199,8 +220,8 @@ export class WalletService {
   // ---- points --------------------------------------------------------------------------------
 
   /** Credits points, opening the user's account on the first earn. `pending` holds them until confirmed. */
-  async earnPoints(input: s.EarnPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
-    const cmd = parse(s.earnPointsInput, input);
+  async earnPoints(input: WithTimes<s.EarnPointsInput, 'expiresAt'>, options: CommandOptions = {}): Promise<PointsResult> {
+    const cmd = parse(s.earnPointsInput, isoTimes(input, 'expiresAt'));
     return this.command('earnPoints', cmd, options, async (uow, ctx) => {
       const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
       const tx = account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) });
@@ -230,20 +251,20 @@ export class WalletService {
   }
 
   /** Confirms a pending earn, identified by the id of its `pending` ledger row. */
-  async confirmPendingPoints(transactionId: string, options: CommandOptions = {}): Promise<PointsResult> {
-    return this.settlePending('confirm', transactionId, options);
+  async confirmPendingPoints(input: s.PendingPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
+    return this.settlePending('confirm', input, options);
   }
 
-  async cancelPendingPoints(transactionId: string, options: CommandOptions = {}): Promise<PointsResult> {
-    return this.settlePending('cancel', transactionId, options);
+  async cancelPendingPoints(input: s.PendingPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
+    return this.settlePending('cancel', input, options);
   }
 
   /**
    * Expires every lot whose expiry is at or before `asOf` (default now; a future `asOf` is refused,
    * since it would take points before their time). Running it twice expires nothing the second time.
    */
-  async expirePoints(input: s.ExpirePointsInput = {}, options: CommandOptions = {}): Promise<ExpireResult> {
-    const cmd = parse(s.expirePointsInput, input);
+  async expirePoints(input: WithTimes<s.ExpirePointsInput, 'asOf'> = {}, options: CommandOptions = {}): Promise<ExpireResult> {
+    const cmd = parse(s.expirePointsInput, isoTimes(input, 'asOf'));
     return this.command('expirePoints', cmd, options, async (uow, ctx) => {
       const asOf = cmd.asOf === undefined ? ctx.now : new Date(cmd.asOf);
       if (asOf.getTime() > ctx.now.getTime()) {
@@ -262,8 +283,8 @@ export class WalletService {
     });
   }
 
-  async getPointAccount(userId: string): Promise<PointAccountView> {
-    const cmd = parse(s.userIdInput, { userId });
+  async getPointAccount(input: s.UserIdInput): Promise<PointAccountView> {
+    const cmd = parse(s.userIdInput, input);
     const account = await this.store.getPointAccount(cmd.userId);
     if (!account) throw new PointAccountNotFoundError(cmd.userId);
     return pointAccountView(account);
@@ -290,8 +311,8 @@ export class WalletService {
     });
   }
 
-  private async settlePending(op: 'confirm' | 'cancel', transactionId: string, options: CommandOptions): Promise<PointsResult> {
-    const cmd = parse(s.pendingPointsInput, { transactionId });
+  private async settlePending(op: 'confirm' | 'cancel', input: s.PendingPointsInput, options: CommandOptions): Promise<PointsResult> {
+    const cmd = parse(s.pendingPointsInput, input);
     return this.command(`${op}PendingPoints`, cmd, options, async (uow, ctx) => {
       const account = await uow.lockPointAccountByLot(cmd.transactionId);
       if (!account || hidden(options.asUser, account.userId)) {

@@ -76,6 +76,7 @@ export {
   type PointsResult,
   type ExpireResult,
   type BalanceSummary,
+  type WithTimes,
 } from './facade.js';
 export {
   walletView,

@@ -140,6 +140,8 @@ export const listPointTransactionsInput = z.strictObject({
 });
 
 export type CreateWalletInput = z.input<typeof createWalletInput>;
+export type WalletIdInput = z.input<typeof walletIdInput>;
+export type UserIdInput = z.input<typeof userIdInput>;
 export type DepositInput = z.input<typeof depositInput>;
 export type WithdrawInput = z.input<typeof withdrawInput>;
 export type TransferInput = z.input<typeof transferInput>;

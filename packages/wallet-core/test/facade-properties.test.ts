@@ -35,9 +35,9 @@ const DAY = 86_400_000;
 
 /** Everything observable through the facade, for "a failed command changes nothing". */
 async function observe(service: WalletService, store: MemoryWalletStore) {
-  const wallets = (await Promise.all(USERS.map((id) => service.listWallets(id)))).flat();
+  const wallets = (await Promise.all(USERS.map((id) => service.listWallets({ userId: id })))).flat();
   const ledgers = await Promise.all(wallets.map((x) => service.listTransactions({ walletId: x.id, limit: 200 })));
-  const points = await Promise.all(USERS.map((id) => service.getPointAccount(id).catch(() => null)));
+  const points = await Promise.all(USERS.map((id) => service.getPointAccount({ userId: id }).catch(() => null)));
   const pointLedgers = await Promise.all(USERS.map((id) => service.listPointTransactions({ userId: id, limit: 200 }).catch(() => null)));
   const events = (await store.listEvents()).length;
   return { wallets, ledgers, points, pointLedgers, events };
@@ -99,7 +99,7 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                 break;
               case 'settle': {
                 const id = pending[op.u]?.shift();
-                if (id) await (op.confirm ? service.confirmPendingPoints(id) : service.cancelPendingPoints(id));
+                if (id) await (op.confirm ? service.confirmPendingPoints({ transactionId: id }) : service.cancelPendingPoints({ transactionId: id }));
                 break;
               }
               case 'expire':

@@ -19,7 +19,7 @@ describe('input hygiene of the facade', () => {
   it('treats an upper-case wallet id exactly like its lower-case form and answers in lower case (issue 8 reproduction)', async () => {
     const { service, a, b } = await setup();
     const upper = a.id.toUpperCase();
-    expect((await service.getWallet(upper)).id).toBe(a.id);
+    expect((await service.getWallet({ walletId: upper })).id).toBe(a.id);
     const w = await service.withdraw({ walletId: upper, amount: '10' });
     expect([w.wallet.id, w.transaction.walletId, w.wallet.balance]).toEqual([a.id, a.id, '990']);
     const t = await service.transfer({ fromWalletId: upper, toWalletId: b.id.toUpperCase(), amount: '5' });
@@ -31,7 +31,7 @@ describe('input hygiene of the facade', () => {
     const first = await service.deposit({ walletId: a.id, amount: '7' }, { idempotencyKey: 'case-1' });
     const again = await service.deposit({ walletId: upper, amount: '7' }, { idempotencyKey: 'case-1' });
     expect(again).toEqual(first);
-    expect((await service.getWallet(a.id)).balance).toBe('992');
+    expect((await service.getWallet({ walletId: a.id })).balance).toBe('992');
   });
 
   it('refuses a cursor past bigint, zero, or not of our encoding, and accepts null as the first page (issue 8 reproduction)', async () => {
@@ -65,15 +65,15 @@ describe('input hygiene of the facade', () => {
       expect(await codeOf(service.createWallet({ userId: bad }))).toBe('VALIDATION_ERROR');
       expect(await codeOf(service.earnPoints({ userId: bad, points: 1, source: 's' }))).toBe('VALIDATION_ERROR');
       expect(await codeOf(service.earnPoints({ userId: 'alice', points: 1, source: bad }))).toBe('VALIDATION_ERROR');
-      expect(await codeOf(service.getPointAccount(bad))).toBe('VALIDATION_ERROR');
+      expect(await codeOf(service.getPointAccount({ userId: bad }))).toBe('VALIDATION_ERROR');
     }
     // Free text may hold tab and line breaks; a reference or an identity may not.
     expect((await service.withdraw({ walletId: a.id, amount: '1', description: 'line 1\r\n\tline 2' })).transaction.description).toBe('line 1\r\n\tline 2');
     expect(await codeOf(service.withdraw({ walletId: a.id, amount: '1', reference: 'a\tb' }))).toBe('VALIDATION_ERROR');
     expect(await codeOf(service.createWallet({ userId: 'a\nb' }))).toBe('VALIDATION_ERROR');
     // Nothing was changed by any refused command.
-    expect((await service.getWallet(a.id)).balance).toBe('999');
-    expect((await service.getWallet(b.id)).status).toBe('active');
+    expect((await service.getWallet({ walletId: a.id })).balance).toBe('999');
+    expect((await service.getWallet({ walletId: b.id })).status).toBe('active');
     expect((await service.listTransactions({ walletId: a.id })).items).toHaveLength(2);
   });
 

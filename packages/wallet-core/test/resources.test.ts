@@ -12,11 +12,11 @@ describe('facade results match the resource schemas the OpenAPI document is made
     strict(schemas.movementResult.strict(), await s.deposit({ walletId: a.id, amount: '100' }));
     strict(schemas.transferResult.strict(), await s.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '40' }));
     strict(schemas.walletTransactionPage.strict(), await s.listTransactions({ walletId: a.id }));
-    strict(schemas.walletList.strict(), { items: await s.listWallets('a') });
+    strict(schemas.walletList.strict(), { items: await s.listWallets({ userId: 'a' }) });
     const earned = await s.earnPoints({ userId: 'a', points: 5, source: 'o', expiresAt: '2099-01-01T00:00:00Z' });
     strict(schemas.pointsResult.strict(), earned);
     strict(schemas.pointTransactionPage.strict(), await s.listPointTransactions({ userId: 'a' }));
-    strict(schemas.balanceSummary.strict(), await s.getBalanceSummary('a'));
+    strict(schemas.balanceSummary.strict(), await s.getBalanceSummary({ userId: 'a' }));
     strict(schemas.expireResult.strict(), await s.expirePoints());
   });
 });

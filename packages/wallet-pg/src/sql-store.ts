@@ -37,9 +37,9 @@ import {
 
 export interface SqlStoreOptions {
   /** How many times a unit of work runs at most when it meets a deadlock or serialization failure. Default 8. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** Counts statements sent, for tests and benchmarks that measure round trips. */
-  onStatement?: (name: string) => void;
+  onStatement?: (name: string) => void | undefined;
 }
 
 type Changes = WalletChanges | PointAccountChanges;

@@ -24,7 +24,7 @@ describe('the write-everything statement guards itself', () => {
       uow.save(stale.pullChanges());
     });
     await expect(failure).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
-    expect((await service.getWallet(created.id)).balance).toBe('100');
+    expect((await service.getWallet({ walletId: created.id })).balance).toBe('100');
     expect((await service.listTransactions({ walletId: created.id })).items).toHaveLength(1);
     expect((await store.listEvents()).length).toBe(eventsBefore);
   });

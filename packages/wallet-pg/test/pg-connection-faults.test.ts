@@ -39,7 +39,7 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
   }
 
   async function balanceMatchesLedger(service: WalletService, walletId: string): Promise<string> {
-    const wallet = await service.getWallet(walletId);
+    const wallet = await service.getWallet({ walletId });
     const { rows } = await operator.query('SELECT coalesce(sum(CASE WHEN type IN (\'deposit\', \'transfer_in\') THEN amount ELSE -amount END), 0)::text AS s FROM wallet_transactions WHERE wallet_id = $1', [walletId]);
     expect(Number(rows[0].s)).toBe(Number(wallet.balance));
     return wallet.balance;

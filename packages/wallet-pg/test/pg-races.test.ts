@@ -60,7 +60,7 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100);
     const codes = new Set(results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : [])));
     expect([...codes]).toEqual(['INSUFFICIENT_FUNDS']);
-    expect((await service.getWallet(w.id)).balance).toBe('0');
+    expect((await service.getWallet({ walletId: w.id })).balance).toBe('0');
     expect(await ledgerBalance(w.id)).toBe('0');
     const [count] = await sql(`SELECT count(*)::int AS n FROM wallet_transactions WHERE wallet_id = $1 AND type = 'withdrawal'`, [w.id]);
     expect(count?.n).toBe(100);
@@ -81,7 +81,7 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     expect(failures).toEqual([]);
     // Locks taken in id order never deadlock, so the retry loop had nothing to do.
     expect(statements.get('retry')).toBeUndefined();
-    const [wa, wb] = [await service.getWallet(a.id), await service.getWallet(b.id)];
+    const [wa, wb] = [await service.getWallet({ walletId: a.id }), await service.getWallet({ walletId: b.id })];
     expect(wa.balance).toBe(String(100000 - 150 * 7 + 150 * 11));
     expect(wb.balance).toBe(String(100000 + 150 * 7 - 150 * 11));
     expect(await ledgerBalance(a.id)).toBe(wa.balance);
@@ -95,7 +95,7 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     );
     expect(results.filter((r) => !wasReplayed(r))).toHaveLength(1);
     for (const r of results) expect(JSON.stringify(r)).toBe(JSON.stringify(results[0]));
-    expect((await service.getWallet(w.id)).balance).toBe('500');
+    expect((await service.getWallet({ walletId: w.id })).balance).toBe('500');
     const [rows] = await sql('SELECT count(*)::int AS n FROM wallet_transactions WHERE wallet_id = $1', [w.id]);
     expect(rows?.n).toBe(2 - 1);
   });
@@ -106,7 +106,7 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     await service.earnPoints({ userId, points: 20, source: 'order:2' });
     const results = await Promise.allSettled(Array.from({ length: 60 }, () => service.spendPoints({ userId, points: 1, source: 'drain' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
-    expect(await service.getPointAccount(userId)).toMatchObject({ availablePoints: 0, totalPoints: 50 });
+    expect(await service.getPointAccount({ userId })).toMatchObject({ availablePoints: 0, totalPoints: 50 });
     const [lots] = await sql(
       'SELECT sum(remaining)::int AS remaining FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE a.user_id = $1',
       [userId],
@@ -132,7 +132,7 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     const ids = wallets.map((w) => w.id);
     const [total] = await sql('SELECT sum(balance)::text AS total, min(balance)::text AS lowest FROM wallets WHERE id = ANY($1::uuid[])', [ids]);
     expect(total).toEqual({ total: '100000', lowest: expect.not.stringMatching(/^-/) });
-    for (const w of ids) expect(await ledgerBalance(w)).toBe((await service.getWallet(w)).balance);
+    for (const w of ids) expect(await ledgerBalance(w)).toBe((await service.getWallet({ walletId: w })).balance);
     const [pairs] = await sql(
       `SELECT count(*)::int AS unbalanced FROM (
          SELECT transfer_id FROM wallet_transactions WHERE wallet_id = ANY($1::uuid[]) AND transfer_id IS NOT NULL
@@ -172,6 +172,6 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     await expect(sql('UPDATE wallet_transactions SET amount = 1 WHERE wallet_id = $1', [w.id])).rejects.toMatchObject({ code: '23001' });
     await expect(sql('DELETE FROM wallet_transactions WHERE wallet_id = $1', [w.id])).rejects.toMatchObject({ code: '23001' });
     await expect(sql('UPDATE point_accounts SET available_points = -5')).rejects.toMatchObject({ code: '23514' });
-    expect((await service.getWallet(w.id)).balance).toBe('10');
+    expect((await service.getWallet({ walletId: w.id })).balance).toBe('10');
   });
 });

@@ -34,7 +34,7 @@ describe.runIf(adminUrl)('a row lock held too long (PostgreSQL)', () => {
     await expect(service.withdraw({ walletId: wallet.id, amount: '10' }, { idempotencyKey: 'stuck-1' })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     release();
     await holder;
-    expect((await service.getWallet(wallet.id)).balance).toBe('50');
+    expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('50');
     // The key was not kept: the retry executes.
     const retried = await service.withdraw({ walletId: wallet.id, amount: '10' }, { idempotencyKey: 'stuck-1' });
     expect(retried.wallet.balance).toBe('40');

@@ -24,8 +24,8 @@ describe('PGlite persisted to a directory', () => {
 
     const second = await createPgliteStore({ dataDir });
     const b = new WalletService({ store: second });
-    expect((await b.getWallet(wallet.id)).balance).toBe('70000');
-    expect((await b.getPointAccount('persist')).availablePoints).toBe(7);
+    expect((await b.getWallet({ walletId: wallet.id })).balance).toBe('70000');
+    expect((await b.getPointAccount({ userId: 'persist' })).availablePoints).toBe(7);
     await b.deposit({ walletId: wallet.id, amount: '70000' }, { idempotencyKey: 'slip-9' });
     expect((await b.listTransactions({ walletId: wallet.id })).items).toHaveLength(1);
     expect((await migrate(second.driver)).applied).toEqual([]);

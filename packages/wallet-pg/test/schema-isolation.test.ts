@@ -101,7 +101,7 @@ async function useWallet(store: SqlWalletStore, userId: string): Promise<string>
   const wallet = await service.createWallet({ userId });
   await service.deposit({ walletId: wallet.id, amount: '125000' });
   await service.withdraw({ walletId: wallet.id, amount: '25000' });
-  expect((await service.getWallet(wallet.id)).balance).toBe('100000');
+  expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('100000');
   return wallet.id;
 }
 
@@ -130,11 +130,11 @@ describe.each(backends)('schema isolation on %s', (_name, open, available) => {
       if (host.ownStore) {
         // A pool of the store's own sees the same books.
         const own = await host.ownStore();
-        expect((await new WalletService({ store: own }).getWallet(walletId)).balance).toBe('100000');
+        expect((await new WalletService({ store: own }).getWallet({ walletId })).balance).toBe('100000');
         await own.close();
       }
       expect((await migrate(store.driver)).applied).toEqual([]);
-      expect((await new WalletService({ store }).getWallet(walletId)).balance).toBe('100000');
+      expect((await new WalletService({ store }).getWallet({ walletId })).balance).toBe('100000');
       // The host's connection still has the host's search path.
       expect(await host.query('SHOW search_path')).toEqual(searchPath);
       await store.close();
@@ -178,14 +178,14 @@ describe.each(backends)('schema isolation on %s', (_name, open, available) => {
 
       const store = await host.store();
       const after = new WalletService({ store });
-      expect((await after.getWallet(a.id)).balance).toBe('50000');
-      expect((await after.getWallet(b.id)).balance).toBe('20000');
+      expect((await after.getWallet({ walletId: a.id })).balance).toBe('50000');
+      expect((await after.getWallet({ walletId: b.id })).balance).toBe('20000');
       expect((await after.listTransactions({ walletId: a.id })).items.map((t) => t.type)).toEqual(['transfer_out', 'deposit']);
-      expect((await after.getPointAccount('upgrade-a')).availablePoints).toBe(7);
+      expect((await after.getPointAccount({ userId: 'upgrade-a' })).availablePoints).toBe(7);
       // The idempotency key moved with its table: the replay answers the first result and changes nothing.
       const replay = await after.deposit({ walletId: a.id, amount: '70000' }, { idempotencyKey: 'slip-9' });
       expect(replay.transaction.id).toBe(deposited.transaction.id);
-      expect((await after.getWallet(a.id)).balance).toBe('50000');
+      expect((await after.getWallet({ walletId: a.id })).balance).toBe('50000');
       // The ledger keeps counting where it was, and stays append-only.
       await after.deposit({ walletId: a.id, amount: '1000' });
       expect((await after.listTransactions({ walletId: a.id })).items).toHaveLength(3);
@@ -216,9 +216,9 @@ describe('schema names', () => {
     const left = await createPgliteStore({ db, schema: 'shop_a' });
     const right = await createPgliteStore({ db, schema: 'shop_b' });
     const id = await useWallet(left, 'same-user');
-    expect(await new WalletService({ store: right }).listWallets('same-user')).toEqual([]);
+    expect(await new WalletService({ store: right }).listWallets({ userId: 'same-user' })).toEqual([]);
     await useWallet(right, 'same-user');
-    expect((await new WalletService({ store: left }).getWallet(id)).balance).toBe('100000');
+    expect((await new WalletService({ store: left }).getWallet({ walletId: id })).balance).toBe('100000');
     await db.close();
   });
 });

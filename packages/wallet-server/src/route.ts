@@ -123,7 +123,7 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
   };
   const asUser = owner && 'wallet' in owner ? ownerScope(c) : undefined;
   if (!allowed && owner && 'wallet' in owner) {
-    await deps.service.getWallet(owner.wallet(validated), { asUser });
+    await deps.service.getWallet({ walletId: owner.wallet(validated) }, { asUser });
     throw new ForbiddenError(`This operation needs the ${role} role`);
   }
   const userId = owner && 'user' in owner ? subjectUser(c, owner.user(validated)) : principal.sub;

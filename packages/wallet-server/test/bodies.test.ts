@@ -35,7 +35,7 @@ describe('hostile and malformed bodies', () => {
     const res = await deposit(amount);
     expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_ERROR']);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await h.service.getWallet(walletId)).balance).toBe('1000');
+    expect((await h.service.getWallet({ walletId })).balance).toBe('1000');
   });
 
   it('checks fraction digits against the wallet\'s currency', async () => {
@@ -61,7 +61,7 @@ describe('hostile and malformed bodies', () => {
     const big = JSON.stringify({ walletId, amount: '1', description: 'x'.repeat(2 * 1024 * 1024) });
     const res = await h.call('POST', '/api/v1/wallets/deposit', { token: service, raw: big, headers: { 'content-type': 'application/json' } });
     expect([res.status, res.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
-    expect((await h.service.getWallet(walletId)).balance).toBe('1000');
+    expect((await h.service.getWallet({ walletId })).balance).toBe('1000');
   });
 
   it('refuses points that are not safe integers', async () => {

@@ -84,7 +84,7 @@ describe('the server process (npm start)', () => {
       const store = await createPgliteStore({ dataDir });
       try {
         const service = new WalletService({ store });
-        expect((await service.getWallet(walletId)).balance).toBe(String(ok));
+        expect((await service.getWallet({ walletId })).balance).toBe(String(ok));
         expect((await service.listTransactions({ walletId, limit: 200 })).items).toHaveLength(ok);
       } finally {
         await store.close();

@@ -83,8 +83,8 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const userId = uniqueUser();
       const created = await service.createWallet({ userId });
       expect(created).toMatchObject({ userId, currency: 'VND', balance: '0', status: 'active', version: 1, closedAt: null });
-      expect(await service.getWallet(created.id)).toEqual(created);
-      expect(await service.listWallets(userId)).toEqual([created]);
+      expect(await service.getWallet({ walletId: created.id })).toEqual(created);
+      expect(await service.listWallets({ userId })).toEqual([created]);
     });
 
     it('refuses a second wallet of the same currency for one user, allows another currency', async () => {
@@ -93,7 +93,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await codeOf(service.createWallet({ userId, currency: 'VND' }))).toBe('WALLET_ALREADY_EXISTS');
       const usd = await service.createWallet({ userId, currency: 'USD' });
       expect(usd.balance).toBe('0.00');
-      expect((await service.listWallets(userId)).map((w) => w.currency).sort()).toEqual(['USD', 'VND']);
+      expect((await service.listWallets({ userId })).map((w) => w.currency).sort()).toEqual(['USD', 'VND']);
     });
 
     it('creates one wallet when the same user races to create it', async () => {
@@ -101,12 +101,12 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const results = await Promise.allSettled(Array.from({ length: 5 }, () => service.createWallet({ userId })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('WALLET_ALREADY_EXISTS');
-      expect(await service.listWallets(userId)).toHaveLength(1);
+      expect(await service.listWallets({ userId })).toHaveLength(1);
     });
 
     it('answers WALLET_NOT_FOUND for an unknown wallet', async () => {
       const id = '00000000-0000-4000-8000-000000000000';
-      expect(await codeOf(service.getWallet(id))).toBe('WALLET_NOT_FOUND');
+      expect(await codeOf(service.getWallet({ walletId: id }))).toBe('WALLET_NOT_FOUND');
       expect(await codeOf(service.deposit({ walletId: id, amount: '1' }))).toBe('WALLET_NOT_FOUND');
       expect(await codeOf(service.listTransactions({ walletId: id }))).toBe('WALLET_NOT_FOUND');
     });
@@ -118,7 +118,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(dep.transaction).toMatchObject({ walletId: wallet.id, type: 'deposit', amount: '100.10', balanceAfter: '100.10', description: 'top up', reference: 'r-1', transferId: null });
       const wd = await service.withdraw({ walletId: wallet.id, amount: '0.2' });
       expect(wd.transaction).toMatchObject({ type: 'withdrawal', amount: '0.20', balanceAfter: '99.90' });
-      expect((await service.getWallet(wallet.id)).balance).toBe('99.90');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('99.90');
       const history = await service.listTransactions({ walletId: wallet.id });
       expect(history.items.map((t) => [t.type, t.amount, t.balanceAfter])).toEqual([
         ['withdrawal', '0.20', '99.90'],
@@ -137,17 +137,17 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(row).toMatchObject({ description, reference });
       const again = await service.deposit({ walletId: wallet.id, amount: '1', description, reference }, { idempotencyKey: "key'$1\\" });
       expect(wasReplayed(again)).toBe(true);
-      expect((await service.getWallet(wallet.id)).balance).toBe('1');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('1');
       const userId = uniqueUser("o'hara\\");
       await service.earnPoints({ userId, points: 3, source: "src'$1" });
-      expect((await service.getPointAccount(userId)).availablePoints).toBe(3);
+      expect((await service.getPointAccount({ userId })).availablePoints).toBe(3);
     });
 
     it('rejects an overdraft and changes nothing, events included', async () => {
       const wallet = await funded('1000');
       const before = await store.listEvents();
       expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '1001' }))).toBe('INSUFFICIENT_FUNDS');
-      expect((await service.getWallet(wallet.id)).balance).toBe('1000');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('1000');
       expect(await ledgerSum(wallet.id)).toEqual({ count: 1, net: 1000n });
       expect((await store.listEvents()).length).toBe(before.length);
     });
@@ -156,7 +156,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const wallet = await funded('1000');
       expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1.5' }))).toBe('VALIDATION_ERROR');
       expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1000000000001' }))).toBe('VALIDATION_ERROR');
-      expect((await service.getWallet(wallet.id)).version).toBe(2);
+      expect((await service.getWallet({ walletId: wallet.id })).version).toBe(2);
     });
 
     it('transfers between two wallets: both balances, two ledger rows sharing one transfer id', async () => {
@@ -167,7 +167,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(res.transaction).toMatchObject({ type: 'transfer_out', amount: '125000', balanceAfter: '375000', transferId: res.transferId });
       const [credit] = (await service.listTransactions({ walletId: to.id })).items;
       expect(credit).toMatchObject({ type: 'transfer_in', amount: '125000', balanceAfter: '125000', transferId: res.transferId, description: 'lunch' });
-      expect((await service.getWallet(to.id)).balance).toBe('125000');
+      expect((await service.getWallet({ walletId: to.id })).balance).toBe('125000');
     });
 
     it('refuses transfers to itself, across currencies, to frozen or closed wallets, and beyond the balance', async () => {
@@ -186,14 +186,14 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await codeOf(t('00000000-0000-4000-8000-000000000001'))).toBe('WALLET_NOT_FOUND');
       const other = await funded('0');
       expect(await codeOf(t(other.id, '1001'))).toBe('INSUFFICIENT_FUNDS');
-      expect((await service.getWallet(from.id)).balance).toBe('1000');
-      expect((await service.getWallet(other.id)).balance).toBe('0');
+      expect((await service.getWallet({ walletId: from.id })).balance).toBe('1000');
+      expect((await service.getWallet({ walletId: other.id })).balance).toBe('0');
     });
 
     it('hides wallets of other users from a command acting as a user', async () => {
       const wallet = await funded('100');
       const stranger = uniqueUser();
-      expect(await codeOf(service.getWallet(wallet.id, { asUser: stranger }))).toBe('WALLET_NOT_FOUND');
+      expect(await codeOf(service.getWallet({ walletId: wallet.id }, { asUser: stranger }))).toBe('WALLET_NOT_FOUND');
       expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '1' }, { asUser: stranger }))).toBe('WALLET_NOT_FOUND');
       const target = await funded('0');
       expect(await codeOf(service.transfer({ fromWalletId: wallet.id, toWalletId: target.id, amount: '1' }, { asUser: stranger }))).toBe('WALLET_NOT_FOUND');
@@ -216,7 +216,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1' }))).toBe('WALLET_CLOSED');
       expect(await codeOf(service.freeze({ walletId: wallet.id }))).toBe('WALLET_CLOSED');
       expect(await codeOf(service.close({ walletId: wallet.id }))).toBe('WALLET_CLOSED');
-      expect((await service.getWallet(wallet.id)).status).toBe('closed');
+      expect((await service.getWallet({ walletId: wallet.id })).status).toBe('closed');
       expect((await service.listTransactions({ walletId: wallet.id })).items).toHaveLength(2);
     });
 
@@ -228,12 +228,12 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(wasReplayed(again)).toBe(true);
       expect(again).toEqual(first);
       expect(JSON.stringify(again)).toBe(JSON.stringify(first));
-      expect((await service.getWallet(wallet.id)).balance).toBe('5000');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('5000');
       expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '5001' }, { idempotencyKey: 'dep-1' }))).toBe('IDEMPOTENCY_CONFLICT');
       expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '5000' }, { idempotencyKey: 'dep-1' }))).toBe('IDEMPOTENCY_CONFLICT');
       // Keys are scoped: another caller may use the same key for its own command.
       await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'dep-1', idempotencyScope: 'someone-else' });
-      expect((await service.getWallet(wallet.id)).balance).toBe('5001');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('5001');
     });
 
     it('does not keep the key of a failed command, so the retry can succeed', async () => {
@@ -252,7 +252,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const results = await Promise.all(Array.from({ length: n }, () => service.deposit({ walletId: wallet.id, amount: '7' }, { idempotencyKey: key })));
       expect(results.filter((r) => !wasReplayed(r))).toHaveLength(1);
       for (const r of results) expect(r).toEqual(results[0]);
-      expect((await service.getWallet(wallet.id)).balance).toBe('7');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('7');
       expect(await ledgerSum(wallet.id)).toEqual({ count: 1, net: 7n });
     });
 
@@ -261,7 +261,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const results = await Promise.allSettled(Array.from({ length: n + 10 }, () => service.withdraw({ walletId: wallet.id, amount: '1' })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(n);
       for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('INSUFFICIENT_FUNDS');
-      expect((await service.getWallet(wallet.id)).balance).toBe('0');
+      expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('0');
       expect(await ledgerSum(wallet.id)).toEqual({ count: n + 1, net: 0n });
     });
 
@@ -273,7 +273,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       );
       const results = await Promise.allSettled(moves);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
-      const [wa, wb] = [await service.getWallet(a.id), await service.getWallet(b.id)];
+      const [wa, wb] = [await service.getWallet({ walletId: a.id }), await service.getWallet({ walletId: b.id })];
       expect(BigInt(wa.balance) + BigInt(wb.balance)).toBe(2000n);
       expect(BigInt(wa.balance)).toBe(1000n - 3n * BigInt(Math.ceil(n / 2)) + 5n * BigInt(Math.floor(n / 2)));
       expect((await ledgerSum(a.id)).net).toBe(BigInt(wa.balance));
@@ -308,7 +308,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('opens a point account on the first earn and spends the earliest-expiring lots first', async () => {
       const userId = uniqueUser();
-      expect(await codeOf(service.getPointAccount(userId))).toBe('POINT_ACCOUNT_NOT_FOUND');
+      expect(await codeOf(service.getPointAccount({ userId }))).toBe('POINT_ACCOUNT_NOT_FOUND');
       expect(await codeOf(service.spendPoints({ userId, points: 1, source: 'order:1' }))).toBe('POINT_ACCOUNT_NOT_FOUND');
       const year = new Date().getUTCFullYear();
       await service.earnPoints({ userId, points: 100, source: 'order:1' });
@@ -318,7 +318,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const spent = await service.spendPoints({ userId, points: 60, source: 'order:4' });
       expect(spent.transaction).toMatchObject({ type: 'spend', points: -60, balanceAfter: 120 });
       expect(await codeOf(service.spendPoints({ userId, points: 121, source: 'order:5' }))).toBe('INSUFFICIENT_POINTS');
-      const account = await service.getPointAccount(userId);
+      const account = await service.getPointAccount({ userId });
       expect(account).toMatchObject({ totalPoints: 180, availablePoints: 120 });
       const history = await service.listPointTransactions({ userId });
       expect(history.items.map((t) => [t.type, t.points, t.balanceAfter])).toEqual([
@@ -336,16 +336,16 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(pending.account).toMatchObject({ totalPoints: 0, availablePoints: 0, pendingPoints: 40 });
       expect(pending.transaction).toMatchObject({ type: 'pending', points: 40, balanceAfter: 0 });
       expect(await codeOf(service.spendPoints({ userId, points: 1, source: 'x' }))).toBe('INSUFFICIENT_POINTS');
-      const confirmed = await service.confirmPendingPoints(pending.transaction.id);
+      const confirmed = await service.confirmPendingPoints({ transactionId: pending.transaction.id });
       expect(confirmed.account).toMatchObject({ totalPoints: 40, availablePoints: 40, pendingPoints: 0 });
       expect(confirmed.transaction).toMatchObject({ type: 'confirm', points: 40, balanceAfter: 40, source: 'order:9' });
-      expect(await codeOf(service.confirmPendingPoints(pending.transaction.id))).toBe('TRANSACTION_NOT_FOUND');
+      expect(await codeOf(service.confirmPendingPoints({ transactionId: pending.transaction.id }))).toBe('TRANSACTION_NOT_FOUND');
       const other = await service.earnPoints({ userId, points: 15, source: 'order:10', pending: true });
-      const cancelled = await service.cancelPendingPoints(other.transaction.id);
+      const cancelled = await service.cancelPendingPoints({ transactionId: other.transaction.id });
       expect(cancelled.account).toMatchObject({ totalPoints: 40, availablePoints: 40, pendingPoints: 0 });
       expect(cancelled.transaction).toMatchObject({ type: 'cancel', points: -15, balanceAfter: 40 });
-      expect(await codeOf(service.cancelPendingPoints(other.transaction.id))).toBe('TRANSACTION_NOT_FOUND');
-      expect(await codeOf(service.confirmPendingPoints('00000000-0000-4000-8000-000000000002'))).toBe('TRANSACTION_NOT_FOUND');
+      expect(await codeOf(service.cancelPendingPoints({ transactionId: other.transaction.id }))).toBe('TRANSACTION_NOT_FOUND');
+      expect(await codeOf(service.confirmPendingPoints({ transactionId: '00000000-0000-4000-8000-000000000002' }))).toBe('TRANSACTION_NOT_FOUND');
     });
 
     it('adjusts points both ways; a debit cannot go below zero', async () => {
@@ -370,7 +370,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await codeOf(clocked.expirePoints({ asOf: '2001-02-16T00:00:00Z' }))).toBe('VALIDATION_ERROR');
       const run = await clocked.expirePoints({ asOf: '2001-02-01T00:00:00Z' });
       expect(run.expiredPoints).toBeGreaterThanOrEqual(6);
-      expect(await clocked.getPointAccount(userId)).toMatchObject({ availablePoints: 25, totalPoints: 35 });
+      expect(await clocked.getPointAccount({ userId })).toMatchObject({ availablePoints: 25, totalPoints: 35 });
       expect((await clocked.expirePoints({ asOf: '2001-02-01T00:00:00Z' })).expiredPoints).toBe(0);
       // A spend after an expiry date expires that lot first: expired points are never spendable.
       now = new Date('2001-03-02T00:00:00Z');
@@ -393,7 +393,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const userId = uniqueUser();
       await Promise.all(Array.from({ length: n }, (_, i) => service.earnPoints({ userId, points: i + 1, source: `order:${i}` })));
       const sum = (n * (n + 1)) / 2;
-      expect(await service.getPointAccount(userId)).toMatchObject({ totalPoints: sum, availablePoints: sum });
+      expect(await service.getPointAccount({ userId })).toMatchObject({ totalPoints: sum, availablePoints: sum });
       expect((await service.listPointTransactions({ userId, limit: 200 })).items).toHaveLength(n);
     });
 
@@ -402,7 +402,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       await service.earnPoints({ userId, points: n, source: 'seed' });
       const results = await Promise.allSettled(Array.from({ length: n + 10 }, () => service.spendPoints({ userId, points: 1, source: 'drain' })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(n);
-      expect(await service.getPointAccount(userId)).toMatchObject({ availablePoints: 0, totalPoints: n });
+      expect(await service.getPointAccount({ userId })).toMatchObject({ availablePoints: 0, totalPoints: n });
     });
 
     it('answers ping while open', async () => {

@@ -112,9 +112,9 @@ export interface NodePostgresDriverOptions {
    * Sending COMMIT with the last statement was measured too and is slower: the write-everything
    * statement would lose its prepared plan and be parsed and planned anew each time.
    */
-  combineTransactionEdges?: boolean;
+  combineTransactionEdges?: boolean | undefined;
   /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * Whether every connection of the pool was opened with the schema as its search path: always so
    * for the store's own pool (`-c search_path=…` in its startup options); say so for a pool of
@@ -122,7 +122,7 @@ export interface NodePostgresDriverOptions {
    * shared with the host application) each transaction sets it with SET LOCAL in the message
    * that carries BEGIN, so the host's connections keep their own search path. Default false.
    */
-  searchPathOnConnect?: boolean;
+  searchPathOnConnect?: boolean | undefined;
 }
 
 /** @internal The SqlDriver over a `pg` Pool: named prepared statements, one pooled client per transaction. */

@@ -16,25 +16,25 @@ import { NodePostgresDriver, type NodePostgresDriverOptions } from './driver.js'
 
 export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresDriverOptions {
   /** A pool of yours (you end it), or the settings of one the store makes and ends on close. */
-  pool?: pg.Pool;
-  connectionString?: string;
+  pool?: pg.Pool | undefined;
+  connectionString?: string | undefined;
   /** Pool size. Default 16. */
-  max?: number;
+  max?: number | undefined;
   /** Apply the shipped migrations first. Default true. */
-  migrate?: boolean;
+  migrate?: boolean | undefined;
   /**
    * The PostgreSQL schema of every table of the store and of its migrations record. Default
    * `wallet`. A host application's tables and migrations, in other schemas, are never touched.
    */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * How long a command waits for a row lock before it gives up with SERVICE_UNAVAILABLE, and how
    * long any statement may run, on connections of a pool the store makes. Defaults 5 s and 15 s:
    * far above a healthy command (milliseconds), low enough that a stuck lock holder cannot pile up
    * every request behind it.
    */
-  lockTimeoutMs?: number;
-  statementTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
+  statementTimeoutMs?: number | undefined;
 }
 
 export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {

@@ -14,13 +14,13 @@ import {
 
 export interface PgliteDriverOptions {
   /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * Whether the instance's one connection already has the schema as its search path (the store's
    * own instance, set once at open). When not (an instance shared with the host application),
    * each transaction sets it with SET LOCAL. Default false.
    */
-  searchPathOnConnect?: boolean;
+  searchPathOnConnect?: boolean | undefined;
 }
 
 

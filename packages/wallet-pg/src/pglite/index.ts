@@ -15,21 +15,21 @@ import { PgliteDriver } from './driver.js';
 
 export interface PgliteStoreOptions extends SqlStoreOptions {
   /** A PGlite instance of yours (you close it), or where the store's own keeps its data. Default `memory://`. */
-  db?: PGlite;
-  dataDir?: string;
+  db?: PGlite | undefined;
+  dataDir?: string | undefined;
   /** Apply the shipped migrations first. Default true. */
-  migrate?: boolean;
+  migrate?: boolean | undefined;
   /**
    * The PostgreSQL schema of every table of the store and of its migrations record. Default
    * `wallet`. A host application's tables and migrations, in other schemas, are never touched.
    */
-  schema?: string;
+  schema?: string | undefined;
   /**
    * Whether the search path of the instance you pass as `db` is already the schema
    * (`SET search_path TO wallet`). Otherwise each transaction sets it with SET LOCAL, and the
    * instance's own search path is left as you had it. Default false.
    */
-  searchPathOnConnect?: boolean;
+  searchPathOnConnect?: boolean | undefined;
 }
 
 export async function createPgliteStore(options: PgliteStoreOptions = {}): Promise<SqlWalletStore> {

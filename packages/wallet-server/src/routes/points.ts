@@ -25,7 +25,7 @@ const getAccount = route({
   query: z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
   response: { status: 200, schema: s.pointAccountResource },
   errors: [404],
-  handler: ({ service }, r) => service.getPointAccount(r.userId),
+  handler: ({ service }, r) => service.getPointAccount({ userId: r.userId }),
 });
 
 const listTransactions = route({
@@ -87,7 +87,7 @@ const settlePending = (
     params: pendingPath,
     response: { status: 200, schema: s.pointsResult },
     errors: [404],
-    handler: async (deps, r) => counted(deps, await deps.service[command](r.params.transactionId, r.options)),
+    handler: async (deps, r) => counted(deps, await deps.service[command]({ transactionId: r.params.transactionId }, r.options)),
   }),
 );
 

@@ -41,7 +41,7 @@ const listWallets = route({
   owner: { user: (r) => r.query.userId },
   query: userQuery,
   response: { status: 200, schema: s.walletList },
-  handler: async ({ service }, r) => ({ items: await service.listWallets(r.userId) }),
+  handler: async ({ service }, r) => ({ items: await service.listWallets({ userId: r.userId }) }),
 });
 
 const summary = route({
@@ -52,7 +52,7 @@ const summary = route({
   owner: { user: (r) => r.query.userId },
   query: userQuery,
   response: { status: 200, schema: s.balanceSummary },
-  handler: ({ service }, r) => service.getBalanceSummary(r.userId),
+  handler: ({ service }, r) => service.getBalanceSummary({ userId: r.userId }),
 });
 
 const deposit = route({
@@ -119,7 +119,7 @@ const getWallet = route({
   owner: { wallet: (r) => r.params.id },
   params: walletPath,
   response: { status: 200, schema: s.walletResource },
-  handler: ({ service }, r) => service.getWallet(r.params.id, r.options),
+  handler: ({ service }, r) => service.getWallet({ walletId: r.params.id }, r.options),
 });
 
 const listTransactions = route({
