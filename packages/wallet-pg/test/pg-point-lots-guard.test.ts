@@ -79,8 +79,8 @@ describe.runIf(adminUrl)('point lots guarded by triggers (PostgreSQL)', () => {
 
   it('lets the service confirm, spend and expire as before', async () => {
     const service = new WalletService({ store });
-    await service.confirmPendingPoints(pending);
+    await service.confirmPendingPoints({ transactionId: pending });
     await service.spendPoints({ userId: 'lots', points: 320, source: 'basket' });
-    expect(await service.getPointAccount('lots')).toMatchObject({ availablePoints: 30, pendingPoints: 0 });
+    expect(await service.getPointAccount({ userId: 'lots' })).toMatchObject({ availablePoints: 30, pendingPoints: 0 });
   });
 });
