@@ -1,13 +1,12 @@
 /**
- * Typed errors with stable string codes (the codes of the API contract; append-only, never
- * renamed). Callers compare `code`, not classes, so two copies of this package still agree.
- * Core knows no HTTP status: the server maps codes to statuses in one table.
+ * Typed errors with stable string codes (the domain's codes of the API contract; append-only,
+ * never renamed). Callers compare `code`, not classes, so two copies of this package still agree.
+ * Core knows no HTTP: the server maps codes to statuses in one table, and owns the codes of the
+ * transport itself (authentication, roles, body size and media type).
  */
 
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
   'WALLET_NOT_FOUND',
   'POINT_ACCOUNT_NOT_FOUND',
   'TRANSACTION_NOT_FOUND',
@@ -20,8 +19,6 @@ export const ERROR_CODES = [
   'INSUFFICIENT_POINTS',
   'CURRENCY_MISMATCH',
   'SAME_WALLET',
-  'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_MEDIA_TYPE',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
 ] as const;
@@ -64,20 +61,6 @@ export class ValidationError extends WalletError {
     readonly issues: readonly ValidationIssue[] = [{ path: '', message }],
   ) {
     super('VALIDATION_ERROR', message);
-  }
-}
-
-export class UnauthorizedError extends WalletError {
-  static override readonly code = 'UNAUTHORIZED';
-  constructor(message = 'Authentication required') {
-    super('UNAUTHORIZED', message);
-  }
-}
-
-export class ForbiddenError extends WalletError {
-  static override readonly code = 'FORBIDDEN';
-  constructor(message = 'This operation needs a higher role') {
-    super('FORBIDDEN', message);
   }
 }
 
@@ -181,20 +164,6 @@ export class SameWalletError extends WalletError {
   static override readonly code = 'SAME_WALLET';
   constructor(readonly walletId: string) {
     super('SAME_WALLET', 'A transfer needs two different wallets');
-  }
-}
-
-export class PayloadTooLargeError extends WalletError {
-  static override readonly code = 'PAYLOAD_TOO_LARGE';
-  constructor(message = 'Request body too large') {
-    super('PAYLOAD_TOO_LARGE', message);
-  }
-}
-
-export class UnsupportedMediaTypeError extends WalletError {
-  static override readonly code = 'UNSUPPORTED_MEDIA_TYPE';
-  constructor(message = 'Request body must be application/json') {
-    super('UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
 

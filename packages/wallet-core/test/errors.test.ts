@@ -7,6 +7,12 @@ describe('errors', () => {
       (v): v is typeof core.WalletError => typeof v === 'function' && v.prototype instanceof core.WalletError,
     );
     expect(classes.map((c) => c.code).sort()).toEqual([...core.ERROR_CODES].sort());
+    for (const Class of classes) {
+      // Every constructor takes strings (ids, amounts) or numbers first; placeholders suffice here.
+      const instance = new (Class as unknown as new (...args: unknown[]) => core.WalletError)('a', 'b', 'c');
+      expect([Class.name, instance.code]).toEqual([Class.name, Class.code]);
+      expect(instance.name).toBe(Class.name);
+    }
   });
 
   it('recognises errors by their marker and code, not by class identity', () => {

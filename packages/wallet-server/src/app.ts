@@ -1,4 +1,4 @@
-import { PayloadTooLargeError, UnauthorizedError, ValidationError, isWalletError, type WalletService, type WalletStore } from '@goodgo/wallet-core';
+import { ValidationError, isWalletError, type WalletService, type WalletStore } from '@goodgo/wallet-core';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -6,6 +6,7 @@ import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
 import type { AppEnv, Deps } from './env.js';
+import { PayloadTooLargeError, TransportError, UnauthorizedError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { STATUS_OF, problem, type Problem } from './problem.js';
@@ -106,6 +107,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         requestId,
         ...(err instanceof ValidationError || err.code === 'VALIDATION_ERROR' ? { errors: (err as ValidationError).issues } : {}),
       });
+    } else if (err instanceof TransportError) {
+      body = problem(err.code, err.message, { instance: c.req.path, requestId });
     } else if (err instanceof HTTPException && err.status < 500) {
       body = problem('VALIDATION_ERROR', err.message || 'Bad request', { instance: c.req.path, requestId });
     } else {

@@ -1,5 +1,6 @@
-import { UnauthorizedError, isCleanText } from '@goodgo/wallet-core';
+import { isCleanText } from '@goodgo/wallet-core';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { UnauthorizedError } from './errors.js';
 import { rolesFromClaims, type Principal } from './principal.js';
 
 export type AuthConfig =

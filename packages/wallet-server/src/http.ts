@@ -1,12 +1,11 @@
 import {
-  ForbiddenError,
-  UnsupportedMediaTypeError,
   ValidationError,
   isValidIdempotencyKey,
   type CommandOptions,
 } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
+import { ForbiddenError, UnsupportedMediaTypeError } from './errors.js';
 import { hasRole } from './principal.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;

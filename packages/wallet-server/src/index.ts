@@ -13,7 +13,16 @@ export { createAuthenticator, bearerToken, type AuthConfig, type Authenticator }
 export { loadConfig, configSchema, ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 export { Metrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
-export { STATUS_OF, problem, type Problem } from './problem.js';
+export { STATUS_OF, problem, type Problem, type ProblemCode } from './problem.js';
+export {
+  TRANSPORT_CODES,
+  TransportError,
+  UnauthorizedError,
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  type TransportCode,
+} from './errors.js';
 export { hasRole, rolesFromClaims, type Principal, type Role } from './principal.js';
 export { startServer, type RunningServer } from './server.js';
 export { mintToken } from './token.js';

@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { TRANSPORT_CODES } from './errors.js';
 import type { AnyRoute, Status } from './route.js';
 import { ROUTES } from './routes/index.js';
 
@@ -16,7 +17,7 @@ const problemSchema = z
     title: z.string(),
     status: z.int(),
     detail: z.string(),
-    code: z.enum(ERROR_CODES),
+    code: z.enum([...ERROR_CODES, ...TRANSPORT_CODES]),
     instance: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),

@@ -1,13 +1,15 @@
 import type { ErrorCode, ValidationIssue } from '@goodgo/wallet-core';
+import type { TransportCode } from './errors.js';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** Codes of answers the routing and the HTTP parser give, before any route or domain rule runs. */
-export const ROUTING_CODES = ['NOT_FOUND', 'HEADERS_TOO_LARGE'] as const;
-export type ProblemCode = ErrorCode | (typeof ROUTING_CODES)[number];
+/**
+ * Every code a problem can carry: the domain's (wallet-core) and the transport's (this server).
+ */
+export type ProblemCode = ErrorCode | TransportCode;
 
 /**
  * The one table from error codes to HTTP statuses. Typed as a full Record, so a code added to
- * wallet-core without a status here fails to compile.
+ * wallet-core or to the transport without a status here fails to compile.
  */
 export const STATUS_OF: Record<ProblemCode, ContentfulStatusCode> = {
   NOT_FOUND: 404,

@@ -1,8 +1,9 @@
-import { ForbiddenError, parseInput, wasReplayed, type CommandOptions } from '@goodgo/wallet-core';
+import { parseInput, wasReplayed, type CommandOptions } from '@goodgo/wallet-core';
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv, Deps } from './env.js';
+import { ForbiddenError } from './errors.js';
 import { commandOptions, jsonBody, ownerScope, subjectUser } from './http.js';
 import { hasRole, type Principal, type Role } from './principal.js';
 
