@@ -6,6 +6,7 @@ import { Wallet, type WalletChanges, type WalletState, type WalletTransaction, t
 
 interface IdempotencyRecord {
   fingerprint: string;
+  createdAt: Date;
   /** JSON text, parsed anew for every replay so that no caller shares an object with another. */
   response: string;
 }
@@ -73,6 +74,16 @@ export class MemoryWalletStore implements WalletStore {
     return this.events.filter((e) => BigInt(e.position) > from).slice(0, limit);
   }
 
+  async purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number> {
+    if (this.closed) throw new Error('store is closed');
+    const due = [...this.idempotency]
+      .filter(([, r]) => r.createdAt.getTime() < olderThan.getTime())
+      .sort(([, a], [, b]) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit);
+    for (const [id] of due) this.idempotency.delete(id);
+    return due.length;
+  }
+
   async ping(): Promise<void> {
     if (this.closed) throw new Error('store is closed');
   }
@@ -84,14 +95,14 @@ export class MemoryWalletStore implements WalletStore {
   private async runUnit<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('store is closed');
     const pending: Changes[] = [];
-    let claimed: { id: string; fingerprint: string } | null = null;
+    let claimed: { id: string; fingerprint: string; createdAt: Date } | null = null;
     let response: { value: unknown } | null = null;
     const uow: UnitOfWork = {
       claimIdempotencyKey: async (req: IdempotencyRequest): Promise<IdempotencyClaim> => {
         const id = JSON.stringify([req.scope, req.key]);
         const existing = this.idempotency.get(id);
         if (existing) return { status: 'replay', fingerprint: existing.fingerprint, response: JSON.parse(existing.response) };
-        claimed = { id, fingerprint: req.fingerprint };
+        claimed = { id, fingerprint: req.fingerprint, createdAt: req.now };
         return { status: 'claimed' };
       },
       completeIdempotencyKey: (value: unknown) => {
@@ -129,9 +140,9 @@ export class MemoryWalletStore implements WalletStore {
     const result = await fn(uow);
     this.commit(pending);
     if (claimed !== null) {
-      const c = claimed as { id: string; fingerprint: string };
+      const c = claimed as { id: string; fingerprint: string; createdAt: Date };
       const r = response as { value: unknown } | null;
-      this.idempotency.set(c.id, { fingerprint: c.fingerprint, response: JSON.stringify(r?.value ?? null) });
+      this.idempotency.set(c.id, { fingerprint: c.fingerprint, createdAt: c.createdAt, response: JSON.stringify(r?.value ?? null) });
     }
     return result;
   }

@@ -79,6 +79,12 @@ export interface WalletStore {
   listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
   /** The outbox: events committed so far, oldest first, after a position. For relays and tests. */
   listEvents(after?: string, limit?: number): Promise<Positioned<DomainEvent>[]>;
+  /**
+   * Deletes at most `limit` idempotency keys created before `olderThan`, oldest first, and says
+   * how many it deleted. Each call is short and skips keys a running command holds, so a purge in
+   * batches never makes a command wait. A purged key is new again: a retry after it runs anew.
+   */
+  purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number>;
   /** Checks that the storage answers; throws when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -25,6 +25,18 @@ export const claimIdempotencyKey = s(
 // only a new statement's snapshot sees that holder's committed row.
 export const readIdempotencyKey = s('read_key', 'SELECT fingerprint, response FROM idempotency_keys WHERE scope = $1 AND key = $2');
 
+// Oldest first, a bounded batch, skipping keys a running command holds (SKIP LOCKED): a purge
+// never waits for a command and a command never waits long for a purge (created_at is indexed).
+export const purgeIdempotencyKeys = s(
+  'purge_keys',
+  `WITH due AS (
+     SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+   ), gone AS (
+     DELETE FROM idempotency_keys k USING due WHERE k.scope = due.scope AND k.key = due.key RETURNING 1
+   )
+   SELECT count(*)::int AS purged FROM gone`,
+);
+
 // ORDER BY below FOR UPDATE: rows are locked in the order they are returned, ascending id,
 // whatever order the command named them in. That one order is what keeps transfers in opposite
 // directions from deadlocking.

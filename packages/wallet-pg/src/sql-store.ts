@@ -116,6 +116,11 @@ export class SqlWalletStore implements WalletStore {
     return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r) }));
   }
 
+  async purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number> {
+    const [row] = await this.read(q.purgeIdempotencyKeys, [olderThan.toISOString(), limit]);
+    return Number(row?.purged ?? 0);
+  }
+
   async ping(): Promise<void> {
     try {
       await this.driver.query('SELECT 1');

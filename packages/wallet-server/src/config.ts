@@ -6,6 +6,17 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as `24h`, `90m`, `3600s`, `7d` or `500ms`; a bare integer is milliseconds. */
+export const durationSchema = z
+  .string()
+  .regex(/^[0-9]{1,15}(ms|s|m|h|d)?$/, 'must be a whole number with a unit: ms, s, m, h or d (such as 24h)')
+  .transform((v) => {
+    const m = /^([0-9]+)(ms|s|m|h|d)?$/.exec(v) as RegExpExecArray;
+    return Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
+  });
+
 /** The environment of the contract, validated at start so that a typo stops the process with a clear message. */
 export const configSchema = z
   .object({
@@ -34,6 +45,8 @@ export const configSchema = z
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // The contract keeps keys at least 24 h: a shorter TTL is refused rather than silently raised.
+    WALLET_IDEMPOTENCY_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms >= UNIT_MS.h * 24, 'must be at least 24h (keys live at least 24 h)'),
   })
   .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
 

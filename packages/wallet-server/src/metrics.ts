@@ -38,6 +38,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly idempotencyKeysPurged = new Counter({
+    name: 'wallet_idempotency_keys_purged_total',
+    help: 'Idempotency keys deleted for being older than WALLET_IDEMPOTENCY_TTL',
+    registers: [this.registry],
+  });
+  readonly idempotencyPurgeRuns = new Counter({
+    name: 'wallet_idempotency_purge_runs_total',
+    help: 'Runs of the idempotency key purge by outcome (ok, error)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'wallet_' });
   }

@@ -7,6 +7,7 @@ import { createAuthenticator, type AuthConfig } from './auth.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { answerParserErrors } from './client-errors.js';
+import { startIdempotencyPurge, type IdempotencyPurge } from './idempotency-purge.js';
 import { connectStore } from './store-connector.js';
 
 export interface RunningServer {
@@ -61,7 +62,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const store = connector.store;
   const service = new WalletService({ store, defaultCurrency: config.WALLET_DEFAULT_CURRENCY, maxAmount: config.WALLET_MAX_AMOUNT });
   let shuttingDown = false;
-  const app = createApp({ service, store, auth, logger, metrics: new Metrics(), isShuttingDown: () => shuttingDown });
+  const metrics = new Metrics();
+  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown });
+  // Started once the database answers; stopped first on shutdown.
+  let purge: IdempotencyPurge | undefined;
+  void connector.ready.then(() => {
+    if (shuttingDown) return;
+    purge = startIdempotencyPurge({ store, ttlMs: config.WALLET_IDEMPOTENCY_TTL, metrics, logger });
+    void purge.runOnce();
+  });
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
@@ -82,6 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: () =>
       (closing ??= (async () => {
         shuttingDown = true;
+        void purge?.stop();
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         const http = server as import('node:http').Server;
         logger.info('draining in-flight requests');

@@ -236,6 +236,22 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('5001');
     });
 
+    it('purges idempotency keys older than a cutoff in bounded batches, oldest first; a purged key runs anew', async () => {
+      const scope = uniqueUser('purge-scope');
+      const past = new WalletService({ store, clock: () => new Date('2001-01-01T00:00:00Z') });
+      const wallet = await service.createWallet({ userId: uniqueUser('purge') });
+      for (let i = 0; i < 5; i++) await past.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: `old-${i}`, idempotencyScope: scope });
+      await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'recent', idempotencyScope: scope });
+      const cutoff = new Date('2001-01-02T00:00:00Z');
+      const batches: number[] = [];
+      for (let n = -1; n !== 0; ) batches.push((n = await store.purgeIdempotencyKeys(cutoff, 2)));
+      expect(batches).toEqual([2, 2, 1, 0]);
+      // The recent key still replays; an old one is new again and executes.
+      expect(wasReplayed(await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'recent', idempotencyScope: scope }))).toBe(true);
+      const rerun = await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'old-0', idempotencyScope: scope });
+      expect([wasReplayed(rerun), rerun.wallet.balance]).toEqual([false, '7']);
+    });
+
     it('does not keep the key of a failed command, so the retry can succeed', async () => {
       const wallet = await funded('0');
       const key = `pay-${uniqueUser()}`;
