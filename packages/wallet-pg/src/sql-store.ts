@@ -22,7 +22,7 @@ import {
   type WalletTransaction,
   type WalletTransactionType,
 } from '@goodgo/wallet-core';
-import { UnstorableValueError, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
 import {
@@ -252,6 +252,7 @@ function wrap(e: unknown): Error {
   if (e instanceof UnstorableValueError) {
     return new ValidationError('Text must be well-formed Unicode without NUL characters', [{ path: '', message: e.message }]);
   }
-  if (isUnavailable(e)) return new ServiceUnavailableError('The database is unavailable', { cause: e });
+  // A broken connection, whatever pg calls it, is the database being away for this request.
+  if (isUnavailable(e) || isConnectionBroken(e)) return new ServiceUnavailableError('The database is unavailable', { cause: e });
   return new InternalError('Storage failure', { cause: e });
 }
