@@ -53,6 +53,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
+    // An answer given before the request's body was read (no token, no such route, a role too
+    // low, a body too large or of the wrong type): the unread rest would be taken for the next
+    // request on this connection, so the connection ends with the answer and says so, and a
+    // keep-alive client opens a new one instead of losing its next request.
+    if (hasUnreadBody(c)) c.header('Connection', 'close');
     const seconds = (performance.now() - started) / 1000;
     const route = c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c);
     metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
@@ -122,6 +127,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   return app;
+}
+
+function hasUnreadBody(c: Context<AppEnv>): boolean {
+  const length = c.req.header('content-length');
+  const announced = (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
+  return announced && !c.req.raw.bodyUsed;
 }
 
 /** Seconds a client should wait before retrying after a 503 (the database blinked or is away). */

@@ -42,6 +42,10 @@ async function blinkThreeTimes(operator: pg.Client): Promise<void> {
 
 function expectOnlyContractStatuses(attempts: Attempt[]): Outcome[] {
   const outcomes = attempts.flatMap((a) => a.outcomes);
+  const tally = new Map<Outcome, number>();
+  for (const a of attempts) tally.set(a.outcomes[0] as Outcome, (tally.get(a.outcomes[0] as Outcome) ?? 0) + 1);
+  // One line for the CI log: how hard the faults hit this run.
+  console.log(`[fault suite] ${attempts.length} transfers, first answers: ${JSON.stringify(Object.fromEntries(tally))}`);
   expect(outcomes.filter((o) => o !== 'no answer' && o !== 503 && !(o >= 200 && o < 500))).toEqual([]);
   return outcomes;
 }
