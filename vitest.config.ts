@@ -16,6 +16,15 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'wallet-relay',
+          root: './packages/wallet-relay',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
           name: 'wallet-server',
           root: './packages/wallet-server',
           include: ['test/**/*.test.ts'],

@@ -8,6 +8,7 @@ import {
   ValidationError,
   WalletNotFoundError,
 } from './errors.js';
+import { eventEnvelope, type EventEnvelope } from './event-schemas.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import { currencyOf } from './money/currency.js';
 import { Money } from './money/money.js';
@@ -72,6 +73,12 @@ export interface PointsResult {
 export interface ExpireResult {
   expiredPoints: number;
   accounts: number;
+}
+
+export interface EventPage {
+  items: { position: string; event: EventEnvelope }[];
+  /** Pass back as `after` for the next page: the last item's position, or the `after` given when there was none. */
+  nextAfter: string | null;
 }
 
 export interface BalanceSummary {
@@ -297,6 +304,20 @@ export class WalletService {
     if (!account) throw new PointAccountNotFoundError(q.userId);
     const rows = await this.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });
     return this.page(rows, q.limit, pointTransactionView);
+  }
+
+  // ---- events --------------------------------------------------------------------------------
+
+  /**
+   * Committed events in position order, after `after` (exclusive), as published envelopes. A page
+   * never skips an event whose transaction is still committing: following `nextAfter` sees every
+   * event exactly once.
+   */
+  async listEvents(input: s.ListEventsInput = {}): Promise<EventPage> {
+    const q = parse(s.listEventsInput, input);
+    const rows = await this.store.listEvents(q.after, q.limit);
+    const last = rows[rows.length - 1];
+    return { items: rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) })), nextAfter: last?.position ?? q.after ?? null };
   }
 
   // ---- internals -----------------------------------------------------------------------------

@@ -73,7 +73,21 @@ export {
   type ExpireResult,
   type BalanceSummary,
   type WithTimes,
+  type EventPage,
 } from './facade.js';
+export {
+  EVENT_VERSION,
+  EVENT_TYPES,
+  eventSchemas,
+  eventPayloadSchemas,
+  eventEnvelopeSchema,
+  eventDescriptions,
+  eventEnvelope,
+  eventJsonSchemas,
+  type EventEnvelope,
+  type EventActor,
+  type EventMetadata,
+} from './event-schemas.js';
 export {
   walletView,
   walletTransactionView,

@@ -139,6 +139,18 @@ export const listPointTransactionsInput = z.strictObject({
   type: pointTransactionTypeSchema.optional(),
 });
 
+/** A position in the outbox: the decimal text of a positive 63-bit integer. */
+export const positionSchema = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a position returned by this API')
+  .refine((v) => /^[0-9]+$/.test(v) && BigInt(v) <= 9223372036854775807n, 'must be a position returned by this API')
+  .meta({ description: 'An event position, as returned in `position` or `nextAfter`' });
+
+export const listEventsInput = z.strictObject({
+  after: positionSchema.optional(),
+  limit: limitSchema,
+});
+
 export type CreateWalletInput = z.input<typeof createWalletInput>;
 export type WalletIdInput = z.input<typeof walletIdInput>;
 export type UserIdInput = z.input<typeof userIdInput>;
@@ -153,6 +165,7 @@ export type AdjustPointsInput = z.input<typeof adjustPointsInput>;
 export type PendingPointsInput = z.input<typeof pendingPointsInput>;
 export type ExpirePointsInput = z.input<typeof expirePointsInput>;
 export type ListPointTransactionsInput = z.input<typeof listPointTransactionsInput>;
+export type ListEventsInput = z.input<typeof listEventsInput>;
 
 // ---- resources: the shapes the facade returns and the HTTP API sends ----------------------------
 
@@ -229,3 +242,10 @@ export const pointTransactionPage = z
 export const balanceSummary = z
   .object({ userId: z.string(), wallets: z.array(walletResource), points: pointAccountResource.nullable() })
   .meta({ id: 'BalanceSummary' });
+
+export const eventPage = z
+  .object({
+    items: z.array(z.object({ position: z.string(), event: z.looseObject({ id: z.uuid(), type: z.string() }) })),
+    nextAfter: z.string().nullable(),
+  })
+  .meta({ id: 'EventPage', description: 'Events in position order; each `event` is an envelope as in the event catalogue (docs/events.md)' });

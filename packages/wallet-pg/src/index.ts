@@ -21,3 +21,4 @@ export {
   type Row,
 } from './driver.js';
 export * as schema from './schema.js';
+export { SqlOutbox, readCommittedEvents, type DeadLetter } from './outbox.js';

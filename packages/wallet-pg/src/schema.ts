@@ -155,3 +155,31 @@ export const outboxEvents = pgTable(
     occurredAt: ts('occurred_at').notNull(),
   },
 );
+
+/**
+ * How far each sink of the outbox relay got: the position of the last event it delivered. The relay
+ * reads after it, so a crash resumes there (at least once: the batch in flight is delivered again).
+ */
+export const outboxSinkCursors = pgTable('outbox_sink_cursors', {
+  sink: text('sink').primaryKey(),
+  position: bigint('position', { mode: 'bigint' }).notNull(),
+  updatedAt: ts('updated_at').notNull(),
+});
+
+/**
+ * Events a sink gave up on after its retries (a webhook endpoint that kept failing): the relay
+ * records them here and goes on, so one bad endpoint cannot stall the others; admins list them.
+ */
+export const outboxDeadLetters = pgTable(
+  'outbox_dead_letters',
+  {
+    sink: text('sink').notNull(),
+    position: bigint('position', { mode: 'bigint' }).notNull(),
+    eventId: uuid('event_id').notNull(),
+    eventType: text('event_type').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error').notNull(),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [primaryKey({ name: 'outbox_dead_letters_pkey', columns: [t.sink, t.position] }), index('outbox_dead_letters_created_idx').on(t.createdAt)],
+);

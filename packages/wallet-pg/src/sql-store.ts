@@ -23,12 +23,12 @@ import {
   type WalletTransactionType,
 } from '@goodgo/wallet-core';
 import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { readCommittedEvents } from './outbox.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
 import {
   accountFromRows,
   accountStateFromRow,
-  eventFromRow,
   flushOf,
   pointTransactionFromRow,
   walletFromRow,
@@ -112,8 +112,11 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async listEvents(after?: string, limit = 1000): Promise<Positioned<DomainEvent>[]> {
-    const rows = await this.read(q.listEvents, [after ?? '0', limit]);
-    return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r) }));
+    try {
+      return await readCommittedEvents(this.counted(this.driver), after ?? '0', limit);
+    } catch (e) {
+      throw wrap(e);
+    }
   }
 
   async purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number> {

@@ -61,7 +61,9 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       '__drizzle_migrations',
       'idempotency_keys',
+      'outbox_dead_letters',
       'outbox_events',
+      'outbox_sink_cursors',
       'point_accounts',
       'point_lots',
       'point_transactions',

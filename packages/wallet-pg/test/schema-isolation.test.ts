@@ -16,7 +16,19 @@ import { createPgliteStore } from '../src/pglite/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
-const OUR_TABLES = ['idempotency_keys', 'outbox_events', 'point_accounts', 'point_lots', 'point_transactions', 'wallet_transactions', 'wallets'];
+const OUR_TABLES = [
+  'idempotency_keys',
+  'outbox_dead_letters',
+  'outbox_events',
+  'outbox_sink_cursors',
+  'point_accounts',
+  'point_lots',
+  'point_transactions',
+  'wallet_transactions',
+  'wallets',
+];
+/** The tables release 0.1 had. */
+const RELEASE_0_1_TABLES = ['idempotency_keys', 'outbox_events', 'point_accounts', 'point_lots', 'point_transactions', 'wallet_transactions', 'wallets'];
 /** The migrations exactly as release 0.1 shipped them (tables in `public`, record in `drizzle`). */
 const RELEASE_0_1 = join(import.meta.dirname, 'fixtures', 'release-0.1');
 
@@ -164,7 +176,7 @@ describe.each(backends)('schema isolation on %s', (_name, open, available) => {
       // A host migration older than ours, in the shared record, as a monolith would have it.
       await host.migrate(await hostFolder([{ ...HOST_OLDER, sql: 'CREATE TABLE "orders" ("id" serial PRIMARY KEY);' }]));
       await host.migrate(RELEASE_0_1);
-      expect(await tablesIn(host, 'public')).toEqual([...OUR_TABLES, 'orders'].sort());
+      expect(await tablesIn(host, 'public')).toEqual([...RELEASE_0_1_TABLES, 'orders'].sort());
       // Written by the same store code working on `public`, as release 0.1 did.
       const old = await host.store({ schema: 'public', migrate: false });
       const before = new WalletService({ store: old });

@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
-import type { AppEnv, Deps } from './env.js';
+import type { AppEnv, Deps, OutboxAdmin } from './env.js';
 import { PayloadTooLargeError, TransportError, UnauthorizedError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -29,6 +29,10 @@ export interface AppOptions {
   isShuttingDown?: () => boolean;
   /** Reported by `/health` and in the OpenAPI document. Default: this package's version. */
   version?: string;
+  /** The relay's dead letters for admins; absent when the store keeps no outbox bookkeeping. */
+  outbox?: OutboxAdmin;
+  /** How often a caught-up event stream polls for new events. Default 1 000 ms. */
+  eventsPollMs?: number;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -76,6 +80,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     metrics,
     version,
     health: { timeoutMs: options.readyTimeoutMs ?? 1500, isShuttingDown, startedAt: Date.now() },
+    outbox: options.outbox,
+    events: { pollMs: options.eventsPollMs ?? 1000, heartbeatMs: 15_000 },
     document: () => (document ??= openApiDocument(version)),
   };
   // The routes open to anyone (health, metrics, the document) answer before authentication.

@@ -47,6 +47,26 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     // The contract keeps keys at least 24 h: a shorter TTL is refused rather than silently raised.
     WALLET_IDEMPOTENCY_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms >= UNIT_MS.h * 24, 'must be at least 24h (keys live at least 24 h)'),
+    // The outbox relay's sinks: each webhook URL is a sink of its own (its own position, its own
+    // retries), all signed with the one Standard Webhooks secret.
+    WALLET_WEBHOOK_URLS: optionalText.pipe(
+      z
+        .string()
+        .optional()
+        .transform((v) => (v === undefined ? [] : v.split(',').map((u) => u.trim()).filter(Boolean)))
+        .pipe(z.array(z.url({ protocol: /^https?$/ }))),
+    ),
+    WALLET_WEBHOOK_SECRET: optionalText.pipe(
+      z
+        .string()
+        .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_ followed by base64')
+        .optional(),
+    ),
+    WALLET_AMQP_URL: optionalText.pipe(z.url({ protocol: /^amqps?$/ }).optional()),
+  })
+  .refine((c) => c.WALLET_WEBHOOK_URLS.length === 0 || c.WALLET_WEBHOOK_SECRET !== undefined, {
+    message: 'WALLET_WEBHOOK_URLS needs WALLET_WEBHOOK_SECRET',
+    path: ['WALLET_WEBHOOK_SECRET'],
   })
   .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
 

@@ -1,3 +1,4 @@
+import type { DeadLetter } from '@goodgo/wallet-pg';
 import type { WalletService, WalletStore } from '@goodgo/wallet-core';
 import type { Logger } from 'pino';
 import type { openApiDocument } from './openapi.js';
@@ -14,6 +15,11 @@ export interface AppEnv {
 }
 
 /** What the route handlers are given by `createApp`. */
+/** What the admin routes read of the outbox relay's bookkeeping. */
+export interface OutboxAdmin {
+  deadLetters(limit: number): Promise<DeadLetter[]>;
+}
+
 export interface Deps {
   service: WalletService;
   /** The store the service runs on, for health checks only; commands go through the service. */
@@ -25,6 +31,14 @@ export interface Deps {
     timeoutMs: number;
     isShuttingDown: () => boolean;
     startedAt: number;
+  };
+  /** The relay's dead letters for admins; absent when the store keeps no outbox bookkeeping. */
+  outbox: OutboxAdmin | undefined;
+  events: {
+    /** How often a caught-up event stream polls for new events. */
+    pollMs: number;
+    /** How often an idle stream sends a comment, so that proxies keep it open. */
+    heartbeatMs: number;
   };
   /** The OpenAPI document of this app's routes. */
   document: () => ReturnType<typeof openApiDocument>;

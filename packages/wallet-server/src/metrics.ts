@@ -49,6 +49,18 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly relayDelivered = new Counter({
+    name: 'wallet_relay_events_delivered_total',
+    help: 'Events the outbox relay delivered, by sink (a re-delivery after a crash counts again)',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
+  readonly relayDeadLetters = new Counter({
+    name: 'wallet_relay_dead_letters_total',
+    help: 'Events a sink gave up on after its retries, by sink',
+    labelNames: ['sink'] as const,
+    registers: [this.registry],
+  });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'wallet_' });

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { WalletService, type WalletStore } from '@goodgo/wallet-core';
+import { ServiceUnavailableError, WalletService, type WalletStore } from '@goodgo/wallet-core';
+import { SqlOutbox, type SqlWalletStore } from '@goodgo/wallet-pg';
+import { amqpSink, startOutboxRelay, webhookSink, type EventSink, type OutboxRelay } from '@goodgo/wallet-relay';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuthenticator, type AuthConfig } from './auth.js';
@@ -25,7 +27,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function openStore(config: Config, logger: Logger): Promise<WalletStore> {
+async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
     const store = await createNodePostgresStore({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA });
@@ -53,9 +55,31 @@ function authConfig(config: Config, logger: Logger): AuthConfig {
   return { kind: 'secret', secret: DEVELOPMENT_JWT_SECRET, ...claims };
 }
 
+/** The relay's sinks from the configuration; none configured means no relay runs. */
+export function sinksOf(config: Config): EventSink[] {
+  const sinks: EventSink[] = config.WALLET_WEBHOOK_URLS.map((url) => webhookSink({ url, secret: config.WALLET_WEBHOOK_SECRET as string }));
+  if (config.WALLET_AMQP_URL) sinks.push(amqpSink({ url: config.WALLET_AMQP_URL }));
+  return sinks;
+}
+
+function startRelay(config: Config, store: SqlWalletStore, metrics: Metrics, logger: Logger): OutboxRelay | null {
+  const sinks = sinksOf(config);
+  if (sinks.length === 0) return null;
+  const log = logger.child({ component: 'outbox-relay' });
+  return startOutboxRelay({
+    driver: store.driver,
+    sinks,
+    log: (level, message, fields) => log[level](fields ?? {}, message),
+    onDelivered: (sink, count) => metrics.relayDelivered.inc({ sink }, count),
+    onDeadLetter: (sink, count) => metrics.relayDeadLetters.inc({ sink }, count),
+  });
+}
+
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const auth = createAuthenticator(authConfig(config, logger));
-  const connector = connectStore(() => openStore(config, logger), { logger });
+  // The SQL store once open: the relay and the dead-letter list need its driver.
+  let opened: SqlWalletStore | null = null;
+  const connector = connectStore(async () => (opened = await openStore(config, logger)), { logger });
   // Serve at once when the database answers the first time; otherwise serve anyway (live 200,
   // ready 503, commands 503) while the connector keeps trying.
   await connector.firstAttempt;
@@ -63,11 +87,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const service = new WalletService({ store, defaultCurrency: config.WALLET_DEFAULT_CURRENCY, maxAmount: config.WALLET_MAX_AMOUNT });
   let shuttingDown = false;
   const metrics = new Metrics();
-  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown });
+  const outbox = {
+    deadLetters: async (limit: number) => {
+      if (!opened) throw new ServiceUnavailableError('The database is not connected yet');
+      return new SqlOutbox(opened.driver).listDeadLetters(limit);
+    },
+  };
+  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox });
+  // Every instance runs a relay once the database answers; the advisory lock keeps all but one
+  // of them standing by.
+  let relay: OutboxRelay | null = null;
   // Started once the database answers; stopped first on shutdown.
   let purge: IdempotencyPurge | undefined;
   void connector.ready.then(() => {
     if (shuttingDown) return;
+    if (opened) relay = startRelay(config, opened, metrics, logger);
     purge = startIdempotencyPurge({ store, ttlMs: config.WALLET_IDEMPOTENCY_TTL, metrics, logger });
     void purge.runOnce();
   });
@@ -111,7 +145,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         });
         // pool.end() waits for every checked-out connection; one stuck on a database that is gone
         // would hold the exit forever. What the deadline leaves (at least a moment) is its share.
-        const closed = await withinMs(connector.close(), Math.max(100, deadline - Date.now()));
+        const stopped = (async () => {
+          await relay?.stop();
+          await connector.close();
+        })();
+        const closed = await withinMs(stopped, Math.max(100, deadline - Date.now()));
         if (closed) logger.info('stopped');
         else logger.warn('stopped: the store did not close in time and was abandoned');
       })()),

@@ -11,6 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isWalletError } from '../errors.js';
+import { eventSchemas } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
@@ -419,6 +420,44 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const results = await Promise.allSettled(Array.from({ length: n + 10 }, () => service.spendPoints({ userId, points: 1, source: 'drain' })));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(n);
       expect(await service.getPointAccount({ userId })).toMatchObject({ availablePoints: 0, totalPoints: n });
+    });
+
+    it('lists committed events as versioned envelopes in position order, each valid against its schema, resuming after nextAfter', async () => {
+      const start = await service.listEvents({ limit: 1 });
+      let after = start.nextAfter ?? undefined;
+      // Skip to the end of what the suite wrote so far.
+      for (;;) {
+        const page = await service.listEvents({ ...(after ? { after } : {}), limit: 200 });
+        if (page.items.length === 0) break;
+        after = page.nextAfter ?? undefined;
+      }
+      const userId = uniqueUser();
+      const wallet = await service.createWallet({ userId });
+      await service.deposit({ walletId: wallet.id, amount: '900', reference: 'order-1' });
+      await service.freeze({ walletId: wallet.id, reason: 'check' });
+      await service.earnPoints({ userId, points: 5, source: 'order:1' });
+
+      const first = await service.listEvents({ ...(after ? { after } : {}), limit: 2 });
+      expect(first.items.map((i) => i.event.type)).toEqual(['WalletCreated', 'BalanceChanged']);
+      const rest = await service.listEvents({ after: first.nextAfter as string, limit: 50 });
+      expect(rest.items.map((i) => i.event.type)).toEqual(['WalletFrozen', 'PointAccountCreated', 'PointsEarned']);
+      const items = [...first.items, ...rest.items];
+      const positions = items.map((i) => BigInt(i.position));
+      expect(positions.every((p, i) => i === 0 || p > (positions[i - 1] as bigint))).toBe(true);
+      for (const { event } of items) {
+        expect(eventSchemas[event.type].parse(event)).toEqual(event);
+        expect(event).toMatchObject({ version: 1, actor: null, requestId: null });
+      }
+      expect(items[1]?.event).toMatchObject({
+        aggregateType: 'wallet',
+        aggregateId: wallet.id,
+        payload: { userId, currency: 'VND', transactionType: 'deposit', amount: '900', balanceAfter: '900', reference: 'order-1', transferId: null },
+      });
+      // Caught up: an empty page hands back the same position to poll with.
+      const empty = await service.listEvents({ after: rest.nextAfter as string });
+      expect(empty).toEqual({ items: [], nextAfter: rest.nextAfter });
+      expect(await codeOf(service.listEvents({ after: 'abc' }))).toBe('VALIDATION_ERROR');
+      expect(await codeOf(service.listEvents({ after: '99999999999999999999' }))).toBe('VALIDATION_ERROR');
     });
 
     it('answers ping while open', async () => {

@@ -3,10 +3,11 @@
  * these and the OpenAPI document lists exactly these (a test holds both to it).
  */
 import type { AnyRoute } from '../route.js';
+import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { metaRoutes } from './meta.js';
 import { pointRoutes } from './points.js';
 import { walletRoutes } from './wallets.js';
 
 // `/points…` before the wallet routes, so that `points` is never read as a wallet id.
-export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...walletRoutes];
+export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...eventRoutes, ...walletRoutes];

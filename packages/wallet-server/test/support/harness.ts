@@ -32,7 +32,7 @@ export async function harness(options: { store?: WalletStore } = {}): Promise<Ha
   const store = options.store ?? new MemoryWalletStore();
   const service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: '1000000000' });
   const metrics = new Metrics({ defaultMetrics: false });
-  const app = createApp({ service, store, auth: createAuthenticator({ kind: 'secret', secret: SECRET }), metrics });
+  const app = createApp({ service, store, auth: createAuthenticator({ kind: 'secret', secret: SECRET }), metrics, eventsPollMs: 20 });
   const token = (sub: string, ...roles: string[]) => mintToken({ sub, roles, secret: SECRET });
   const adminToken = await token('admin-1', 'admin');
 

@@ -1,0 +1,80 @@
+import { schemas as s, type EventPage, type WalletService } from '@goodgo/wallet-core';
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { AppEnv, Deps } from '../env.js';
+import { route } from '../route.js';
+
+const API = '/api/v1/wallets';
+const SSE = /(^|,)\s*text\/event-stream\s*(;|,|$)/i;
+
+/**
+ * Streams pages as Server-Sent Events, each event's `id` its position, so that a reconnecting
+ * EventSource resumes after the last one it saw (`Last-Event-ID`); polls when caught up.
+ */
+function stream(c: Context<AppEnv>, service: WalletService, first: EventPage, { pollMs, heartbeatMs }: Deps['events']): Response {
+  return streamSSE(
+    c,
+    async (sse) => {
+      let page = first;
+      let idleMs = 0;
+      while (!sse.aborted) {
+        for (const item of page.items) await sse.writeSSE({ id: item.position, data: JSON.stringify(item.event) });
+        if (page.items.length === 0) {
+          await sse.sleep(pollMs);
+          idleMs += pollMs;
+          if (idleMs >= heartbeatMs) {
+            idleMs = 0;
+            await sse.write(': keep-alive\n\n');
+          }
+        } else idleMs = 0;
+        if (sse.aborted) break;
+        page = await service.listEvents({ ...(page.nextAfter !== null ? { after: page.nextAfter } : {}), limit: 200 });
+      }
+    },
+    async (err, sse) => {
+      // The headers are gone: the client sees the stream end and reconnects with Last-Event-ID.
+      c.get('log').warn({ err }, 'event stream ended by an error');
+      await sse.close();
+    },
+  );
+}
+
+const events = route({
+  method: 'get',
+  path: `${API}/events`,
+  summary:
+    'Committed events in position order, as versioned envelopes (docs/events.md); with `Accept: text/event-stream`, the same as Server-Sent Events resuming after `Last-Event-ID`',
+  role: 'service',
+  query: z.object({ after: s.positionSchema.optional(), limit: s.limitSchema.optional() }),
+  response: { status: 200, schema: s.eventPage },
+  handler: async ({ service, events: options }, r, c) => {
+    const after = c.req.header('last-event-id') ?? r.query.after;
+    // The first page is read before any byte is sent, so a bad `Last-Event-ID` is still a 400.
+    const page = await service.listEvents({ ...(after !== undefined ? { after } : {}), ...(r.query.limit !== undefined ? { limit: r.query.limit } : {}) });
+    return SSE.test(c.req.header('accept') ?? '') ? stream(c, service, page, options) : page;
+  },
+});
+
+const deadLetter = z.object({
+  sink: z.string(),
+  position: z.string(),
+  eventId: z.uuid(),
+  eventType: z.string(),
+  attempts: z.int(),
+  lastError: z.string(),
+  createdAt: z.string(),
+});
+
+const deadLetters = route({
+  method: 'get',
+  path: `${API}/admin/dead-letters`,
+  summary: 'Events a relay sink gave up on after its retries, newest first (at most 200)',
+  role: 'admin',
+  response: { status: 200, schema: z.object({ items: z.array(deadLetter) }).meta({ id: 'DeadLetterList' }) },
+  handler: async ({ outbox }) => ({
+    items: (outbox ? await outbox.deadLetters(200) : []).map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
+  }),
+});
+
+export const eventRoutes = [events, deadLetters];
