@@ -21,6 +21,12 @@ export const ERROR_CODES = [
   'SAME_WALLET',
   'SERVICE_UNAVAILABLE',
   'INTERNAL_ERROR',
+  'HOLD_NOT_FOUND',
+  'HOLD_NOT_ACTIVE',
+  'WALLET_HAS_HOLDS',
+  'CAPTURE_EXCEEDS_HOLD',
+  'NOT_REFUNDABLE',
+  'REFUND_EXCEEDS_ORIGINAL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -178,5 +184,64 @@ export class InternalError extends WalletError {
   static override readonly code = 'INTERNAL_ERROR';
   constructor(message = 'Internal error', options?: { cause?: unknown }) {
     super('INTERNAL_ERROR', message, options);
+  }
+}
+
+export class HoldNotFoundError extends WalletError {
+  static override readonly code = 'HOLD_NOT_FOUND';
+  constructor(readonly holdId: string) {
+    super('HOLD_NOT_FOUND', `Hold ${holdId} not found`);
+  }
+}
+
+export class HoldNotActiveError extends WalletError {
+  static override readonly code = 'HOLD_NOT_ACTIVE';
+  constructor(
+    readonly holdId: string,
+    readonly status: string,
+  ) {
+    super('HOLD_NOT_ACTIVE', `Hold ${holdId} is ${status}, not active`);
+  }
+}
+
+export class WalletHasHoldsError extends WalletError {
+  static override readonly code = 'WALLET_HAS_HOLDS';
+  constructor(
+    readonly walletId: string,
+    readonly heldAmount: string,
+  ) {
+    super('WALLET_HAS_HOLDS', `Wallet ${walletId} has active holds of ${heldAmount}; void or capture them before closing`);
+  }
+}
+
+export class CaptureExceedsHoldError extends WalletError {
+  static override readonly code = 'CAPTURE_EXCEEDS_HOLD';
+  constructor(
+    readonly holdId: string,
+    readonly held: string,
+    readonly requested: string,
+  ) {
+    super('CAPTURE_EXCEEDS_HOLD', `Hold ${holdId} reserves ${held}, less than the ${requested} to capture`);
+  }
+}
+
+export class NotRefundableError extends WalletError {
+  static override readonly code = 'NOT_REFUNDABLE';
+  constructor(
+    readonly transactionId: string,
+    detail: string,
+  ) {
+    super('NOT_REFUNDABLE', detail);
+  }
+}
+
+export class RefundExceedsOriginalError extends WalletError {
+  static override readonly code = 'REFUND_EXCEEDS_ORIGINAL';
+  constructor(
+    readonly transactionId: string,
+    readonly remaining: string,
+    readonly requested: string,
+  ) {
+    super('REFUND_EXCEEDS_ORIGINAL', `Only ${remaining} of transaction ${transactionId} is left to give back, ${requested} requested`);
   }
 }

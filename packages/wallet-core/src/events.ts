@@ -3,6 +3,7 @@
  * the same unit of work as the change (an outbox), so an event exists if and only if its change
  * was committed. Payload amounts are formatted decimal strings, never numbers.
  */
+import type { Actor } from './context.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
   readonly id: string;
@@ -10,6 +11,10 @@ export interface EventBase<T extends string, A extends 'wallet' | 'point_account
   readonly aggregateType: A;
   readonly aggregateId: string;
   readonly occurredAt: Date;
+  /** Who caused it (`null`: a library caller that named nobody). */
+  readonly actor: Actor | null;
+  /** The request that caused it, when there was one: the correlation id of the logs. */
+  readonly requestId: string | null;
   readonly payload: P;
 }
 
@@ -21,16 +26,34 @@ export type BalanceChanged = EventBase<
     userId: string;
     currency: string;
     transactionId: string;
-    transactionType: 'deposit' | 'withdrawal' | 'transfer_in' | 'transfer_out';
+    transactionType: 'deposit' | 'withdrawal' | 'transfer_in' | 'transfer_out' | 'refund_in' | 'refund_out';
     amount: string;
     balanceAfter: string;
     transferId: string | null;
     reference: string | null;
+    holdId?: string | null;
+    refundOf?: string | null;
   }
 >;
 export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;
 export type WalletUnfrozen = EventBase<'WalletUnfrozen', 'wallet', { userId: string; reason: string | null }>;
 export type WalletClosed = EventBase<'WalletClosed', 'wallet', { userId: string; reason: string | null }>;
+
+interface HoldPayload {
+  userId: string;
+  currency: string;
+  holdId: string;
+  amount: string;
+  reference: string | null;
+}
+export type HoldPlaced = EventBase<'HoldPlaced', 'wallet', HoldPayload & { expiresAt: string }>;
+export type HoldCaptured = EventBase<
+  'HoldCaptured',
+  'wallet',
+  HoldPayload & { capturedAmount: string; releasedAmount: string; transactionId: string; toWalletId: string | null }
+>;
+export type HoldVoided = EventBase<'HoldVoided', 'wallet', HoldPayload & { reason: string | null }>;
+export type HoldExpired = EventBase<'HoldExpired', 'wallet', HoldPayload & { expiresAt: string }>;
 
 interface PointsPayload {
   userId: string;
@@ -46,8 +69,10 @@ export type PointsAdjusted = EventBase<'PointsAdjusted', 'point_account', Points
 export type PointsExpired = EventBase<'PointsExpired', 'point_account', PointsPayload & { expiresAt: string }>;
 export type PendingPointsConfirmed = EventBase<'PendingPointsConfirmed', 'point_account', PointsPayload & { pendingTransactionId: string }>;
 export type PendingPointsCancelled = EventBase<'PendingPointsCancelled', 'point_account', PointsPayload & { pendingTransactionId: string }>;
+export type PointsRefunded = EventBase<'PointsRefunded', 'point_account', PointsPayload & { refundOf: string; expiredPoints: number }>;
+export type PointsReversed = EventBase<'PointsReversed', 'point_account', PointsPayload & { refundOf: string; shortfall: number }>;
 
-export type WalletEvent = WalletCreated | BalanceChanged | WalletFrozen | WalletUnfrozen | WalletClosed;
+export type WalletEvent = WalletCreated | BalanceChanged | WalletFrozen | WalletUnfrozen | WalletClosed | HoldPlaced | HoldCaptured | HoldVoided | HoldExpired;
 export type PointEvent =
   | PointAccountCreated
   | PointsEarned
@@ -55,6 +80,8 @@ export type PointEvent =
   | PointsAdjusted
   | PointsExpired
   | PendingPointsConfirmed
-  | PendingPointsCancelled;
+  | PendingPointsCancelled
+  | PointsRefunded
+  | PointsReversed;
 export type DomainEvent = WalletEvent | PointEvent;
 export type DomainEventType = DomainEvent['type'];

@@ -1,7 +1,9 @@
-import { randomIds, systemClock, type ChangeContext, type Clock, type IdGenerator } from './context.js';
+import { randomIds, systemClock, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import {
+  HoldNotFoundError,
   IdempotencyConflictError,
+  NotRefundableError,
   PointAccountNotFoundError,
   SameWalletError,
   TransactionNotFoundError,
@@ -14,19 +16,23 @@ import { currencyOf } from './money/currency.js';
 import { Money } from './money/money.js';
 import { PointAccount } from './points/point-account.js';
 import * as s from './schemas.js';
-import type { UnitOfWork, WalletStore } from './store.js';
+import type { LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
 import {
+  holdView,
   pointAccountView,
   pointTransactionView,
   walletTransactionView,
   walletView,
+  type HoldView,
   type Page,
   type PointAccountView,
   type PointTransactionView,
   type WalletTransactionView,
   type WalletView,
 } from './views.js';
+import { captureHold as captureBetween } from './wallet/capture.js';
+import { assertRefundable, refund as refundPayment } from './wallet/refund.js';
 import { transfer as transferBetween } from './wallet/transfer.js';
 import { Wallet } from './wallet/wallet.js';
 
@@ -38,7 +44,14 @@ export interface WalletServiceOptions {
   maxAmount?: string | undefined;
   clock?: Clock | undefined;
   ids?: IdGenerator | undefined;
+  /** How long a hold lasts when placed without `expiresAt`, in milliseconds. Default 7 days; at most 30 days. */
+  holdTtlMs?: number | undefined;
 }
+
+const DAY_MS = 86_400_000;
+/** The longest a hold may reserve money: a till's pre-authorisation, not a savings plan. */
+export const MAX_HOLD_TTL_MS = 30 * DAY_MS;
+export const DEFAULT_HOLD_TTL_MS = 7 * DAY_MS;
 
 export interface CommandOptions {
   /** Makes a retry of this command safe: a replay returns the first result and changes nothing. */
@@ -50,6 +63,10 @@ export interface CommandOptions {
    * found, exactly like one that does not exist. The facade enforces no roles; this only scopes.
    */
   asUser?: string | undefined;
+  /** Who is acting, written on every ledger row and event of the command (the audit trail). Default `null`. */
+  actor?: Actor | null | undefined;
+  /** The request that caused the command, written on its events (the server passes its request id). */
+  requestId?: string | undefined;
 }
 
 export interface QueryOptions {
@@ -79,6 +96,29 @@ export interface EventPage {
   items: { position: string; event: EventEnvelope }[];
   /** Pass back as `after` for the next page: the last item's position, or the `after` given when there was none. */
   nextAfter: string | null;
+}
+
+export interface CaptureOutcome {
+  hold: HoldView;
+  /** The payer's wallet after the capture. */
+  wallet: WalletView;
+  /** The payer's `withdrawal`, or the `transfer_out` of the pair when captured into another wallet. */
+  transaction: WalletTransactionView;
+}
+
+export interface VoidOutcome {
+  hold: HoldView;
+  wallet: WalletView;
+}
+
+export interface PointsRefundResult extends PointsResult {
+  /** Points of lots already expired: counted as refunded, not returned. */
+  expiredPoints: number;
+}
+
+export interface PointsReversalResult extends PointsResult {
+  /** Points already spent or expired: counted as reversed, not clawed back. */
+  shortfall: number;
 }
 
 export interface BalanceSummary {
@@ -125,6 +165,7 @@ export class WalletService {
   readonly maxAmount: string;
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
+  private readonly holdTtlMs: number;
 
   constructor(options: WalletServiceOptions) {
     this.store = options.store;
@@ -133,6 +174,10 @@ export class WalletService {
     if (!/^[1-9][0-9]*(\.[0-9]+)?$/.test(this.maxAmount)) throw new TypeError(`maxAmount must be a positive decimal string, got ${this.maxAmount}`);
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? randomIds;
+    this.holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
+    if (!Number.isSafeInteger(this.holdTtlMs) || this.holdTtlMs <= 0 || this.holdTtlMs > MAX_HOLD_TTL_MS) {
+      throw new TypeError(`holdTtlMs must be a positive number of milliseconds up to 30 days, got ${this.holdTtlMs}`);
+    }
   }
 
   // ---- wallets -------------------------------------------------------------------------------
@@ -143,7 +188,7 @@ export class WalletService {
     return this.command('createWallet', { ...cmd, currency: currency.code }, options, async (uow, ctx) => {
       const wallet = Wallet.open(ctx, { userId: cmd.userId, currency });
       uow.save(wallet.pullChanges());
-      return walletView(wallet);
+      return walletView(wallet, ctx.now);
     });
   }
 
@@ -151,12 +196,13 @@ export class WalletService {
     const { walletId: id } = parse(s.walletIdInput, input);
     const wallet = await this.store.getWallet(id);
     if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(id);
-    return walletView(wallet);
+    return walletView(wallet, this.clock());
   }
 
   async listWallets(input: s.UserIdInput): Promise<WalletView[]> {
     const cmd = parse(s.userIdInput, input);
-    return (await this.store.listWallets(cmd.userId)).map(walletView);
+    const now = this.clock();
+    return (await this.store.listWallets(cmd.userId)).map((w) => walletView(w, now));
   }
 
   async deposit(input: s.DepositInput, options: CommandOptions = {}): Promise<MovementResult> {
@@ -165,7 +211,7 @@ export class WalletService {
       const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
       const tx = wallet.deposit(ctx, this.amount(cmd.amount, wallet), cmd);
       uow.save(wallet.pullChanges());
-      return { wallet: walletView(wallet), transaction: walletTransactionView(tx) };
+      return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
     });
   }
 
@@ -175,7 +221,7 @@ export class WalletService {
       const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
       const tx = wallet.withdraw(ctx, this.amount(cmd.amount, wallet), cmd);
       uow.save(wallet.pullChanges());
-      return { wallet: walletView(wallet), transaction: walletTransactionView(tx) };
+      return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
     });
   }
 
@@ -192,7 +238,7 @@ export class WalletService {
       const result = transferBetween(ctx, from, to, this.amount(cmd.amount, from), cmd);
       uow.save(from.pullChanges());
       uow.save(to.pullChanges());
-      return { transferId: result.transferId, wallet: walletView(from), transaction: walletTransactionView(result.debit) };
+      return { transferId: result.transferId, wallet: walletView(from, ctx.now), transaction: walletTransactionView(result.debit) };
     });
   }
 
@@ -220,8 +266,9 @@ export class WalletService {
 
   async getBalanceSummary(input: s.UserIdInput): Promise<BalanceSummary> {
     const cmd = parse(s.userIdInput, input);
+    const now = this.clock();
     const [wallets, points] = await Promise.all([this.store.listWallets(cmd.userId), this.store.getPointAccount(cmd.userId)]);
-    return { userId: cmd.userId, wallets: wallets.map(walletView), points: points ? pointAccountView(points) : null };
+    return { userId: cmd.userId, wallets: wallets.map((w) => walletView(w, now)), points: points ? pointAccountView(points, now) : null };
   }
 
   // ---- points --------------------------------------------------------------------------------
@@ -233,7 +280,7 @@ export class WalletService {
       const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
       const tx = account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) });
       uow.save(account.pullChanges());
-      return { account: pointAccountView(account), transaction: pointTransactionView(tx) };
+      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
     });
   }
 
@@ -243,7 +290,7 @@ export class WalletService {
       const account = await this.lockAccount(uow, cmd.userId);
       const tx = account.spend(ctx, cmd);
       uow.save(account.pullChanges());
-      return { account: pointAccountView(account), transaction: pointTransactionView(tx) };
+      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
     });
   }
 
@@ -253,7 +300,7 @@ export class WalletService {
       const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
       const tx = account.adjust(ctx, cmd);
       uow.save(account.pullChanges());
-      return { account: pointAccountView(account), transaction: pointTransactionView(tx) };
+      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
     });
   }
 
@@ -294,7 +341,7 @@ export class WalletService {
     const cmd = parse(s.userIdInput, input);
     const account = await this.store.getPointAccount(cmd.userId);
     if (!account) throw new PointAccountNotFoundError(cmd.userId);
-    return pointAccountView(account);
+    return pointAccountView(account, this.clock());
   }
 
   async listPointTransactions(input: s.ListPointTransactionsInput): Promise<Page<PointTransactionView>> {
@@ -318,6 +365,160 @@ export class WalletService {
     const rows = await this.store.listEvents(q.after, q.limit);
     const last = rows[rows.length - 1];
     return { items: rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) })), nextAfter: last?.position ?? q.after ?? null };
+}
+
+  // ---- holds --------------------------------------------------------------------------------
+
+  /**
+   * Reserves `amount` of the wallet's available balance until `expiresAt` (default: the hold TTL;
+   * at most 30 days ahead). Withdrawals, transfers and other holds can no longer use it.
+   */
+  async placeHold(input: s.PlaceHoldInput, options: CommandOptions = {}): Promise<HoldView> {
+    const cmd = parse(s.placeHoldInput, isoTimes(input, 'expiresAt'));
+    return this.command('placeHold', cmd, options, async (uow, ctx) => {
+      const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.holdTtlMs) : new Date(cmd.expiresAt);
+      if (expiresAt.getTime() <= ctx.now.getTime()) {
+        throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
+      }
+      if (expiresAt.getTime() - ctx.now.getTime() > MAX_HOLD_TTL_MS) {
+        throw new ValidationError('expiresAt must be at most 30 days ahead', [{ path: 'expiresAt', message: 'must be at most 30 days ahead' }]);
+      }
+      const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+      const hold = wallet.placeHold(ctx, this.amount(cmd.amount, wallet), { expiresAt, reference: cmd.reference, description: cmd.description });
+      uow.save(wallet.pullChanges());
+      return holdView(hold, ctx.now);
+    });
+  }
+
+  async getHold(input: s.HoldIdInput, options: QueryOptions = {}): Promise<HoldView> {
+    const cmd = parse(s.holdIdInput, input);
+    const hold = await this.store.getHold(cmd.holdId);
+    if (!hold) throw new HoldNotFoundError(cmd.holdId);
+    if (options.asUser !== undefined) {
+      const wallet = await this.store.getWallet(hold.walletId);
+      if (!wallet || hidden(options.asUser, wallet.userId)) throw new HoldNotFoundError(cmd.holdId);
+    }
+    return holdView(hold, this.clock());
+  }
+
+  /** A wallet's holds, newest first; `status` as a reader sees it now (an unswept expired hold is `expired`). */
+  async listHolds(input: s.ListHoldsInput, options: QueryOptions = {}): Promise<Page<HoldView>> {
+    const q = parse(s.listHoldsInput, input);
+    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const wallet = await this.store.getWallet(q.walletId);
+    if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(q.walletId);
+    const now = this.clock();
+    const rows = await this.store.listHolds(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
+    return this.page(rows, q.limit, (h) => holdView(h, now));
+  }
+
+  /**
+   * Takes all or part of an active hold, once; the rest is released. Without `toWalletId` the
+   * money leaves as a `withdrawal`; with it, as a transfer pair into that wallet. Both carry `holdId`.
+   */
+  async captureHold(input: s.CaptureHoldInput, options: CommandOptions = {}): Promise<CaptureOutcome> {
+    const cmd = parse(s.captureHoldInput, input);
+    return this.command('captureHold', cmd, options, async (uow, ctx) => {
+      const from = await this.lockHoldWallet(uow, cmd.holdId, cmd.toWalletId, options.asUser);
+      const to = cmd.toWalletId === undefined ? null : from.others.get(cmd.toWalletId);
+      if (to === undefined) throw new WalletNotFoundError(cmd.toWalletId as string);
+      const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, from.wallet);
+      const result = captureBetween(ctx, from.wallet, cmd.holdId, amount, to, { description: cmd.description });
+      uow.save(from.wallet.pullChanges());
+      if (to !== null) uow.save(to.pullChanges());
+      return { hold: holdView(result.hold, ctx.now), wallet: walletView(from.wallet, ctx.now), transaction: walletTransactionView(result.debit) };
+    });
+  }
+
+  /** Releases an active hold without taking anything; allowed on a frozen wallet. */
+  async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<VoidOutcome> {
+    const cmd = parse(s.voidHoldInput, input);
+    return this.command('voidHold', cmd, options, async (uow, ctx) => {
+      const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, undefined, options.asUser);
+      const hold = wallet.voidHold(ctx, cmd.holdId, cmd.reason ?? null);
+      uow.save(wallet.pullChanges());
+      return { hold: holdView(hold, ctx.now), wallet: walletView(wallet, ctx.now) };
+    });
+  }
+
+  // ---- refunds and reversals -----------------------------------------------------------------
+
+  /**
+   * Gives back all or part of a `withdrawal` (a capture's included) or a `transfer_out`: a
+   * `refund_in` on the payer, and for a transfer a `refund_out` on the recipient. All refunds of
+   * one payment never exceed it. Answers with the payer's side.
+   */
+  async refund(input: s.RefundInput, options: CommandOptions = {}): Promise<MovementResult> {
+    const cmd = parse(s.refundInput, input);
+    return this.command('refund', cmd, options, async (uow, ctx) => {
+      const found = await uow.findWalletTransaction(cmd.transactionId);
+      if (!found) throw new TransactionNotFoundError(cmd.transactionId);
+      assertRefundable(found.transaction);
+      const { transaction: original, counterpartWalletId } = found;
+      const locked = await uow.lockWallets(counterpartWalletId === null ? [original.walletId] : [original.walletId, counterpartWalletId]);
+      const payer = locked.get(original.walletId);
+      if (!payer || hidden(options.asUser, payer.userId)) throw new TransactionNotFoundError(cmd.transactionId);
+      const recipient = counterpartWalletId === null ? null : (locked.get(counterpartWalletId) ?? null);
+      if (counterpartWalletId !== null && recipient === null) throw new WalletNotFoundError(counterpartWalletId);
+      const refundedSoFar = await uow.refundedAmount(original);
+      const result = refundPayment(ctx, {
+        original,
+        refundedSoFar,
+        payer,
+        recipient,
+        amount: cmd.amount === undefined ? undefined : this.amount(cmd.amount, payer),
+        details: { description: cmd.reason, reference: cmd.reference },
+      });
+      uow.save(payer.pullChanges());
+      if (recipient) uow.save(recipient.pullChanges());
+      return { wallet: walletView(payer, ctx.now), transaction: walletTransactionView(result.credit) };
+    });
+  }
+
+  /**
+   * Gives all or part of a points `spend` back to the lots it took them from, each keeping its
+   * expiry; the share of lots already expired is reported as `expiredPoints`, not returned.
+   */
+  async refundPoints(input: s.RefundPointsInput, options: CommandOptions = {}): Promise<PointsRefundResult> {
+    const cmd = parse(s.refundPointsInput, input);
+    return this.command('refundPoints', cmd, options, async (uow, ctx) => {
+      const locked = await this.lockPointTransaction(uow, cmd.transactionId, options.asUser);
+      if (locked.transaction.type === 'spend' && locked.lots.length === 0) {
+        throw new NotRefundableError(cmd.transactionId, 'This spend was recorded before the ledger kept which lots a spend took');
+      }
+      const { transaction, expiredPoints } = locked.account.refundSpend(ctx, {
+        spend: locked.transaction,
+        lots: locked.lots,
+        points: cmd.points,
+        reason: cmd.reason,
+      });
+      uow.save(locked.account.pullChanges());
+      return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), expiredPoints };
+    });
+  }
+
+  /**
+   * Claws back all or part of an `earn` or `confirm` from what is left of its lot, never below
+   * zero; what was already spent or expired is reported as `shortfall`.
+   */
+  async reversePoints(input: s.ReversePointsInput, options: CommandOptions = {}): Promise<PointsReversalResult> {
+    const cmd = parse(s.reversePointsInput, input);
+    return this.command('reversePoints', cmd, options, async (uow, ctx) => {
+      const locked = await this.lockPointTransaction(uow, cmd.transactionId, options.asUser);
+      const [lot] = locked.lots;
+      const credit = locked.transaction;
+      if ((credit.type === 'earn' || credit.type === 'confirm') && lot === undefined) {
+        throw new NotRefundableError(cmd.transactionId, 'This credit was recorded before the ledger linked credits to their lots');
+      }
+      const { transaction, shortfall } = locked.account.reverseCredit(ctx, {
+        credit,
+        lot: lot ?? { lotId: credit.id, points: 0, claimedBack: 0 },
+        points: cmd.points,
+        reason: cmd.reason,
+      });
+      uow.save(locked.account.pullChanges());
+      return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), shortfall };
+    });
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -328,7 +529,7 @@ export class WalletService {
       const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
       wallet[op](ctx, cmd.reason ?? null);
       uow.save(wallet.pullChanges());
-      return walletView(wallet);
+      return walletView(wallet, ctx.now);
     });
   }
 
@@ -341,8 +542,32 @@ export class WalletService {
       }
       const tx = account[op](ctx, cmd.transactionId);
       uow.save(account.pullChanges());
-      return { account: pointAccountView(account), transaction: pointTransactionView(tx) };
+      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
     });
+  }
+
+  /**
+   * Locks the wallet of a hold (and `otherId` with it, in the one lock order of lockWallets). The
+   * hold is read first without a lock only to learn its wallet, which never changes.
+   */
+  private async lockHoldWallet(
+    uow: UnitOfWork,
+    holdId: string,
+    otherId: string | undefined,
+    asUser: string | undefined,
+  ): Promise<{ wallet: Wallet; others: ReadonlyMap<string, Wallet> }> {
+    const found = await uow.findHold(holdId);
+    if (!found) throw new HoldNotFoundError(holdId);
+    const locked = await uow.lockWallets(otherId === undefined ? [found.walletId] : [found.walletId, otherId]);
+    const wallet = locked.get(found.walletId);
+    if (!wallet || hidden(asUser, wallet.userId)) throw new HoldNotFoundError(holdId);
+    return { wallet, others: locked };
+  }
+
+  private async lockPointTransaction(uow: UnitOfWork, transactionId: string, asUser: string | undefined): Promise<LockedPointTransaction> {
+    const locked = await uow.lockPointAccountByTransaction(transactionId);
+    if (!locked || hidden(asUser, locked.account.userId)) throw new TransactionNotFoundError(transactionId);
+    return locked;
   }
 
   private async lockOne(uow: UnitOfWork, walletId: string, asUser: string | undefined): Promise<Wallet> {
@@ -383,7 +608,7 @@ export class WalletService {
     const result = await this.store.transaction(async (uow) => {
       // A store may run this unit again after a deadlock; every run starts from scratch.
       replayed = false;
-      const ctx: ChangeContext = { now: this.clock(), newId: this.ids };
+      const ctx: ChangeContext = { now: this.clock(), newId: this.ids, actor: options.actor ?? null, requestId: options.requestId ?? null };
       if (key !== undefined) {
         const claim = await uow.claimIdempotencyKey({ scope: options.idempotencyScope ?? '', key, fingerprint, now: ctx.now });
         if (claim.status === 'replay') {

@@ -16,6 +16,11 @@ export { Money, type ParseOptions } from './money/money.js';
 export { currencyOf, isCurrencyCode, type Currency } from './money/currency.js';
 export {
   Wallet,
+  WALLET_STATUSES,
+  WALLET_TRANSACTION_TYPES,
+  CREDIT_TRANSACTION_TYPES,
+  isCredit,
+  type HoldDetails,
   type WalletState,
   type WalletStatus,
   type WalletTransaction,
@@ -24,9 +29,16 @@ export {
   type MovementDetails,
 } from './wallet/wallet.js';
 export { transfer, type TransferResult } from './wallet/transfer.js';
+export { HOLD_STATUSES, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
+export { captureHold, type CaptureResult } from './wallet/capture.js';
+export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundResult } from './wallet/refund.js';
 export {
   PointAccount,
+  POINT_TRANSACTION_TYPES,
+  POINT_LOT_STATUSES,
   compareLotsForSpending,
+  type PointAllocation,
+  type LotClaim,
   type PointAccountState,
   type PointAccountChanges,
   type PointLot,
@@ -56,6 +68,12 @@ export {
   SameWalletError,
   ServiceUnavailableError,
   InternalError,
+  HoldNotFoundError,
+  HoldNotActiveError,
+  WalletHasHoldsError,
+  CaptureExceedsHoldError,
+  NotRefundableError,
+  RefundExceedsOriginalError,
   type ErrorCode,
   type ValidationIssue,
 } from './errors.js';
@@ -74,6 +92,12 @@ export {
   type BalanceSummary,
   type WithTimes,
   type EventPage,
+  type CaptureOutcome,
+  type VoidOutcome,
+  type PointsRefundResult,
+  type PointsReversalResult,
+  DEFAULT_HOLD_TTL_MS,
+  MAX_HOLD_TTL_MS,
 } from './facade.js';
 export {
   EVENT_VERSION,
@@ -93,10 +117,12 @@ export {
   walletTransactionView,
   pointAccountView,
   pointTransactionView,
+  holdView,
   type WalletView,
   type WalletTransactionView,
   type PointAccountView,
   type PointTransactionView,
+  type HoldView,
   type Page,
 } from './views.js';
 export { wasReplayed, isValidIdempotencyKey } from './idempotency.js';
@@ -108,6 +134,9 @@ export {
   type IdempotencyRequest,
   type PageRequest,
   type Positioned,
+  type HoldPageRequest,
+  type FoundWalletTransaction,
+  type LockedPointTransaction,
 } from './store.js';
 export { MemoryWalletStore } from './memory-store.js';
-export { systemClock, randomIds, type ChangeContext, type Clock, type IdGenerator } from './context.js';
+export { systemClock, randomIds, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';

@@ -1,7 +1,28 @@
 import { WalletAlreadyExistsError } from './errors.js';
 import type { DomainEvent } from './events.js';
-import { PointAccount, type PointAccountChanges, type PointAccountState, type PointLot, type PointTransaction, type PointTransactionType } from './points/point-account.js';
-import type { IdempotencyClaim, IdempotencyRequest, PageRequest, Positioned, UnitOfWork, WalletStore } from './store.js';
+import { Money } from './money/money.js';
+import {
+  PointAccount,
+  type LotClaim,
+  type PointAccountChanges,
+  type PointAccountState,
+  type PointAllocation,
+  type PointLot,
+  type PointTransaction,
+  type PointTransactionType,
+} from './points/point-account.js';
+import type {
+  FoundWalletTransaction,
+  HoldPageRequest,
+  IdempotencyClaim,
+  IdempotencyRequest,
+  LockedPointTransaction,
+  PageRequest,
+  Positioned,
+  UnitOfWork,
+  WalletStore,
+} from './store.js';
+import { holdStatusAt, type Hold } from './wallet/hold.js';
 import { Wallet, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
@@ -17,6 +38,8 @@ function isWalletChanges(c: Changes): c is WalletChanges {
   return 'wallet' in c;
 }
 
+const ownerKey = (userId: string, currency: string) => `${userId}\u0000${currency}`;
+
 /**
  * The storage port in memory, with the semantics of the database stores: units of work run one
  * at a time (as if every unit locked everything), their changes are applied only when the unit
@@ -25,13 +48,21 @@ function isWalletChanges(c: Changes): c is WalletChanges {
  */
 export class MemoryWalletStore implements WalletStore {
   private readonly wallets = new Map<string, WalletState>();
-  private readonly walletByOwner = new Map<string, string>();
+  /** The open (not closed) wallet of each (user, currency): a closed wallet frees its pair. */
+  private readonly openWalletByOwner = new Map<string, string>();
   private readonly walletTransactions = new Map<string, Positioned<WalletTransaction>[]>();
+  private readonly walletTransactionById = new Map<string, WalletTransaction>();
+  private readonly holds = new Map<string, Positioned<Hold>>();
+  private readonly holdsByWallet = new Map<string, string[]>();
   private readonly accounts = new Map<string, PointAccountState>();
   private readonly accountByUser = new Map<string, string>();
   private readonly lots = new Map<string, Map<string, PointLot>>();
   private readonly lotAccount = new Map<string, string>();
   private readonly pointTransactions = new Map<string, Positioned<PointTransaction>[]>();
+  private readonly pointTransactionById = new Map<string, PointTransaction>();
+  private readonly allocations = new Map<string, PointAllocation[]>();
+  /** Ids of the rows naming each row in `refundOf`, both ledgers. */
+  private readonly refundsOf = new Map<string, string[]>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly events: Positioned<DomainEvent>[] = [];
   private sequence = 0n;
@@ -45,20 +76,36 @@ export class MemoryWalletStore implements WalletStore {
   }
 
   async getWallet(id: string): Promise<Wallet | null> {
-    const state = this.wallets.get(id);
-    return state ? Wallet.restore(state) : null;
+    return this.restoreWallet(id);
   }
 
   async listWallets(userId: string): Promise<Wallet[]> {
     return [...this.wallets.values()]
       .filter((w) => w.userId === userId)
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1))
-      .map((w) => Wallet.restore(w));
+      .map((w) => this.restoreWallet(w.id) as Wallet);
   }
 
-  async getPointAccount(userId: string): Promise<PointAccountState | null> {
+  async getPointAccount(userId: string): Promise<PointAccount | null> {
     const id = this.accountByUser.get(userId);
-    return id === undefined ? null : (this.accounts.get(id) ?? null);
+    return id === undefined ? null : this.restoreAccount(id);
+  }
+
+  async getHold(id: string): Promise<Hold | null> {
+    return this.holds.get(id)?.row ?? null;
+  }
+
+  async listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]> {
+    const rows = (this.holdsByWallet.get(walletId) ?? []).map((id) => this.holds.get(id) as Positioned<Hold>);
+    const before = page.before === undefined ? null : BigInt(page.before);
+    const out: Positioned<Hold>[] = [];
+    for (let i = rows.length - 1; i >= 0 && out.length < page.limit; i--) {
+      const r = rows[i] as Positioned<Hold>;
+      if (before !== null && BigInt(r.position) >= before) continue;
+      if (page.status !== undefined && holdStatusAt(r.row, page.now) !== page.status) continue;
+      out.push(r);
+    }
+    return out;
   }
 
   async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
@@ -111,10 +158,28 @@ export class MemoryWalletStore implements WalletStore {
       lockWallets: async (ids) => {
         const out = new Map<string, Wallet>();
         for (const id of [...new Set(ids)].sort()) {
-          const state = this.wallets.get(id);
-          if (state) out.set(id, Wallet.restore(state));
+          const wallet = this.restoreWallet(id);
+          if (wallet) out.set(id, wallet);
         }
         return out;
+      },
+      findHold: async (holdId) => this.holds.get(holdId)?.row ?? null,
+      findWalletTransaction: async (transactionId): Promise<FoundWalletTransaction | null> => {
+        const transaction = this.walletTransactionById.get(transactionId);
+        if (!transaction) return null;
+        const counterpart =
+          transaction.transferId === null
+            ? undefined
+            : [...this.walletTransactionById.values()].find((t) => t.transferId === transaction.transferId && t.id !== transaction.id);
+        return { transaction, counterpartWalletId: counterpart?.walletId ?? null };
+      },
+      refundedAmount: async (original) => {
+        let sum = Money.zero(original.amount.currency);
+        for (const id of this.refundsOf.get(original.id) ?? []) {
+          const row = this.walletTransactionById.get(id);
+          if (row?.type === 'refund_in') sum = sum.add(row.amount);
+        }
+        return sum;
       },
       lockPointAccount: async (userId) => {
         const id = this.accountByUser.get(userId);
@@ -123,6 +188,20 @@ export class MemoryWalletStore implements WalletStore {
       lockPointAccountByLot: async (lotId) => {
         const id = this.lotAccount.get(lotId);
         return id === undefined ? null : this.restoreAccount(id);
+      },
+      lockPointAccountByTransaction: async (transactionId): Promise<LockedPointTransaction | null> => {
+        const transaction = this.pointTransactionById.get(transactionId);
+        if (!transaction) return null;
+        const claimed = new Map<string, number>();
+        for (const refundId of this.refundsOf.get(transactionId) ?? []) {
+          for (const a of this.allocations.get(refundId) ?? []) claimed.set(a.lotId, (claimed.get(a.lotId) ?? 0) + a.points);
+        }
+        const lots: LotClaim[] = (this.allocations.get(transactionId) ?? []).map((a) => ({
+          lotId: a.lotId,
+          points: a.points,
+          claimedBack: claimed.get(a.lotId) ?? 0,
+        }));
+        return { account: this.restoreAccount(transaction.accountId, lots.map((l) => l.lotId)), transaction, lots };
       },
       lockPointAccountsWithExpiredLots: async (asOf) => {
         const ids = new Set<string>();
@@ -147,10 +226,19 @@ export class MemoryWalletStore implements WalletStore {
     return result;
   }
 
-  private restoreAccount(id: string): PointAccount {
+  private restoreWallet(id: string): Wallet | null {
+    const state = this.wallets.get(id);
+    if (!state) return null;
+    const active = (this.holdsByWallet.get(id) ?? []).map((h) => (this.holds.get(h) as Positioned<Hold>).row).filter((h) => h.status === 'active');
+    return Wallet.restore(state, active);
+  }
+
+  private restoreAccount(id: string, alsoLots: readonly string[] = []): PointAccount {
     const state = this.accounts.get(id) as PointAccountState;
-    const open = [...(this.lots.get(id)?.values() ?? [])].filter((l) => l.status === 'pending' || (l.status === 'active' && l.remaining > 0));
-    return PointAccount.restore(state, open);
+    const all = this.lots.get(id) ?? new Map<string, PointLot>();
+    const wanted = new Set(alsoLots);
+    const lots = [...all.values()].filter((l) => wanted.has(l.id) || l.status === 'pending' || (l.status === 'active' && l.remaining > 0));
+    return PointAccount.restore(state, lots);
   }
 
   /** Checks every change before applying any, so a failing commit leaves the store untouched. */
@@ -159,7 +247,7 @@ export class MemoryWalletStore implements WalletStore {
       if (isWalletChanges(c)) {
         const w = c.wallet;
         if (c.loadedVersion === 0) {
-          if (this.walletByOwner.has(`${w.userId}\u0000${w.currency.code}`) || this.wallets.has(w.id)) {
+          if (this.openWalletByOwner.has(ownerKey(w.userId, w.currency.code)) || this.wallets.has(w.id)) {
             throw new WalletAlreadyExistsError(w.userId, w.currency.code);
           }
         } else if (this.wallets.get(w.id)?.version !== c.loadedVersion) {
@@ -173,9 +261,27 @@ export class MemoryWalletStore implements WalletStore {
       if (isWalletChanges(c)) {
         const w = c.wallet;
         this.wallets.set(w.id, w.snapshot);
-        this.walletByOwner.set(`${w.userId}\u0000${w.currency.code}`, w.id);
+        const owner = ownerKey(w.userId, w.currency.code);
+        if (w.status === 'closed') {
+          if (this.openWalletByOwner.get(owner) === w.id) this.openWalletByOwner.delete(owner);
+        } else {
+          this.openWalletByOwner.set(owner, w.id);
+        }
+        for (const hold of c.holds) {
+          const known = this.holds.get(hold.id);
+          if (known) {
+            this.holds.set(hold.id, { position: known.position, row: hold });
+          } else {
+            this.holds.set(hold.id, { position: this.next(), row: hold });
+            this.holdsByWallet.set(w.id, [...(this.holdsByWallet.get(w.id) ?? []), hold.id]);
+          }
+        }
         const rows = this.walletTransactions.get(w.id) ?? [];
-        for (const row of c.transactions) rows.push({ position: this.next(), row });
+        for (const row of c.transactions) {
+          rows.push({ position: this.next(), row });
+          this.walletTransactionById.set(row.id, row);
+          if (row.refundOf !== null) this.refundsOf.set(row.refundOf, [...(this.refundsOf.get(row.refundOf) ?? []), row.id]);
+        }
         this.walletTransactions.set(w.id, rows);
       } else {
         const a = c.account;
@@ -188,8 +294,15 @@ export class MemoryWalletStore implements WalletStore {
         }
         this.lots.set(a.id, lots);
         const rows = this.pointTransactions.get(a.id) ?? [];
-        for (const row of c.transactions) rows.push({ position: this.next(), row });
+        for (const row of c.transactions) {
+          rows.push({ position: this.next(), row });
+          this.pointTransactionById.set(row.id, row);
+          if (row.refundOf !== null) this.refundsOf.set(row.refundOf, [...(this.refundsOf.get(row.refundOf) ?? []), row.id]);
+        }
         this.pointTransactions.set(a.id, rows);
+        for (const allocation of c.allocations) {
+          this.allocations.set(allocation.transactionId, [...(this.allocations.get(allocation.transactionId) ?? []), allocation]);
+        }
       }
       for (const event of c.events) this.events.push({ position: this.next(), row: event });
     }

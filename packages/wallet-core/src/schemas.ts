@@ -5,6 +5,9 @@
  * currency allows and the configured maximum are checked against the wallet's currency by `Money`.
  */
 import { z } from 'zod';
+import { POINT_TRANSACTION_TYPES } from './points/point-account.js';
+import { HOLD_STATUSES } from './wallet/hold.js';
+import { WALLET_STATUSES, WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
 
 /** C0 controls and DEL: never part of data. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -69,8 +72,9 @@ export const signedPointsSchema = z
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date-time' });
 
-export const walletTransactionTypeSchema = z.enum(['deposit', 'withdrawal', 'transfer_in', 'transfer_out']);
-export const pointTransactionTypeSchema = z.enum(['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel']);
+export const walletTransactionTypeSchema = z.enum(WALLET_TRANSACTION_TYPES);
+export const pointTransactionTypeSchema = z.enum(POINT_TRANSACTION_TYPES);
+export const holdStatusSchema = z.enum(HOLD_STATUSES);
 
 /**
  * Page size: a JSON integer from a library caller, or a plain decimal string from a query string.
@@ -151,6 +155,40 @@ export const listEventsInput = z.strictObject({
   limit: limitSchema,
 });
 
+export const placeHoldInput = z.strictObject({
+  walletId: uuidSchema,
+  amount: amountSchema,
+  reference: referenceSchema.optional(),
+  description: descriptionSchema.optional(),
+  expiresAt: isoDateTimeSchema.optional().meta({ description: 'When the hold stops reserving money; default the configured hold TTL (7 days), at most 30 days ahead' }),
+});
+export const holdIdInput = z.strictObject({ holdId: uuidSchema });
+export const listHoldsInput = z.strictObject({
+  walletId: uuidSchema,
+  status: holdStatusSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export const captureHoldInput = z.strictObject({
+  holdId: uuidSchema,
+  amount: amountSchema.optional().meta({ description: 'Default: all of the hold. The rest of the hold is released.' }),
+  toWalletId: uuidSchema.optional().meta({ description: 'Capture as a transfer into this wallet instead of a withdrawal' }),
+  description: descriptionSchema.optional(),
+});
+export const voidHoldInput = z.strictObject({ holdId: uuidSchema, reason: reasonSchema.optional() });
+export const refundInput = z.strictObject({
+  transactionId: uuidSchema,
+  amount: amountSchema.optional().meta({ description: 'Default: all that is left to refund of the payment' }),
+  reason: reasonSchema.optional(),
+  reference: referenceSchema.optional(),
+});
+export const refundPointsInput = z.strictObject({
+  transactionId: uuidSchema,
+  points: positivePointsSchema.optional().meta({ description: 'Default: all that is left to give back' }),
+  reason: reasonSchema.optional(),
+});
+export const reversePointsInput = refundPointsInput;
+
 export type CreateWalletInput = z.input<typeof createWalletInput>;
 export type WalletIdInput = z.input<typeof walletIdInput>;
 export type UserIdInput = z.input<typeof userIdInput>;
@@ -166,10 +204,23 @@ export type PendingPointsInput = z.input<typeof pendingPointsInput>;
 export type ExpirePointsInput = z.input<typeof expirePointsInput>;
 export type ListPointTransactionsInput = z.input<typeof listPointTransactionsInput>;
 export type ListEventsInput = z.input<typeof listEventsInput>;
+/** A time may be given as a `Date` or an ISO 8601 string. */
+export type PlaceHoldInput = Omit<z.input<typeof placeHoldInput>, 'expiresAt'> & { expiresAt?: string | Date | undefined };
+export type HoldIdInput = z.input<typeof holdIdInput>;
+export type ListHoldsInput = z.input<typeof listHoldsInput>;
+export type CaptureHoldInput = z.input<typeof captureHoldInput>;
+export type VoidHoldInput = z.input<typeof voidHoldInput>;
+export type RefundInput = z.input<typeof refundInput>;
+export type RefundPointsInput = z.input<typeof refundPointsInput>;
+export type ReversePointsInput = z.input<typeof reversePointsInput>;
 
 // ---- resources: the shapes the facade returns and the HTTP API sends ----------------------------
 
 const isoString = z.string().meta({ description: 'ISO 8601 UTC date-time', examples: ['2026-11-25T06:00:00.000Z'] });
+export const actorResource = z
+  .object({ sub: z.string(), role: z.string() })
+  .nullable()
+  .meta({ id: 'Actor', description: 'Who caused the row: the caller\'s sub and role; null for a library caller that named none' });
 const formattedAmount = z.string().meta({ description: 'Decimal string with exactly the currency\'s minor-unit digits', examples: ['125000', '12.50'] });
 
 export const walletResource = z
@@ -178,7 +229,9 @@ export const walletResource = z
     userId: z.string(),
     currency: z.string(),
     balance: formattedAmount,
-    status: z.enum(['active', 'frozen', 'closed']),
+    heldAmount: formattedAmount.meta({ description: 'Reserved by active holds that have not expired' }),
+    availableBalance: formattedAmount.meta({ description: 'balance - heldAmount: what can be paid, transferred or held' }),
+    status: z.enum(WALLET_STATUSES),
     version: z.int(),
     createdAt: isoString,
     updatedAt: isoString,
@@ -196,9 +249,27 @@ export const walletTransactionResource = z
     description: z.string().nullable(),
     reference: z.string().nullable(),
     transferId: z.uuid().nullable(),
+    holdId: z.uuid().nullable(),
+    refundOf: z.uuid().nullable(),
+    actor: actorResource,
     createdAt: isoString,
   })
   .meta({ id: 'WalletTransaction' });
+
+export const holdResource = z
+  .object({
+    id: z.uuid(),
+    walletId: z.uuid(),
+    amount: formattedAmount,
+    capturedAmount: formattedAmount,
+    status: holdStatusSchema.meta({ description: 'An active hold past expiresAt reads as expired, whether or not anything marked it so' }),
+    reference: z.string().nullable(),
+    description: z.string().nullable(),
+    expiresAt: isoString,
+    createdAt: isoString,
+    updatedAt: isoString,
+  })
+  .meta({ id: 'Hold' });
 
 export const pointAccountResource = z
   .object({
@@ -222,6 +293,8 @@ export const pointTransactionResource = z
     source: z.string(),
     description: z.string().nullable(),
     expiresAt: isoString.nullable(),
+    refundOf: z.uuid().nullable(),
+    actor: actorResource,
     createdAt: isoString,
   })
   .meta({ id: 'PointTransaction' });
@@ -249,3 +322,17 @@ export const eventPage = z
     nextAfter: z.string().nullable(),
   })
   .meta({ id: 'EventPage', description: 'Events in position order; each `event` is an envelope as in the event catalogue (docs/events.md)' });
+export const holdPage = z.object({ items: z.array(holdResource), nextCursor: z.string().nullable() }).meta({ id: 'HoldPage' });
+export const captureResult = z
+  .object({ hold: holdResource, wallet: walletResource, transaction: walletTransactionResource })
+  .meta({ id: 'CaptureResult', description: 'The payer side: its wallet and its withdrawal or transfer_out row' });
+export const voidResult = z.object({ hold: holdResource, wallet: walletResource }).meta({ id: 'VoidResult' });
+export const refundResult = z
+  .object({ wallet: walletResource, transaction: walletTransactionResource })
+  .meta({ id: 'RefundResult', description: 'The payer side: its wallet and its refund_in row' });
+export const pointsRefundResult = z
+  .object({ account: pointAccountResource, transaction: pointTransactionResource, expiredPoints: z.int() })
+  .meta({ id: 'PointsRefundResult', description: 'expiredPoints: points of lots already expired, not returned' });
+export const pointsReversalResult = z
+  .object({ account: pointAccountResource, transaction: pointTransactionResource, shortfall: z.int() })
+  .meta({ id: 'PointsReversalResult', description: 'shortfall: points already spent or expired, not clawed back' });

@@ -5,7 +5,9 @@
  * no generic CRUD and no delete: the ledger is append-only and closing a wallet is a status.
  */
 import type { DomainEvent } from './events.js';
-import type { PointAccount, PointAccountChanges, PointAccountState, PointTransaction, PointTransactionType } from './points/point-account.js';
+import type { Money } from './money/money.js';
+import type { LotClaim, PointAccount, PointAccountChanges, PointTransaction, PointTransactionType } from './points/point-account.js';
+import type { Hold, HoldStatus } from './wallet/hold.js';
 import type { Wallet, WalletChanges, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
 
 export type IdempotencyClaim =
@@ -30,6 +32,29 @@ export interface PageRequest<T extends string> {
   readonly type?: T | undefined;
 }
 
+export interface HoldPageRequest {
+  readonly limit: number;
+  readonly before?: string | undefined;
+  /** As a reader sees it at `now`: `active` excludes holds past expiry, `expired` includes them. */
+  readonly status?: HoldStatus | undefined;
+  readonly now: Date;
+}
+
+/** A wallet ledger row found by id, with the other wallet of its transfer (if it is one). */
+export interface FoundWalletTransaction {
+  readonly transaction: WalletTransaction;
+  readonly counterpartWalletId: string | null;
+}
+
+/** A points ledger row, its account locked and loaded with the row's lots, and what was claimed back of each. */
+export interface LockedPointTransaction {
+  /** Restored with its open lots and every lot of `transaction`, open or not. */
+  readonly account: PointAccount;
+  readonly transaction: PointTransaction;
+  /** The lots `transaction` moved points of, with what later refunds or reversals of it claimed. */
+  readonly lots: readonly LotClaim[];
+}
+
 /** A ledger row with its position in the keyset order (a per-store sequence, newest highest). */
 export interface Positioned<T> {
   readonly position: string;
@@ -52,10 +77,24 @@ export interface UnitOfWork {
    * absent from the map.
    */
   lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>>;
+  /**
+   * Reads a hold without locking, to learn its wallet (which never changes). Its status is only
+   * authoritative once that wallet is locked: the locked wallet carries its active holds.
+   */
+  findHold(holdId: string): Promise<Hold | null>;
+  /** Reads a wallet ledger row without locking: rows never change. */
+  findWalletTransaction(transactionId: string): Promise<FoundWalletTransaction | null>;
+  /**
+   * What refunds of `original` gave back so far. Call it with `original`'s wallet locked: every
+   * refund of it locks that wallet, so the sum cannot change under the caller.
+   */
+  refundedAmount(original: WalletTransaction): Promise<Money>;
   /** Loads and locks a user's point account with its open lots, or null. */
   lockPointAccount(userId: string): Promise<PointAccount | null>;
   /** Loads and locks the point account holding the lot created by this ledger row, or null. */
   lockPointAccountByLot(lotId: string): Promise<PointAccount | null>;
+  /** Loads and locks the point account of this ledger row, with the row's lots and claims; null if no such row. */
+  lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null>;
   /** Loads and locks, in id order, every point account holding an active lot expired at `asOf`. */
   lockPointAccountsWithExpiredLots(asOf: Date): Promise<PointAccount[]>;
 
@@ -72,9 +111,14 @@ export interface WalletStore {
   /** Runs `fn` as one unit of work: every change it saved is committed together, or none is. */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
 
+  /** A wallet with its stored-active holds (a reader decides which still count). */
   getWallet(id: string): Promise<Wallet | null>;
   listWallets(userId: string): Promise<Wallet[]>;
-  getPointAccount(userId: string): Promise<PointAccountState | null>;
+  /** An account with its open lots (a reader decides which have expired). */
+  getPointAccount(userId: string): Promise<PointAccount | null>;
+  getHold(id: string): Promise<Hold | null>;
+  /** A wallet's holds, newest first. */
+  listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]>;
   listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]>;
   listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
   /** The outbox: events committed so far, oldest first, after a position. For relays and tests. */

@@ -3,7 +3,9 @@
  * strings with the currency's digits, times as ISO 8601 UTC strings. Stored as-is for
  * idempotent replays, so a replay answers byte for byte what the first call answered.
  */
-import type { PointAccount, PointAccountState, PointTransaction, PointTransactionType } from './points/point-account.js';
+import type { Actor } from './context.js';
+import type { PointAccount, PointTransaction, PointTransactionType } from './points/point-account.js';
+import { holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
 import type { Wallet, WalletStatus, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
 
 export interface WalletView {
@@ -11,6 +13,8 @@ export interface WalletView {
   userId: string;
   currency: string;
   balance: string;
+  heldAmount: string;
+  availableBalance: string;
   status: WalletStatus;
   version: number;
   createdAt: string;
@@ -27,7 +31,23 @@ export interface WalletTransactionView {
   description: string | null;
   reference: string | null;
   transferId: string | null;
+  holdId: string | null;
+  refundOf: string | null;
+  actor: Actor | null;
   createdAt: string;
+}
+
+export interface HoldView {
+  id: string;
+  walletId: string;
+  amount: string;
+  capturedAmount: string;
+  status: HoldStatus;
+  reference: string | null;
+  description: string | null;
+  expiresAt: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface PointAccountView {
@@ -49,6 +69,8 @@ export interface PointTransactionView {
   source: string;
   description: string | null;
   expiresAt: string | null;
+  refundOf: string | null;
+  actor: Actor | null;
   createdAt: string;
 }
 
@@ -57,12 +79,15 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export function walletView(w: Wallet): WalletView {
+/** The wallet as a reader sees it at `now`: holds past their expiry no longer count. */
+export function walletView(w: Wallet, now: Date): WalletView {
   return {
     id: w.id,
     userId: w.userId,
     currency: w.currency.code,
     balance: w.balance.format(),
+    heldAmount: w.heldAt(now).format(),
+    availableBalance: w.availableAt(now).format(),
     status: w.status,
     version: w.version,
     createdAt: w.createdAt.toISOString(),
@@ -81,16 +106,36 @@ export function walletTransactionView(t: WalletTransaction): WalletTransactionVi
     description: t.description,
     reference: t.reference,
     transferId: t.transferId,
+    holdId: t.holdId,
+    refundOf: t.refundOf,
+    actor: t.actor,
     createdAt: t.createdAt.toISOString(),
   };
 }
 
-export function pointAccountView(a: PointAccount | PointAccountState): PointAccountView {
+/** The hold as a reader sees it at `now`: an active hold past its expiry reads as expired. */
+export function holdView(h: Hold, now: Date): HoldView {
+  return {
+    id: h.id,
+    walletId: h.walletId,
+    amount: h.amount.format(),
+    capturedAmount: h.capturedAmount.format(),
+    status: holdStatusAt(h, now),
+    reference: h.reference,
+    description: h.description,
+    expiresAt: h.expiresAt.toISOString(),
+    createdAt: h.createdAt.toISOString(),
+    updatedAt: h.updatedAt.toISOString(),
+  };
+}
+
+/** The account as a reader sees it at `now`: lots past their expiry never count, swept or not. */
+export function pointAccountView(a: PointAccount, now: Date): PointAccountView {
   return {
     id: a.id,
     userId: a.userId,
     totalPoints: a.totalPoints,
-    availablePoints: a.availablePoints,
+    availablePoints: a.availableAt(now),
     pendingPoints: a.pendingPoints,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
@@ -107,6 +152,8 @@ export function pointTransactionView(t: PointTransaction): PointTransactionView 
     source: t.source,
     description: t.description,
     expiresAt: t.expiresAt?.toISOString() ?? null,
+    refundOf: t.refundOf,
+    actor: t.actor,
     createdAt: t.createdAt.toISOString(),
   };
 }

@@ -33,6 +33,12 @@ export const STATUS_OF: Record<ProblemCode, ContentfulStatusCode> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL_ERROR: 500,
+  HOLD_NOT_FOUND: 404,
+  HOLD_NOT_ACTIVE: 409,
+  WALLET_HAS_HOLDS: 409,
+  CAPTURE_EXCEEDS_HOLD: 422,
+  NOT_REFUNDABLE: 422,
+  REFUND_EXCEEDS_ORIGINAL: 422,
 };
 
 const TITLES: Record<ProblemCode, string> = {
@@ -57,6 +63,12 @@ const TITLES: Record<ProblemCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   SERVICE_UNAVAILABLE: 'Service unavailable',
   INTERNAL_ERROR: 'Internal error',
+  HOLD_NOT_FOUND: 'Hold not found',
+  HOLD_NOT_ACTIVE: 'Hold is not active',
+  WALLET_HAS_HOLDS: 'Wallet has active holds',
+  CAPTURE_EXCEEDS_HOLD: 'Capture exceeds the hold',
+  NOT_REFUNDABLE: 'Transaction cannot be refunded',
+  REFUND_EXCEEDS_ORIGINAL: 'Refund exceeds what is left of the original',
 };
 
 export interface Problem {

@@ -1,8 +1,11 @@
-import type { ChangeContext } from '../context.js';
-import { InsufficientPointsError, TransactionNotFoundError, ValidationError } from '../errors.js';
+import type { Actor, ChangeContext } from '../context.js';
+import { InsufficientPointsError, NotRefundableError, RefundExceedsOriginalError, TransactionNotFoundError, ValidationError } from '../errors.js';
 import type { PointEvent } from '../events.js';
 
-export type PointTransactionType = 'earn' | 'spend' | 'adjust' | 'expire' | 'pending' | 'confirm' | 'cancel';
+/** Every points ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
+export const POINT_TRANSACTION_TYPES = ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel', 'refund', 'reversal'] as const;
+export type PointTransactionType = (typeof POINT_TRANSACTION_TYPES)[number];
+export const POINT_LOT_STATUSES = ['pending', 'active', 'cancelled'] as const;
 
 /** One append-only points ledger row. `points` is signed; `balanceAfter` is available points after it. */
 export interface PointTransaction {
@@ -14,10 +17,32 @@ export interface PointTransaction {
   readonly source: string;
   readonly description: string | null;
   readonly expiresAt: Date | null;
+  /** The row this one gives back (a `refund` of a spend) or takes back (a `reversal` of an earn). */
+  readonly refundOf: string | null;
+  readonly actor: Actor | null;
   readonly createdAt: Date;
 }
 
-export type PointLotStatus = 'pending' | 'active' | 'cancelled';
+export type PointLotStatus = (typeof POINT_LOT_STATUSES)[number];
+
+/**
+ * Which lot a ledger row moved points of, and how many: a credit's own lot, the lots a spend took
+ * from, the lots a refund gave back to (or found expired), the lot a reversal claimed from. This
+ * is what makes a refund go back to exactly the lots its spend consumed.
+ */
+export interface PointAllocation {
+  readonly transactionId: string;
+  readonly lotId: string;
+  /** Always positive: the row's type says the direction. For a refund or a reversal, what it claimed of the original. */
+  readonly points: number;
+}
+
+/** One lot of an original row, with what the original moved there and what refunds or reversals already claimed back. */
+export interface LotClaim {
+  readonly lotId: string;
+  readonly points: number;
+  readonly claimedBack: number;
+}
 
 /**
  * A lot is what one credit (an earn, or a positive adjustment) left to spend. Its id is the id
@@ -52,6 +77,7 @@ export interface PointAccountChanges {
   readonly transactions: readonly PointTransaction[];
   /** Lots created or changed since loading, in their new state. */
   readonly lots: readonly PointLot[];
+  readonly allocations: readonly PointAllocation[];
   readonly events: readonly PointEvent[];
 }
 
@@ -96,6 +122,7 @@ export class PointAccount {
   private readonly loadedVersion: number;
   private readonly lots: Map<string, PointLot>;
   private changedLots = new Set<string>();
+  private allocations: PointAllocation[] = [];
   private transactions: PointTransaction[] = [];
   private events: PointEvent[] = [];
 
@@ -105,9 +132,12 @@ export class PointAccount {
     this.lots = new Map(lots.map((l) => [l.id, l]));
   }
 
-  /** Rebuilds an account from its stored state and its open lots (pending, or active with points left). */
-  static restore(state: PointAccountState, openLots: readonly PointLot[]): PointAccount {
-    return new PointAccount(state, openLots, state.version);
+  /**
+   * Rebuilds an account from its stored state and its open lots (pending, or active with points
+   * left), plus any closed lot a command needs (the lots of a spend being refunded).
+   */
+  static restore(state: PointAccountState, lots: readonly PointLot[]): PointAccount {
+    return new PointAccount(state, lots, state.version);
   }
 
   static open(ctx: ChangeContext, userId: string): PointAccount {
@@ -162,6 +192,11 @@ export class PointAccount {
   get hasChanges(): boolean {
     return this.state.version !== this.loadedVersion;
   }
+  /** Available points at `now`: lots past their expiry do not count, whether or not `expire` has run. */
+  availableAt(now: Date): number {
+    return this.state.availablePoints - this.expirableAt(now);
+  }
+
   /** The open lots, in spending order. */
   get openLots(): readonly PointLot[] {
     return [...this.lots.values()].filter((l) => l.status !== 'cancelled' && (l.status === 'pending' || l.remaining > 0)).sort(compareLotsForSpending);
@@ -191,6 +226,7 @@ export class PointAccount {
       expiresAt,
       createdAt: ctx.now,
     });
+    if (!pending) this.allocate(tx.id, tx.id, input.points);
     this.record(ctx, 'PointsEarned', { ...this.pointsPayload(tx), pending, expiresAt: expiresAt?.toISOString() ?? null });
     return tx;
   }
@@ -198,8 +234,9 @@ export class PointAccount {
   spend(ctx: ChangeContext, input: SpendInput): PointTransaction {
     assertPositiveSafe(input.points);
     this.expireDue(ctx, ctx.now);
-    this.consume(input.points);
+    const taken = this.consume(input.points);
     const tx = this.append(ctx, 'spend', -input.points, input.source, input.description ?? null, null, { available: -input.points });
+    for (const t of taken) this.allocate(tx.id, t.lotId, t.points);
     this.record(ctx, 'PointsSpent', this.pointsPayload(tx));
     return tx;
   }
@@ -227,9 +264,11 @@ export class PointAccount {
         expiresAt: null,
         createdAt: ctx.now,
       });
+      this.allocate(tx.id, tx.id, input.points);
     } else {
-      this.consume(-input.points);
+      const taken = this.consume(-input.points);
       tx = this.append(ctx, 'adjust', input.points, input.source, input.description ?? null, null, { available: input.points });
+      for (const t of taken) this.allocate(tx.id, t.lotId, t.points);
     }
     this.record(ctx, 'PointsAdjusted', this.pointsPayload(tx));
     return tx;
@@ -246,6 +285,7 @@ export class PointAccount {
       pending: -lot.points,
       total: lot.points,
     });
+    this.allocate(tx.id, lot.id, lot.points);
     this.record(ctx, 'PendingPointsConfirmed', { ...this.pointsPayload(tx), pendingTransactionId });
     // A lot confirmed after its expiry is credited and expired in the same change: the ledger
     // shows both, and the points were never spendable.
@@ -268,6 +308,75 @@ export class PointAccount {
     return this.expireDue(ctx, asOf);
   }
 
+  /**
+   * Gives all or part (`points`) of a spend back to the lots it took them from, each lot keeping
+   * its expiry. The latest-expiring lots get theirs back first. The share of a lot already expired
+   * is not returned, only reported as `expiredPoints` (it counts as refunded all the same). All
+   * refunds of one spend never exceed it.
+   */
+  refundSpend(
+    ctx: ChangeContext,
+    input: { spend: PointTransaction; lots: readonly LotClaim[]; points?: number | undefined; reason?: string | null | undefined },
+  ): { transaction: PointTransaction; expiredPoints: number } {
+    const { spend } = input;
+    if (spend.type !== 'spend') throw new NotRefundableError(spend.id, `A points ${spend.type} cannot be refunded; only a spend can`);
+    const left = input.lots.reduce((sum, l) => sum + l.points - l.claimedBack, 0);
+    const requested = this.claimable(spend.id, left, input.points);
+    this.expireDue(ctx, ctx.now);
+    const lots = input.lots
+      .map((claim) => ({ claim, lot: this.lots.get(claim.lotId) }))
+      .filter((x): x is { claim: LotClaim; lot: PointLot } => x.lot !== undefined)
+      .sort((a, b) => compareLotsForSpending(b.lot, a.lot));
+    let toGo = requested;
+    let returned = 0;
+    let expiredPoints = 0;
+    const shares: { lotId: string; points: number }[] = [];
+    for (const { claim, lot } of lots) {
+      if (toGo === 0) break;
+      const share = Math.min(claim.points - claim.claimedBack, toGo);
+      if (share <= 0) continue;
+      toGo -= share;
+      shares.push({ lotId: lot.id, points: share });
+      if (lot.expiresAt !== null && lot.expiresAt.getTime() <= ctx.now.getTime()) {
+        expiredPoints += share;
+      } else {
+        returned += share;
+        this.putLot({ ...lot, remaining: lot.remaining + share });
+      }
+    }
+    // The claims are the ledger's record of the spend; a gap here means corrupted state.
+    if (toGo !== 0) throw new Error(`Point account ${this.id}: spend ${spend.id} has fewer lots than its points`);
+    const tx = this.append(ctx, 'refund', returned, spend.source, input.reason ?? null, null, { available: returned }, spend.id);
+    for (const share of shares) this.allocate(tx.id, share.lotId, share.points);
+    this.record(ctx, 'PointsRefunded', { ...this.pointsPayload(tx), refundOf: spend.id, expiredPoints });
+    return { transaction: tx, expiredPoints };
+  }
+
+  /**
+   * Claws back all or part (`points`) of an `earn` or `confirm` from what is left of its lot,
+   * never below zero; what was already spent or expired is reported as `shortfall` (it counts as
+   * reversed all the same). All reversals of one credit never exceed it.
+   */
+  reverseCredit(
+    ctx: ChangeContext,
+    input: { credit: PointTransaction; lot: LotClaim; points?: number | undefined; reason?: string | null | undefined },
+  ): { transaction: PointTransaction; shortfall: number } {
+    const { credit } = input;
+    if (credit.type !== 'earn' && credit.type !== 'confirm') {
+      throw new NotRefundableError(credit.id, `A points ${credit.type} cannot be reversed; only an earn or a confirm can`);
+    }
+    const requested = this.claimable(credit.id, input.lot.points - input.lot.claimedBack, input.points);
+    this.expireDue(ctx, ctx.now);
+    const lot = this.lots.get(input.lot.lotId);
+    const clawed = Math.min(lot?.status === 'active' ? lot.remaining : 0, requested);
+    if (lot && clawed > 0) this.putLot({ ...lot, remaining: lot.remaining - clawed });
+    const tx = this.append(ctx, 'reversal', clawed === 0 ? 0 : -clawed, credit.source, input.reason ?? null, null, { available: -clawed, total: -clawed }, credit.id);
+    this.allocate(tx.id, input.lot.lotId, requested);
+    const shortfall = requested - clawed;
+    this.record(ctx, 'PointsReversed', { ...this.pointsPayload(tx), refundOf: credit.id, shortfall });
+    return { transaction: tx, shortfall };
+  }
+
   /** The points that `expire(asOf)` would take, without changing anything. */
   expirableAt(asOf: Date): number {
     let sum = 0;
@@ -281,8 +390,10 @@ export class PointAccount {
       loadedVersion: this.loadedVersion,
       transactions: this.transactions,
       lots: [...this.changedLots].map((id) => this.lots.get(id) as PointLot),
+      allocations: this.allocations,
       events: this.events,
     };
+    this.allocations = [];
     this.transactions = [];
     this.events = [];
     this.changedLots = new Set();
@@ -311,19 +422,35 @@ export class PointAccount {
     return lot;
   }
 
-  /** Takes `points` from the active lots in spending order; all or nothing. */
-  private consume(points: number): void {
+  /** Takes `points` from the active lots in spending order; all or nothing. Returns what it took from which lot. */
+  private consume(points: number): { lotId: string; points: number }[] {
     if (points > this.state.availablePoints) throw new InsufficientPointsError(this.state.availablePoints, points);
     let left = points;
+    const taken: { lotId: string; points: number }[] = [];
     for (const lot of this.openLots) {
       if (left === 0) break;
       if (lot.status !== 'active') continue;
       const take = Math.min(lot.remaining, left);
+      if (take === 0) continue;
       this.putLot({ ...lot, remaining: lot.remaining - take });
+      taken.push({ lotId: lot.id, points: take });
       left -= take;
     }
     // The lots are the truth behind availablePoints; a gap here means corrupted state.
     if (left !== 0) throw new Error(`Point account ${this.id}: lots hold less than availablePoints`);
+    return taken;
+  }
+
+  /** What a refund or reversal of `originalId` takes: `points`, or all that is `left`; never more than is left. */
+  private claimable(originalId: string, left: number, points: number | undefined): number {
+    if (points !== undefined) assertPositiveSafe(points);
+    const requested = points ?? left;
+    if (left <= 0 || requested > left) throw new RefundExceedsOriginalError(originalId, String(Math.max(left, 0)), String(requested));
+    return requested;
+  }
+
+  private allocate(transactionId: string, lotId: string, points: number): void {
+    this.allocations.push({ transactionId, lotId, points });
   }
 
   private assertSafeTotal(total: number): void {
@@ -345,6 +472,7 @@ export class PointAccount {
     description: string | null,
     expiresAt: Date | null,
     delta: { available?: number; pending?: number; total?: number },
+    refundOf: string | null = null,
   ): PointTransaction {
     this.state = {
       ...this.state,
@@ -363,6 +491,8 @@ export class PointAccount {
       source,
       description,
       expiresAt,
+      refundOf,
+      actor: ctx.actor ?? null,
       createdAt: ctx.now,
     };
     this.transactions.push(tx);
@@ -380,6 +510,8 @@ export class PointAccount {
       aggregateType: 'point_account',
       aggregateId: this.id,
       occurredAt: ctx.now,
+      actor: ctx.actor ?? null,
+      requestId: ctx.requestId ?? null,
       payload,
     } as E);
   }

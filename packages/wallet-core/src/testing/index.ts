@@ -10,11 +10,12 @@
  * ```
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isWalletError } from '../errors.js';
 import { eventSchemas } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
+import { lifecycleCases } from './lifecycle-cases.js';
+import { codeOf, uniqueUser } from './support.js';
 
 export interface StoreContractOptions {
   /** Makes the store under test; called once for the suite. */
@@ -24,23 +25,7 @@ export interface StoreContractOptions {
   concurrency?: number;
 }
 
-let counter = 0;
-/** A user id no other test of this run uses, so that cases can share one store. */
-export function uniqueUser(prefix = 'user'): string {
-  counter += 1;
-  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Awaits a promise that must fail with a wallet error and returns its code. */
-export async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (e) {
-    if (isWalletError(e)) return e.code;
-    throw e;
-  }
-  throw new Error('expected the command to fail, but it succeeded');
-}
+export { codeOf, uniqueUser } from './support.js';
 
 export function describeStoreContract(name: string, options: StoreContractOptions): void {
   const n = options.concurrency ?? 20;
@@ -73,7 +58,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
         for (const t of page.items) {
           count += 1;
           const units = BigInt(t.amount.replace('.', ''));
-          net += t.type === 'deposit' || t.type === 'transfer_in' ? units : -units;
+          net += t.type === 'deposit' || t.type === 'transfer_in' || t.type === 'refund_in' ? units : -units;
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -459,6 +444,8 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await codeOf(service.listEvents({ after: 'abc' }))).toBe('VALIDATION_ERROR');
       expect(await codeOf(service.listEvents({ after: '99999999999999999999' }))).toBe('VALIDATION_ERROR');
     });
+
+    lifecycleCases(() => ({ store, service }), n);
 
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

@@ -16,7 +16,7 @@ export interface TransferResult {
 export function transfer(ctx: ChangeContext, from: Wallet, to: Wallet, amount: Money, details: MovementDetails = {}): TransferResult {
   if (from.id === to.id) throw new SameWalletError(from.id);
   if (from.currency.code !== to.currency.code) throw new CurrencyMismatchError(from.currency.code, to.currency.code);
-  from.assertCanPay(amount);
+  from.assertCanPay(ctx, amount);
   to.assertCanReceive(amount);
   const transferId = ctx.newId();
   const debit = from.transferOut(ctx, amount, transferId, details);

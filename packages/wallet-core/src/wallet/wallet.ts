@@ -1,17 +1,32 @@
-import type { ChangeContext } from '../context.js';
+import type { Actor, ChangeContext } from '../context.js';
 import {
+  CaptureExceedsHoldError,
   CurrencyMismatchError,
+  HoldNotActiveError,
   InsufficientFundsError,
   WalletClosedError,
   WalletFrozenError,
+  WalletHasHoldsError,
   WalletNotEmptyError,
 } from '../errors.js';
 import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
+import { holdCounts, type Hold } from './hold.js';
 
-export type WalletStatus = 'active' | 'frozen' | 'closed';
-export type WalletTransactionType = 'deposit' | 'withdrawal' | 'transfer_in' | 'transfer_out';
+export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
+/** Every ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
+export const WALLET_TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out'] as const;
+export type WalletTransactionType = (typeof WALLET_TRANSACTION_TYPES)[number];
+
+/** The row types that add to a balance; every other type takes from it. */
+export const CREDIT_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['deposit', 'transfer_in', 'refund_in'];
+
+export function isCredit(type: WalletTransactionType): boolean {
+  return CREDIT_TRANSACTION_TYPES.includes(type);
+}
 
 /** One append-only ledger row: every balance change has exactly one. */
 export interface WalletTransaction {
@@ -22,7 +37,13 @@ export interface WalletTransaction {
   readonly balanceAfter: Money;
   readonly description: string | null;
   readonly reference: string | null;
+  /** Shared by the two rows of a transfer (and of a transfer's refund). */
   readonly transferId: string | null;
+  /** The hold a capture took this money from. */
+  readonly holdId: string | null;
+  /** The row this one gives money back for (a refund). */
+  readonly refundOf: string | null;
+  readonly actor: Actor | null;
   readonly createdAt: Date;
 }
 
@@ -43,33 +64,52 @@ export interface MovementDetails {
   reference?: string | null | undefined;
 }
 
+/** Links of a ledger row beyond its amount. */
+interface RowLinks {
+  transferId?: string | null;
+  holdId?: string | null;
+  refundOf?: string | null;
+}
+
+export interface HoldDetails extends MovementDetails {
+  expiresAt: Date;
+}
+
 /** What changed since the aggregate was loaded, for the store to write in one unit of work. */
 export interface WalletChanges {
   readonly wallet: Wallet;
   /** The version the row had when loaded; a store may check it as a second line of defence. */
   readonly loadedVersion: number;
   readonly transactions: readonly WalletTransaction[];
+  /** Holds placed or changed since loading, in their new state. */
+  readonly holds: readonly Hold[];
   readonly events: readonly WalletEvent[];
 }
 
 /**
- * The wallet aggregate: one currency, a balance that never goes below zero, and a status.
- * Every balance change appends a ledger row carrying `balanceAfter` and records an event.
+ * The wallet aggregate: one currency, a balance that never goes below zero, a status, and the
+ * holds that reserve part of the balance. Every balance change appends a ledger row carrying
+ * `balanceAfter` and records an event. What can be paid out is the available balance: the balance
+ * less the holds that still count at the command's `now`. Every change first marks holds past
+ * their expiry as expired, so that stored state catches up with what readers already see.
  */
 export class Wallet {
   private state: WalletState;
   private readonly loadedVersion: number;
+  private readonly holds: Map<string, Hold>;
+  private changedHolds = new Set<string>();
   private transactions: WalletTransaction[] = [];
   private events: WalletEvent[] = [];
 
-  private constructor(state: WalletState, loadedVersion: number) {
+  private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[]) {
     this.state = state;
     this.loadedVersion = loadedVersion;
+    this.holds = new Map(holds.map((h) => [h.id, h]));
   }
 
-  /** Rebuilds a wallet from stored state; records nothing. */
-  static restore(state: WalletState): Wallet {
-    return new Wallet(state, state.version);
+  /** Rebuilds a wallet from stored state and its stored-active holds; records nothing. */
+  static restore(state: WalletState, activeHolds: readonly Hold[] = []): Wallet {
+    return new Wallet(state, state.version, activeHolds);
   }
 
   static open(ctx: ChangeContext, input: { id?: string; userId: string; currency: Currency }): Wallet {
@@ -86,6 +126,7 @@ export class Wallet {
         closedAt: null,
       },
       0,
+      [],
     );
     wallet.record(ctx, 'WalletCreated', { userId: input.userId, currency: input.currency.code });
     return wallet;
@@ -125,31 +166,160 @@ export class Wallet {
     return this.loadedVersion === 0;
   }
 
+  /** The holds stored as active, expired or not: what a store keeps loaded with the wallet. */
+  get activeHolds(): readonly Hold[] {
+    return [...this.holds.values()].filter((h) => h.status === 'active');
+  }
+
+  /** The sum of the holds stored as active: the wallet row's stored `held_amount`. */
+  get storedHeldAmount(): Money {
+    return this.activeHolds.reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+  }
+
+  /** What the holds that count at `now` reserve. */
+  heldAt(now: Date): Money {
+    return [...this.holds.values()].filter((h) => holdCounts(h, now)).reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+  }
+
+  /** The balance less what counting holds reserve at `now`: what can be paid out or held. */
+  availableAt(now: Date): Money {
+    return this.state.balance.subtract(this.heldAt(now));
+  }
+
+  /** A hold loaded with this wallet (the stored-active ones, and those changed since loading). */
+  hold(id: string): Hold | undefined {
+    return this.holds.get(id);
+  }
+
   deposit(ctx: ChangeContext, amount: Money, details: MovementDetails = {}): WalletTransaction {
+    this.settleExpiredHolds(ctx);
     this.assertCanReceive(amount);
-    return this.move(ctx, 'deposit', amount, details, null);
+    return this.move(ctx, 'deposit', amount, details, {});
   }
 
   withdraw(ctx: ChangeContext, amount: Money, details: MovementDetails = {}): WalletTransaction {
-    this.assertCanPay(amount);
-    return this.move(ctx, 'withdrawal', amount, details, null);
+    this.settleExpiredHolds(ctx);
+    this.assertCanPay(ctx, amount);
+    return this.move(ctx, 'withdrawal', amount, details, {});
   }
 
   transferOut(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}): WalletTransaction {
-    this.assertCanPay(amount);
-    return this.move(ctx, 'transfer_out', amount, details, transferId);
+    this.settleExpiredHolds(ctx);
+    this.assertCanPay(ctx, amount);
+    return this.move(ctx, 'transfer_out', amount, details, { transferId });
   }
 
-  transferIn(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}): WalletTransaction {
+  transferIn(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}, holdId: string | null = null): WalletTransaction {
+    this.settleExpiredHolds(ctx);
     this.assertCanReceive(amount);
-    return this.move(ctx, 'transfer_in', amount, details, transferId);
+    return this.move(ctx, 'transfer_in', amount, details, { transferId, holdId });
   }
 
-  /** Checks that `amount` could be paid out now, without changing anything. */
-  assertCanPay(amount: Money): void {
+  /** Gives money back to the payer of `refundOf`. A frozen or closed wallet refuses it. */
+  refundIn(ctx: ChangeContext, amount: Money, refundOf: string, transferId: string | null, details: MovementDetails = {}): WalletTransaction {
+    this.settleExpiredHolds(ctx);
+    this.assertCanReceive(amount);
+    return this.move(ctx, 'refund_in', amount, details, { refundOf, transferId });
+  }
+
+  /** Takes back from the recipient of the transfer `refundOf` what is refunded; only from its available balance. */
+  refundOut(ctx: ChangeContext, amount: Money, refundOf: string, transferId: string, details: MovementDetails = {}): WalletTransaction {
+    this.settleExpiredHolds(ctx);
+    this.assertCanPay(ctx, amount);
+    return this.move(ctx, 'refund_out', amount, details, { refundOf, transferId });
+  }
+
+  /** Reserves `amount` of the available balance until `details.expiresAt`. */
+  placeHold(ctx: ChangeContext, amount: Money, details: HoldDetails): Hold {
+    this.settleExpiredHolds(ctx);
+    this.assertCanPay(ctx, amount);
+    const hold: Hold = {
+      id: ctx.newId(),
+      walletId: this.id,
+      amount,
+      capturedAmount: Money.zero(this.currency),
+      status: 'active',
+      reference: details.reference ?? null,
+      description: details.description ?? null,
+      expiresAt: details.expiresAt,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    };
+    this.putHold(ctx, hold);
+    this.record(ctx, 'HoldPlaced', { ...this.holdPayload(hold), expiresAt: hold.expiresAt.toISOString() });
+    return hold;
+  }
+
+  /**
+   * Checks that `holdId` can be captured for `amount` (default: all of it) now, and returns the
+   * hold and that amount. Marks expired holds first, so an expired hold is not active here.
+   */
+  assertCanCapture(ctx: ChangeContext, holdId: string, amount?: Money): { hold: Hold; amount: Money } {
+    this.settleExpiredHolds(ctx);
+    const hold = this.activeHold(holdId);
+    this.assertMovable(amount ?? hold.amount);
+    const take = amount ?? hold.amount;
+    if (hold.amount.lessThan(take)) throw new CaptureExceedsHoldError(hold.id, hold.amount.format(), take.format());
+    // The hold guarantees the money is there; a shortfall here would mean corrupted state.
+    if (this.state.balance.lessThan(take)) throw new InsufficientFundsError(this.id, this.state.balance.format(), take.format());
+    return { hold, amount: take };
+  }
+
+  /**
+   * Captures a hold once: `amount` leaves the wallet (a `withdrawal`, or with `transferId` the
+   * `transfer_out` of a pair), the rest of the hold is released. Both rows carry the hold's id.
+   */
+  captureHold(
+    ctx: ChangeContext,
+    holdId: string,
+    amount: Money | undefined,
+    details: MovementDetails & { transferId?: string | null; toWalletId?: string | null } = {},
+  ): { hold: Hold; transaction: WalletTransaction } {
+    const checked = this.assertCanCapture(ctx, holdId, amount);
+    const captured: Hold = { ...checked.hold, status: 'captured', capturedAmount: checked.amount, updatedAt: ctx.now };
+    this.putHold(ctx, captured);
+    const transferId = details.transferId ?? null;
+    const transaction = this.move(ctx, transferId === null ? 'withdrawal' : 'transfer_out', checked.amount, {
+      description: details.description ?? checked.hold.description,
+      reference: checked.hold.reference,
+    }, { transferId, holdId });
+    this.record(ctx, 'HoldCaptured', {
+      ...this.holdPayload(captured),
+      capturedAmount: checked.amount.format(),
+      releasedAmount: captured.amount.subtract(checked.amount).format(),
+      transactionId: transaction.id,
+      toWalletId: details.toWalletId ?? null,
+    });
+    return { hold: captured, transaction };
+  }
+
+  /** Releases a hold without taking anything. Allowed on a frozen wallet: it moves no money. */
+  voidHold(ctx: ChangeContext, holdId: string, reason: string | null = null): Hold {
+    this.settleExpiredHolds(ctx);
+    const hold = this.activeHold(holdId);
+    const voided: Hold = { ...hold, status: 'voided', updatedAt: ctx.now };
+    this.putHold(ctx, voided);
+    this.record(ctx, 'HoldVoided', { ...this.holdPayload(voided), reason });
+    return voided;
+  }
+
+  /** Marks every active hold past its expiry as expired, one HoldExpired event each. */
+  settleExpiredHolds(ctx: ChangeContext): Hold[] {
+    const due = this.activeHolds.filter((h) => !holdCounts(h, ctx.now));
+    return due.map((hold) => {
+      const expired: Hold = { ...hold, status: 'expired', updatedAt: ctx.now };
+      this.putHold(ctx, expired);
+      this.record(ctx, 'HoldExpired', { ...this.holdPayload(expired), expiresAt: expired.expiresAt.toISOString() });
+      return expired;
+    });
+  }
+
+  /** Checks that `amount` could be paid out (or held) now, without changing anything. */
+  assertCanPay(ctx: ChangeContext, amount: Money): void {
     this.assertMovable(amount);
-    if (this.state.balance.lessThan(amount)) {
-      throw new InsufficientFundsError(this.id, this.state.balance.format(), amount.format());
+    const available = this.availableAt(ctx.now);
+    if (available.lessThan(amount)) {
+      throw new InsufficientFundsError(this.id, available.format(), amount.format());
     }
   }
 
@@ -161,6 +331,7 @@ export class Wallet {
   /** Freezing a frozen wallet changes nothing and records nothing: the outcome is the same. */
   freeze(ctx: ChangeContext, reason: string | null = null): void {
     this.assertNotClosed();
+    this.settleExpiredHolds(ctx);
     if (this.state.status === 'frozen') return;
     this.setState(ctx, { status: 'frozen' });
     this.record(ctx, 'WalletFrozen', { userId: this.userId, reason });
@@ -169,14 +340,18 @@ export class Wallet {
   /** Unfreezing an active wallet changes nothing and records nothing. */
   unfreeze(ctx: ChangeContext, reason: string | null = null): void {
     this.assertNotClosed();
+    this.settleExpiredHolds(ctx);
     if (this.state.status === 'active') return;
     this.setState(ctx, { status: 'active' });
     this.record(ctx, 'WalletUnfrozen', { userId: this.userId, reason });
   }
 
-  /** Soft delete: the wallet and its history stay readable; only an empty wallet closes. */
+  /** Soft delete: the wallet and its history stay readable; only an empty wallet without active holds closes. */
   close(ctx: ChangeContext, reason: string | null = null): void {
     this.assertNotClosed();
+    this.settleExpiredHolds(ctx);
+    const held = this.heldAt(ctx.now);
+    if (!held.isZero()) throw new WalletHasHoldsError(this.id, held.format());
     if (!this.state.balance.isZero()) throw new WalletNotEmptyError(this.id, this.state.balance.format());
     this.setState(ctx, { status: 'closed', closedAt: ctx.now });
     this.record(ctx, 'WalletClosed', { userId: this.userId, reason });
@@ -192,22 +367,23 @@ export class Wallet {
       wallet: this,
       loadedVersion: this.loadedVersion,
       transactions: this.transactions,
+      holds: [...this.changedHolds].map((id) => this.holds.get(id) as Hold),
       events: this.events,
     };
     this.transactions = [];
     this.events = [];
+    this.changedHolds = new Set();
     return changes;
   }
 
-  private move(
-    ctx: ChangeContext,
-    type: WalletTransactionType,
-    amount: Money,
-    details: MovementDetails,
-    transferId: string | null,
-  ): WalletTransaction {
-    const credit = type === 'deposit' || type === 'transfer_in';
-    const balanceAfter = credit ? this.state.balance.add(amount) : this.state.balance.subtract(amount);
+  private activeHold(holdId: string): Hold {
+    const hold = this.holds.get(holdId);
+    if (!hold || hold.status !== 'active') throw new HoldNotActiveError(holdId, hold?.status ?? 'not active');
+    return hold;
+  }
+
+  private move(ctx: ChangeContext, type: WalletTransactionType, amount: Money, details: MovementDetails, links: RowLinks): WalletTransaction {
+    const balanceAfter = isCredit(type) ? this.state.balance.add(amount) : this.state.balance.subtract(amount);
     const tx: WalletTransaction = {
       id: ctx.newId(),
       walletId: this.id,
@@ -216,7 +392,10 @@ export class Wallet {
       balanceAfter,
       description: details.description ?? null,
       reference: details.reference ?? null,
-      transferId,
+      transferId: links.transferId ?? null,
+      holdId: links.holdId ?? null,
+      refundOf: links.refundOf ?? null,
+      actor: ctx.actor ?? null,
       createdAt: ctx.now,
     };
     this.setState(ctx, { balance: balanceAfter });
@@ -228,11 +407,23 @@ export class Wallet {
       transactionType: type,
       amount: amount.format(),
       balanceAfter: balanceAfter.format(),
-      transferId,
+      transferId: tx.transferId,
       reference: tx.reference,
+      holdId: tx.holdId,
+      refundOf: tx.refundOf,
     };
     this.record(ctx, 'BalanceChanged', payload);
     return tx;
+  }
+
+  private putHold(ctx: ChangeContext, hold: Hold): void {
+    this.holds.set(hold.id, hold);
+    this.changedHolds.add(hold.id);
+    this.setState(ctx, {});
+  }
+
+  private holdPayload(hold: Hold) {
+    return { userId: this.userId, currency: this.currency.code, holdId: hold.id, amount: hold.amount.format(), reference: hold.reference };
   }
 
   private assertMovable(amount: Money): void {
@@ -256,6 +447,8 @@ export class Wallet {
       aggregateType: 'wallet',
       aggregateId: this.id,
       occurredAt: ctx.now,
+      actor: ctx.actor ?? null,
+      requestId: ctx.requestId ?? null,
       payload,
     } as E);
   }

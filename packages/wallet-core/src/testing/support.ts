@@ -1,0 +1,20 @@
+import { isWalletError } from '../errors.js';
+
+let counter = 0;
+/** A user id no other test of this run uses, so that cases can share one store. */
+export function uniqueUser(prefix = 'user'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Awaits a promise that must fail with a wallet error and returns its code. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isWalletError(e)) return e.code;
+    throw e;
+  }
+  throw new Error('expected the command to fail, but it succeeded');
+}
+

@@ -1,0 +1,39 @@
+import type { Money } from '../money/money.js';
+
+/** Every status a hold can have; the TypeScript union, the zod enum and the SQL check derive from it. */
+export const HOLD_STATUSES = ['active', 'captured', 'voided', 'expired'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+/**
+ * A reservation of part of a wallet's balance: the money stays in the wallet, but withdrawals,
+ * transfers and other holds can no longer use it until the hold is captured (taken, all or in
+ * part, once), voided, or passes `expiresAt`.
+ */
+export interface Hold {
+  readonly id: string;
+  readonly walletId: string;
+  readonly amount: Money;
+  /** What a capture took; zero until then. The rest of `amount` went back to the wallet. */
+  readonly capturedAmount: Money;
+  /** As stored: an `active` hold past `expiresAt` may not have been marked `expired` yet. */
+  readonly status: HoldStatus;
+  readonly reference: string | null;
+  readonly description: string | null;
+  readonly expiresAt: Date;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/**
+ * Whether a hold reserves money at `now`: active and not yet expired. The one predicate for
+ * "counts against the balance"; a hold stops counting at the very instant of `expiresAt`, whether
+ * or not anything has marked it expired since.
+ */
+export function holdCounts(hold: Hold, now: Date): boolean {
+  return hold.status === 'active' && hold.expiresAt.getTime() > now.getTime();
+}
+
+/** The status a reader sees at `now`: an active hold past its expiry reads as `expired`. */
+export function holdStatusAt(hold: Hold, now: Date): HoldStatus {
+  return hold.status === 'active' && !holdCounts(hold, now) ? 'expired' : hold.status;
+}
