@@ -12,10 +12,17 @@ export interface Statement {
 
 const s = (name: string, text: string): Statement => ({ name: `wallet_${name}`, text });
 
-const WALLET_COLUMNS = 'id, user_id, currency, balance::text AS balance, status, version, created_at, updated_at, closed_at';
+const WALLET_COLUMNS = 'id, user_id, currency, balance::text AS balance, held_amount::text AS held_amount, status, version, created_at, updated_at, closed_at';
+const HOLD_COLUMNS =
+  'h.seq::text AS position, h.id, h.wallet_id, h.amount::text AS amount, h.captured_amount::text AS captured_amount, h.status, h.reference, h.description, h.expires_at, h.created_at, h.updated_at';
+/** A wallet's stored-active holds as one JSON array, for reads that need no lock. */
+const ACTIVE_HOLDS_JSON = `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
+    SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active') x) AS holds`;
 const ACCOUNT_COLUMNS = 'id, user_id, total_points::text AS total_points, available_points::text AS available_points, pending_points::text AS pending_points, version, created_at, updated_at';
 const LOT_COLUMNS = 'id, account_id, points::text AS points, remaining::text AS remaining, status, source, expires_at, created_at';
 const OPEN_LOT = "(status = 'pending' OR (status = 'active' AND remaining > 0))";
+const POINT_TX_COLUMNS =
+  'id, account_id, type, points::text AS points, balance_after::text AS balance_after, source, description, expires_at, refund_of, actor, created_at';
 
 export const claimIdempotencyKey = s(
   'claim_key',
@@ -41,8 +48,37 @@ export const purgeIdempotencyKeys = s(
 // whatever order the command named them in. That one order is what keeps transfers in opposite
 // directions from deadlocking.
 export const lockWallets = s('lock_wallets', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
-export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = $1`);
-export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE user_id = $1 ORDER BY created_at, id`);
+// Sent only when a locked wallet's held_amount is not zero, and after the lock, in a statement of
+// its own: its snapshot sees every hold committed by whoever held the lock before us (the
+// locking statement's own snapshot may predate them).
+export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
+export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
+export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
+
+export const getHold = s('get_hold', `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = $1`);
+/**
+ * A wallet's holds, newest first, by keyset; the status filter is what a reader sees at `$now`:
+ * an active hold past its expiry is expired. One text per combination, each an index range scan.
+ */
+const holdFilters = {
+  any: '',
+  active: "AND h.status = 'active' AND h.expires_at > $4::timestamptz",
+  expired: "AND (h.status = 'expired' OR (h.status = 'active' AND h.expires_at <= $4::timestamptz))",
+  plain: 'AND h.status = $4::text',
+} as const;
+export type HoldFilter = keyof typeof holdFilters;
+const holdPage = (filter: HoldFilter) =>
+  s(
+    `holds_${filter}`,
+    `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id
+     WHERE h.wallet_id = $1 AND ($3::bigint IS NULL OR h.seq < $3) ${holdFilters[filter]} ORDER BY h.seq DESC LIMIT $2`,
+  );
+export const holdPages: Record<HoldFilter, Statement> = {
+  any: holdPage('any'),
+  active: holdPage('active'),
+  expired: holdPage('expired'),
+  plain: holdPage('plain'),
+};
 
 export const lockAccountByUser = s('lock_account_user', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = $1 FOR UPDATE`);
 export const lockAccountByLot = s(
@@ -59,10 +95,50 @@ export const lockAccountsWithExpiredLots = s(
 // Read after the account row is locked, in a statement of its own, so that it sees every lot
 // change committed by whoever held the lock before us.
 export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($1::uuid[]) AND ${OPEN_LOT}`);
-export const getAccount = s('get_account', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = $1`);
+export const getAccount = s(
+  'get_account',
+  `SELECT ${ACCOUNT_COLUMNS}, (SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
+     SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}) x) AS lots
+   FROM point_accounts a WHERE user_id = $1`,
+);
+/** Locks the account of a points row (read with it: rows never change). */
+export const lockAccountByTransaction = s(
+  'lock_account_tx',
+  `SELECT ${ACCOUNT_COLUMNS.replace(/(^|, )([a-z_]+)/g, '$1a.$2')}, row_to_json(t) AS tx FROM point_accounts a
+   JOIN (SELECT ${POINT_TX_COLUMNS} FROM point_transactions WHERE id = $1) t ON t.account_id = a.id
+   FOR UPDATE OF a`,
+);
+/**
+ * After that lock: the account's open lots and every lot the row moved points of, and per lot what
+ * the row moved and what its refunds or reversals (rows whose refund_of names it) claimed back.
+ */
+export const transactionLots = s(
+  'tx_lots',
+  `SELECT
+     (SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
+        SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = $2
+          AND (${OPEN_LOT} OR id IN (SELECT lot_id FROM point_allocations WHERE transaction_id = $1))) x) AS lots,
+     (SELECT coalesce(jsonb_agg(row_to_json(c)), '[]'::jsonb) FROM (
+        SELECT a.lot_id, a.points::text AS points,
+          (SELECT coalesce(sum(b.points), 0) FROM point_allocations b JOIN point_transactions r ON r.id = b.transaction_id
+           WHERE r.refund_of = $1 AND b.lot_id = a.lot_id)::text AS claimed_back
+        FROM point_allocations a WHERE a.transaction_id = $1) c) AS claims`,
+);
 
 const WALLET_TX = `t.seq::text AS position, t.id, t.wallet_id, t.type, t.amount::text AS amount, t.balance_after::text AS balance_after,
-  t.description, t.reference, t.transfer_id, t.created_at, w.currency`;
+  t.description, t.reference, t.transfer_id, t.hold_id, t.refund_of, t.actor, t.created_at, w.currency`;
+/** A ledger row by id, with the other wallet of its transfer pair; rows never change, so no lock. */
+export const findWalletTransaction = s(
+  'find_wtx',
+  `SELECT ${WALLET_TX}, (SELECT c.wallet_id FROM wallet_transactions c
+     WHERE t.transfer_id IS NOT NULL AND c.transfer_id = t.transfer_id AND c.id <> t.id AND c.type IN ('transfer_in', 'transfer_out')
+     LIMIT 1) AS counterpart_wallet_id
+   FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.id = $1`,
+);
+export const refundedAmount = s(
+  'refunded_amount',
+  "SELECT coalesce(sum(amount), 0)::text AS refunded FROM wallet_transactions WHERE refund_of = $1 AND type = 'refund_in'",
+);
 const walletPage = (name: string, where: string) =>
   s(name, `SELECT ${WALLET_TX} FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.wallet_id = $1 ${where} ORDER BY t.seq DESC LIMIT $2`);
 /** One text per filter combination, so each keyset page is a plain index range scan. */
@@ -73,7 +149,7 @@ export const walletTransactionPages = {
   afterOfType: walletPage('wtx_after_type', 'AND t.type = $3 AND t.seq < $4'),
 };
 
-const POINT_TX = `seq::text AS position, id, account_id, type, points::text AS points, balance_after::text AS balance_after, source, description, expires_at, created_at`;
+const POINT_TX = `seq::text AS position, ${POINT_TX_COLUMNS}`;
 const pointPage = (name: string, where: string) =>
   s(name, `SELECT ${POINT_TX} FROM point_transactions WHERE account_id = $1 ${where} ORDER BY seq DESC LIMIT $2`);
 export const pointTransactionPages = {
@@ -88,7 +164,7 @@ export const outboxHorizon = s('outbox_horizon', 'SELECT wallet_outbox_horizon()
 /** Events after a position, up to a horizon: a reader that follows these pages never skips one. */
 export const listEvents = s(
   'list_events',
-  'SELECT seq::text AS position, id, type, aggregate_type, aggregate_id, payload, occurred_at FROM outbox_events WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2',
+  'SELECT seq::text AS position, id, type, aggregate_type, aggregate_id, payload, occurred_at, actor, request_id FROM outbox_events WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2',
 );
 export const sinkCursor = s('sink_cursor', 'SELECT position::text AS position FROM outbox_sink_cursors WHERE sink = $1');
 export const saveSinkCursor = s(
@@ -111,11 +187,13 @@ export const listDeadLetters = s(
 export type FlushPart =
   | 'newWallets'
   | 'changedWallets'
+  | 'holds'
   | 'walletRows'
   | 'newAccounts'
   | 'changedAccounts'
   | 'lots'
   | 'pointRows'
+  | 'allocations'
   | 'events'
   | 'response';
 
@@ -135,10 +213,10 @@ const PARTS: Record<FlushPart, PartSql> = {
     params: 1,
     counted: true,
     cte: (p) => `(
-    INSERT INTO wallets (id, user_id, currency, balance, status, version, created_at, updated_at, closed_at)
-    SELECT id, user_id, currency, balance, status, version, created_at, updated_at, closed_at
-    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, currency text, balance numeric, status text, version int,
-      created_at timestamptz, updated_at timestamptz, closed_at timestamptz)
+    INSERT INTO wallets (id, user_id, currency, balance, held_amount, status, version, created_at, updated_at, closed_at)
+    SELECT id, user_id, currency, balance, held_amount, status, version, created_at, updated_at, closed_at
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, user_id text, currency text, balance numeric, held_amount numeric, status text,
+      version int, created_at timestamptz, updated_at timestamptz, closed_at timestamptz)
     RETURNING 1)`,
   },
   changedWallets: {
@@ -148,10 +226,27 @@ const PARTS: Record<FlushPart, PartSql> = {
     // The id array lets the planner probe the primary key; joined to the recordset alone it
     // guesses 100 rows and scans the whole table.
     cte: (p) => `(
-    UPDATE wallets w SET balance = x.balance, status = x.status, version = x.version, updated_at = x.updated_at, closed_at = x.closed_at
-    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, balance numeric, status text, version int, updated_at timestamptz,
-      closed_at timestamptz, loaded_version int)
+    UPDATE wallets w SET balance = x.balance, held_amount = x.held_amount, status = x.status, version = x.version,
+      updated_at = x.updated_at, closed_at = x.closed_at
+    FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(id uuid, balance numeric, held_amount numeric, status text, version int,
+      updated_at timestamptz, closed_at timestamptz, loaded_version int)
     WHERE w.id = ANY(${p(1)}::uuid[]) AND w.id = x.id AND w.version = x.loaded_version
+    RETURNING 1)`,
+  },
+  holds: {
+    name: 'holds',
+    params: 1,
+    counted: true,
+    // New holds in the order they were placed (seq is the page order); a changed hold only
+    // changes its status, captured amount and time.
+    cte: (p) => `(
+    INSERT INTO holds (id, wallet_id, amount, captured_amount, status, reference, description, expires_at, created_at, updated_at)
+    SELECT id, wallet_id, amount, captured_amount, status, reference, description, expires_at, created_at, updated_at
+    FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, wallet_id uuid, amount numeric, captured_amount numeric, status text,
+      reference text, description text, expires_at timestamptz, created_at timestamptz, updated_at timestamptz))
+      WITH ORDINALITY AS x(id, wallet_id, amount, captured_amount, status, reference, description, expires_at, created_at, updated_at, ord)
+    ORDER BY ord
+    ON CONFLICT (id) DO UPDATE SET captured_amount = EXCLUDED.captured_amount, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
     RETURNING 1)`,
   },
   walletRows: {
@@ -159,11 +254,11 @@ const PARTS: Record<FlushPart, PartSql> = {
     params: 1,
     counted: false,
     cte: (p) => `(
-    INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at)
-    SELECT id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at
+    INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, description, reference, transfer_id, hold_id, refund_of, actor, created_at)
+    SELECT id, wallet_id, type, amount, balance_after, description, reference, transfer_id, hold_id, refund_of, actor, created_at
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, wallet_id uuid, type text, amount numeric, balance_after numeric,
-      description text, reference text, transfer_id uuid, created_at timestamptz))
-      WITH ORDINALITY AS x(id, wallet_id, type, amount, balance_after, description, reference, transfer_id, created_at, ord)
+      description text, reference text, transfer_id uuid, hold_id uuid, refund_of uuid, actor jsonb, created_at timestamptz))
+      WITH ORDINALITY AS x(id, wallet_id, type, amount, balance_after, description, reference, transfer_id, hold_id, refund_of, actor, created_at, ord)
     ORDER BY ord
     RETURNING 1)`,
   },
@@ -207,12 +302,21 @@ const PARTS: Record<FlushPart, PartSql> = {
     params: 1,
     counted: false,
     cte: (p) => `(
-    INSERT INTO point_transactions (id, account_id, type, points, balance_after, source, description, expires_at, created_at)
-    SELECT id, account_id, type, points, balance_after, source, description, expires_at, created_at
+    INSERT INTO point_transactions (id, account_id, type, points, balance_after, source, description, expires_at, refund_of, actor, created_at)
+    SELECT id, account_id, type, points, balance_after, source, description, expires_at, refund_of, actor, created_at
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, account_id uuid, type text, points bigint, balance_after bigint,
-      source text, description text, expires_at timestamptz, created_at timestamptz))
-      WITH ORDINALITY AS x(id, account_id, type, points, balance_after, source, description, expires_at, created_at, ord)
+      source text, description text, expires_at timestamptz, refund_of uuid, actor jsonb, created_at timestamptz))
+      WITH ORDINALITY AS x(id, account_id, type, points, balance_after, source, description, expires_at, refund_of, actor, created_at, ord)
     ORDER BY ord
+    RETURNING 1)`,
+  },
+  allocations: {
+    name: 'allocations',
+    params: 1,
+    counted: false,
+    cte: (p) => `(
+    INSERT INTO point_allocations (transaction_id, lot_id, points)
+    SELECT transaction_id, lot_id, points FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(transaction_id uuid, lot_id uuid, points bigint)
     RETURNING 1)`,
   },
   events: {
@@ -220,11 +324,11 @@ const PARTS: Record<FlushPart, PartSql> = {
     params: 1,
     counted: false,
     cte: (p) => `(
-    INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload, occurred_at)
-    SELECT id, type, aggregate_type, aggregate_id, payload, occurred_at
+    INSERT INTO outbox_events (id, type, aggregate_type, aggregate_id, payload, occurred_at, actor, request_id)
+    SELECT id, type, aggregate_type, aggregate_id, payload, occurred_at, actor, request_id
     FROM ROWS FROM (jsonb_to_recordset(${p(0)}::jsonb) AS (id uuid, type text, aggregate_type text, aggregate_id uuid, payload jsonb,
-      occurred_at timestamptz))
-      WITH ORDINALITY AS x(id, type, aggregate_type, aggregate_id, payload, occurred_at, ord)
+      occurred_at timestamptz, actor jsonb, request_id text))
+      WITH ORDINALITY AS x(id, type, aggregate_type, aggregate_id, payload, occurred_at, actor, request_id, ord)
     ORDER BY ord
     RETURNING 1)`,
   },

@@ -4,7 +4,11 @@ import {
   PointAccount,
   Wallet,
   currencyOf,
+  type Actor,
+  type Currency,
   type DomainEvent,
+  type Hold,
+  type LotClaim,
   type PointAccountChanges,
   type PointAccountState,
   type PointLot,
@@ -19,6 +23,12 @@ const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)))
 const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
 const str = (v: unknown): string => String(v);
 const nullableStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** A jsonb column arrives parsed from pg and as text from some paths; both are accepted. */
+const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+function actor(v: unknown): Actor | null {
+  const a = json(v) as { sub?: unknown; role?: unknown } | null | undefined;
+  return a && typeof a.sub === 'string' && typeof a.role === 'string' ? { sub: a.sub, role: a.role } : null;
+}
 /** Points are bigint in SQL and safe integers in the domain; refuse anything else rather than round. */
 function points(v: unknown): number {
   const n = Number(v);
@@ -26,8 +36,30 @@ function points(v: unknown): number {
   return n;
 }
 
-export function walletFromRow(r: Row): Wallet {
+export function holdFromRow(r: Row, currency: Currency): Hold {
+  return {
+    id: str(r.id),
+    walletId: str(r.wallet_id),
+    amount: Money.fromStorage(str(r.amount), currency),
+    capturedAmount: Money.fromStorage(str(r.captured_amount), currency),
+    status: str(r.status) as Hold['status'],
+    reference: nullableStr(r.reference),
+    description: nullableStr(r.description),
+    expiresAt: date(r.expires_at),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
+/** Whether a locked wallet row says it has holds stored as active, which must then be loaded with it. */
+export function hasHolds(r: Row): boolean {
+  return !/^0(\.0*)?$/.test(str(r.held_amount));
+}
+
+/** A wallet row; its active holds come from the row's `holds` JSON array or are given. */
+export function walletFromRow(r: Row, holds?: readonly Row[]): Wallet {
   const currency = currencyOf(str(r.currency));
+  const holdRows = holds ?? ((json(r.holds) as Row[] | null | undefined) ?? []);
   return Wallet.restore({
     id: str(r.id),
     userId: str(r.user_id),
@@ -38,7 +70,7 @@ export function walletFromRow(r: Row): Wallet {
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
     closedAt: nullableDate(r.closed_at),
-  });
+  }, holdRows.map((h) => holdFromRow(h, currency)));
 }
 
 export function accountStateFromRow(r: Row): PointAccountState {
@@ -67,6 +99,10 @@ export function lotFromRow(r: Row): PointLot {
   };
 }
 
+export function claimFromRow(r: Row): LotClaim {
+  return { lotId: str(r.lot_id), points: points(r.points), claimedBack: points(r.claimed_back) };
+}
+
 export function accountFromRows(account: Row, lots: readonly Row[]): PointAccount {
   const state = accountStateFromRow(account);
   return PointAccount.restore(
@@ -86,6 +122,9 @@ export function walletTransactionFromRow(r: Row): WalletTransaction {
     description: nullableStr(r.description),
     reference: nullableStr(r.reference),
     transferId: nullableStr(r.transfer_id),
+    holdId: nullableStr(r.hold_id),
+    refundOf: nullableStr(r.refund_of),
+    actor: actor(r.actor),
     createdAt: date(r.created_at),
   };
 }
@@ -100,6 +139,8 @@ export function pointTransactionFromRow(r: Row): PointTransaction {
     source: str(r.source),
     description: nullableStr(r.description),
     expiresAt: nullableDate(r.expires_at),
+    refundOf: nullableStr(r.refund_of),
+    actor: actor(r.actor),
     createdAt: date(r.created_at),
   };
 }
@@ -111,7 +152,9 @@ export function eventFromRow(r: Row): DomainEvent {
     aggregateType: str(r.aggregate_type),
     aggregateId: str(r.aggregate_id),
     occurredAt: date(r.occurred_at),
-    payload: typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+    actor: actor(r.actor),
+    requestId: nullableStr(r.request_id),
+    payload: json(r.payload),
   } as DomainEvent;
 }
 
@@ -125,11 +168,13 @@ export function flushOf(
 ): { statement: Statement; params: unknown[] } | null {
   const newWallets: unknown[] = [];
   const changedWallets: unknown[] = [];
+  const holds: unknown[] = [];
   const walletRows: unknown[] = [];
   const newAccounts: unknown[] = [];
   const changedAccounts: unknown[] = [];
   const lots: unknown[] = [];
   const pointRows: unknown[] = [];
+  const allocations: unknown[] = [];
   const events: unknown[] = [];
   for (const c of changes) {
     if ('wallet' in c) {
@@ -139,6 +184,7 @@ export function flushOf(
         user_id: w.userId,
         currency: w.currency.code,
         balance: w.balance.format(),
+        held_amount: w.storedHeldAmount.format(),
         status: w.status,
         version: w.version,
         created_at: w.createdAt.toISOString(),
@@ -148,6 +194,20 @@ export function flushOf(
       };
       if (c.loadedVersion === 0) newWallets.push(row);
       else if (w.version !== c.loadedVersion) changedWallets.push(row);
+      for (const h of c.holds) {
+        holds.push({
+          id: h.id,
+          wallet_id: h.walletId,
+          amount: h.amount.format(),
+          captured_amount: h.capturedAmount.format(),
+          status: h.status,
+          reference: h.reference,
+          description: h.description,
+          expires_at: h.expiresAt.toISOString(),
+          created_at: h.createdAt.toISOString(),
+          updated_at: h.updatedAt.toISOString(),
+        });
+      }
       for (const t of c.transactions) {
         walletRows.push({
           id: t.id,
@@ -158,6 +218,9 @@ export function flushOf(
           description: t.description,
           reference: t.reference,
           transfer_id: t.transferId,
+          hold_id: t.holdId,
+          refund_of: t.refundOf,
+          actor: t.actor,
           created_at: t.createdAt.toISOString(),
         });
       }
@@ -198,12 +261,24 @@ export function flushOf(
           source: t.source,
           description: t.description,
           expires_at: t.expiresAt?.toISOString() ?? null,
+          refund_of: t.refundOf,
+          actor: t.actor,
           created_at: t.createdAt.toISOString(),
         });
       }
+      for (const a of c.allocations) allocations.push({ transaction_id: a.transactionId, lot_id: a.lotId, points: a.points });
     }
     for (const e of c.events) {
-      events.push({ id: e.id, type: e.type, aggregate_type: e.aggregateType, aggregate_id: e.aggregateId, payload: e.payload, occurred_at: e.occurredAt.toISOString() });
+      events.push({
+        id: e.id,
+        type: e.type,
+        aggregate_type: e.aggregateType,
+        aggregate_id: e.aggregateId,
+        payload: e.payload,
+        occurred_at: e.occurredAt.toISOString(),
+        actor: e.actor,
+        request_id: e.requestId,
+      });
     }
   }
   // Each part with the number of rows it must change; only the parts the statement counts
@@ -213,6 +288,7 @@ export function flushOf(
     changedWallets: changedWallets.length
       ? { params: [storableJson(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], rows: changedWallets.length }
       : null,
+    holds: holds.length ? { params: [storableJson(holds)], rows: holds.length } : null,
     walletRows: walletRows.length ? { params: [storableJson(walletRows)], rows: walletRows.length } : null,
     newAccounts: newAccounts.length ? { params: [storableJson(newAccounts)], rows: newAccounts.length } : null,
     changedAccounts: changedAccounts.length
@@ -220,6 +296,7 @@ export function flushOf(
       : null,
     lots: lots.length ? { params: [storableJson(lots)], rows: lots.length } : null,
     pointRows: pointRows.length ? { params: [storableJson(pointRows)], rows: pointRows.length } : null,
+    allocations: allocations.length ? { params: [storableJson(allocations)], rows: allocations.length } : null,
     events: events.length ? { params: [storableJson(events)], rows: events.length } : null,
     response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : null,
   };

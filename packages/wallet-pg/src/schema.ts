@@ -4,10 +4,13 @@
  * no negative available points, positive movements, a lot never holds more than it was given.
  * Ledger tables carry a `seq` identity: the keyset order of history pages.
  */
+import { HOLD_STATUSES, POINT_TRANSACTION_TYPES, WALLET_STATUSES, WALLET_TRANSACTION_TYPES } from '@goodgo/wallet-core';
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uuid, jsonb } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid, jsonb } from 'drizzle-orm/pg-core';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+/** `column IN ('a', 'b')` from one of the core's `as const` lists: the database check cannot drift from the domain. */
+const oneOf = (values: readonly string[]) => sql.raw(`(${values.map((v) => `'${v}'`).join(', ')})`);
 
 export const wallets = pgTable(
   'wallets',
@@ -16,17 +19,22 @@ export const wallets = pgTable(
     userId: text('user_id').notNull(),
     currency: text('currency').notNull(),
     balance: numeric('balance').notNull(),
-    status: text('status', { enum: ['active', 'frozen', 'closed'] }).notNull(),
+    /** The sum of the wallet's holds stored as active: 0 tells a lock that there are none to load. */
+    heldAmount: numeric('held_amount').notNull().default(sql`0`),
+    status: text('status', { enum: WALLET_STATUSES }).notNull(),
     version: integer('version').notNull(),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     closedAt: ts('closed_at'),
   },
   (t) => [
-    // One wallet per (user, currency); the unique index also serves "wallets of a user".
-    unique('wallets_user_currency_key').on(t.userId, t.currency),
+    // One open wallet per (user, currency): a closed wallet frees its pair.
+    uniqueIndex('wallets_user_currency_open_key').on(t.userId, t.currency).where(sql`${t.status} <> 'closed'`),
+    index('wallets_user_idx').on(t.userId),
     check('wallets_balance_non_negative', sql`${t.balance} >= 0`),
-    check('wallets_status_valid', sql`${t.status} IN ('active', 'frozen', 'closed')`),
+    // Every change settles expired holds first, so after any write the stored holds fit in the balance.
+    check('wallets_held_within_balance', sql`${t.heldAmount} >= 0 AND ${t.heldAmount} <= ${t.balance}`),
+    check('wallets_status_valid', sql`${t.status} IN ${oneOf(WALLET_STATUSES)}`),
     check('wallets_currency_code', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('wallets_closed_at_when_closed', sql`(${t.status} = 'closed') = (${t.closedAt} IS NOT NULL)`),
   ],
@@ -40,12 +48,15 @@ export const walletTransactions = pgTable(
     walletId: uuid('wallet_id')
       .notNull()
       .references(() => wallets.id),
-    type: text('type', { enum: ['deposit', 'withdrawal', 'transfer_in', 'transfer_out'] }).notNull(),
+    type: text('type', { enum: WALLET_TRANSACTION_TYPES }).notNull(),
     amount: numeric('amount').notNull(),
     balanceAfter: numeric('balance_after').notNull(),
     description: text('description'),
     reference: text('reference'),
     transferId: uuid('transfer_id'),
+    holdId: uuid('hold_id'),
+    refundOf: uuid('refund_of'),
+    actor: jsonb('actor'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
@@ -56,8 +67,43 @@ export const walletTransactions = pgTable(
     index('wallet_transactions_transfer_idx').on(t.transferId).where(sql`${t.transferId} IS NOT NULL`),
     check('wallet_transactions_amount_positive', sql`${t.amount} > 0`),
     check('wallet_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
-    check('wallet_transactions_type_valid', sql`${t.type} IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out')`),
-    check('wallet_transactions_transfer_id', sql`(${t.type} IN ('transfer_in', 'transfer_out')) = (${t.transferId} IS NOT NULL)`),
+    // What refunds of a payment gave back so far: summed under the payer's lock.
+    index('wallet_transactions_refund_of_idx').on(t.refundOf).where(sql`${t.refundOf} IS NOT NULL`),
+    check('wallet_transactions_type_valid', sql`${t.type} IN ${oneOf(WALLET_TRANSACTION_TYPES)}`),
+    // Transfers and a transfer's refund come in pairs; a withdrawal's refund stands alone.
+    check(
+      'wallet_transactions_transfer_id',
+      sql`${t.type} = 'refund_in' OR (${t.type} IN ('transfer_in', 'transfer_out', 'refund_out')) = (${t.transferId} IS NOT NULL)`,
+    ),
+    check('wallet_transactions_refund_of', sql`(${t.type} IN ('refund_in', 'refund_out')) = (${t.refundOf} IS NOT NULL)`),
+  ],
+);
+
+export const holds = pgTable(
+  'holds',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    walletId: uuid('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    amount: numeric('amount').notNull(),
+    capturedAmount: numeric('captured_amount').notNull(),
+    status: text('status', { enum: HOLD_STATUSES }).notNull(),
+    reference: text('reference'),
+    description: text('description'),
+    expiresAt: ts('expires_at').notNull(),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('holds_wallet_seq_idx').on(t.walletId, t.seq),
+    // What a lock loads with a wallet whose held_amount is not zero.
+    index('holds_wallet_active_idx').on(t.walletId).where(sql`${t.status} = 'active'`),
+    check('holds_amount_positive', sql`${t.amount} > 0`),
+    check('holds_captured_within_amount', sql`${t.capturedAmount} >= 0 AND ${t.capturedAmount} <= ${t.amount}`),
+    check('holds_captured_when_captured', sql`(${t.status} = 'captured') = (${t.capturedAmount} > 0)`),
+    check('holds_status_valid', sql`${t.status} IN ${oneOf(HOLD_STATUSES)}`),
   ],
 );
 
@@ -114,20 +160,40 @@ export const pointTransactions = pgTable(
     accountId: uuid('account_id')
       .notNull()
       .references(() => pointAccounts.id),
-    type: text('type', { enum: ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel'] }).notNull(),
+    type: text('type', { enum: POINT_TRANSACTION_TYPES }).notNull(),
     points: bigint('points', { mode: 'number' }).notNull(),
     balanceAfter: bigint('balance_after', { mode: 'number' }).notNull(),
     source: text('source').notNull(),
     description: text('description'),
     expiresAt: ts('expires_at'),
+    refundOf: uuid('refund_of'),
+    actor: jsonb('actor'),
     createdAt: ts('created_at').notNull(),
   },
   (t) => [
     index('point_transactions_account_seq_idx').on(t.accountId, t.seq),
-    check('point_transactions_points_non_zero', sql`${t.points} <> 0`),
+    index('point_transactions_refund_of_idx').on(t.refundOf).where(sql`${t.refundOf} IS NOT NULL`),
+    // A refund whose lots had all expired, or a reversal of a lot already spent, records its claim with zero points.
+    check('point_transactions_points_non_zero', sql`${t.points} <> 0 OR ${t.type} IN ('refund', 'reversal')`),
     check('point_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
-    check('point_transactions_type_valid', sql`${t.type} IN ('earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel')`),
+    check('point_transactions_type_valid', sql`${t.type} IN ${oneOf(POINT_TRANSACTION_TYPES)}`),
+    check('point_transactions_refund_of', sql`(${t.type} IN ('refund', 'reversal')) = (${t.refundOf} IS NOT NULL)`),
   ],
+);
+
+/** Which lot each points row moved points of: what lets a refund go back to exactly the lots its spend took. */
+export const pointAllocations = pgTable(
+  'point_allocations',
+  {
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => pointTransactions.id),
+    lotId: uuid('lot_id')
+      .notNull()
+      .references(() => pointLots.id),
+    points: bigint('points', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ name: 'point_allocations_pkey', columns: [t.transactionId, t.lotId] }), check('point_allocations_points_positive', sql`${t.points} > 0`)],
 );
 
 export const idempotencyKeys = pgTable(
@@ -153,6 +219,8 @@ export const outboxEvents = pgTable(
     aggregateId: uuid('aggregate_id').notNull(),
     payload: jsonb('payload').notNull(),
     occurredAt: ts('occurred_at').notNull(),
+    actor: jsonb('actor'),
+    requestId: text('request_id'),
   },
 );
 

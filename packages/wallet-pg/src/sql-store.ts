@@ -1,17 +1,22 @@
 import {
   InternalError,
   ValidationError,
+  Money,
   RetryableConflict,
   ServiceUnavailableError,
   WalletAlreadyExistsError,
+  currencyOf,
   isWalletError,
   type DomainEvent,
+  type FoundWalletTransaction,
+  type Hold,
+  type HoldPageRequest,
   type IdempotencyClaim,
   type IdempotencyRequest,
+  type LockedPointTransaction,
   type PageRequest,
   type PointAccount,
   type PointAccountChanges,
-  type PointAccountState,
   type PointTransaction,
   type PointTransactionType,
   type Positioned,
@@ -28,8 +33,10 @@ import type { Statement } from './queries.js';
 import * as q from './queries.js';
 import {
   accountFromRows,
-  accountStateFromRow,
+  claimFromRow,
   flushOf,
+  hasHolds,
+  holdFromRow,
   pointTransactionFromRow,
   walletFromRow,
   walletTransactionFromRow,
@@ -93,12 +100,28 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async listWallets(userId: string): Promise<Wallet[]> {
-    return (await this.read(q.listWallets, [userId])).map(walletFromRow);
+    return (await this.read(q.listWallets, [userId])).map((r) => walletFromRow(r));
   }
 
-  async getPointAccount(userId: string): Promise<PointAccountState | null> {
+  async getPointAccount(userId: string): Promise<PointAccount | null> {
     const [row] = await this.read(q.getAccount, [userId]);
-    return row ? accountStateFromRow(row) : null;
+    return row ? accountFromRows(row, jsonRows(row.lots)) : null;
+  }
+
+  async getHold(id: string): Promise<Hold | null> {
+    const [row] = await this.read(q.getHold, [id]);
+    return row ? holdFromRow(row, currencyOf(String(row.currency))) : null;
+  }
+
+  async listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]> {
+    const before = page.before ?? null;
+    const rows =
+      page.status === undefined
+        ? await this.read(q.holdPages.any, [walletId, page.limit, before])
+        : page.status === 'active' || page.status === 'expired'
+          ? await this.read(q.holdPages[page.status], [walletId, page.limit, before, page.now.toISOString()])
+          : await this.read(q.holdPages.plain, [walletId, page.limit, before, page.status]);
+    return rows.map((r) => ({ position: String(r.position), row: holdFromRow(r, currencyOf(String(r.currency))) }));
   }
 
   async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
@@ -204,7 +227,36 @@ class SqlUnitOfWork implements UnitOfWork {
   async lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>> {
     const unique = [...new Set(ids)];
     const rows = await this.run(q.lockWallets, [unique]);
-    return new Map(rows.map((r) => [String(r.id), walletFromRow(r)]));
+    // A second round trip only for wallets that have holds: most payments touch none.
+    const withHolds = rows.filter(hasHolds).map((r) => String(r.id));
+    const holds = withHolds.length === 0 ? [] : await this.run(q.activeHolds, [withHolds]);
+    return new Map(rows.map((r) => [String(r.id), walletFromRow(r, holds.filter((h) => String(h.wallet_id) === String(r.id)))]));
+  }
+
+  async findHold(holdId: string): Promise<Hold | null> {
+    const [row] = await this.run(q.getHold, [holdId]);
+    return row ? holdFromRow(row, currencyOf(String(row.currency))) : null;
+  }
+
+  async findWalletTransaction(transactionId: string): Promise<FoundWalletTransaction | null> {
+    const [row] = await this.run(q.findWalletTransaction, [transactionId]);
+    if (!row) return null;
+    const counterpart = row.counterpart_wallet_id;
+    return { transaction: walletTransactionFromRow(row), counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart) };
+  }
+
+  async refundedAmount(original: WalletTransaction): Promise<Money> {
+    const [row] = await this.run(q.refundedAmount, [original.id]);
+    return Money.fromStorage(String(row?.refunded ?? '0'), original.amount.currency);
+  }
+
+  async lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null> {
+    const [account] = await this.run(q.lockAccountByTransaction, [transactionId]);
+    if (!account) return null;
+    const transaction = pointTransactionFromRow(jsonRow(account.tx));
+    const [lots] = await this.run(q.transactionLots, [transactionId, String(account.id)]);
+    const claims = jsonRows(lots?.claims).map(claimFromRow);
+    return { account: accountFromRows(account, jsonRows(lots?.lots)), transaction, lots: claims };
   }
 
   async lockPointAccount(userId: string): Promise<PointAccount | null> {
@@ -232,7 +284,7 @@ class SqlUnitOfWork implements UnitOfWork {
     } catch (e) {
       const state = sqlState(e);
       const constraint = (e as { constraint?: unknown }).constraint;
-      if (state === '23505' && constraint === 'wallets_user_currency_key') {
+      if (state === '23505' && constraint === 'wallets_user_currency_open_key') {
         const created = this.changes.find((c): c is WalletChanges => 'wallet' in c && c.loadedVersion === 0);
         if (created) throw new WalletAlreadyExistsError(created.wallet.userId, created.wallet.currency.code);
       }
@@ -247,6 +299,15 @@ class SqlUnitOfWork implements UnitOfWork {
     const lots = await this.run(q.openLots, [accounts.map((a) => String(a.id))]);
     return accounts.map((a) => accountFromRows(a, lots));
   }
+}
+
+/** A JSON value a query built with row_to_json / jsonb_agg: parsed by pg, or text from another driver. */
+function jsonRow(v: unknown): Row {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Row;
+}
+function jsonRows(v: unknown): Row[] {
+  if (v === null || v === undefined) return [];
+  return (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
 }
 
 /** Driver errors leave as wallet errors, the original kept as `cause` for the logs. */

@@ -60,11 +60,13 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
     );
     expect(tables.map((t) => t.table_name)).toEqual([
       '__drizzle_migrations',
+      'holds',
       'idempotency_keys',
       'outbox_dead_letters',
       'outbox_events',
       'outbox_sink_cursors',
       'point_accounts',
+      'point_allocations',
       'point_lots',
       'point_transactions',
       'wallet_transactions',
