@@ -404,7 +404,7 @@ export class WalletService {
   /** A wallet's holds, newest first; `status` as a reader sees it now (an unswept expired hold is `expired`). */
   async listHolds(input: s.ListHoldsInput, options: QueryOptions = {}): Promise<Page<HoldView>> {
     const q = parse(s.listHoldsInput, input);
-    const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    const before = q.cursor === undefined || q.cursor === null ? undefined : decodeCursor(q.cursor);
     const wallet = await this.store.getWallet(q.walletId);
     if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(q.walletId);
     const now = this.clock();

@@ -59,5 +59,8 @@ export function commandOptions(c: Context<AppEnv>, asUser: string | undefined = 
   if (key !== undefined && !isValidIdempotencyKey(key)) {
     throw new ValidationError('Idempotency-Key must be 1-255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'invalid' }]);
   }
-  return { idempotencyKey: key, idempotencyScope: c.get('principal').sub, asUser };
+  const principal = c.get('principal');
+  // The audit trail: who acted, in the highest role the token gave, and the request that did it.
+  const role = hasRole(principal, 'admin') ? 'admin' : hasRole(principal, 'service') ? 'service' : 'user';
+  return { idempotencyKey: key, idempotencyScope: principal.sub, asUser, actor: { sub: principal.sub, role }, requestId: c.get('requestId') };
 }

@@ -78,6 +78,23 @@ describe('the error table, row by row', () => {
     );
   });
 
+  it('HOLD_NOT_FOUND 404, HOLD_NOT_ACTIVE and WALLET_HAS_HOLDS 409, CAPTURE_EXCEEDS_HOLD, NOT_REFUNDABLE, REFUND_EXCEEDS_ORIGINAL 422', async () => {
+    const u = await h.userWithWallet('100');
+    expectProblem(await h.call('GET', '/api/v1/wallets/holds/00000000-0000-4000-8000-000000000009', { token: u.token }), 'HOLD_NOT_FOUND', 404);
+    const hold = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '60' } });
+    expect(hold.status).toBe(201);
+    expectProblem(await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '61' } }), 'CAPTURE_EXCEEDS_HOLD', 422);
+    expectProblem(await h.call('POST', `/api/v1/wallets/${u.walletId}/close`, { token: admin }), 'WALLET_HAS_HOLDS', 409);
+    const captured = await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '50' } });
+    expect(captured.status).toBe(200);
+    expectProblem(await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/void`, { token: u.token }), 'HOLD_NOT_ACTIVE', 409);
+    const refundOf = (transactionId: string, amount?: string) =>
+      h.call('POST', '/api/v1/wallets/refund', { token: service, body: { transactionId, ...(amount ? { amount } : {}) } });
+    expectProblem(await refundOf(captured.body.transaction.id, '51'), 'REFUND_EXCEEDS_ORIGINAL', 422);
+    const [deposit] = (await h.call('GET', `/api/v1/wallets/${u.walletId}/transactions?type=deposit`, { token: u.token })).body.items;
+    expectProblem(await refundOf(deposit.id), 'NOT_REFUNDABLE', 422);
+  });
+
   it('PAYLOAD_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415', async () => {
     const raw = JSON.stringify({ userId: 'x', points: 1, source: 'a', description: 'y'.repeat(1024 * 1024 + 1) });
     expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw, headers: { 'content-type': 'application/json' } }), 'PAYLOAD_TOO_LARGE', 413);

@@ -5,9 +5,10 @@
 import type { AnyRoute } from '../route.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
+import { lifecyclePointRoutes, lifecycleRoutes } from './lifecycle.js';
 import { metaRoutes } from './meta.js';
 import { pointRoutes } from './points.js';
 import { walletRoutes } from './wallets.js';
 
 // `/points…` before the wallet routes, so that `points` is never read as a wallet id.
-export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...eventRoutes, ...walletRoutes];
+export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...lifecyclePointRoutes, ...eventRoutes, ...lifecycleRoutes, ...walletRoutes];

@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { harness, uniqueSub, type Harness } from './support/harness.js';
+
+/** Holds, captures, refunds and points give-backs over HTTP: roles as the contract says, audit trail on every row. */
+describe('money lifecycle routes', () => {
+  let h: Harness;
+  let service: string;
+  beforeAll(async () => {
+    h = await harness();
+    service = await h.token('pos-backend', 'service');
+  });
+
+  it('lets the owner hold and void, only a service capture, and hides holds of others', async () => {
+    const u = await h.userWithWallet('125000');
+    const stranger = await h.token(uniqueSub());
+    expect((await h.call('POST', '/api/v1/wallets/holds', { token: stranger, body: { walletId: u.walletId, amount: '1' } })).body.code).toBe('WALLET_NOT_FOUND');
+    const placed = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '125000', reference: 'ord-1001' } });
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ amount: '125000', status: 'active', capturedAmount: '0', reference: 'ord-1001' });
+    const wallet = await h.call('GET', `/api/v1/wallets/${u.walletId}`, { token: u.token });
+    expect(wallet.body).toMatchObject({ balance: '125000', heldAmount: '125000', availableBalance: '0' });
+    expect((await h.call('GET', `/api/v1/wallets/holds/${placed.body.id}`, { token: stranger })).status).toBe(404);
+    expect((await h.call('GET', `/api/v1/wallets/holds/${placed.body.id}`, { token: u.token })).body).toEqual(placed.body);
+    expect((await h.call('GET', `/api/v1/wallets/${u.walletId}/holds?status=active`, { token: u.token })).body.items).toEqual([placed.body]);
+    expect((await h.call('GET', `/api/v1/wallets/${u.walletId}/holds?status=bogus`, { token: u.token })).status).toBe(400);
+    const byUser = await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/capture`, { token: u.token, body: {} });
+    expect([byUser.status, byUser.body.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/void`, { token: stranger })).status).toBe(404);
+
+    const headers = { 'Idempotency-Key': 'cap-ord-1001', 'X-Request-Id': 'req-capture-1' };
+    const captured = await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/capture`, { token: service, headers, body: { amount: '98000' } });
+    expect(captured.status).toBe(200);
+    expect(captured.body.wallet).toMatchObject({ balance: '27000', heldAmount: '0', availableBalance: '27000' });
+    expect(captured.body.transaction).toMatchObject({ type: 'withdrawal', amount: '98000', holdId: placed.body.id, actor: { sub: 'pos-backend', role: 'service' } });
+    const replay = await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/capture`, { token: service, headers, body: { amount: '98000' } });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(captured.body);
+    const event = (await h.store.listEvents()).map((e) => e.row).find((e) => e.type === 'HoldCaptured' && (e.payload as { holdId: string }).holdId === placed.body.id);
+    expect(event).toMatchObject({ actor: { sub: 'pos-backend', role: 'service' }, requestId: 'req-capture-1' });
+
+    const second = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '7000' } });
+    const voided = await h.call('POST', `/api/v1/wallets/holds/${second.body.id}/void`, { token: u.token, body: { reason: 'changed my mind' } });
+    expect(voided.body).toMatchObject({ hold: { status: 'voided' }, wallet: { heldAmount: '0', availableBalance: '27000' } });
+  });
+
+  it('refunds only for a service, linked to the payment, and gives points back or claws them from their lots', async () => {
+    const u = await h.userWithWallet('200000');
+    const paid = await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '125000', reference: 'ord-1002' } });
+    const asUser = await h.call('POST', '/api/v1/wallets/refund', { token: u.token, body: { transactionId: paid.body.transaction.id } });
+    expect([asUser.status, asUser.body.code]).toEqual([403, 'FORBIDDEN']);
+    const refunded = await h.call('POST', '/api/v1/wallets/refund', { token: service, body: { transactionId: paid.body.transaction.id, amount: '25000', reason: 'one item' } });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body).toMatchObject({ wallet: { balance: '100000' }, transaction: { type: 'refund_in', amount: '25000', refundOf: paid.body.transaction.id } });
+
+    const earned = await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: u.sub, points: 100, source: 'ord-1' } });
+    const spent = await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 30, source: 'ord-1002' } });
+    expect((await h.call('POST', '/api/v1/wallets/points/refund', { token: u.token, body: { transactionId: spent.body.transaction.id } })).status).toBe(403);
+    const back = await h.call('POST', '/api/v1/wallets/points/refund', { token: service, body: { transactionId: spent.body.transaction.id, points: 10 } });
+    expect(back.body).toMatchObject({ expiredPoints: 0, transaction: { type: 'refund', points: 10 }, account: { availablePoints: 80 } });
+    const reversed = await h.call('POST', '/api/v1/wallets/points/reverse', { token: service, body: { transactionId: earned.body.transaction.id } });
+    expect(reversed.body).toMatchObject({ shortfall: 20, transaction: { type: 'reversal', points: -80 }, account: { availablePoints: 0 } });
+  });
+
+  it('documents the lifecycle routes in OpenAPI with their problem statuses', async () => {
+    const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
+    for (const path of ['/api/v1/wallets/holds', '/api/v1/wallets/holds/{id}/capture', '/api/v1/wallets/refund', '/api/v1/wallets/points/refund', '/api/v1/wallets/points/reverse']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/api/v1/wallets/holds/{id}/capture'].post.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409', '422']));
+    expect(doc.components.schemas.Hold.properties.status.enum).toEqual(['active', 'captured', 'voided', 'expired']);
+  });
+});
