@@ -13,39 +13,68 @@ type Op =
   | { kind: 'adjust'; u: number; points: number }
   | { kind: 'settle'; u: number; confirm: boolean }
   | { kind: 'expire' }
-  | { kind: 'tick'; days: number };
+  | { kind: 'tick'; days: number }
+  | { kind: 'tickHours'; hours: number }
+  | { kind: 'hold'; w: number; amount: number; hours: number; key?: string | undefined }
+  | { kind: 'capture'; h: number; amount?: number | undefined; to?: number | undefined; key?: string | undefined }
+  | { kind: 'void'; h: number }
+  | { kind: 'refund'; t: number; amount?: number | undefined; key?: string | undefined }
+  | { kind: 'refundPoints'; t: number; points?: number | undefined }
+  | { kind: 'reversePoints'; t: number; points?: number | undefined };
 
 const key = fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined });
 const w = fc.integer({ min: 0, max: 2 });
 const u = fc.integer({ min: 0, max: 2 });
 const amount = fc.integer({ min: 1, max: 500 });
+const pick = fc.nat({ max: 20 });
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('deposit' as const, 'withdraw' as const), w, amount, key }, { requiredKeys: ['kind', 'w', 'amount'] }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('transfer' as const), from: w, to: w, amount, key }, { requiredKeys: ['kind', 'from', 'to', 'amount'] }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('transfer' as const), from: w, to: w, amount, key }, { requiredKeys: ['kind', 'from', 'to', 'amount'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('freeze' as const, 'unfreeze' as const, 'close' as const), w }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('earn' as const), u, points: amount, days: fc.integer({ min: 1, max: 30 }), pending: fc.boolean() }, { requiredKeys: ['kind', 'u', 'points', 'pending'] }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('spend' as const), u, points: amount, key }, { requiredKeys: ['kind', 'u', 'points'] }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('earn' as const), u, points: amount, days: fc.integer({ min: 1, max: 30 }), pending: fc.boolean() }, { requiredKeys: ['kind', 'u', 'points', 'pending'] }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('spend' as const), u, points: amount, key }, { requiredKeys: ['kind', 'u', 'points'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust' as const), u, points: fc.integer({ min: -300, max: 300 }).filter((n) => n !== 0) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const), u, confirm: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'expire' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), days: fc.integer({ min: 1, max: 20 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tickHours' as const), hours: fc.integer({ min: 1, max: 30 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('hold' as const), w, amount, hours: fc.integer({ min: 1, max: 48 }), key }, { requiredKeys: ['kind', 'w', 'amount', 'hours'] }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('capture' as const), h: pick, amount: maybe(amount), to: maybe(w), key }, { requiredKeys: ['kind', 'h'] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), h: pick }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), t: pick, amount: maybe(amount), key }, { requiredKeys: ['kind', 't'] }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('refundPoints' as const), t: pick, points: maybe(amount) }, { requiredKeys: ['kind', 't'] }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reversePoints' as const), t: pick, points: maybe(amount) }, { requiredKeys: ['kind', 't'] }) },
 );
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const CREDITS = new Set(['deposit', 'transfer_in', 'refund_in']);
+/** Points row types that change available points by their signed `points`. */
+const MOVES_AVAILABLE = new Set(['earn', 'spend', 'adjust', 'expire', 'confirm', 'refund', 'reversal']);
 
 /** Everything observable through the facade, for "a failed command changes nothing". */
 async function observe(service: WalletService, store: MemoryWalletStore) {
   const wallets = (await Promise.all(USERS.map((id) => service.listWallets({ userId: id })))).flat();
   const ledgers = await Promise.all(wallets.map((x) => service.listTransactions({ walletId: x.id, limit: 200 })));
+  const holds = await Promise.all(wallets.map((x) => service.listHolds({ walletId: x.id, limit: 200 })));
   const points = await Promise.all(USERS.map((id) => service.getPointAccount({ userId: id }).catch(() => null)));
   const pointLedgers = await Promise.all(USERS.map((id) => service.listPointTransactions({ userId: id, limit: 200 }).catch(() => null)));
   const events = (await store.listEvents()).length;
   const stored = await Promise.all(USERS.map((id) => store.getPointAccount(id)));
-  return { wallets, ledgers, points, pointLedgers, events, stored: stored.map((a) => (a ? { available: a.availablePoints, lots: a.openLots } : null)) };
+  return {
+    wallets,
+    ledgers,
+    holds,
+    points,
+    pointLedgers,
+    events,
+    stored: stored.map((a) => (a ? { available: a.availablePoints, pending: a.pendingPoints, lots: a.openLots } : null)),
+  };
 }
 
 describe('facade invariants over random command sequences (in-memory store)', () => {
-  it('keeps every balance non-negative and equal to its ledger, conserves money and points, and rolls back every rejection', async () => {
+  it('conserves money and points through holds, captures, refunds and give-backs; available never negative; every rejection changes nothing', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
         let now = Date.UTC(2030, 0, 1);
@@ -54,28 +83,41 @@ describe('facade invariants over random command sequences (in-memory store)', ()
         const wallets: WalletView[] = [];
         for (const userId of USERS) wallets.push(await service.createWallet({ userId }));
         const pending: string[][] = [[], [], []];
+        const holdIds: string[] = [];
+        /** Payments that a refund may name: withdrawals, captures and transfers, and some that it may not. */
+        const payments: string[] = [];
+        const pointRows: string[] = [];
+        // Money enters only by deposit and by the refund of a payment that left; it leaves only by
+        // withdrawal and by the capture of a hold without a target wallet.
         let deposited = 0n;
         let withdrawn = 0n;
+        let refundedIn = 0n;
 
         for (const op of ops) {
           const before = await observe(service, store);
-          const opts = (k?: string) => (k === undefined ? {} : { idempotencyKey: `${k}` });
+          const opts = (k?: string) => (k === undefined ? {} : { idempotencyKey: `${op.kind}-${k}` });
           const walletId = (i: number) => (wallets[i] as WalletView).id;
+          const nth = (list: readonly string[], i: number) => list[i % Math.max(list.length, 1)] ?? '00000000-0000-4000-8000-000000000000';
+          const applied = async () => before.events !== (await store.listEvents()).length;
           try {
             switch (op.kind) {
               case 'deposit': {
                 const r = await service.deposit({ walletId: walletId(op.w), amount: String(op.amount) }, opts(op.key));
-                if (before.events !== (await store.listEvents()).length) deposited += BigInt(r.transaction.amount);
+                if (await applied()) deposited += BigInt(r.transaction.amount);
+                payments.push(r.transaction.id);
                 break;
               }
               case 'withdraw': {
                 const r = await service.withdraw({ walletId: walletId(op.w), amount: String(op.amount) }, opts(op.key));
-                if (before.events !== (await store.listEvents()).length) withdrawn += BigInt(r.transaction.amount);
+                if (await applied()) withdrawn += BigInt(r.transaction.amount);
+                payments.push(r.transaction.id);
                 break;
               }
-              case 'transfer':
-                await service.transfer({ fromWalletId: walletId(op.from), toWalletId: walletId(op.to), amount: String(op.amount) }, opts(op.key));
+              case 'transfer': {
+                const r = await service.transfer({ fromWalletId: walletId(op.from), toWalletId: walletId(op.to), amount: String(op.amount) }, opts(op.key));
+                payments.push(r.transaction.id);
                 break;
+              }
               case 'freeze':
               case 'unfreeze':
               case 'close':
@@ -90,17 +132,18 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                   ...(op.days === undefined ? {} : { expiresAt: new Date(now + op.days * DAY).toISOString() }),
                 });
                 if (op.pending) pending[op.u]?.push(r.transaction.id);
+                pointRows.push(r.transaction.id);
                 break;
               }
               case 'spend':
-                await service.spendPoints({ userId: USERS[op.u] as string, points: op.points, source: 'order' }, opts(op.key));
+                pointRows.push((await service.spendPoints({ userId: USERS[op.u] as string, points: op.points, source: 'order' }, opts(op.key))).transaction.id);
                 break;
               case 'adjust':
                 await service.adjustPoints({ userId: USERS[op.u] as string, points: op.points, source: 'admin', description: 'fix' });
                 break;
               case 'settle': {
                 const id = pending[op.u]?.shift();
-                if (id) await (op.confirm ? service.confirmPendingPoints({ transactionId: id }) : service.cancelPendingPoints({ transactionId: id }));
+                if (id) pointRows.push((await (op.confirm ? service.confirmPendingPoints({ transactionId: id }) : service.cancelPendingPoints({ transactionId: id }))).transaction.id);
                 break;
               }
               case 'expire':
@@ -108,6 +151,38 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                 break;
               case 'tick':
                 now += op.days * DAY;
+                break;
+              case 'tickHours':
+                now += op.hours * HOUR;
+                break;
+              case 'hold': {
+                const hold = await service.placeHold({ walletId: walletId(op.w), amount: String(op.amount), expiresAt: new Date(now + op.hours * HOUR) }, opts(op.key));
+                holdIds.push(hold.id);
+                break;
+              }
+              case 'capture': {
+                const r = await service.captureHold(
+                  { holdId: nth(holdIds, op.h), ...(op.amount === undefined ? {} : { amount: String(op.amount) }), ...(op.to === undefined ? {} : { toWalletId: walletId(op.to) }) },
+                  opts(op.key),
+                );
+                if ((await applied()) && r.transaction.type === 'withdrawal') withdrawn += BigInt(r.transaction.amount);
+                payments.push(r.transaction.id);
+                break;
+              }
+              case 'void':
+                await service.voidHold({ holdId: nth(holdIds, op.h) });
+                break;
+              case 'refund': {
+                const r = await service.refund({ transactionId: nth(payments, op.t), ...(op.amount === undefined ? {} : { amount: String(op.amount) }) }, opts(op.key));
+                if ((await applied()) && r.transaction.transferId === null) refundedIn += BigInt(r.transaction.amount);
+                payments.push(r.transaction.id);
+                break;
+              }
+              case 'refundPoints':
+                pointRows.push((await service.refundPoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction.id);
+                break;
+              case 'reversePoints':
+                pointRows.push((await service.reversePoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction.id);
                 break;
             }
           } catch (e) {
@@ -117,46 +192,67 @@ describe('facade invariants over random command sequences (in-memory store)', ()
 
           const state = await observe(service, store);
           let total = 0n;
+          const rowsById = new Map(state.ledgers.flatMap((l) => l.items).map((t) => [t.id, t]));
           state.wallets.forEach((wallet, i) => {
             const balance = BigInt(wallet.balance);
+            const held = BigInt(wallet.heldAmount);
             expect(balance >= 0n).toBe(true);
+            expect(BigInt(wallet.availableBalance) >= 0n).toBe(true);
+            expect(BigInt(wallet.availableBalance)).toBe(balance - held);
+            // Held is exactly the active holds that have not expired at `now`.
+            const counting = (state.holds[i]?.items ?? []).filter((h) => h.status === 'active');
+            for (const h of counting) expect(Date.parse(h.expiresAt)).toBeGreaterThan(now);
+            expect(counting.reduce((sum, h) => sum + BigInt(h.amount), 0n)).toBe(held);
             total += balance;
             let net = 0n;
-            for (const t of state.ledgers[i]?.items ?? []) net += (t.type === 'deposit' || t.type === 'transfer_in' ? 1n : -1n) * BigInt(t.amount);
+            for (const t of state.ledgers[i]?.items ?? []) net += (CREDITS.has(t.type) ? 1n : -1n) * BigInt(t.amount);
             expect(net).toBe(balance);
             const newest = state.ledgers[i]?.items[0];
             if (newest) expect(newest.balanceAfter).toBe(wallet.balance);
           });
-          // Money only enters by deposit and leaves by withdrawal; transfers move it.
-          expect(total).toBe(deposited - withdrawn);
+          expect(total).toBe(deposited - withdrawn + refundedIn);
+          // All refunds of one payment never exceed it; a transfer's refund is a balanced pair.
+          const refunded = new Map<string, bigint>();
+          for (const t of rowsById.values()) {
+            if (t.type === 'refund_in') refunded.set(t.refundOf as string, (refunded.get(t.refundOf as string) ?? 0n) + BigInt(t.amount));
+            if (t.type === 'refund_out') {
+              const pair = [...rowsById.values()].filter((x) => x.transferId === t.transferId);
+              expect(pair.map((x) => x.type).sort()).toEqual(['refund_in', 'refund_out']);
+            }
+          }
+          for (const [original, sum] of refunded) {
+            const row = rowsById.get(original);
+            expect(row && ['withdrawal', 'transfer_out'].includes(row.type)).toBe(true);
+            expect(sum <= BigInt(row?.amount ?? '0')).toBe(true);
+          }
 
           state.points.forEach((account, i) => {
             if (!account) return;
             const stored = state.stored[i];
             if (!stored) throw new Error('an account is readable but not stored');
+            const rows = state.pointLedgers[i]?.items ?? [];
             // Read-time expiry: a lot past its expiry never counts, swept or not.
             const unswept = stored.lots.filter((l) => l.status === 'active' && l.expiresAt !== null && l.expiresAt.getTime() <= now).reduce((n, l) => n + l.remaining, 0);
             expect(account.availablePoints).toBe(stored.available - unswept);
-            const rows = state.pointLedgers[i]?.items ?? [];
-            let credited = 0;
-            let debited = 0;
-            let pendingSum = 0;
-            for (const t of rows) {
-              if (t.type === 'earn' || t.type === 'confirm' || (t.type === 'adjust' && t.points > 0)) credited += t.points;
-              if (t.type === 'spend' || t.type === 'expire' || (t.type === 'adjust' && t.points < 0)) debited -= t.points;
-              if (t.type === 'pending' || t.type === 'cancel') pendingSum += t.points;
-              if (t.type === 'confirm') pendingSum -= t.points;
-            }
             expect(account.availablePoints).toBeGreaterThanOrEqual(0);
-            expect(account.totalPoints).toBe(credited);
-            // Stored available plus spent plus expired equals credited.
-            expect(stored.available + debited).toBe(credited);
-            expect(account.pendingPoints).toBe(pendingSum);
+            // The ledger explains the stored balance; the open lots hold exactly it.
+            expect(rows.filter((t) => MOVES_AVAILABLE.has(t.type)).reduce((n, t) => n + t.points, 0)).toBe(stored.available);
+            expect(stored.lots.filter((l) => l.status === 'active').reduce((n, l) => n + l.remaining, 0)).toBe(stored.available);
+            expect(stored.lots.filter((l) => l.status === 'pending').reduce((n, l) => n + l.points, 0)).toBe(stored.pending);
+            for (const l of stored.lots) expect(l.remaining >= 0 && l.remaining <= l.points).toBe(true);
+            const lifetime = rows.filter((t) => t.type === 'earn' || t.type === 'confirm' || t.type === 'reversal' || (t.type === 'adjust' && t.points > 0));
+            expect(account.totalPoints).toBe(lifetime.reduce((n, t) => n + t.points, 0));
+            expect(account.pendingPoints).toBe(rows.filter((t) => t.type === 'pending' || t.type === 'cancel').reduce((n, t) => n + t.points, 0) - rows.filter((t) => t.type === 'confirm').reduce((n, t) => n + t.points, 0));
             if (rows[0]) expect(rows[0].balanceAfter).toBe(stored.available);
+            // Refunds of a spend never give back more than it took; reversals never claw more than was credited.
+            const byId = new Map(rows.map((t) => [t.id, t]));
+            const claimed = new Map<string, number>();
+            for (const t of rows) if (t.type === 'refund' || t.type === 'reversal') claimed.set(t.refundOf as string, (claimed.get(t.refundOf as string) ?? 0) + Math.abs(t.points));
+            for (const [original, sum] of claimed) expect(sum).toBeLessThanOrEqual(Math.abs(byId.get(original)?.points ?? 0));
           });
         }
       }),
       { numRuns: 150 },
     );
-  }, 120_000);
+  }, 180_000);
 });
