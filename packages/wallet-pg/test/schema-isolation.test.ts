@@ -17,11 +17,13 @@ import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const OUR_TABLES = [
+  'holds',
   'idempotency_keys',
   'outbox_dead_letters',
   'outbox_events',
   'outbox_sink_cursors',
   'point_accounts',
+  'point_allocations',
   'point_lots',
   'point_transactions',
   'wallet_transactions',
@@ -177,15 +179,29 @@ describe.each(backends)('schema isolation on %s', (_name, open, available) => {
       await host.migrate(await hostFolder([{ ...HOST_OLDER, sql: 'CREATE TABLE "orders" ("id" serial PRIMARY KEY);' }]));
       await host.migrate(RELEASE_0_1);
       expect(await tablesIn(host, 'public')).toEqual([...RELEASE_0_1_TABLES, 'orders'].sort());
-      // Written by the same store code working on `public`, as release 0.1 did.
-      const old = await host.store({ schema: 'public', migrate: false });
-      const before = new WalletService({ store: old });
-      const a = await before.createWallet({ userId: 'upgrade-a' });
-      const b = await before.createWallet({ userId: 'upgrade-b' });
-      const deposited = await before.deposit({ walletId: a.id, amount: '70000' }, { idempotencyKey: 'slip-9' });
-      await before.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '20000' });
-      await before.earnPoints({ userId: 'upgrade-a', points: 7, source: 'order:1' });
-      await old.close();
+      // Rows as release 0.1's store wrote them into `public` (this store writes columns 0.1 lacks).
+      const a = { id: '10000000-0000-4000-8000-00000000000a' };
+      const b = { id: '10000000-0000-4000-8000-00000000000b' };
+      const deposited = { transaction: { id: '20000000-0000-4000-8000-00000000000a' } };
+      const fingerprint = JSON.stringify({ asUser: null, command: 'deposit', input: { amount: '70000', walletId: a.id } });
+      const response = JSON.stringify({ wallet: { id: a.id, balance: '70000' }, transaction: { id: deposited.transaction.id, type: 'deposit', amount: '70000' } });
+      const rows0_1 = `
+        INSERT INTO public.wallets (id, user_id, currency, balance, status, version, created_at, updated_at) VALUES
+          ('${a.id}', 'upgrade-a', 'VND', 50000, 'active', 3, now(), now()), ('${b.id}', 'upgrade-b', 'VND', 20000, 'active', 2, now(), now());
+        INSERT INTO public.wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES
+          ('${deposited.transaction.id}', '${a.id}', 'deposit', 70000, 70000, NULL, now()),
+          ('20000000-0000-4000-8000-00000000000b', '${a.id}', 'transfer_out', 20000, 50000, '30000000-0000-4000-8000-00000000000a', now()),
+          ('20000000-0000-4000-8000-00000000000c', '${b.id}', 'transfer_in', 20000, 20000, '30000000-0000-4000-8000-00000000000a', now());
+        INSERT INTO public.idempotency_keys (scope, key, fingerprint, response, created_at) VALUES ('', 'slip-9', '${fingerprint}', '${response}', now());
+        INSERT INTO public.point_accounts (id, user_id, total_points, available_points, pending_points, version, created_at, updated_at) VALUES
+          ('40000000-0000-4000-8000-00000000000a', 'upgrade-a', 7, 7, 0, 2, now(), now());
+        INSERT INTO public.point_lots (id, account_id, points, remaining, status, source, created_at) VALUES
+          ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-00000000000a', 7, 7, 'active', 'order:1', now());
+        INSERT INTO public.point_transactions (id, account_id, type, points, balance_after, source, created_at) VALUES
+          ('50000000-0000-4000-8000-00000000000a', '40000000-0000-4000-8000-00000000000a', 'earn', 7, 7, 'order:1', now());
+        INSERT INTO public.outbox_events (id, type, aggregate_type, aggregate_id, payload, occurred_at) VALUES
+          ('60000000-0000-4000-8000-00000000000a', 'WalletCreated', 'wallet', '${a.id}', '{}', now())`;
+      for (const statement of rows0_1.split(';\n')) await host.query(statement);
       const [events] = await host.query('SELECT count(*)::int AS n FROM public.outbox_events');
 
       const store = await host.store();

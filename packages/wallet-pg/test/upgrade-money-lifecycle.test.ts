@@ -70,7 +70,8 @@ describe('upgrading a database of the previous release to holds and refunds', ()
     db = await PGlite.create();
     driver = new PgliteDriver(db, true);
     await migrate(driver, { folder: dir });
-    await db.exec(OLD_ROWS);
+    // Today's layout: the tables in the store's schema.
+    await db.exec(`SET search_path TO "${driver.schema}"; ${OLD_ROWS}`);
     service = new WalletService({ store: new SqlWalletStore(driver) });
   });
   afterAll(async () => {
