@@ -1,10 +1,13 @@
 /**
- * A POS till as the GoodGo monolith embeds the wallet library: the till serves one shop, sells
- * orders paid from the customer's wallet, and rewards each paid order with loyalty points that
- * the next order may spend. Every call carries an idempotency key derived from the order, so a
- * till that retries after a timeout can never charge twice.
+ * A POS till as the GoodGo monolith embeds the wallet library: the till serves one shop. A table
+ * opens with a pre-authorisation (a hold on the customer's wallet), is settled for what was
+ * actually served (a capture, usually less than the hold; the rest is released), rewards the paid
+ * amount with loyalty points that a later order may redeem, and takes back a returned item (a
+ * partial refund of the capture, and the points that item earned clawed back from their lot).
+ * Every call carries an idempotency key derived from the order or slip, so a till that retries
+ * after a timeout can never charge, refund or reward twice.
  */
-import { WalletService, type WalletView } from '@goodgo/wallet-core';
+import { WalletService, type HoldView, type WalletView } from '@goodgo/wallet-core';
 
 export interface Order {
   id: string;
@@ -12,7 +15,7 @@ export interface Order {
   /** Order total in đồng, as a decimal string. */
   total: string;
   /** Points the customer wants to redeem on this order (1 point = 1 000 đồng off). */
-  redeemPoints?: number;
+  redeemPoints?: number | undefined;
 }
 
 export interface Receipt {
@@ -20,6 +23,27 @@ export interface Receipt {
   charged: string;
   pointsRedeemed: number;
   pointsEarned: number;
+  walletBalance: string;
+  pointsAvailable: number;
+  /** The ledger row of the payment (a withdrawal or a capture): what a refund names. */
+  paymentId: string | null;
+  /** The points row of the reward: what a return claws points back from. */
+  earnId: string | null;
+}
+
+/** An open table: the amount reserved on the customer's wallet until the bill is settled. */
+export interface Tab {
+  orderId: string;
+  customerId: string;
+  hold: HoldView;
+}
+
+export interface ReturnSlip {
+  orderId: string;
+  refunded: string;
+  pointsReversed: number;
+  /** Points the item earned that the customer had already spent: not clawed back. */
+  pointsShortfall: number;
   walletBalance: string;
   pointsAvailable: number;
 }
@@ -35,7 +59,7 @@ export class Till {
 
   /** The customer's VND wallet, opened on first use. */
   async walletOf(customerId: string): Promise<WalletView> {
-    const existing = (await this.wallets.listWallets({ userId: customerId })).find((w) => w.currency === 'VND');
+    const existing = (await this.wallets.listWallets({ userId: customerId })).find((w) => w.currency === 'VND' && w.status !== 'closed');
     return existing ?? this.wallets.createWallet({ userId: customerId, currency: 'VND' }, { idempotencyKey: `open:${customerId}:VND` });
   }
 
@@ -49,48 +73,116 @@ export class Till {
     return after;
   }
 
-  /** Redeems points, charges the rest to the wallet, then rewards the paid amount with points. */
+  /** Opens a table: reserves `estimate` of the wallet's available balance until the bill. */
+  async preAuthorise(order: { id: string; customerId: string; estimate: string }): Promise<Tab> {
+    const wallet = await this.walletOf(order.customerId);
+    const hold = await this.wallets.placeHold(
+      { walletId: wallet.id, amount: order.estimate, reference: order.id, description: `Pre-authorisation at ${this.shopId}` },
+      { idempotencyKey: `hold:${order.id}` },
+    );
+    return { orderId: order.id, customerId: order.customerId, hold };
+  }
+
+  /**
+   * Settles a tab for what was served: redeems points, captures the rest from the hold (the
+   * remainder of the hold is released), and rewards the paid amount with points.
+   */
+  async settle(tab: Tab, bill: { served: string; redeemPoints?: number | undefined }): Promise<Receipt> {
+    return this.pay({ id: tab.orderId, customerId: tab.customerId, total: bill.served, redeemPoints: bill.redeemPoints }, async (due) => {
+      if (due === 0n) {
+        const voided = await this.wallets.voidHold({ holdId: tab.hold.id, reason: 'Paid with points' }, { idempotencyKey: `void:${tab.orderId}` });
+        return { wallet: voided.wallet, paymentId: null };
+      }
+      const captured = await this.wallets.captureHold(
+        { holdId: tab.hold.id, amount: due.toString(), description: `Order ${tab.orderId} at ${this.shopId}` },
+        { idempotencyKey: `capture:${tab.orderId}` },
+      );
+      return { wallet: captured.wallet, paymentId: captured.transaction.id };
+    });
+  }
+
+  /** Pays an order straight from the wallet (no table): redeems points, charges the rest, rewards it. */
   async checkout(order: Order): Promise<Receipt> {
     const wallet = await this.walletOf(order.customerId);
+    return this.pay(order, async (due) => {
+      if (due === 0n) return { wallet, paymentId: null };
+      const paid = await this.wallets.withdraw(
+        { walletId: wallet.id, amount: due.toString(), description: `Order ${order.id} at ${this.shopId}`, reference: order.id },
+        { idempotencyKey: `pay:${order.id}` },
+      );
+      return { wallet: paid.wallet, paymentId: paid.transaction.id };
+    });
+  }
+
+  /**
+   * Takes back a returned item: refunds its price from the order's payment (never more than was
+   * paid, over all returns of the order), and claws back the points that price earned, from what
+   * is left of the order's reward (points already spent are reported, not taken below zero).
+   */
+  async returnItem(receipt: Receipt, item: { slipId: string; amount: string; reason: string }): Promise<ReturnSlip> {
+    if (receipt.paymentId === null) throw new Error(`Order ${receipt.orderId} was paid with points only: nothing to refund`);
+    const refunded = await this.wallets.refund(
+      { transactionId: receipt.paymentId, amount: item.amount, reason: item.reason, reference: item.slipId },
+      { idempotencyKey: `return:${item.slipId}` },
+    );
+    const points = Number(BigInt(item.amount) / SPEND_PER_POINT_EARNED);
+    let pointsReversed = 0;
+    let pointsShortfall = 0;
+    let pointsAvailable = (await this.wallets.getPointAccount({ userId: refunded.wallet.userId }).catch(() => null))?.availablePoints ?? 0;
+    if (points > 0 && receipt.earnId !== null) {
+      const reversed = await this.wallets.reversePoints(
+        { transactionId: receipt.earnId, points, reason: `Item returned: ${item.reason}` },
+        { idempotencyKey: `return-points:${item.slipId}` },
+      );
+      pointsReversed = -reversed.transaction.points;
+      pointsShortfall = reversed.shortfall;
+      pointsAvailable = reversed.account.availablePoints;
+    }
+    return { orderId: receipt.orderId, refunded: refunded.transaction.amount, pointsReversed, pointsShortfall, walletBalance: refunded.wallet.balance, pointsAvailable };
+  }
+
+  private async pay(order: Order, charge: (due: bigint) => Promise<{ wallet: WalletView; paymentId: string | null }>): Promise<Receipt> {
     const redeem = order.redeemPoints ?? 0;
     let due = BigInt(order.total);
+    let spendId: string | null = null;
     if (redeem > 0) {
-      await this.wallets.spendPoints(
+      const spent = await this.wallets.spendPoints(
         { userId: order.customerId, points: redeem, source: `order:${order.id}`, description: 'Redeemed at checkout' },
         { idempotencyKey: `redeem:${order.id}` },
       );
+      spendId = spent.transaction.id;
       due -= BigInt(redeem) * DONG_PER_POINT;
       if (due < 0n) due = 0n;
     }
-    let balance = wallet.balance;
-    if (due > 0n) {
-      try {
-        const paid = await this.wallets.withdraw(
-          { walletId: wallet.id, amount: due.toString(), description: `Order ${order.id} at ${this.shopId}`, reference: order.id },
-          { idempotencyKey: `pay:${order.id}` },
-        );
-        balance = paid.wallet.balance;
-      } catch (e) {
-        // Points and money live in two ledgers, so a failed payment gives the redeemed points
-        // back with a reversing entry (keyed by the order, so a retry returns them once).
-        if (redeem > 0) {
-          await this.wallets.adjustPoints(
-            { userId: order.customerId, points: redeem, source: `order:${order.id}`, description: 'Redeemed points returned: payment failed' },
-            { idempotencyKey: `unredeem:${order.id}` },
-          );
-        }
-        throw e;
-      }
+    let paid: { wallet: WalletView; paymentId: string | null };
+    try {
+      paid = await charge(due);
+    } catch (e) {
+      // Points and money live in two ledgers, so a failed payment gives the redeemed points back
+      // to the very lots they came from, expiry and all (keyed by the order: returned once).
+      if (spendId !== null) await this.wallets.refundPoints({ transactionId: spendId, reason: 'Payment failed' }, { idempotencyKey: `unredeem:${order.id}` });
+      throw e;
     }
     const earned = Number(due / SPEND_PER_POINT_EARNED);
     let available = (await this.wallets.getPointAccount({ userId: order.customerId }).catch(() => null))?.availablePoints ?? 0;
+    let earnId: string | null = null;
     if (earned > 0) {
-      const { account } = await this.wallets.earnPoints(
+      const { account, transaction } = await this.wallets.earnPoints(
         { userId: order.customerId, points: earned, source: `order:${order.id}`, description: `Order at ${this.shopId}` },
         { idempotencyKey: `earn:${order.id}` },
       );
       available = account.availablePoints;
+      earnId = transaction.id;
     }
-    return { orderId: order.id, charged: due.toString(), pointsRedeemed: redeem, pointsEarned: earned, walletBalance: balance, pointsAvailable: available };
+    return {
+      orderId: order.id,
+      charged: due.toString(),
+      pointsRedeemed: redeem,
+      pointsEarned: earned,
+      walletBalance: paid.wallet.balance,
+      pointsAvailable: available,
+      paymentId: paid.paymentId,
+      earnId,
+    };
   }
 }

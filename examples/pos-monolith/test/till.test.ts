@@ -8,9 +8,9 @@ describe('POS till embedding wallet-core', () => {
     const till = new Till(wallets, 'shop-1');
     expect((await till.topUp('c1', '500000', 'slip-1')).balance).toBe('500000');
     const r1 = await till.checkout({ id: 'o1', customerId: 'c1', total: '125000' });
-    expect(r1).toEqual({ orderId: 'o1', charged: '125000', pointsRedeemed: 0, pointsEarned: 12, walletBalance: '375000', pointsAvailable: 12 });
+    expect(r1).toMatchObject({ orderId: 'o1', charged: '125000', pointsRedeemed: 0, pointsEarned: 12, walletBalance: '375000', pointsAvailable: 12 });
     const r2 = await till.checkout({ id: 'o2', customerId: 'c1', total: '60000', redeemPoints: 12 });
-    expect(r2).toEqual({ orderId: 'o2', charged: '48000', pointsRedeemed: 12, pointsEarned: 4, walletBalance: '327000', pointsAvailable: 4 });
+    expect(r2).toMatchObject({ orderId: 'o2', charged: '48000', pointsRedeemed: 12, pointsEarned: 4, walletBalance: '327000', pointsAvailable: 4 });
   });
 
   it('charges a retried order once', async () => {
@@ -34,13 +34,45 @@ describe('POS till embedding wallet-core', () => {
     expect((await till.walletOf('c3')).balance).toBe('10000');
   });
 
-  it('gives redeemed points back when the payment fails', async () => {
+  it('gives redeemed points back to their own lot, expiry and all, when the payment fails', async () => {
     const wallets = new WalletService({ store: new MemoryWalletStore() });
     const till = new Till(wallets, 'shop-1');
-    await wallets.earnPoints({ userId: 'c4', points: 5, source: 'promo' });
+    await wallets.earnPoints({ userId: 'c4', points: 5, source: 'promo', expiresAt: '2099-01-01T00:00:00Z' });
     await till.topUp('c4', '1000', 'slip-4');
     await expect(till.checkout({ id: 'o5', customerId: 'c4', total: '20000', redeemPoints: 5 })).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     expect((await wallets.getPointAccount({ userId: 'c4' })).availablePoints).toBe(5);
     expect((await till.walletOf('c4')).balance).toBe('1000');
+    const [refund] = (await wallets.listPointTransactions({ userId: 'c4', type: 'refund' })).items;
+    expect(refund).toMatchObject({ points: 5, source: 'order:o5' });
+  });
+
+  it('runs a real day: pre-authorise, capture less, refund one item with its points', async () => {
+    const wallets = new WalletService({ store: new MemoryWalletStore() });
+    const till = new Till(wallets, 'shop-1');
+    const wallet = await till.topUp('c5', '500000', 'slip-5');
+    const tab1 = await till.preAuthorise({ id: 'o6', customerId: 'c5', estimate: '150000' });
+    expect(await wallets.getWallet({ walletId: wallet.id })).toMatchObject({ balance: '500000', heldAmount: '150000', availableBalance: '350000' });
+    const r1 = await till.settle(tab1, { served: '125000' });
+    expect(r1).toMatchObject({ charged: '125000', pointsEarned: 12, walletBalance: '375000', pointsAvailable: 12 });
+    expect(await wallets.getHold({ holdId: tab1.hold.id })).toMatchObject({ status: 'captured', amount: '150000', capturedAmount: '125000' });
+    expect(await wallets.getWallet({ walletId: wallet.id })).toMatchObject({ heldAmount: '0', availableBalance: '375000' });
+
+    const tab2 = await till.preAuthorise({ id: 'o7', customerId: 'c5', estimate: '80000' });
+    const r2 = await till.settle(tab2, { served: '60000', redeemPoints: 12 });
+    expect(r2).toMatchObject({ charged: '48000', pointsRedeemed: 12, pointsEarned: 4, walletBalance: '327000', pointsAvailable: 4 });
+    expect(await till.settle(tab2, { served: '60000', redeemPoints: 12 })).toEqual(r2);
+
+    const slip = await till.returnItem(r2, { slipId: 'ret-1', amount: '20000', reason: 'cold coffee' });
+    expect(slip).toEqual({ orderId: 'o7', refunded: '20000', pointsReversed: 2, pointsShortfall: 0, walletBalance: '347000', pointsAvailable: 2 });
+    expect(await till.returnItem(r2, { slipId: 'ret-1', amount: '20000', reason: 'cold coffee' })).toEqual(slip);
+    // Never more back than was paid: 48 000 charged, 20 000 already refunded.
+    await expect(till.returnItem(r2, { slipId: 'ret-2', amount: '28001', reason: 'too much' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_ORIGINAL' });
+    const history = (await wallets.listTransactions({ walletId: wallet.id })).items.map((t) => [t.type, t.amount, t.holdId !== null, t.refundOf === r2.paymentId]);
+    expect(history).toEqual([
+      ['refund_in', '20000', false, true],
+      ['withdrawal', '48000', true, false],
+      ['withdrawal', '125000', true, false],
+      ['deposit', '500000', false, false],
+    ]);
   });
 });
