@@ -113,7 +113,7 @@ describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () 
     expect(codes(results)).toEqual(['INSUFFICIENT_FUNDS']);
     const holds = results.filter((r, i) => i % 2 === 0 && r.status === 'fulfilled').length;
     const withdrawals = results.filter((r, i) => i % 2 === 1 && r.status === 'fulfilled').length;
-    const view = await service.getWallet(w.id);
+    const view = await service.getWallet({ walletId: w.id });
     expect(view).toMatchObject({ balance: String(1000 - 50 * withdrawals), heldAmount: String(70 * holds) });
     expect(Number(view.availableBalance)).toBeGreaterThanOrEqual(0);
     // Every request that failed failed because it no longer fitted: less than either amount is left.
@@ -143,6 +143,6 @@ describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () 
     const earned = await service.earnPoints({ userId: `lc-race-${++users}`, points: 5, source: 'x' });
     await expect(sql('DELETE FROM point_allocations WHERE transaction_id = $1', [earned.transaction.id])).rejects.toMatchObject({ code: '23001' });
     await expect(sql('TRUNCATE point_allocations')).rejects.toMatchObject({ code: '23001' });
-    expect(await service.getWallet(w.id)).toMatchObject({ balance: '100', heldAmount: '60' });
+    expect(await service.getWallet({ walletId: w.id })).toMatchObject({ balance: '100', heldAmount: '60' });
   });
 });

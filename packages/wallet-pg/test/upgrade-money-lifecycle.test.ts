@@ -84,14 +84,14 @@ describe('upgrading a database of the previous release to holds and refunds', ()
     const { applied } = await migrate(driver);
     expect(applied).toContain('0006_money_lifecycle');
     expect(await driver.query(COUNTS)).toEqual(before);
-    expect(await service.getWallet(W1)).toMatchObject({ balance: '70000', heldAmount: '0', availableBalance: '70000', version: 4 });
+    expect(await service.getWallet({ walletId: W1 })).toMatchObject({ balance: '70000', heldAmount: '0', availableBalance: '70000', version: 4 });
     const history = await service.listTransactions({ walletId: W1 });
     expect(history.items.map((t) => [t.type, t.amount, t.refundOf, t.holdId, t.actor])).toEqual([
       ['transfer_out', '20000', null, null, null],
       ['withdrawal', '10000', null, null, null],
       ['deposit', '100000', null, null, null],
     ]);
-    expect(await service.getPointAccount('u1')).toMatchObject({ totalPoints: 100, availablePoints: 60 });
+    expect(await service.getPointAccount({ userId: 'u1' })).toMatchObject({ totalPoints: 100, availablePoints: 60 });
   });
 
   it('refunds payments made before the upgrade and reverses their earns; an old spend cannot say which lots it took', async () => {
@@ -100,7 +100,7 @@ describe('upgrading a database of the previous release to holds and refunds', ()
     expect(await codeOf(service.refund({ transactionId: WD, amount: '6001' }))).toBe('REFUND_EXCEEDS_ORIGINAL');
     const back = await service.refund({ transactionId: OUT });
     expect(back.wallet.balance).toBe('94000');
-    expect((await service.getWallet(W2)).balance).toBe('0');
+    expect((await service.getWallet({ walletId: W2 })).balance).toBe('0');
     const reversed = await service.reversePoints({ transactionId: EARN });
     expect(reversed).toMatchObject({ shortfall: 40, transaction: { points: -60 }, account: { availablePoints: 0, totalPoints: 40 } });
     expect(await codeOf(service.refundPoints({ transactionId: SPEND }))).toBe('NOT_REFUNDABLE');

@@ -30,7 +30,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const wallet = await funded(service, '100000');
     const hold = await service.placeHold({ walletId: wallet.id, amount: '60000', reference: 'ord-1', description: 'table 4' });
     expect(hold).toMatchObject({ walletId: wallet.id, amount: '60000', capturedAmount: '0', status: 'active', reference: 'ord-1', description: 'table 4' });
-    expect(await service.getWallet(wallet.id)).toMatchObject({
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({
       balance: '100000',
       heldAmount: '60000',
       availableBalance: '40000',
@@ -122,10 +122,10 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const defaulted = await service.placeHold({ walletId: wallet.id, amount: '100' });
     expect(defaulted.expiresAt).toBe(new Date(Date.parse('2031-03-01T09:00:00Z') + 7 * DAY).toISOString());
     advance(HOUR - 1);
-    expect(await service.getWallet(wallet.id)).toMatchObject({ heldAmount: '800', availableBalance: '200' });
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({ heldAmount: '800', availableBalance: '200' });
     advance(1);
     // The very instant of expiresAt: the hold no longer counts, although nothing has marked it.
-    expect(await service.getWallet(wallet.id)).toMatchObject({ balance: '1000', heldAmount: '100', availableBalance: '900' });
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({ balance: '1000', heldAmount: '100', availableBalance: '900' });
     expect((await service.getHold({ holdId: hold.id })).status).toBe('expired');
     expect((await service.listHolds({ walletId: wallet.id, status: 'expired' })).items.map((h) => h.id)).toEqual([hold.id]);
     expect((await service.listHolds({ walletId: wallet.id, status: 'active' })).items.map((h) => h.id)).toEqual([defaulted.id]);
@@ -156,7 +156,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const reopened = await service.createWallet({ userId: wallet.userId });
     expect(reopened.id).not.toBe(wallet.id);
     expect(await codeOf(service.createWallet({ userId: wallet.userId }))).toBe('WALLET_ALREADY_EXISTS');
-    expect((await service.listWallets(wallet.userId)).map((w) => w.status).sort()).toEqual(['active', 'closed']);
+    expect((await service.listWallets({ userId: wallet.userId })).map((w) => w.status).sort()).toEqual(['active', 'closed']);
   });
 
   it('refunds a withdrawal in parts, linked by refundOf, never more than the payment', async () => {
@@ -225,10 +225,10 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const userId = uniqueUser();
     await service.earnPoints({ userId, points: 100, source: 'a' });
     await service.earnPoints({ userId, points: 50, source: 'b', expiresAt: '2031-03-02T09:00:00Z' });
-    expect((await service.getPointAccount(userId)).availablePoints).toBe(150);
+    expect((await service.getPointAccount({ userId: userId })).availablePoints).toBe(150);
     advance(DAY);
-    expect((await service.getPointAccount(userId)).availablePoints).toBe(100);
-    expect((await service.getBalanceSummary(userId)).points?.availablePoints).toBe(100);
+    expect((await service.getPointAccount({ userId: userId })).availablePoints).toBe(100);
+    expect((await service.getBalanceSummary({ userId: userId })).points?.availablePoints).toBe(100);
     expect(await codeOf(service.spendPoints({ userId, points: 140, source: 'x' }))).toBe('INSUFFICIENT_POINTS');
     expect((await service.spendPoints({ userId, points: 100, source: 'x' })).account.availablePoints).toBe(0);
   });
@@ -255,7 +255,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.refundPoints({ transactionId: '00000000-0000-4000-8000-00000000000e' }))).toBe('TRANSACTION_NOT_FOUND');
     // The returned points keep their lots' expiry: b's 50 expire on 1 June, the rest never.
     advance(100 * DAY);
-    expect((await service.getPointAccount(userId)).availablePoints).toBe(10);
+    expect((await service.getPointAccount({ userId: userId })).availablePoints).toBe(10);
   });
 
   it('reverses an earn or a confirm from what is left of its lot, reporting the shortfall', async () => {
@@ -271,7 +271,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.reversePoints({ transactionId: earn.transaction.id, points: 1 }))).toBe('REFUND_EXCEEDS_ORIGINAL');
     const pending = await service.earnPoints({ userId, points: 25, source: 'ord-10', pending: true });
     expect(await codeOf(service.reversePoints({ transactionId: pending.transaction.id }))).toBe('NOT_REFUNDABLE');
-    const confirmed = await service.confirmPendingPoints(pending.transaction.id);
+    const confirmed = await service.confirmPendingPoints({ transactionId: pending.transaction.id });
     const back = await service.reversePoints({ transactionId: confirmed.transaction.id });
     expect(back).toMatchObject({ shortfall: 0, transaction: { points: -25, balanceAfter: 0 }, account: { availablePoints: 0, totalPoints: 70 } });
     const spend = (await service.listPointTransactions({ userId, type: 'spend' })).items[0];
@@ -317,7 +317,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('HOLD_NOT_ACTIVE');
-    const after = await service.getWallet(wallet.id);
+    const after = await service.getWallet({ walletId: wallet.id });
     const final = await service.getHold({ holdId: hold.id });
     expect(after.heldAmount).toBe('0');
     expect(after.balance).toBe(final.status === 'captured' ? '500' : '1000');
@@ -331,6 +331,6 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const ok = results.filter((r) => r.status === 'fulfilled').length;
     expect(ok).toBe(Math.min(n, 14));
     for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('REFUND_EXCEEDS_ORIGINAL');
-    expect((await service.getWallet(wallet.id)).balance).toBe(String(7 * ok));
+    expect((await service.getWallet({ walletId: wallet.id })).balance).toBe(String(7 * ok));
   });
 }
