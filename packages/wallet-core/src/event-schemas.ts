@@ -10,12 +10,21 @@
  */
 import { z } from 'zod';
 import type { DomainEvent, DomainEventType } from './events.js';
+import { WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
 
 export const EVENT_VERSION = 1 as const;
 
 const isoTime = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 UTC date-time', examples: ['2026-11-25T06:00:00.000Z'] });
 const amount = z.string().meta({ description: 'Decimal string with exactly the currency\'s minor-unit digits', examples: ['125000'] });
 const reason = z.string().nullable();
+
+const holdPayload = {
+  userId: z.string(),
+  currency: z.string(),
+  holdId: z.uuid(),
+  amount: amount.meta({ description: 'What the hold reserves' }),
+  reference: z.string().nullable(),
+};
 
 const pointsPayload = {
   userId: z.string(),
@@ -32,15 +41,27 @@ export const eventPayloadSchemas = {
     userId: z.string(),
     currency: z.string(),
     transactionId: z.uuid(),
-    transactionType: z.enum(['deposit', 'withdrawal', 'transfer_in', 'transfer_out']),
+    transactionType: z.enum(WALLET_TRANSACTION_TYPES),
     amount,
     balanceAfter: amount,
     transferId: z.uuid().nullable(),
     reference: z.string().nullable(),
+    holdId: z.uuid().nullable().optional().meta({ description: 'The hold a capture took the money from' }),
+    refundOf: z.uuid().nullable().optional().meta({ description: 'The payment a refund gives money back for' }),
   }),
   WalletFrozen: z.object({ userId: z.string(), reason }),
   WalletUnfrozen: z.object({ userId: z.string(), reason }),
   WalletClosed: z.object({ userId: z.string(), reason }),
+  HoldPlaced: z.object({ ...holdPayload, expiresAt: isoTime }),
+  HoldCaptured: z.object({
+    ...holdPayload,
+    capturedAmount: amount,
+    releasedAmount: amount.meta({ description: 'What of the hold went back to the available balance' }),
+    transactionId: z.uuid().meta({ description: 'The payer\'s withdrawal or transfer_out row' }),
+    toWalletId: z.uuid().nullable(),
+  }),
+  HoldVoided: z.object({ ...holdPayload, reason }),
+  HoldExpired: z.object({ ...holdPayload, expiresAt: isoTime }),
   PointAccountCreated: z.object({ userId: z.string() }),
   PointsEarned: z.object({ ...pointsPayload, pending: z.boolean(), expiresAt: isoTime.nullable() }),
   PointsSpent: z.object(pointsPayload),
@@ -48,6 +69,16 @@ export const eventPayloadSchemas = {
   PointsExpired: z.object({ ...pointsPayload, expiresAt: isoTime }),
   PendingPointsConfirmed: z.object({ ...pointsPayload, pendingTransactionId: z.uuid() }),
   PendingPointsCancelled: z.object({ ...pointsPayload, pendingTransactionId: z.uuid() }),
+  PointsRefunded: z.object({
+    ...pointsPayload,
+    refundOf: z.uuid(),
+    expiredPoints: z.int().meta({ description: 'Points of lots already expired: refunded, not returned' }),
+  }),
+  PointsReversed: z.object({
+    ...pointsPayload,
+    refundOf: z.uuid(),
+    shortfall: z.int().meta({ description: 'Points already spent or expired: reversed, not clawed back' }),
+  }),
 } as const;
 
 /** What each event type means, for the catalogue. */
@@ -57,6 +88,10 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   WalletFrozen: 'An admin froze a wallet: no money moves in or out until it is unfrozen.',
   WalletUnfrozen: 'An admin unfroze a wallet.',
   WalletClosed: 'A wallet with a zero balance was closed; it stays readable.',
+  HoldPlaced: 'Part of a wallet\'s available balance was reserved until `expiresAt` (a pre-authorisation).',
+  HoldCaptured: 'A hold was captured, all or in part; the rest went back to the available balance.',
+  HoldVoided: 'A hold was released without taking anything.',
+  HoldExpired: 'A hold past its expiry was marked expired (it had stopped counting at `expiresAt` already).',
   PointAccountCreated: 'A user\'s point account was opened (on the first earn or adjustment).',
   PointsEarned: 'Points were credited, or held as pending when `pending` is true.',
   PointsSpent: 'Points were spent (earliest-expiring lots first).',
@@ -64,6 +99,8 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   PointsExpired: 'A lot\'s remaining points expired.',
   PendingPointsConfirmed: 'Pending points were confirmed and became available.',
   PendingPointsCancelled: 'Pending points were cancelled.',
+  PointsRefunded: 'A spend was given back to the lots it took, each keeping its expiry.',
+  PointsReversed: 'An earn or confirm was clawed back from what was left of its lot.',
 };
 
 const aggregateOf = {
@@ -72,6 +109,10 @@ const aggregateOf = {
   WalletFrozen: 'wallet',
   WalletUnfrozen: 'wallet',
   WalletClosed: 'wallet',
+  HoldPlaced: 'wallet',
+  HoldCaptured: 'wallet',
+  HoldVoided: 'wallet',
+  HoldExpired: 'wallet',
   PointAccountCreated: 'point_account',
   PointsEarned: 'point_account',
   PointsSpent: 'point_account',
@@ -79,6 +120,8 @@ const aggregateOf = {
   PointsExpired: 'point_account',
   PendingPointsConfirmed: 'point_account',
   PendingPointsCancelled: 'point_account',
+  PointsRefunded: 'point_account',
+  PointsReversed: 'point_account',
 } as const satisfies { readonly [K in DomainEventType]: Extract<DomainEvent, { type: K }>['aggregateType'] };
 
 /** Every event type, in catalogue order. */

@@ -4,6 +4,7 @@
  * was committed. Payload amounts are formatted decimal strings, never numbers.
  */
 import type { Actor } from './context.js';
+import type { WalletTransactionType } from './wallet/wallet.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
   readonly id: string;
@@ -26,13 +27,13 @@ export type BalanceChanged = EventBase<
     userId: string;
     currency: string;
     transactionId: string;
-    transactionType: 'deposit' | 'withdrawal' | 'transfer_in' | 'transfer_out' | 'refund_in' | 'refund_out';
+    transactionType: WalletTransactionType;
     amount: string;
     balanceAfter: string;
     transferId: string | null;
     reference: string | null;
-    holdId?: string | null;
-    refundOf?: string | null;
+    holdId?: string | null | undefined;
+    refundOf?: string | null | undefined;
   }
 >;
 export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;

@@ -45,7 +45,7 @@ describe.runIf(adminUrl)('point lots guarded by triggers (PostgreSQL)', () => {
   it('refuses DELETE and TRUNCATE (issue 8 reproduction: DELETE FROM point_lots succeeded)', async () => {
     await refused('DELETE FROM point_lots WHERE id = $1', [active]);
     await refused('DELETE FROM point_lots');
-    // point_allocations references the lots (migration 0005), so PostgreSQL refuses a TRUNCATE
+    // point_allocations references the lots (migration 0006), so PostgreSQL refuses a TRUNCATE
     // for that (0A000) before the trigger would (23001): refused either way.
     await refused('TRUNCATE point_lots', [], /^(23001|0A000)$/);
     const { rows } = await sql.query('SELECT count(*)::int AS n FROM point_lots');
