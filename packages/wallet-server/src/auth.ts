@@ -1,9 +1,18 @@
 import { isCleanText } from '@goodgo/wallet-core';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { UnauthorizedError } from './errors.js';
-import { rolesFromClaims, type Principal } from './principal.js';
+import { CLAIM_PATH, claimAt, rolesFromClaims, type Principal } from './principal.js';
 
-export type AuthConfig =
+/** Where the identity and roles are read in a verified token (`JWT_USER_CLAIM`, `JWT_ROLES_CLAIM`). */
+export interface ClaimNames {
+  /** Dot path of the user id claim. Default `sub`. */
+  userClaim?: string | undefined;
+  /** Dot path of the roles claim (e.g. `realm_access.roles`). Default: `roles`, then `role`. */
+  rolesClaim?: string | undefined;
+}
+
+export type AuthConfig = ClaimNames &
+  (
   | { kind: 'secret'; secret: string; issuer?: string | undefined; audience?: string | undefined }
   | {
       kind: 'authority';
@@ -13,7 +22,8 @@ export type AuthConfig =
       fetch?: typeof fetch;
       /** Least time between two JWKS fetches for unknown key ids (a flood of bogus kids must not flood the IAM). Default 30 s. */
       jwksCooldownMs?: number;
-    };
+    }
+  );
 
 export interface Authenticator {
   verify(token: string): Promise<Principal>;
@@ -56,10 +66,15 @@ function jwksFromAuthority(authority: string, fetchImpl: typeof fetch, cooldownM
 }
 
 export function createAuthenticator(config: AuthConfig): Authenticator {
+  const userClaim = config.userClaim ?? 'sub';
+  const rolesClaim = config.rolesClaim;
+  for (const path of [userClaim, rolesClaim]) {
+    if (path !== undefined && !CLAIM_PATH.test(path)) throw new TypeError(`invalid claim path ${JSON.stringify(path)}: names joined by dots`);
+  }
   const base: JWTVerifyOptions = {
     clockTolerance: CLOCK_TOLERANCE_S,
-    // A token that never expires is not accepted from anyone.
-    requiredClaims: ['exp', 'sub'],
+    // A token that never expires is not accepted from anyone; the user claim is checked below.
+    requiredClaims: ['exp'],
     ...(config.issuer ? { issuer: config.issuer } : {}),
     ...(config.audience ? { audience: config.audience } : {}),
   };
@@ -96,13 +111,13 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
         if (e instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthorizedError(`Token claim "${e.claim}" is not valid`);
         throw new UnauthorizedError('Token is not valid');
       }
-      const sub = payload.sub;
+      const sub = claimAt(payload, userClaim);
       // The subject becomes data (owner of wallets, idempotency scope): it must be an identity as
       // the contract defines one, and it is refused, never cleaned up, when it is not.
       if (typeof sub !== 'string' || sub.length === 0 || sub.length > 255 || !isCleanText(sub) || sub.trim() !== sub) {
         throw new UnauthorizedError('Token has no usable subject');
       }
-      const principal: Principal = { sub, roles: rolesFromClaims(payload) };
+      const principal: Principal = { sub, roles: rolesFromClaims(payload, rolesClaim) };
       if (verified.size >= MAX_CACHED) verified.delete(verified.keys().next().value as string);
       // exp is required above; no tolerance is granted to a cached token.
       verified.set(token, { principal, expiresAt: (payload.exp as number) * 1000 });

@@ -1,5 +1,6 @@
 import { isCurrencyCode } from '@goodgo/wallet-core';
 import { z } from 'zod';
+import { CLAIM_PATH } from './principal.js';
 
 const optionalText = z
   .string()
@@ -44,6 +45,9 @@ export const configSchema = z
     JWT_AUTHORITY: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     JWT_ISSUER: optionalText,
     JWT_AUDIENCE: optionalText,
+    // Dot paths into the token's claims, for an IAM that puts them elsewhere (Keycloak: realm_access.roles).
+    JWT_ROLES_CLAIM: optionalText.pipe(z.string().regex(CLAIM_PATH, 'must be claim names joined by dots, e.g. realm_access.roles').optional()),
+    JWT_USER_CLAIM: optionalText.pipe(z.string().regex(CLAIM_PATH, 'must be claim names joined by dots, e.g. sub').optional()),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     // The contract keeps keys at least 24 h: a shorter TTL is refused rather than silently raised.
     WALLET_IDEMPOTENCY_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms >= UNIT_MS.h * 24, 'must be at least 24h (keys live at least 24 h)'),

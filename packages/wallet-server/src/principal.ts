@@ -15,9 +15,37 @@ export function hasRole(p: Principal, role: Role): boolean {
   return role === 'service' && p.roles.has('service');
 }
 
-export function rolesFromClaims(claims: Record<string, unknown>): Set<string> {
+/** A claim named by a dot path (`realm_access.roles`): each segment one level into the payload. */
+export function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  let value: unknown = claims;
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** A dot path of claim names: what `JWT_ROLES_CLAIM` and `JWT_USER_CLAIM` accept. */
+export const CLAIM_PATH = /^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*$/;
+
+function addRoles(roles: Set<string>, value: unknown): void {
+  if (typeof value === 'string') roles.add(value);
+  else if (Array.isArray(value)) for (const r of value) if (typeof r === 'string') roles.add(r);
+}
+
+/**
+ * The roles a token carries: from the claim at `rolesClaim` (a dot path such as
+ * `realm_access.roles`, Keycloak's realm roles), an array of strings or one string; without
+ * one, from `roles` (array) and `role` (string). Names other than user/service/admin are kept
+ * but grant nothing.
+ */
+export function rolesFromClaims(claims: Record<string, unknown>, rolesClaim?: string): Set<string> {
   const roles = new Set<string>();
-  if (Array.isArray(claims.roles)) for (const r of claims.roles) if (typeof r === 'string') roles.add(r);
+  if (rolesClaim !== undefined) {
+    addRoles(roles, claimAt(claims, rolesClaim));
+    return roles;
+  }
+  if (Array.isArray(claims.roles)) addRoles(roles, claims.roles);
   if (typeof claims.role === 'string') roles.add(claims.role);
   return roles;
 }

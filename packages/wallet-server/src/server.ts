@@ -41,7 +41,7 @@ async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore
 }
 
 function authConfig(config: Config, logger: Logger): AuthConfig {
-  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, userClaim: config.JWT_USER_CLAIM, rolesClaim: config.JWT_ROLES_CLAIM };
   if (config.JWT_AUTHORITY) return { kind: 'authority', authority: config.JWT_AUTHORITY, ...claims };
   if (config.JWT_SECRET) return { kind: 'secret', secret: config.JWT_SECRET, ...claims };
   if (config.NODE_ENV === 'production') {
@@ -50,7 +50,7 @@ function authConfig(config: Config, logger: Logger): AuthConfig {
   logger.warn(
     { mode: 'development' },
     'DEVELOPMENT MODE: no JWT_SECRET or JWT_AUTHORITY is set, so tokens are verified with the public development secret. ' +
-      'Anyone can mint tokens for this server. Mint one with: npm run token -- --sub <user> --role admin',
+      'Anyone can mint tokens for this server. Mint one with: npx goodgo-wallet-token --sub <user> --role admin (npm run token -- … in the repository)',
   );
   return { kind: 'secret', secret: DEVELOPMENT_JWT_SECRET, ...claims };
 }

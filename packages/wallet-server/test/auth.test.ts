@@ -5,6 +5,7 @@ import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createAuthenticator } from '../src/auth.js';
+import { loadConfig } from '../src/config.js';
 import { mintToken } from '../src/token.js';
 import { SECRET, harness, type Harness } from './support/harness.js';
 
@@ -158,5 +159,68 @@ describe('JWT from the IAM service\'s JWKS (JWT_AUTHORITY)', () => {
     const none = `${b64url({ alg: 'none', kid: 'k4' })}.${b64url({ sub: 'mallory', iss: 'https://iam', exp: Math.floor(Date.now() / 1000) + 300 })}.`;
     const stranger = await rsaKey('k4');
     for (const token of [confused, none, await stranger.sign()]) expect(await status({ app }, `Bearer ${token}`)).toEqual([401, 'UNAUTHORIZED']);
+  });
+});
+
+describe('claims read where the IAM puts them (JWT_ROLES_CLAIM, JWT_USER_CLAIM)', () => {
+  const iam = new TestIam();
+  beforeAll(() => iam.start());
+  afterAll(() => iam.stop());
+
+  /** The payload of an access token as Keycloak issues it for a client with realm roles. */
+  function keycloakClaims(realmRoles: string[], extra: Record<string, unknown> = {}) {
+    return {
+      jti: 'b7d3c1a0-6f2e-4d6b-9a51-0c7e2f1d9a11',
+      aud: 'account',
+      typ: 'Bearer',
+      azp: 'pos-backend',
+      scope: 'openid profile email',
+      preferred_username: 'pos-backend',
+      realm_access: { roles: ['offline_access', 'uma_authorization', 'default-roles-goodgo', ...realmRoles] },
+      resource_access: { account: { roles: ['manage-account', 'view-profile'] } },
+      ...extra,
+    };
+  }
+
+  function appFor(names: { rolesClaim?: string; userClaim?: string }) {
+    const store = new MemoryWalletStore();
+    const auth = createAuthenticator({ kind: 'authority', authority: iam.url, issuer: 'https://iam', jwksCooldownMs: 0, ...names });
+    return createApp({ service: new WalletService({ store }), store, auth });
+  }
+
+  async function get(app: ReturnType<typeof appFor>, token: string, path: string) {
+    const res = await app.request(path, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, body: (await res.json()) as { code?: string; items?: { userId: string }[]; userId?: string } };
+  }
+
+  it('reads a Keycloak token\'s realm roles at realm_access.roles, and nothing from a top-level roles claim', async () => {
+    const key = await rsaKey('kc1');
+    iam.keys = [key.jwk];
+    const app = appFor({ rolesClaim: 'realm_access.roles' });
+    const service = await key.sign(keycloakClaims(['service']), 'f3b1e2c4-0000-4000-8000-000000000001');
+    expect((await get(app, service, '/api/v1/wallets?userId=someone')).status).toBe(200);
+    // Only the configured path counts: a `roles` claim beside it grants nothing.
+    const plain = await key.sign(keycloakClaims([], { roles: ['admin'] }), 'f3b1e2c4-0000-4000-8000-000000000002');
+    expect(await get(app, plain, '/api/v1/wallets?userId=someone')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+    // Without JWT_ROLES_CLAIM the same Keycloak service token is a plain user.
+    expect((await get(appFor({}), service, '/api/v1/wallets?userId=someone')).status).toBe(403);
+  });
+
+  it('takes the user id from JWT_USER_CLAIM, and refuses a token without it', async () => {
+    const key = await rsaKey('kc2');
+    iam.keys = [key.jwk];
+    const app = appFor({ rolesClaim: 'realm_access.roles', userClaim: 'preferred_username' });
+    const token = await key.sign(keycloakClaims([]), 'f3b1e2c4-0000-4000-8000-000000000003');
+    const created = await app.request('/api/v1/wallets', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(created.status).toBe(201);
+    expect(((await created.json()) as { userId: string }).userId).toBe('pos-backend');
+    const anonymous = await key.sign({ realm_access: { roles: ['admin'] } }, 'f3b1e2c4-0000-4000-8000-000000000004');
+    expect(await get(app, anonymous, '/api/v1/wallets')).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+  });
+
+  it('refuses a claim path that is not names joined by dots', () => {
+    expect(() => createAuthenticator({ kind: 'secret', secret: SECRET, rolesClaim: 'realm_access..roles' })).toThrow(/invalid claim path/);
+    expect(() => loadConfig({ JWT_SECRET: SECRET, JWT_ROLES_CLAIM: 'realm access' })).toThrow(/JWT_ROLES_CLAIM/);
+    expect(loadConfig({ JWT_SECRET: SECRET, JWT_ROLES_CLAIM: 'resource_access.wallet.roles' }).JWT_ROLES_CLAIM).toBe('resource_access.wallet.roles');
   });
 });
