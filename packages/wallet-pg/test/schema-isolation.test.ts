@@ -59,6 +59,8 @@ async function pgliteHost(): Promise<Host> {
 async function postgresHost(): Promise<Host> {
   const fresh = await freshDatabase('isolation');
   const pool = new pg.Pool({ connectionString: fresh.url, max: 4 });
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return {
     migrate: (folder) => migratePg(drizzlePg({ client: pool }), { migrationsFolder: folder }),
     query: async (sql) => (await pool.query<Row>(sql)).rows,

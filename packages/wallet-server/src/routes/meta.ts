@@ -1,4 +1,6 @@
+import { Scalar } from '@scalar/hono-api-reference';
 import { z } from 'zod';
+import type { AppEnv } from '../env.js';
 import { route } from '../route.js';
 
 const metrics = route({
@@ -19,4 +21,21 @@ const openapi = route({
   handler: async ({ document }, _r, c) => c.json(document()),
 });
 
-export const metaRoutes = [metrics, openapi];
+// The browsable reference of the document above (Scalar). The page is HTML from this process;
+// the reader's browser loads Scalar's script from the jsDelivr CDN (docs/DEPLOY.md says so).
+const reference = Scalar<AppEnv>({ url: '/api/v1/wallets/openapi.json', pageTitle: 'GoodGo wallet API' });
+
+const docs = route({
+  method: 'get',
+  path: '/api/v1/wallets/docs',
+  summary: 'Browsable API reference of this document',
+  role: 'anyone',
+  response: { status: 200, schema: z.string(), description: 'HTML page', mediaType: 'text/html' },
+  handler: async (_deps, _r, c) => {
+    const page = await reference(c, async () => undefined);
+    if (!page) throw new Error('the API reference rendered no page');
+    return page;
+  },
+});
+
+export const metaRoutes = [metrics, openapi, docs];
