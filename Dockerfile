@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# The GoodGo wallet service. Two stages: the build stage compiles the monorepo and packs the three
+# The GoodGo wallet service. Two stages: the build stage compiles the monorepo and packs the four
 # packages exactly as they would be published; the runtime stage installs those tarballs with
 # production dependencies only, so the image runs what a registry user would install.
 
