@@ -12,7 +12,7 @@ export default defineConfig([
   },
   {
     // The binaries: ESM only (top-level await).
-    entry: { main: 'src/main.ts', token: 'src/token-cli.ts' },
+    entry: { main: 'src/main.ts', token: 'src/token-cli.ts', reconcile: 'src/reconcile-cli.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -11,6 +11,7 @@ import {
   WalletNotFoundError,
 } from './errors.js';
 import { eventEnvelope, type EventEnvelope } from './event-schemas.js';
+import type { ReconciliationReport } from './reconciliation.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import { currencyOf } from './money/currency.js';
 import { Money } from './money/money.js';
@@ -351,6 +352,14 @@ export class WalletService {
     if (!account) throw new PointAccountNotFoundError(q.userId);
     const rows = await this.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });
     return this.page(rows, q.limit, pointTransactionView);
+  }
+
+  // ---- the books -----------------------------------------------------------------------------
+
+  /** Runs every reconciliation check over the whole store; `ok` when nothing was found. */
+  async reconcile(): Promise<ReconciliationReport> {
+    const findings = await this.store.reconcile();
+    return { ok: findings.problems.length === 0, checkedAt: this.clock().toISOString(), ...findings };
   }
 
   // ---- events --------------------------------------------------------------------------------

@@ -139,4 +139,11 @@ export {
   type LockedPointTransaction,
 } from './store.js';
 export { MemoryWalletStore } from './memory-store.js';
+export {
+  RECONCILIATION_KINDS,
+  type ReconciliationKind,
+  type ReconciliationProblem,
+  type ReconciliationFindings,
+  type ReconciliationReport,
+} from './reconciliation.js';
 export { systemClock, randomIds, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';

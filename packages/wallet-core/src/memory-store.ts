@@ -23,6 +23,7 @@ import type {
   WalletStore,
 } from './store.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
+import { CREDIT_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
 import { Wallet, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
@@ -129,6 +130,47 @@ export class MemoryWalletStore implements WalletStore {
       .slice(0, limit);
     for (const [id] of due) this.idempotency.delete(id);
     return due.length;
+  }
+
+  async reconcile(): Promise<ReconciliationFindings> {
+    const problems: ReconciliationProblem[] = [];
+    let ledgerRows = 0;
+    const transfers = new Map<string, { debit: Money; credit: Money; rows: number }>();
+    for (const w of this.wallets.values()) {
+      let running = Money.zero(w.currency);
+      let sum = Money.zero(w.currency);
+      for (const { row } of this.walletTransactions.get(w.id) ?? []) {
+        ledgerRows += 1;
+        const credit = CREDIT_TYPES.includes(row.type);
+        running = credit ? running.add(row.amount) : running.subtract(row.amount);
+        sum = credit ? sum.add(row.amount) : sum.subtract(row.amount);
+        if (!row.balanceAfter.equals(running)) {
+          problems.push({ kind: 'balance_after_mismatch', id: row.id, detail: `balanceAfter ${row.balanceAfter.format()} does not follow from the rows before it` });
+          running = row.balanceAfter;
+        }
+        if (row.transferId !== null) {
+          const t = transfers.get(row.transferId) ?? { debit: Money.zero(w.currency), credit: Money.zero(w.currency), rows: 0 };
+          if (credit) t.credit = t.credit.add(row.amount);
+          else t.debit = t.debit.add(row.amount);
+          t.rows += 1;
+          transfers.set(row.transferId, t);
+        }
+      }
+      if (!sum.equals(w.balance)) problems.push({ kind: 'balance_mismatch', id: w.id, detail: `balance ${w.balance.format()} differs from its ledger (${sum.format()})` });
+    }
+    for (const [id, t] of transfers) {
+      if (t.rows !== 2 || !t.debit.equals(t.credit)) problems.push({ kind: 'transfer_unbalanced', id, detail: `${t.rows} rows, debits ${t.debit.format()} and credits ${t.credit.format()}` });
+    }
+    for (const a of this.accounts.values()) {
+      const lots = [...(this.lots.get(a.id)?.values() ?? [])];
+      const available = lots.filter((l) => l.status === 'active').reduce((n, l) => n + l.remaining, 0);
+      const pending = lots.filter((l) => l.status === 'pending').reduce((n, l) => n + l.points, 0);
+      ledgerRows += this.pointTransactions.get(a.id)?.length ?? 0;
+      if (available !== a.availablePoints || pending !== a.pendingPoints) {
+        problems.push({ kind: 'points_mismatch', id: a.id, detail: `available ${a.availablePoints} and pending ${a.pendingPoints}; lots hold ${available} and ${pending}` });
+      }
+    }
+    return { wallets: this.wallets.size, pointAccounts: this.accounts.size, ledgerRows, problems };
   }
 
   async ping(): Promise<void> {

@@ -8,6 +8,7 @@ import type { DomainEvent } from './events.js';
 import type { Money } from './money/money.js';
 import type { LotClaim, PointAccount, PointAccountChanges, PointTransaction, PointTransactionType } from './points/point-account.js';
 import type { Hold, HoldStatus } from './wallet/hold.js';
+import type { ReconciliationFindings } from './reconciliation.js';
 import type { Wallet, WalletChanges, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
 
 export type IdempotencyClaim =
@@ -129,6 +130,12 @@ export interface WalletStore {
    * batches never makes a command wait. A purged key is new again: a retry after it runs anew.
    */
   purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number>;
+  /**
+   * Checks the books: balances against ledgers, each balanceAfter against its predecessor,
+   * transfer pairs, point accounts against their lots, and (where the store keeps one) each
+   * wallet's hash chain. Read-only.
+   */
+  reconcile(): Promise<ReconciliationFindings>;
   /** Checks that the storage answers; throws when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

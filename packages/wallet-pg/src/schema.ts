@@ -58,6 +58,13 @@ export const walletTransactions = pgTable(
     refundOf: uuid('refund_of'),
     actor: jsonb('actor'),
     createdAt: ts('created_at').notNull(),
+    /**
+     * SHA-256 (hex) over the previous row's hash (of the same wallet) and this row's canonical
+     * content, set by a trigger in the statement that inserts the row (migration
+     * 0007_ledger_hash_chain): reconciliation recomputes the chain to find rows edited or deleted
+     * behind the service's back.
+     */
+    hash: text('hash').notNull(),
   },
   (t) => [
     // Ascending on purpose: a backward scan serves ORDER BY seq DESC. drizzle writes a DESC

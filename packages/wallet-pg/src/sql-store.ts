@@ -16,6 +16,8 @@ import {
   type LockedPointTransaction,
   type PageRequest,
   type PointAccount,
+  type ReconciliationFindings,
+  type ReconciliationProblem,
   type PointAccountChanges,
   type PointTransaction,
   type PointTransactionType,
@@ -145,6 +147,37 @@ export class SqlWalletStore implements WalletStore {
   async purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number> {
     const [row] = await this.read(q.purgeIdempotencyKeys, [olderThan.toISOString(), limit]);
     return Number(row?.purged ?? 0);
+  }
+
+  /**
+   * Every check as one read-only statement over the whole store (set-based: a scan per table,
+   * not a query per wallet). Statements run one after another, each on its own snapshot: run it
+   * when the books are quiet, or treat a finding on a row written during the run as a hint to
+   * run it again (see docs/operations.md).
+   */
+  async reconcile(): Promise<ReconciliationFindings> {
+    const [counts] = await this.read(q.reconcileCounts, []);
+    const problems: ReconciliationProblem[] = [];
+    for (const r of await this.read(q.reconcileBalances, [])) {
+      problems.push({ kind: 'balance_mismatch', id: String(r.id), detail: `balance ${String(r.balance)} differs from its ledger (${String(r.ledger)})` });
+    }
+    for (const r of await this.read(q.reconcileChains, [])) {
+      if (r.after_ok !== true) {
+        problems.push({ kind: 'balance_after_mismatch', id: String(r.id), detail: `balanceAfter ${String(r.balance_after)}; the previous row and the amount give ${String(r.expected_after)}` });
+      }
+      if (r.hash_ok !== true) problems.push({ kind: 'hash_mismatch', id: String(r.id), detail: 'the row or the row before it in this wallet was changed or removed' });
+    }
+    for (const r of await this.read(q.reconcileTransfers, [])) {
+      problems.push({ kind: 'transfer_unbalanced', id: String(r.id), detail: `${String(r.rows)} rows with a net of ${String(r.net)}` });
+    }
+    for (const r of await this.read(q.reconcilePoints, [])) {
+      problems.push({
+        kind: 'points_mismatch',
+        id: String(r.id),
+        detail: `available ${String(r.available)} and pending ${String(r.pending)}; lots hold ${String(r.lot_available)} and ${String(r.lot_pending)}`,
+      });
+    }
+    return { wallets: Number(counts?.wallets ?? 0), pointAccounts: Number(counts?.point_accounts ?? 0), ledgerRows: Number(counts?.ledger_rows ?? 0), problems };
   }
 
   async ping(): Promise<void> {

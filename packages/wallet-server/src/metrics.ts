@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (no global state, so several apps
@@ -61,6 +61,24 @@ export class Metrics {
     labelNames: ['sink'] as const,
     registers: [this.registry],
   });
+
+  readonly reconciliationProblems = new Gauge({
+    name: 'wallet_reconciliation_problems',
+    help: 'Problems found by the last reconciliation run, by kind (0 when the books balance)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly reconciliationLastRun = new Gauge({
+    name: 'wallet_reconciliation_last_run_timestamp_seconds',
+    help: 'When the last reconciliation run finished (Unix time)',
+    registers: [this.registry],
+  });
+
+  /** Records a reconciliation run: every kind is set, so a kind that went back to 0 shows 0. */
+  recordReconciliation(report: { problems: readonly { kind: string }[]; checkedAt: string }, kinds: readonly string[]): void {
+    for (const kind of kinds) this.reconciliationProblems.set({ kind }, report.problems.filter((p) => p.kind === kind).length);
+    this.reconciliationLastRun.set(Date.parse(report.checkedAt) / 1000);
+  }
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'wallet_' });

@@ -27,7 +27,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
+/** Opens (and migrates) the store the configuration names: PostgreSQL with DATABASE_URL, else PGlite. */
+export async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
     const store = await createNodePostgresStore({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA });

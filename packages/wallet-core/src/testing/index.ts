@@ -446,6 +446,21 @@ export function describeStoreContract(name: string, options: StoreContractOption
     });
 
     lifecycleCases(() => ({ store, service }), n);
+    it('reconciles the books the suite wrote: every check passes, with the store\'s counts', async () => {
+      const userId = uniqueUser();
+      const a = await funded('1000');
+      const b = await funded('0');
+      await service.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '400' });
+      await service.earnPoints({ userId, points: 9, source: 'order:r' });
+      await service.spendPoints({ userId, points: 4, source: 'order:s' });
+      const report = await service.reconcile();
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+      expect(report.wallets).toBeGreaterThanOrEqual(2);
+      expect(report.pointAccounts).toBeGreaterThanOrEqual(1);
+      expect(report.ledgerRows).toBeGreaterThanOrEqual(5);
+      expect(Number.isNaN(Date.parse(report.checkedAt))).toBe(false);
+    });
 
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();

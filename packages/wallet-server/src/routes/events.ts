@@ -1,4 +1,4 @@
-import { schemas as s, type EventPage, type WalletService } from '@goodgo/wallet-core';
+import { RECONCILIATION_KINDS, schemas as s, type EventPage, type WalletService } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
@@ -77,4 +77,29 @@ const deadLetters = route({
   }),
 });
 
-export const eventRoutes = [events, deadLetters];
+const reconciliation = route({
+  method: 'get',
+  path: `${API}/admin/reconciliation`,
+  summary: 'Checks the books: balances against ledgers, balanceAfter chains, transfer pairs, points against lots, each wallet\'s hash chain (also `npm run reconcile`)',
+  role: 'admin',
+  response: {
+    status: 200,
+    schema: z
+      .object({
+        ok: z.boolean(),
+        checkedAt: z.string(),
+        wallets: z.int(),
+        pointAccounts: z.int(),
+        ledgerRows: z.int(),
+        problems: z.array(z.object({ kind: z.enum(RECONCILIATION_KINDS), id: z.string(), detail: z.string() })),
+      })
+      .meta({ id: 'ReconciliationReport' }),
+  },
+  handler: async ({ service, metrics }) => {
+    const report = await service.reconcile();
+    metrics.recordReconciliation(report, RECONCILIATION_KINDS);
+    return report;
+  },
+});
+
+export const eventRoutes = [events, deadLetters, reconciliation];

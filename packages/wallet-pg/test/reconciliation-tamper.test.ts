@@ -1,0 +1,94 @@
+import { WalletService, type ReconciliationProblem } from '@goodgo/wallet-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SqlDriver } from '../src/driver.js';
+import { createNodePostgresStore } from '../src/node-postgres/index.js';
+import { createPgliteStore } from '../src/pglite/index.js';
+import type { SqlWalletStore } from '../src/sql-store.js';
+import { adminUrl, freshDatabase } from './support/postgres.js';
+
+/** What an operator with table-owner rights could do behind the service's back. */
+async function asSuperuser(driver: SqlDriver, table: string, trigger: string, statement: string, params: unknown[]): Promise<void> {
+  await driver.transaction(async (tx) => {
+    await tx.query(`ALTER TABLE ${table} DISABLE TRIGGER ${trigger}`);
+    await tx.query(statement, params);
+    await tx.query(`ALTER TABLE ${table} ENABLE TRIGGER ${trigger}`);
+  });
+}
+
+function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore; teardown: () => Promise<void> }>) {
+  describe(`reconciliation finds what was changed behind the service (${name})`, () => {
+    let store: SqlWalletStore;
+    let teardown: () => Promise<void>;
+    let service: WalletService;
+    beforeAll(async () => {
+      ({ store, teardown } = await setup());
+      service = new WalletService({ store });
+    });
+    afterAll(async () => teardown());
+
+    it('reports an edited balance, an edited ledger amount and a deleted lot, each with its id; clean books are ok', async () => {
+      const a = await service.createWallet({ userId: 'tamper-a' });
+      const b = await service.createWallet({ userId: 'tamper-b' });
+      const c = await service.createWallet({ userId: 'tamper-c' });
+      await service.deposit({ walletId: a.id, amount: '1000' });
+      await service.deposit({ walletId: b.id, amount: '500' });
+      await service.deposit({ walletId: c.id, amount: '300' });
+      const paid = await service.transfer({ fromWalletId: b.id, toWalletId: c.id, amount: '200' });
+      await service.withdraw({ walletId: b.id, amount: '50' });
+      const earned = await service.earnPoints({ userId: 'tamper-p', points: 70, source: 'order:1' });
+      expect(await service.reconcile()).toMatchObject({ ok: true, problems: [], wallets: 3, pointAccounts: 1, ledgerRows: 7 });
+
+      // 1. `UPDATE wallets SET balance = balance + 1000000`, as an auditor tried it in psql.
+      await store.driver.query('UPDATE wallets SET balance = balance + 1000000 WHERE id = $1', [a.id]);
+      // 2. A ledger amount rewritten with the append-only trigger lifted.
+      await asSuperuser(store.driver, 'wallet_transactions', 'wallet_transactions_append_only', 'UPDATE wallet_transactions SET amount = 250 WHERE id = $1', [
+        paid.transaction.id,
+      ]);
+      // 3. A point lot deleted by a superuser with every trigger and foreign key check lifted.
+      await store.driver.transaction(async (tx) => {
+        await tx.query('SET LOCAL session_replication_role = replica');
+        await tx.query('DELETE FROM point_lots WHERE id = $1', [earned.transaction.id]);
+      });
+
+      const report = await service.reconcile();
+      expect(report.ok).toBe(false);
+      const found = (kind: ReconciliationProblem['kind']) => report.problems.filter((p) => p.kind === kind).map((p) => p.id).sort();
+      expect(found('balance_mismatch')).toEqual([a.id, b.id].sort());
+      expect(found('hash_mismatch')).toEqual([paid.transaction.id]);
+      // The edited row breaks its own balanceAfter, and the next row of the wallet (the withdrawal) follows from it no longer.
+      expect(found('balance_after_mismatch')).toContain(paid.transaction.id);
+      expect(found('transfer_unbalanced')).toEqual([paid.transferId]);
+      expect(found('points_mismatch')).toEqual([earned.account.id]);
+      for (const p of report.problems) expect(p.detail.length).toBeGreaterThan(0);
+    });
+
+    it('finds a deleted ledger row by the break it leaves in the chain', async () => {
+      const w = await service.createWallet({ userId: 'tamper-delete' });
+      await service.deposit({ walletId: w.id, amount: '10' });
+      const middle = await service.deposit({ walletId: w.id, amount: '20' });
+      const last = await service.deposit({ walletId: w.id, amount: '30' });
+      await asSuperuser(store.driver, 'wallet_transactions', 'wallet_transactions_append_only', 'DELETE FROM wallet_transactions WHERE id = $1', [middle.transaction.id]);
+      const problems = (await service.reconcile()).problems.filter((p) => p.id === w.id || p.id === last.transaction.id);
+      expect(problems.map((p) => p.kind).sort()).toEqual(['balance_after_mismatch', 'balance_mismatch', 'hash_mismatch']);
+    });
+  });
+}
+
+tamperSuite('PGlite', async () => {
+  const store = await createPgliteStore();
+  return { store, teardown: () => store.close() };
+});
+
+describe.runIf(adminUrl)('on PostgreSQL', () => {
+  tamperSuite('PostgreSQL', async () => {
+    const db = await freshDatabase('tamper');
+    const store = await createNodePostgresStore({ connectionString: db.url, max: 2 });
+    return {
+      store,
+      teardown: async () => {
+        await store.close();
+        await db.drop();
+      },
+    };
+  });
+});
