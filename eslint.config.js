@@ -1,14 +1,18 @@
 // Lint for what the compiler does not catch in money code: promises nobody awaits, awaited
-// non-promises, misused async callbacks. Type-aware, through the TypeScript project service.
+// non-promises, misused async callbacks. Type-aware, through the TypeScript project service, for
+// the TypeScript of every workspace (packages, examples, bench); plain JavaScript, config files and
+// scripts outside a tsconfig get the same rules without type information. Formatting is Prettier's.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'bench/results/**', '**/*.config.ts', '**/*.mjs', 'eslint.config.js'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/.turbo/**', 'bench/results/**', '.wallet-data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     languageOptions: {
+      globals: globals.node,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
@@ -19,5 +23,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-control-regex': 'off',
     },
+  },
+  {
+    // Outside every tsconfig: no type information to lint with.
+    files: ['**/*.js', '**/*.mjs', '**/*.config.ts', 'scripts/**'],
+    ...tseslint.configs.disableTypeChecked,
   },
 );
