@@ -1,8 +1,7 @@
-import { WalletService, type WalletView } from '@goodgo/wallet-core';
+import type { WalletService, WalletView } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
-import { adminUrl, freshDatabase } from './support/postgres.js';
+import { adminUrl, raceStore } from './support/postgres.js';
 
 const codes = (results: PromiseSettledResult<unknown>[]) =>
   [...new Set(results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code?: string }).code ?? String(r.reason)] : [])))].sort();
@@ -15,25 +14,14 @@ const codes = (results: PromiseSettledResult<unknown>[]) =>
 describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () => {
   let store: SqlWalletStore;
   let service: WalletService;
-  let drop: () => Promise<void>;
-  const statements = new Map<string, number>();
+  let statements: Map<string, number>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await freshDatabase('lifecycle_races');
-    drop = db.drop;
-    store = await createNodePostgresStore({
-      connectionString: db.url,
-      max: 20,
-      onStatement: (name) => {
-        const key = name.startsWith('wallet_flush_') ? 'wallet_flush' : name;
-        statements.set(key, (statements.get(key) ?? 0) + 1);
-      },
-    });
-    service = new WalletService({ store });
+    ({ store, service, statements, close } = await raceStore('lifecycle_races'));
   });
   afterAll(async () => {
-    await store.close();
-    await drop();
+    await close();
   });
 
   const sql = async (text: string, params: unknown[] = []) => store.driver.query(text, params);

@@ -1,8 +1,7 @@
-import { WalletService, wasReplayed, type WalletView } from '@goodgo/wallet-core';
+import { type WalletService, wasReplayed, type WalletView } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
-import { adminUrl, freshDatabase } from './support/postgres.js';
+import { adminUrl, raceStore } from './support/postgres.js';
 
 /**
  * Races on real PostgreSQL connections: every command below runs on its own pooled connection,
@@ -12,30 +11,14 @@ import { adminUrl, freshDatabase } from './support/postgres.js';
 describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
   let store: SqlWalletStore;
   let service: WalletService;
-  let drop: () => Promise<void>;
-  const statements = new Map<string, number>();
+  let statements: Map<string, number>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const db = await freshDatabase('races');
-    drop = db.drop;
-    store = await createNodePostgresStore({
-      connectionString: db.url,
-      max: 20,
-      // A thousand transfers queue on 20 rows: on a loaded machine a queue can outlast the
-      // production lock timeout, which would turn an expected INSUFFICIENT_FUNDS into a 503.
-      // The timeout's own behaviour is tested in pg-timeouts.test.ts.
-      lockTimeoutMs: 60_000,
-      // One write-everything statement per command shape: count them under one name.
-      onStatement: (name) => {
-        const key = name.startsWith('wallet_flush_') ? 'wallet_flush' : name;
-        statements.set(key, (statements.get(key) ?? 0) + 1);
-      },
-    });
-    service = new WalletService({ store });
+    ({ store, service, statements, close } = await raceStore('races'));
   });
   afterAll(async () => {
-    await store.close();
-    await drop();
+    await close();
   });
 
   const sql = async (text: string, params: unknown[] = []) => store.driver.query(text, params);
