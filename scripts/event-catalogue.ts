@@ -87,7 +87,7 @@ export async function eventCatalogue(): Promise<string> {
     '| `occurredAt` | ISO 8601 UTC time of the change. |',
     '| `actor` | `{sub, role}` of whoever caused the change, or `null` (a library caller that named none). |',
     '| `requestId` | The `X-Request-Id` of the HTTP request that caused it, or `null`. |',
-    '| `payload` | Per type, below. Amounts are decimal strings with the currency\'s minor-unit digits; points are integers. |',
+    "| `payload` | Per type, below. Amounts are decimal strings with the currency's minor-unit digits; points are integers. |",
     '',
     '## Delivery',
     '',

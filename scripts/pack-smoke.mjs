@@ -59,7 +59,9 @@ function readmeBlock(heading) {
 
 /** The Dockerfile's CMD (exec form): what the image runs, in its WORKDIR of installed tarballs. */
 function imageCommand() {
-  const line = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('CMD '));
+  const line = readFileSync(join(root, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('CMD '));
   if (!line) throw new Error('Dockerfile has no CMD');
   return JSON.parse(line.slice(4));
 }
@@ -83,7 +85,9 @@ try {
   step(`packing into ${work}`);
   const packages = publishedPackages();
   run('npm', ['pack', '--pack-destination', work, ...packages.flatMap((p) => ['-w', p])], { cwd: root });
-  const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz')).map((f) => join(work, f));
+  const tarballs = readdirSync(work)
+    .filter((f) => f.endsWith('.tgz'))
+    .map((f) => join(work, f));
   if (tarballs.length !== packages.length) throw new Error(`expected ${packages.length} tarballs, got ${tarballs.join(', ')}`);
 
   const app = join(work, 'app');
@@ -97,7 +101,13 @@ try {
   const example = readmeBlock('Using the library');
   writeFileSync(join(app, 'example.ts'), `${example}\nexport {};\n`);
   const base = ts.parseJsonConfigFileContent(ts.readConfigFile(join(root, 'tsconfig.base.json'), ts.sys.readFile).config, ts.sys, app).options;
-  const program = ts.createProgram([join(app, 'example.ts')], { ...base, noEmit: true, declaration: false, sourceMap: false, typeRoots: [join(root, 'node_modules', '@types')] });
+  const program = ts.createProgram([join(app, 'example.ts')], {
+    ...base,
+    noEmit: true,
+    declaration: false,
+    sourceMap: false,
+    typeRoots: [join(root, 'node_modules', '@types')],
+  });
   const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
   if (problems.length > 0) throw new Error(`the README example does not compile against the installed packages:\n${problems.join('\n')}`);
   const js = ts.transpileModule(example, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
@@ -119,7 +129,10 @@ try {
   const url = `http://127.0.0.1:${port}`;
   try {
     await untilReady(url, child, logs);
-    const token = run(join(app, 'node_modules', '.bin', 'goodgo-wallet-token'), ['--sub', 'pos-backend', '--role', 'service'], { cwd: app, env: { PATH: env.PATH, JWT_SECRET: secret } }).trim();
+    const token = run(join(app, 'node_modules', '.bin', 'goodgo-wallet-token'), ['--sub', 'pos-backend', '--role', 'service'], {
+      cwd: app,
+      env: { PATH: env.PATH, JWT_SECRET: secret },
+    }).trim();
     const created = await fetch(`${url}/api/v1/wallets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'smoke-1' },
@@ -127,7 +140,8 @@ try {
     });
     if (created.status !== 201) throw new Error(`POST /api/v1/wallets answered ${created.status}: ${await created.text()}`);
     const docs = await fetch(`${url}/api/v1/wallets/docs`);
-    if (docs.status !== 200 || !(docs.headers.get('content-type') ?? '').includes('text/html')) throw new Error(`GET /api/v1/wallets/docs answered ${docs.status}`);
+    if (docs.status !== 200 || !(docs.headers.get('content-type') ?? '').includes('text/html'))
+      throw new Error(`GET /api/v1/wallets/docs answered ${docs.status}`);
   } finally {
     child.kill('SIGTERM');
   }

@@ -43,11 +43,17 @@ export async function benchGrowth(report: Report, url: string, seconds: number):
           await service.listTransactions({ walletId: deep, limit: 50, ...(cursor ? { cursor } : {}) });
           t.push(performance.now() - t0);
         }
-        return percentile(t.sort((x, y) => x - y), 50);
+        return percentile(
+          t.sort((x, y) => x - y),
+          50,
+        );
       };
       const first = await pageTimes();
       // A cursor halfway down the deep wallet's history.
-      const mid = await pool.query<{ seq: string }>('SELECT seq::text FROM wallet_transactions WHERE wallet_id = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1', [deep, Math.floor((await count()) / 2)]);
+      const mid = await pool.query<{ seq: string }>('SELECT seq::text FROM wallet_transactions WHERE wallet_id = $1 ORDER BY seq DESC OFFSET $2 LIMIT 1', [
+        deep,
+        Math.floor((await count()) / 2),
+      ]);
       const midCursor = Buffer.from(`p:${mid.rows[0]?.seq ?? '1'}`).toString('base64url');
       const middle = await pageTimes(midCursor);
       results[level] = { tps: run.perSecond, first, middle };

@@ -37,14 +37,23 @@ async function cannon(url: string, token: string | null, connections: number, se
   };
 }
 
-const fmt = (c: Cannon) => `${round(c.perSecond)}/s p50 ${c.p50} ms p99 ${c.p99} ms${c.non2xx ? ` (${c.non2xx} non-2xx)` : ''}${c.errors ? ` (${c.errors} errors)` : ''}`;
+const fmt = (c: Cannon) =>
+  `${round(c.perSecond)}/s p50 ${c.p50} ms p99 ${c.p99} ms${c.non2xx ? ` (${c.non2xx} non-2xx)` : ''}${c.errors ? ` (${c.errors} errors)` : ''}`;
 
 async function walletsVia(base: string, token: string, n: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${base}/api/v1/wallets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: `http-${i}` }) });
+    const res = await fetch(`${base}/api/v1/wallets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: `http-${i}` }),
+    });
     const w = (await res.json()) as { id: string };
-    await fetch(`${base}/api/v1/wallets/deposit`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ walletId: w.id, amount: '1000000000' }) });
+    await fetch(`${base}/api/v1/wallets/deposit`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ walletId: w.id, amount: '1000000000' }),
+    });
     ids.push(w.id);
   }
   return ids;
@@ -74,7 +83,12 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
   report.raw.http_bare = bareRun;
 
   const targets: Array<{ name: string; env: Record<string, string>; ids?: string[] }> = [];
-  if (o.databaseUrl) targets.push({ name: 'PostgreSQL', env: { DATABASE_URL: o.databaseUrl, DATABASE_POOL_MAX: process.env.BENCH_SERVER_POOL ?? '16' }, ...(o.pgIds ? { ids: o.pgIds } : {}) });
+  if (o.databaseUrl)
+    targets.push({
+      name: 'PostgreSQL',
+      env: { DATABASE_URL: o.databaseUrl, DATABASE_POOL_MAX: process.env.BENCH_SERVER_POOL ?? '16' },
+      ...(o.pgIds ? { ids: o.pgIds } : {}),
+    });
   targets.push({ name: 'PGlite', env: { WALLET_DATA_DIR: 'memory://' } });
 
   for (const t of targets) {
@@ -89,12 +103,19 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
       await cannon(`${server.url}/api/v1/wallets/deposit`, token, 32, 2, () => ({ walletId: pick(), amount: '1' }));
       const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, 32, o.seconds, () => ({ walletId: pick(), amount: '1' }), pid);
       const transfers = () =>
-        cannon(`${server!.url}/api/v1/wallets/transfer`, token, 32, o.seconds, () => {
-          const a = pick();
-          let b = pick();
-          while (b === a) b = pick();
-          return { fromWalletId: a, toWalletId: b, amount: '1' };
-        }, pid);
+        cannon(
+          `${server!.url}/api/v1/wallets/transfer`,
+          token,
+          32,
+          o.seconds,
+          () => {
+            const a = pick();
+            let b = pick();
+            while (b === a) b = pick();
+            return { fromWalletId: a, toWalletId: b, amount: '1' };
+          },
+          pid,
+        );
       // HTTP and the library in alternating rounds (HTTP, library, HTTP, library) on one database,
       // so that the machine's drift during the run weighs on both sides alike.
       const rounds: Cannon[] = [];
@@ -106,23 +127,69 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
       const mean = (f: (c: Cannon) => number) => rounds.reduce((sum, r) => sum + f(r), 0) / rounds.length;
       const tr: Cannon = {
         perSecond: mean((r) => r.perSecond),
-        p50: round(mean((r) => r.p50), 1),
-        p99: round(mean((r) => r.p99), 1),
+        p50: round(
+          mean((r) => r.p50),
+          1,
+        ),
+        p99: round(
+          mean((r) => r.p99),
+          1,
+        ),
         non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
         errors: rounds.reduce((n, r) => n + r.errors, 0),
         maxRssMiB: Math.max(...rounds.map((r) => r.maxRssMiB)),
       };
       report.raw[`http_${t.name}`] = { deposit: dep, transfer: tr };
       const section = `4. HTTP, ${t.name} (32 connections)`;
-      report.add({ section, case: 'deposits, JWT verified', ours: fmt(dep), baseline: `bare Hono ${fmt(bareRun)}`, ratio: ratio(dep.perSecond, bareRun.perSecond), target: 'report', met: null });
-      report.add({ section, case: 'transfers, JWT verified', ours: fmt(tr), baseline: `bare Hono ${fmt(bareRun)}`, ratio: ratio(tr.perSecond, bareRun.perSecond), target: 'report', met: null });
+      report.add({
+        section,
+        case: 'deposits, JWT verified',
+        ours: fmt(dep),
+        baseline: `bare Hono ${fmt(bareRun)}`,
+        ratio: ratio(dep.perSecond, bareRun.perSecond),
+        target: 'report',
+        met: null,
+      });
+      report.add({
+        section,
+        case: 'transfers, JWT verified',
+        ours: fmt(tr),
+        baseline: `bare Hono ${fmt(bareRun)}`,
+        ratio: ratio(tr.perSecond, bareRun.perSecond),
+        target: 'report',
+        met: null,
+      });
       if (libraryRounds.length > 0) {
         const lib = libraryRounds.reduce((sum, r) => sum + r.perSecond, 0) / libraryRounds.length;
         const libP99 = libraryRounds.reduce((sum, r) => sum + r.p99, 0) / libraryRounds.length;
-        report.add({ section, case: 'transfers vs library at concurrency 32 (alternating rounds)', ours: fmt(tr), baseline: `library ${round(lib)}/s p99 ${round(libP99, 1)} ms`, ratio: ratio(tr.perSecond, lib), target: '≥ 0.5 of library', met: tr.perSecond >= 0.5 * lib });
-        report.add({ section, case: 'transfer p99 at 32 connections', ours: `${tr.p99} ms`, baseline: '50 ms', ratio: ratio(tr.p99, 50), target: 'p99 < 50 ms', met: tr.p99 < 50 });
+        report.add({
+          section,
+          case: 'transfers vs library at concurrency 32 (alternating rounds)',
+          ours: fmt(tr),
+          baseline: `library ${round(lib)}/s p99 ${round(libP99, 1)} ms`,
+          ratio: ratio(tr.perSecond, lib),
+          target: '≥ 0.5 of library',
+          met: tr.perSecond >= 0.5 * lib,
+        });
+        report.add({
+          section,
+          case: 'transfer p99 at 32 connections',
+          ours: `${tr.p99} ms`,
+          baseline: '50 ms',
+          ratio: ratio(tr.p99, 50),
+          target: 'p99 < 50 ms',
+          met: tr.p99 < 50,
+        });
       }
-      report.add({ section: '5. growth', case: `server RSS under load (${t.name})`, ours: `${Math.max(dep.maxRssMiB, tr.maxRssMiB)} MiB max`, baseline: '–', ratio: null, target: 'report', met: null });
+      report.add({
+        section: '5. growth',
+        case: `server RSS under load (${t.name})`,
+        ours: `${Math.max(dep.maxRssMiB, tr.maxRssMiB)} MiB max`,
+        baseline: '–',
+        ratio: null,
+        target: 'report',
+        met: null,
+      });
     } finally {
       await server?.stop();
     }

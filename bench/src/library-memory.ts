@@ -37,14 +37,42 @@ export async function benchMemory(report: Report): Promise<void> {
   const n = 20_000;
   const dep = await sequential(n, (i) => service.deposit({ walletId: pick(i), amount: '1' }));
   const bareDep = await sequential(n, bareDeposit);
-  report.add({ section: '1. library, memory', case: 'deposits/s (sequential)', ours: `${round(dep.perSecond)}/s`, baseline: `${round(bareDep.perSecond)}/s hand-written Map+decimal.js`, ratio: ratio(dep.perSecond, bareDep.perSecond), target: 'report', met: null });
+  report.add({
+    section: '1. library, memory',
+    case: 'deposits/s (sequential)',
+    ours: `${round(dep.perSecond)}/s`,
+    baseline: `${round(bareDep.perSecond)}/s hand-written Map+decimal.js`,
+    ratio: ratio(dep.perSecond, bareDep.perSecond),
+    target: 'report',
+    met: null,
+  });
   const tr = await sequential(n, (i) => service.transfer({ fromWalletId: pick(i), toWalletId: pick(i + 1), amount: '1' }));
   const bareTr = await sequential(n, bareTransfer);
-  report.add({ section: '1. library, memory', case: 'transfers/s (sequential)', ours: `${round(tr.perSecond)}/s`, baseline: `${round(bareTr.perSecond)}/s hand-written Map+decimal.js`, ratio: ratio(tr.perSecond, bareTr.perSecond), target: 'report', met: null });
+  report.add({
+    section: '1. library, memory',
+    case: 'transfers/s (sequential)',
+    ours: `${round(tr.perSecond)}/s`,
+    baseline: `${round(bareTr.perSecond)}/s hand-written Map+decimal.js`,
+    ratio: ratio(tr.perSecond, bareTr.perSecond),
+    target: 'report',
+    met: null,
+  });
 
   const amounts = Array.from({ length: 1000 }, (_, i) => `${i + 1}.${String(i % 100).padStart(2, '0')}`);
   const m = 200_000;
-  const money = await sequential(m, (i) => Money.parse(amounts[i % 1000], 'USD', { max: '1000000000' }).add(Money.parse('0.01', 'USD')).format());
+  const money = await sequential(m, (i) =>
+    Money.parse(amounts[i % 1000], 'USD', { max: '1000000000' })
+      .add(Money.parse('0.01', 'USD'))
+      .format(),
+  );
   const raw = await sequential(m, (i) => new Decimal(amounts[i % 1000] as string).plus(new Decimal('0.01')).toFixed(2));
-  report.add({ section: '1. library, memory', case: 'Money parse+add+format', ours: `${round(money.usPerOp * 1000)} ns/op`, baseline: `${round(raw.usPerOp * 1000)} ns/op raw decimal.js`, ratio: ratio(money.usPerOp, raw.usPerOp), target: 'report (cost, lower is better)', met: null });
+  report.add({
+    section: '1. library, memory',
+    case: 'Money parse+add+format',
+    ours: `${round(money.usPerOp * 1000)} ns/op`,
+    baseline: `${round(raw.usPerOp * 1000)} ns/op raw decimal.js`,
+    ratio: ratio(money.usPerOp, raw.usPerOp),
+    target: 'report (cost, lower is better)',
+    met: null,
+  });
 }

@@ -40,9 +40,18 @@ export async function rawTransfer(pool: pg.Pool, from: string, to: string, amoun
     const source = rows.find((r) => r.id === from);
     if (!source || BigInt(source.balance) < BigInt(amount)) throw new Error('insufficient');
     const transferId = crypto.randomUUID();
-    const debit = await client.query<{ balance: string }>({ name: 'raw_debit', text: 'UPDATE wallets SET balance = balance - $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text', values: [from, amount] });
-    const credit = await client.query<{ balance: string }>({ name: 'raw_credit', text: 'UPDATE wallets SET balance = balance + $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text', values: [to, amount] });
-    const insert = "INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())";
+    const debit = await client.query<{ balance: string }>({
+      name: 'raw_debit',
+      text: 'UPDATE wallets SET balance = balance - $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text',
+      values: [from, amount],
+    });
+    const credit = await client.query<{ balance: string }>({
+      name: 'raw_credit',
+      text: 'UPDATE wallets SET balance = balance + $2, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text',
+      values: [to, amount],
+    });
+    const insert =
+      'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())';
     await client.query({ name: 'raw_row', text: insert, values: [crypto.randomUUID(), from, 'transfer_out', amount, debit.rows[0]?.balance, transferId] });
     await client.query({ name: 'raw_row', text: insert, values: [crypto.randomUUID(), to, 'transfer_in', amount, credit.rows[0]?.balance, transferId] });
     await client.query('COMMIT');
@@ -71,18 +80,36 @@ export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seede
     const [lib, raw] = await alternate(
       3,
       () =>
-        closedLoopSamples(c, roundMs, () => {
-          const [from, to] = pair();
-          return service.transfer({ fromWalletId: from, toWalletId: to, amount: '1' });
-        }, 300),
+        closedLoopSamples(
+          c,
+          roundMs,
+          () => {
+            const [from, to] = pair();
+            return service.transfer({ fromWalletId: from, toWalletId: to, amount: '1' });
+          },
+          300,
+        ),
       () =>
-        closedLoopSamples(c, roundMs, () => {
-          const [from, to] = pair();
-          return rawTransfer(pool, from, to, '1');
-        }, 300),
+        closedLoopSamples(
+          c,
+          roundMs,
+          () => {
+            const [from, to] = pair();
+            return rawTransfer(pool, from, to, '1');
+          },
+          300,
+        ),
     );
     const target = c === 1 ? 'report' : '≥ 0.8 of raw SQL';
-    report.add({ section: '2. library, PostgreSQL (pool 16)', case: `transfers, concurrency ${c}, 10 000 wallets`, ours: fmt(lib), baseline: `raw SQL ${fmt(raw)}`, ratio: ratio(lib.perSecond, raw.perSecond), target, met: c === 1 ? null : lib.perSecond >= 0.8 * raw.perSecond });
+    report.add({
+      section: '2. library, PostgreSQL (pool 16)',
+      case: `transfers, concurrency ${c}, 10 000 wallets`,
+      ours: fmt(lib),
+      baseline: `raw SQL ${fmt(raw)}`,
+      ratio: ratio(lib.perSecond, raw.perSecond),
+      target,
+      met: c === 1 ? null : lib.perSecond >= 0.8 * raw.perSecond,
+    });
     report.raw[`pg_transfer_c${c}`] = { ours: lib, raw };
   }
 
@@ -94,6 +121,14 @@ export async function benchPostgres(report: Report, pool: pg.Pool, seeded: Seede
     () => closedLoopSamples(32, (seconds * 1000) / 2, (w) => service.transfer({ fromWalletId: payers[w] as string, toWalletId: merchant, amount: '1' }), 300),
     () => closedLoopSamples(32, (seconds * 1000) / 2, (w) => rawTransfer(pool, payers[w] as string, merchant, '1'), 300),
   );
-  report.add({ section: '2. library, PostgreSQL (pool 16)', case: 'hot wallet: 32 payers → 1 merchant', ours: fmt(hot), baseline: `raw SQL ${fmt(hotRaw)}`, ratio: ratio(hot.perSecond, hotRaw.perSecond), target: 'report', met: null });
+  report.add({
+    section: '2. library, PostgreSQL (pool 16)',
+    case: 'hot wallet: 32 payers → 1 merchant',
+    ours: fmt(hot),
+    baseline: `raw SQL ${fmt(hotRaw)}`,
+    ratio: ratio(hot.perSecond, hotRaw.perSecond),
+    target: 'report',
+    met: null,
+  });
   report.raw.pg_hot = { ours: hot, raw: hotRaw };
 }

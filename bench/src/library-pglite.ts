@@ -23,18 +23,29 @@ export async function benchPglite(report: Report, seconds: number): Promise<void
     db.transaction(async (tx) => {
       const id = next();
       await tx.query('SELECT balance FROM wallets WHERE id = $1 FOR UPDATE', [id]);
-      const { rows: r } = await tx.query<{ balance: string }>("UPDATE wallets SET balance = balance + 1, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text AS balance", [id]);
-      await tx.query("INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at) VALUES (gen_random_uuid(), $1, 'deposit', 1, $2, now())", [id, r[0]?.balance]);
+      const { rows: r } = await tx.query<{ balance: string }>(
+        'UPDATE wallets SET balance = balance + 1, version = version + 1, updated_at = now() WHERE id = $1 RETURNING balance::text AS balance',
+        [id],
+      );
+      await tx.query(
+        "INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at) VALUES (gen_random_uuid(), $1, 'deposit', 1, $2, now())",
+        [id, r[0]?.balance],
+      );
     });
   const rawTransfer = () =>
     db.transaction(async (tx) => {
       const from = next();
       const to = next();
       await tx.query('SELECT id FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [[from, to]]);
-      const d = await tx.query<{ b: string }>('UPDATE wallets SET balance = balance - 1, version = version + 1 WHERE id = $1 RETURNING balance::text AS b', [from]);
-      const c = await tx.query<{ b: string }>('UPDATE wallets SET balance = balance + 1, version = version + 1 WHERE id = $1 RETURNING balance::text AS b', [to]);
+      const d = await tx.query<{ b: string }>('UPDATE wallets SET balance = balance - 1, version = version + 1 WHERE id = $1 RETURNING balance::text AS b', [
+        from,
+      ]);
+      const c = await tx.query<{ b: string }>('UPDATE wallets SET balance = balance + 1, version = version + 1 WHERE id = $1 RETURNING balance::text AS b', [
+        to,
+      ]);
       const t = crypto.randomUUID();
-      const ins = 'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES (gen_random_uuid(), $1, $2, 1, $3, $4, now())';
+      const ins =
+        'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES (gen_random_uuid(), $1, $2, 1, $3, $4, now())';
       await tx.query(ins, [from, 'transfer_out', d.rows[0]?.b, t]);
       await tx.query(ins, [to, 'transfer_in', c.rows[0]?.b, t]);
     });
@@ -42,9 +53,25 @@ export async function benchPglite(report: Report, seconds: number): Promise<void
   const ms = seconds * 1000;
   const dep = await closedLoop(1, ms, () => service.deposit({ walletId: next(), amount: '1' }));
   const depRaw = await closedLoop(1, ms, rawDeposit);
-  report.add({ section: '3. library, PGlite (in memory)', case: 'deposits, sequential', ours: `${round(dep.perSecond)}/s`, baseline: `raw SQL ${round(depRaw.perSecond)}/s`, ratio: ratio(dep.perSecond, depRaw.perSecond), target: 'report', met: null });
+  report.add({
+    section: '3. library, PGlite (in memory)',
+    case: 'deposits, sequential',
+    ours: `${round(dep.perSecond)}/s`,
+    baseline: `raw SQL ${round(depRaw.perSecond)}/s`,
+    ratio: ratio(dep.perSecond, depRaw.perSecond),
+    target: 'report',
+    met: null,
+  });
   const tr = await closedLoop(1, ms, () => service.transfer({ fromWalletId: next(), toWalletId: next(), amount: '1' }));
   const trRaw = await closedLoop(1, ms, rawTransfer);
-  report.add({ section: '3. library, PGlite (in memory)', case: 'transfers, sequential', ours: `${round(tr.perSecond)}/s`, baseline: `raw SQL ${round(trRaw.perSecond)}/s`, ratio: ratio(tr.perSecond, trRaw.perSecond), target: 'report', met: null });
+  report.add({
+    section: '3. library, PGlite (in memory)',
+    case: 'transfers, sequential',
+    ours: `${round(tr.perSecond)}/s`,
+    baseline: `raw SQL ${round(trRaw.perSecond)}/s`,
+    ratio: ratio(tr.perSecond, trRaw.perSecond),
+    target: 'report',
+    met: null,
+  });
   await db.close();
 }

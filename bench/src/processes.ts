@@ -24,7 +24,11 @@ function handle(child: ChildProcess, url: string, exit: Promise<number | null>):
 
 /** Starts a node script and waits for the first `"url":"…"` it prints. */
 export async function startNode(script: string, env: Record<string, string>, cwd?: string): Promise<Child> {
-  const child = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(cwd ? { cwd } : {}),
+  });
   const lines: string[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = await new Promise<string>((resolve, reject) => {
@@ -79,7 +83,10 @@ export async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string>): Promise<Child> {
   const port = await freePort();
   const devnull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverMain], { env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) }, stdio: ['ignore', devnull, 'inherit'] });
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverMain], {
+    env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
+    stdio: ['ignore', devnull, 'inherit'],
+  });
   const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

@@ -44,11 +44,16 @@ export class Report {
       '',
       '| section | case | ours | baseline | ratio | target |',
       '|---|---|---|---|---|---|',
-      ...this.rows.map((r) => `| ${r.section} | ${r.case} | ${r.ours} | ${r.baseline} | ${r.ratio ?? '–'} | ${r.target}${r.met === null ? '' : r.met ? ' ✅' : ' ❌'} |`),
+      ...this.rows.map(
+        (r) => `| ${r.section} | ${r.case} | ${r.ours} | ${r.baseline} | ${r.ratio ?? '–'} | ${r.target}${r.met === null ? '' : r.met ? ' ✅' : ' ❌'} |`,
+      ),
       '',
       ...(this.notes.length ? ['## Notes', '', ...this.notes.map((n) => `- ${n}`), ''] : []),
     ];
     writeFileSync(join(dir, `${name}.md`), `${lines.join('\n')}\n`);
-    writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ takenAt: this.started.toISOString(), machine: this.machine(), ...extra, rows: this.rows, notes: this.notes, raw: this.raw }, null, 2)}\n`);
+    writeFileSync(
+      join(dir, `${name}.json`),
+      `${JSON.stringify({ takenAt: this.started.toISOString(), machine: this.machine(), ...extra, rows: this.rows, notes: this.notes, raw: this.raw }, null, 2)}\n`,
+    );
   }
 }

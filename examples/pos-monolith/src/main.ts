@@ -47,7 +47,8 @@ try {
 
   const history = await wallets.listTransactions({ walletId: opening.id, limit: 6 });
   console.log('Latest wallet history:');
-  for (const t of history.items) console.log(`  ${t.createdAt}  ${t.type.padEnd(10)} ${t.amount.padStart(8)}  → ${t.balanceAfter}${t.refundOf ? `  (refund of ${t.refundOf})` : ''}`);
+  for (const t of history.items)
+    console.log(`  ${t.createdAt}  ${t.type.padEnd(10)} ${t.amount.padStart(8)}  → ${t.balanceAfter}${t.refundOf ? `  (refund of ${t.refundOf})` : ''}`);
   console.log(`Balance at end: ${slip.walletBalance} VND, points ${slip.pointsAvailable}`);
 } finally {
   await store.close();

@@ -138,7 +138,14 @@ export class Till {
       pointsShortfall = reversed.shortfall;
       pointsAvailable = reversed.account.availablePoints;
     }
-    return { orderId: receipt.orderId, refunded: refunded.transaction.amount, pointsReversed, pointsShortfall, walletBalance: refunded.wallet.balance, pointsAvailable };
+    return {
+      orderId: receipt.orderId,
+      refunded: refunded.transaction.amount,
+      pointsReversed,
+      pointsShortfall,
+      walletBalance: refunded.wallet.balance,
+      pointsAvailable,
+    };
   }
 
   private async pay(order: Order, charge: (due: bigint) => Promise<{ wallet: WalletView; paymentId: string | null }>): Promise<Receipt> {

@@ -67,7 +67,12 @@ describe('POS till embedding wallet-core', () => {
     expect(await till.returnItem(r2, { slipId: 'ret-1', amount: '20000', reason: 'cold coffee' })).toEqual(slip);
     // Never more back than was paid: 48 000 charged, 20 000 already refunded.
     await expect(till.returnItem(r2, { slipId: 'ret-2', amount: '28001', reason: 'too much' })).rejects.toMatchObject({ code: 'REFUND_EXCEEDS_ORIGINAL' });
-    const history = (await wallets.listTransactions({ walletId: wallet.id })).items.map((t) => [t.type, t.amount, t.holdId !== null, t.refundOf === r2.paymentId]);
+    const history = (await wallets.listTransactions({ walletId: wallet.id })).items.map((t) => [
+      t.type,
+      t.amount,
+      t.holdId !== null,
+      t.refundOf === r2.paymentId,
+    ]);
     expect(history).toEqual([
       ['refund_in', '20000', false, true],
       ['withdrawal', '48000', true, false],

@@ -52,12 +52,7 @@ export class WalletError extends Error {
 
 /** True for any error of this package, also one thrown by another copy of it. */
 export function isWalletError(e: unknown): e is WalletError {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    MARKER in e &&
-    typeof (e as { code?: unknown }).code === 'string'
-  );
+  return typeof e === 'object' && e !== null && MARKER in e && typeof (e as { code?: unknown }).code === 'string';
 }
 
 export class ValidationError extends WalletError {

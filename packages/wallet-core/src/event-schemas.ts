@@ -15,7 +15,7 @@ import { WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
 export const EVENT_VERSION = 1 as const;
 
 const isoTime = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 UTC date-time', examples: ['2026-11-25T06:00:00.000Z'] });
-const amount = z.string().meta({ description: 'Decimal string with exactly the currency\'s minor-unit digits', examples: ['125000'] });
+const amount = z.string().meta({ description: "Decimal string with exactly the currency's minor-unit digits", examples: ['125000'] });
 const reason = z.string().nullable();
 
 const holdPayload = {
@@ -57,7 +57,7 @@ export const eventPayloadSchemas = {
     ...holdPayload,
     capturedAmount: amount,
     releasedAmount: amount.meta({ description: 'What of the hold went back to the available balance' }),
-    transactionId: z.uuid().meta({ description: 'The payer\'s withdrawal or transfer_out row' }),
+    transactionId: z.uuid().meta({ description: "The payer's withdrawal or transfer_out row" }),
     toWalletId: z.uuid().nullable(),
   }),
   HoldVoided: z.object({ ...holdPayload, reason }),
@@ -84,19 +84,19 @@ export const eventPayloadSchemas = {
 /** What each event type means, for the catalogue. */
 export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   WalletCreated: 'A wallet was opened for a user in a currency.',
-  BalanceChanged: 'A ledger row changed a wallet\'s balance: a deposit, a withdrawal or one side of a transfer.',
+  BalanceChanged: "A ledger row changed a wallet's balance: a deposit, a withdrawal or one side of a transfer.",
   WalletFrozen: 'An admin froze a wallet: no money moves in or out until it is unfrozen.',
   WalletUnfrozen: 'An admin unfroze a wallet.',
   WalletClosed: 'A wallet with a zero balance was closed; it stays readable.',
-  HoldPlaced: 'Part of a wallet\'s available balance was reserved until `expiresAt` (a pre-authorisation).',
+  HoldPlaced: "Part of a wallet's available balance was reserved until `expiresAt` (a pre-authorisation).",
   HoldCaptured: 'A hold was captured, all or in part; the rest went back to the available balance.',
   HoldVoided: 'A hold was released without taking anything.',
   HoldExpired: 'A hold past its expiry was marked expired (it had stopped counting at `expiresAt` already).',
-  PointAccountCreated: 'A user\'s point account was opened (on the first earn or adjustment).',
+  PointAccountCreated: "A user's point account was opened (on the first earn or adjustment).",
   PointsEarned: 'Points were credited, or held as pending when `pending` is true.',
   PointsSpent: 'Points were spent (earliest-expiring lots first).',
   PointsAdjusted: 'An admin adjusted points up or down.',
-  PointsExpired: 'A lot\'s remaining points expired.',
+  PointsExpired: "A lot's remaining points expired.",
   PendingPointsConfirmed: 'Pending points were confirmed and became available.',
   PendingPointsCancelled: 'Pending points were cancelled.',
   PointsRefunded: 'A spend was given back to the lots it took, each keeping its expiry.',

@@ -374,7 +374,7 @@ export class WalletService {
     const rows = await this.store.listEvents(q.after, q.limit);
     const last = rows[rows.length - 1];
     return { items: rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) })), nextAfter: last?.position ?? q.after ?? null };
-}
+  }
 
   // ---- holds --------------------------------------------------------------------------------
 
@@ -610,7 +610,9 @@ export class WalletService {
   private async command<I, T>(name: string, input: I, options: CommandOptions, run: (uow: UnitOfWork, ctx: ChangeContext) => Promise<T>): Promise<T> {
     const key = options.idempotencyKey;
     if (key !== undefined && !isValidIdempotencyKey(key)) {
-      throw new ValidationError('Idempotency key must be 1-255 visible ASCII characters', [{ path: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' }]);
+      throw new ValidationError('Idempotency key must be 1-255 visible ASCII characters', [
+        { path: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' },
+      ]);
     }
     const fingerprint = key === undefined ? '' : canonicalJson({ command: name, input, asUser: options.asUser ?? null });
     let replayed = false;

@@ -145,7 +145,11 @@ export class MemoryWalletStore implements WalletStore {
         running = credit ? running.add(row.amount) : running.subtract(row.amount);
         sum = credit ? sum.add(row.amount) : sum.subtract(row.amount);
         if (!row.balanceAfter.equals(running)) {
-          problems.push({ kind: 'balance_after_mismatch', id: row.id, detail: `balanceAfter ${row.balanceAfter.format()} does not follow from the rows before it` });
+          problems.push({
+            kind: 'balance_after_mismatch',
+            id: row.id,
+            detail: `balanceAfter ${row.balanceAfter.format()} does not follow from the rows before it`,
+          });
           running = row.balanceAfter;
         }
         if (row.transferId !== null) {
@@ -156,10 +160,12 @@ export class MemoryWalletStore implements WalletStore {
           transfers.set(row.transferId, t);
         }
       }
-      if (!sum.equals(w.balance)) problems.push({ kind: 'balance_mismatch', id: w.id, detail: `balance ${w.balance.format()} differs from its ledger (${sum.format()})` });
+      if (!sum.equals(w.balance))
+        problems.push({ kind: 'balance_mismatch', id: w.id, detail: `balance ${w.balance.format()} differs from its ledger (${sum.format()})` });
     }
     for (const [id, t] of transfers) {
-      if (t.rows !== 2 || !t.debit.equals(t.credit)) problems.push({ kind: 'transfer_unbalanced', id, detail: `${t.rows} rows, debits ${t.debit.format()} and credits ${t.credit.format()}` });
+      if (t.rows !== 2 || !t.debit.equals(t.credit))
+        problems.push({ kind: 'transfer_unbalanced', id, detail: `${t.rows} rows, debits ${t.debit.format()} and credits ${t.credit.format()}` });
     }
     for (const a of this.accounts.values()) {
       const lots = [...(this.lots.get(a.id)?.values() ?? [])];
@@ -167,7 +173,11 @@ export class MemoryWalletStore implements WalletStore {
       const pending = lots.filter((l) => l.status === 'pending').reduce((n, l) => n + l.points, 0);
       ledgerRows += this.pointTransactions.get(a.id)?.length ?? 0;
       if (available !== a.availablePoints || pending !== a.pendingPoints) {
-        problems.push({ kind: 'points_mismatch', id: a.id, detail: `available ${a.availablePoints} and pending ${a.pendingPoints}; lots hold ${available} and ${pending}` });
+        problems.push({
+          kind: 'points_mismatch',
+          id: a.id,
+          detail: `available ${a.availablePoints} and pending ${a.pendingPoints}; lots hold ${available} and ${pending}`,
+        });
       }
     }
     return { wallets: this.wallets.size, pointAccounts: this.accounts.size, ledgerRows, problems };
@@ -243,7 +253,14 @@ export class MemoryWalletStore implements WalletStore {
           points: a.points,
           claimedBack: claimed.get(a.lotId) ?? 0,
         }));
-        return { account: this.restoreAccount(transaction.accountId, lots.map((l) => l.lotId)), transaction, lots };
+        return {
+          account: this.restoreAccount(
+            transaction.accountId,
+            lots.map((l) => l.lotId),
+          ),
+          transaction,
+          lots,
+        };
       },
       lockPointAccountsWithExpiredLots: async (asOf) => {
         const ids = new Set<string>();

@@ -44,7 +44,7 @@ export const amountSchema = z
   .string()
   .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain decimal string such as "125000" or "12.50"')
   .max(40)
-  .meta({ description: 'A positive decimal string with at most the currency\'s minor-unit digits', examples: ['125000', '12.50'] });
+  .meta({ description: "A positive decimal string with at most the currency's minor-unit digits", examples: ['125000', '12.50'] });
 
 export const currencySchema = z
   .string()
@@ -55,10 +55,10 @@ export const currencySchema = z
 export const uuidSchema = z.uuid().overwrite((id) => id.toLowerCase());
 export const userIdSchema = cleanText({ min: 1, max: 255 })
   .refine((s) => s.trim() === s, 'must not have surrounding whitespace')
-  .meta({ description: 'The user id: the `sub` of the user\'s token' });
+  .meta({ description: "The user id: the `sub` of the user's token" });
 
 export const descriptionSchema = cleanText({ max: 500, freeText: true });
-export const referenceSchema = cleanText({ max: 255 }).meta({ description: 'The caller\'s own reference, such as an order number' });
+export const referenceSchema = cleanText({ max: 255 }).meta({ description: "The caller's own reference, such as an order number" });
 export const reasonSchema = cleanText({ max: 500, freeText: true });
 export const sourceSchema = cleanText({ min: 1, max: 100 }).meta({ description: 'Where the points come from or go to, such as "order:1234"' });
 
@@ -81,7 +81,13 @@ export const holdStatusSchema = z.enum(HOLD_STATUSES);
  * `1e2`, `0x10`, ` 5` or `5.0` are refused, not coerced.
  */
 export const limitSchema = z
-  .union([z.int(), z.string().regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a plain decimal integer').transform(Number)])
+  .union([
+    z.int(),
+    z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a plain decimal integer')
+      .transform(Number),
+  ])
   .pipe(z.int().min(1).max(200))
   .default(50);
 /** A `nextCursor` as returned; `null` (the last page's) reads as the first page. */
@@ -160,7 +166,9 @@ export const placeHoldInput = z.strictObject({
   amount: amountSchema,
   reference: referenceSchema.optional(),
   description: descriptionSchema.optional(),
-  expiresAt: isoDateTimeSchema.optional().meta({ description: 'When the hold stops reserving money; default the configured hold TTL (7 days), at most 30 days ahead' }),
+  expiresAt: isoDateTimeSchema
+    .optional()
+    .meta({ description: 'When the hold stops reserving money; default the configured hold TTL (7 days), at most 30 days ahead' }),
 });
 export const holdIdInput = z.strictObject({ holdId: uuidSchema });
 export const listHoldsInput = z.strictObject({
@@ -220,8 +228,8 @@ const isoString = z.string().meta({ description: 'ISO 8601 UTC date-time', examp
 export const actorResource = z
   .object({ sub: z.string(), role: z.string() })
   .nullable()
-  .meta({ id: 'Actor', description: 'Who caused the row: the caller\'s sub and role; null for a library caller that named none' });
-const formattedAmount = z.string().meta({ description: 'Decimal string with exactly the currency\'s minor-unit digits', examples: ['125000', '12.50'] });
+  .meta({ id: 'Actor', description: "Who caused the row: the caller's sub and role; null for a library caller that named none" });
+const formattedAmount = z.string().meta({ description: "Decimal string with exactly the currency's minor-unit digits", examples: ['125000', '12.50'] });
 
 export const walletResource = z
   .object({
@@ -302,7 +310,7 @@ export const pointTransactionResource = z
 export const movementResult = z.object({ wallet: walletResource, transaction: walletTransactionResource }).meta({ id: 'MovementResult' });
 export const transferResult = z
   .object({ transferId: z.uuid(), wallet: walletResource, transaction: walletTransactionResource })
-  .meta({ id: 'TransferResult', description: 'The source side only: the target wallet\'s balance is not disclosed' });
+  .meta({ id: 'TransferResult', description: "The source side only: the target wallet's balance is not disclosed" });
 export const pointsResult = z.object({ account: pointAccountResource, transaction: pointTransactionResource }).meta({ id: 'PointsResult' });
 export const expireResult = z.object({ expiredPoints: z.int(), accounts: z.int() }).meta({ id: 'ExpireResult' });
 export const walletList = z.object({ items: z.array(walletResource) }).meta({ id: 'WalletList' });

@@ -3,9 +3,7 @@ import * as core from '../src/index.js';
 
 describe('errors', () => {
   it('gives every code of the contract one class whose static and instance code agree', () => {
-    const classes = Object.values(core).filter(
-      (v): v is typeof core.WalletError => typeof v === 'function' && v.prototype instanceof core.WalletError,
-    );
+    const classes = Object.values(core).filter((v): v is typeof core.WalletError => typeof v === 'function' && v.prototype instanceof core.WalletError);
     expect(classes.map((c) => c.code).sort()).toEqual([...core.ERROR_CODES].sort());
     for (const Class of classes) {
       // Every constructor takes strings (ids, amounts) or numbers first; placeholders suffice here.

@@ -9,7 +9,7 @@ function serviceAt(now: { value: Date }) {
 }
 
 describe('the facade takes back what it hands out', () => {
-  it('pages through a history by passing each nextCursor back, the last page\'s null included', async () => {
+  it("pages through a history by passing each nextCursor back, the last page's null included", async () => {
     const service = serviceAt({ value: new Date('2026-11-25T06:00:00Z') });
     const wallet = await service.createWallet({ userId: 'pager' });
     for (const amount of ['1', '2', '3', '4', '5']) await service.deposit({ walletId: wallet.id, amount });

@@ -29,18 +29,39 @@ const amount = fc.integer({ min: 1, max: 500 });
 const pick = fc.nat({ max: 20 });
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('deposit' as const, 'withdraw' as const), w, amount, key }, { requiredKeys: ['kind', 'w', 'amount'] }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('transfer' as const), from: w, to: w, amount, key }, { requiredKeys: ['kind', 'from', 'to', 'amount'] }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constantFrom('deposit' as const, 'withdraw' as const), w, amount, key }, { requiredKeys: ['kind', 'w', 'amount'] }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('transfer' as const), from: w, to: w, amount, key }, { requiredKeys: ['kind', 'from', 'to', 'amount'] }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('freeze' as const, 'unfreeze' as const, 'close' as const), w }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('earn' as const), u, points: amount, days: fc.integer({ min: 1, max: 30 }), pending: fc.boolean() }, { requiredKeys: ['kind', 'u', 'points', 'pending'] }) },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      { kind: fc.constant('earn' as const), u, points: amount, days: fc.integer({ min: 1, max: 30 }), pending: fc.boolean() },
+      { requiredKeys: ['kind', 'u', 'points', 'pending'] },
+    ),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('spend' as const), u, points: amount, key }, { requiredKeys: ['kind', 'u', 'points'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('adjust' as const), u, points: fc.integer({ min: -300, max: 300 }).filter((n) => n !== 0) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('settle' as const), u, confirm: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'expire' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), days: fc.integer({ min: 1, max: 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tickHours' as const), hours: fc.integer({ min: 1, max: 30 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('hold' as const), w, amount, hours: fc.integer({ min: 1, max: 48 }), key }, { requiredKeys: ['kind', 'w', 'amount', 'hours'] }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('capture' as const), h: pick, amount: maybe(amount), to: maybe(w), key }, { requiredKeys: ['kind', 'h'] }) },
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      { kind: fc.constant('hold' as const), w, amount, hours: fc.integer({ min: 1, max: 48 }), key },
+      { requiredKeys: ['kind', 'w', 'amount', 'hours'] },
+    ),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('capture' as const), h: pick, amount: maybe(amount), to: maybe(w), key }, { requiredKeys: ['kind', 'h'] }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), h: pick }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), t: pick, amount: maybe(amount), key }, { requiredKeys: ['kind', 't'] }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('refundPoints' as const), t: pick, points: maybe(amount) }, { requiredKeys: ['kind', 't'] }) },
@@ -143,7 +164,11 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                 break;
               case 'settle': {
                 const id = pending[op.u]?.shift();
-                if (id) pointRows.push((await (op.confirm ? service.confirmPendingPoints({ transactionId: id }) : service.cancelPendingPoints({ transactionId: id }))).transaction.id);
+                if (id)
+                  pointRows.push(
+                    (await (op.confirm ? service.confirmPendingPoints({ transactionId: id }) : service.cancelPendingPoints({ transactionId: id }))).transaction
+                      .id,
+                  );
                 break;
               }
               case 'expire':
@@ -156,13 +181,20 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                 now += op.hours * HOUR;
                 break;
               case 'hold': {
-                const hold = await service.placeHold({ walletId: walletId(op.w), amount: String(op.amount), expiresAt: new Date(now + op.hours * HOUR) }, opts(op.key));
+                const hold = await service.placeHold(
+                  { walletId: walletId(op.w), amount: String(op.amount), expiresAt: new Date(now + op.hours * HOUR) },
+                  opts(op.key),
+                );
                 holdIds.push(hold.id);
                 break;
               }
               case 'capture': {
                 const r = await service.captureHold(
-                  { holdId: nth(holdIds, op.h), ...(op.amount === undefined ? {} : { amount: String(op.amount) }), ...(op.to === undefined ? {} : { toWalletId: walletId(op.to) }) },
+                  {
+                    holdId: nth(holdIds, op.h),
+                    ...(op.amount === undefined ? {} : { amount: String(op.amount) }),
+                    ...(op.to === undefined ? {} : { toWalletId: walletId(op.to) }),
+                  },
                   opts(op.key),
                 );
                 if ((await applied()) && r.transaction.type === 'withdrawal') withdrawn += BigInt(r.transaction.amount);
@@ -173,16 +205,25 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                 await service.voidHold({ holdId: nth(holdIds, op.h) });
                 break;
               case 'refund': {
-                const r = await service.refund({ transactionId: nth(payments, op.t), ...(op.amount === undefined ? {} : { amount: String(op.amount) }) }, opts(op.key));
+                const r = await service.refund(
+                  { transactionId: nth(payments, op.t), ...(op.amount === undefined ? {} : { amount: String(op.amount) }) },
+                  opts(op.key),
+                );
                 if ((await applied()) && r.transaction.transferId === null) refundedIn += BigInt(r.transaction.amount);
                 payments.push(r.transaction.id);
                 break;
               }
               case 'refundPoints':
-                pointRows.push((await service.refundPoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction.id);
+                pointRows.push(
+                  (await service.refundPoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction
+                    .id,
+                );
                 break;
               case 'reversePoints':
-                pointRows.push((await service.reversePoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction.id);
+                pointRows.push(
+                  (await service.reversePoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction
+                    .id,
+                );
                 break;
             }
           } catch (e) {
@@ -232,7 +273,9 @@ describe('facade invariants over random command sequences (in-memory store)', ()
             if (!stored) throw new Error('an account is readable but not stored');
             const rows = state.pointLedgers[i]?.items ?? [];
             // Read-time expiry: a lot past its expiry never counts, swept or not.
-            const unswept = stored.lots.filter((l) => l.status === 'active' && l.expiresAt !== null && l.expiresAt.getTime() <= now).reduce((n, l) => n + l.remaining, 0);
+            const unswept = stored.lots
+              .filter((l) => l.status === 'active' && l.expiresAt !== null && l.expiresAt.getTime() <= now)
+              .reduce((n, l) => n + l.remaining, 0);
             expect(account.availablePoints).toBe(stored.available - unswept);
             expect(account.availablePoints).toBeGreaterThanOrEqual(0);
             // The ledger explains the stored balance; the open lots hold exactly it.
@@ -242,12 +285,17 @@ describe('facade invariants over random command sequences (in-memory store)', ()
             for (const l of stored.lots) expect(l.remaining >= 0 && l.remaining <= l.points).toBe(true);
             const lifetime = rows.filter((t) => t.type === 'earn' || t.type === 'confirm' || t.type === 'reversal' || (t.type === 'adjust' && t.points > 0));
             expect(account.totalPoints).toBe(lifetime.reduce((n, t) => n + t.points, 0));
-            expect(account.pendingPoints).toBe(rows.filter((t) => t.type === 'pending' || t.type === 'cancel').reduce((n, t) => n + t.points, 0) - rows.filter((t) => t.type === 'confirm').reduce((n, t) => n + t.points, 0));
+            expect(account.pendingPoints).toBe(
+              rows.filter((t) => t.type === 'pending' || t.type === 'cancel').reduce((n, t) => n + t.points, 0) -
+                rows.filter((t) => t.type === 'confirm').reduce((n, t) => n + t.points, 0),
+            );
             if (rows[0]) expect(rows[0].balanceAfter).toBe(stored.available);
             // Refunds of a spend never give back more than it took; reversals never claw more than was credited.
             const byId = new Map(rows.map((t) => [t.id, t]));
             const claimed = new Map<string, number>();
-            for (const t of rows) if (t.type === 'refund' || t.type === 'reversal') claimed.set(t.refundOf as string, (claimed.get(t.refundOf as string) ?? 0) + Math.abs(t.points));
+            for (const t of rows)
+              if (t.type === 'refund' || t.type === 'reversal')
+                claimed.set(t.refundOf as string, (claimed.get(t.refundOf as string) ?? 0) + Math.abs(t.points));
             for (const [original, sum] of claimed) expect(sum).toBeLessThanOrEqual(Math.abs(byId.get(original)?.points ?? 0));
           });
         }

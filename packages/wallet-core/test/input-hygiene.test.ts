@@ -38,7 +38,15 @@ describe('input hygiene of the facade', () => {
     const { service, a } = await setup();
     const cursor = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
     expect(cursor('p:9999999999999999999')).toBe('cDo5OTk5OTk5OTk5OTk5OTk5OTk5');
-    for (const bad of [cursor('p:9999999999999999999'), cursor('p:9223372036854775808'), cursor('p:0'), cursor('p:01'), cursor('x:1'), 'p:1', `${cursor('p:1')}=`]) {
+    for (const bad of [
+      cursor('p:9999999999999999999'),
+      cursor('p:9223372036854775808'),
+      cursor('p:0'),
+      cursor('p:01'),
+      cursor('x:1'),
+      'p:1',
+      `${cursor('p:1')}=`,
+    ]) {
       expect(await codeOf(service.listTransactions({ walletId: a.id, cursor: bad }))).toBe('VALIDATION_ERROR');
       expect(await codeOf(service.listPointTransactions({ userId: 'alice', cursor: bad }))).toBe('VALIDATION_ERROR');
     }

@@ -106,7 +106,12 @@ describe('Money arithmetic', () => {
     fc.assert(
       fc.property(cents, cents, cents, (a, b, c) => {
         expect(a.add(b).equals(b.add(a))).toBe(true);
-        expect(a.add(b).add(c).equals(a.add(b.add(c)))).toBe(true);
+        expect(
+          a
+            .add(b)
+            .add(c)
+            .equals(a.add(b.add(c))),
+        ).toBe(true);
         expect(a.add(b).subtract(b).equals(a)).toBe(true);
       }),
     );

@@ -136,7 +136,9 @@ export function isUnavailable(e: unknown): boolean {
   if (state === '55P03' || state === '57014') return true;
   if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c));
   const message = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(
+    message,
+  );
 }
 
 /**

@@ -84,10 +84,10 @@ const PUBLIC_LAYOUT_FUNCTIONS = ['wallet_ledger_append_only()', 'wallet_assert(b
  * lost or doubled. Returns whether it moved anything.
  */
 async function adoptPublicLayout(conn: SqlSession, schema: string, journal: readonly JournalEntry[]): Promise<boolean> {
-  const [state] = await conn.query<{ shared: string | null; ours: string | null }>(
-    'SELECT to_regclass($1)::text AS shared, to_regclass($2)::text AS ours',
-    [`drizzle.${MIGRATIONS_TABLE}`, `"${schema}".${MIGRATIONS_TABLE}`],
-  );
+  const [state] = await conn.query<{ shared: string | null; ours: string | null }>('SELECT to_regclass($1)::text AS shared, to_regclass($2)::text AS ours', [
+    `drizzle.${MIGRATIONS_TABLE}`,
+    `"${schema}".${MIGRATIONS_TABLE}`,
+  ]);
   if (!state?.shared || state.ours) return false;
   const whens = journal.map((e) => String(e.when));
   const [found] = await conn.query<{ n: number }>(`SELECT count(*)::int AS n FROM drizzle.${MIGRATIONS_TABLE} WHERE created_at = ANY($1::bigint[])`, [whens]);

@@ -18,7 +18,8 @@ const HOLD_COLUMNS =
 /** A wallet's stored-active holds as one JSON array, for reads that need no lock. */
 const ACTIVE_HOLDS_JSON = `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
     SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active') x) AS holds`;
-const ACCOUNT_COLUMNS = 'id, user_id, total_points::text AS total_points, available_points::text AS available_points, pending_points::text AS pending_points, version, created_at, updated_at';
+const ACCOUNT_COLUMNS =
+  'id, user_id, total_points::text AS total_points, available_points::text AS available_points, pending_points::text AS pending_points, version, created_at, updated_at';
 const LOT_COLUMNS = 'id, account_id, points::text AS points, remaining::text AS remaining, status, source, expires_at, created_at';
 const OPEN_LOT = "(status = 'pending' OR (status = 'active' AND remaining > 0))";
 const POINT_TX_COLUMNS =
@@ -185,17 +186,7 @@ export const listDeadLetters = s(
 
 /** The parts of the write-everything statement, in the order they appear. */
 export type FlushPart =
-  | 'newWallets'
-  | 'changedWallets'
-  | 'holds'
-  | 'walletRows'
-  | 'newAccounts'
-  | 'changedAccounts'
-  | 'lots'
-  | 'pointRows'
-  | 'allocations'
-  | 'events'
-  | 'response';
+  'newWallets' | 'changedWallets' | 'holds' | 'walletRows' | 'newAccounts' | 'changedAccounts' | 'lots' | 'pointRows' | 'allocations' | 'events' | 'response';
 
 interface PartSql {
   /** The CTE's name. */

@@ -59,18 +59,21 @@ export function hasHolds(r: Row): boolean {
 /** A wallet row; its active holds come from the row's `holds` JSON array or are given. */
 export function walletFromRow(r: Row, holds?: readonly Row[]): Wallet {
   const currency = currencyOf(str(r.currency));
-  const holdRows = holds ?? ((json(r.holds) as Row[] | null | undefined) ?? []);
-  return Wallet.restore({
-    id: str(r.id),
-    userId: str(r.user_id),
-    currency,
-    balance: Money.fromStorage(str(r.balance), currency),
-    status: str(r.status) as Wallet['status'],
-    version: Number(r.version),
-    createdAt: date(r.created_at),
-    updatedAt: date(r.updated_at),
-    closedAt: nullableDate(r.closed_at),
-  }, holdRows.map((h) => holdFromRow(h, currency)));
+  const holdRows = holds ?? (json(r.holds) as Row[] | null | undefined) ?? [];
+  return Wallet.restore(
+    {
+      id: str(r.id),
+      userId: str(r.user_id),
+      currency,
+      balance: Money.fromStorage(str(r.balance), currency),
+      status: str(r.status) as Wallet['status'],
+      version: Number(r.version),
+      createdAt: date(r.created_at),
+      updatedAt: date(r.updated_at),
+      closedAt: nullableDate(r.closed_at),
+    },
+    holdRows.map((h) => holdFromRow(h, currency)),
+  );
 }
 
 export function accountStateFromRow(r: Row): PointAccountState {
@@ -105,10 +108,7 @@ export function claimFromRow(r: Row): LotClaim {
 
 export function accountFromRows(account: Row, lots: readonly Row[]): PointAccount {
   const state = accountStateFromRow(account);
-  return PointAccount.restore(
-    state,
-    lots.filter((l) => str(l.account_id) === state.id).map(lotFromRow),
-  );
+  return PointAccount.restore(state, lots.filter((l) => str(l.account_id) === state.id).map(lotFromRow));
 }
 
 export function walletTransactionFromRow(r: Row): WalletTransaction {

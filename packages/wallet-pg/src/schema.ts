@@ -20,7 +20,9 @@ export const wallets = pgTable(
     currency: text('currency').notNull(),
     balance: numeric('balance').notNull(),
     /** The sum of the wallet's holds stored as active: 0 tells a lock that there are none to load. */
-    heldAmount: numeric('held_amount').notNull().default(sql`0`),
+    heldAmount: numeric('held_amount')
+      .notNull()
+      .default(sql`0`),
     status: text('status', { enum: WALLET_STATUSES }).notNull(),
     version: integer('version').notNull(),
     createdAt: ts('created_at').notNull(),
@@ -29,7 +31,9 @@ export const wallets = pgTable(
   },
   (t) => [
     // One open wallet per (user, currency): a closed wallet frees its pair.
-    uniqueIndex('wallets_user_currency_open_key').on(t.userId, t.currency).where(sql`${t.status} <> 'closed'`),
+    uniqueIndex('wallets_user_currency_open_key')
+      .on(t.userId, t.currency)
+      .where(sql`${t.status} <> 'closed'`),
     index('wallets_user_idx').on(t.userId),
     check('wallets_balance_non_negative', sql`${t.balance} >= 0`),
     // Every change settles expired holds first, so after any write the stored holds fit in the balance.
@@ -71,11 +75,15 @@ export const walletTransactions = pgTable(
     // column as DESC NULLS LAST, which that ORDER BY (NULLS FIRST) cannot use at all.
     index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
     index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq),
-    index('wallet_transactions_transfer_idx').on(t.transferId).where(sql`${t.transferId} IS NOT NULL`),
+    index('wallet_transactions_transfer_idx')
+      .on(t.transferId)
+      .where(sql`${t.transferId} IS NOT NULL`),
     check('wallet_transactions_amount_positive', sql`${t.amount} > 0`),
     check('wallet_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
     // What refunds of a payment gave back so far: summed under the payer's lock.
-    index('wallet_transactions_refund_of_idx').on(t.refundOf).where(sql`${t.refundOf} IS NOT NULL`),
+    index('wallet_transactions_refund_of_idx')
+      .on(t.refundOf)
+      .where(sql`${t.refundOf} IS NOT NULL`),
     check('wallet_transactions_type_valid', sql`${t.type} IN ${oneOf(WALLET_TRANSACTION_TYPES)}`),
     // Transfers and a transfer's refund come in pairs; a withdrawal's refund stands alone.
     check(
@@ -106,7 +114,9 @@ export const holds = pgTable(
   (t) => [
     index('holds_wallet_seq_idx').on(t.walletId, t.seq),
     // What a lock loads with a wallet whose held_amount is not zero.
-    index('holds_wallet_active_idx').on(t.walletId).where(sql`${t.status} = 'active'`),
+    index('holds_wallet_active_idx')
+      .on(t.walletId)
+      .where(sql`${t.status} = 'active'`),
     check('holds_amount_positive', sql`${t.amount} > 0`),
     check('holds_captured_within_amount', sql`${t.capturedAmount} >= 0 AND ${t.capturedAmount} <= ${t.amount}`),
     check('holds_captured_when_captured', sql`(${t.status} = 'captured') = (${t.capturedAmount} > 0)`),
@@ -150,9 +160,13 @@ export const pointLots = pgTable(
   },
   (t) => [
     // The open lots of an account: what a points command loads.
-    index('point_lots_open_idx').on(t.accountId).where(sql`${t.status} = 'pending' OR (${t.status} = 'active' AND ${t.remaining} > 0)`),
+    index('point_lots_open_idx')
+      .on(t.accountId)
+      .where(sql`${t.status} = 'pending' OR (${t.status} = 'active' AND ${t.remaining} > 0)`),
     // What an expiry run looks for.
-    index('point_lots_expiring_idx').on(t.expiresAt).where(sql`${t.status} = 'active' AND ${t.remaining} > 0 AND ${t.expiresAt} IS NOT NULL`),
+    index('point_lots_expiring_idx')
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'active' AND ${t.remaining} > 0 AND ${t.expiresAt} IS NOT NULL`),
     check('point_lots_points_positive', sql`${t.points} > 0`),
     check('point_lots_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.points}`),
     check('point_lots_status_valid', sql`${t.status} IN ('pending', 'active', 'cancelled')`),
@@ -179,7 +193,9 @@ export const pointTransactions = pgTable(
   },
   (t) => [
     index('point_transactions_account_seq_idx').on(t.accountId, t.seq),
-    index('point_transactions_refund_of_idx').on(t.refundOf).where(sql`${t.refundOf} IS NOT NULL`),
+    index('point_transactions_refund_of_idx')
+      .on(t.refundOf)
+      .where(sql`${t.refundOf} IS NOT NULL`),
     // A refund whose lots had all expired, or a reversal of a lot already spent, records its claim with zero points.
     check('point_transactions_points_non_zero', sql`${t.points} <> 0 OR ${t.type} IN ('refund', 'reversal')`),
     check('point_transactions_balance_after_non_negative', sql`${t.balanceAfter} >= 0`),
@@ -200,7 +216,10 @@ export const pointAllocations = pgTable(
       .references(() => pointLots.id),
     points: bigint('points', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ name: 'point_allocations_pkey', columns: [t.transactionId, t.lotId] }), check('point_allocations_points_positive', sql`${t.points} > 0`)],
+  (t) => [
+    primaryKey({ name: 'point_allocations_pkey', columns: [t.transactionId, t.lotId] }),
+    check('point_allocations_points_positive', sql`${t.points} > 0`),
+  ],
 );
 
 export const idempotencyKeys = pgTable(
@@ -216,20 +235,17 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ name: 'idempotency_keys_pkey', columns: [t.scope, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
 
-export const outboxEvents = pgTable(
-  'outbox_events',
-  {
-    seq: bigint('seq', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
-    id: uuid('id').notNull().unique('outbox_events_id_key'),
-    type: text('type').notNull(),
-    aggregateType: text('aggregate_type').notNull(),
-    aggregateId: uuid('aggregate_id').notNull(),
-    payload: jsonb('payload').notNull(),
-    occurredAt: ts('occurred_at').notNull(),
-    actor: jsonb('actor'),
-    requestId: text('request_id'),
-  },
-);
+export const outboxEvents = pgTable('outbox_events', {
+  seq: bigint('seq', { mode: 'bigint' }).primaryKey().generatedAlwaysAsIdentity(),
+  id: uuid('id').notNull().unique('outbox_events_id_key'),
+  type: text('type').notNull(),
+  aggregateType: text('aggregate_type').notNull(),
+  aggregateId: uuid('aggregate_id').notNull(),
+  payload: jsonb('payload').notNull(),
+  occurredAt: ts('occurred_at').notNull(),
+  actor: jsonb('actor'),
+  requestId: text('request_id'),
+});
 
 /**
  * How far each sink of the outbox relay got: the position of the last event it delivered. The relay

@@ -33,16 +33,7 @@ import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, s
 import { readCommittedEvents } from './outbox.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
-import {
-  accountFromRows,
-  claimFromRow,
-  flushOf,
-  hasHolds,
-  holdFromRow,
-  pointTransactionFromRow,
-  walletFromRow,
-  walletTransactionFromRow,
-} from './rows.js';
+import { accountFromRows, claimFromRow, flushOf, hasHolds, holdFromRow, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
 
 export interface SqlStoreOptions {
   /** How many times a unit of work runs at most when it meets a deadlock or serialization failure. Default 8. */
@@ -163,9 +154,14 @@ export class SqlWalletStore implements WalletStore {
     }
     for (const r of await this.read(q.reconcileChains, [])) {
       if (r.after_ok !== true) {
-        problems.push({ kind: 'balance_after_mismatch', id: String(r.id), detail: `balanceAfter ${String(r.balance_after)}; the previous row and the amount give ${String(r.expected_after)}` });
+        problems.push({
+          kind: 'balance_after_mismatch',
+          id: String(r.id),
+          detail: `balanceAfter ${String(r.balance_after)}; the previous row and the amount give ${String(r.expected_after)}`,
+        });
       }
-      if (r.hash_ok !== true) problems.push({ kind: 'hash_mismatch', id: String(r.id), detail: 'the row or the row before it in this wallet was changed or removed' });
+      if (r.hash_ok !== true)
+        problems.push({ kind: 'hash_mismatch', id: String(r.id), detail: 'the row or the row before it in this wallet was changed or removed' });
     }
     for (const r of await this.read(q.reconcileTransfers, [])) {
       problems.push({ kind: 'transfer_unbalanced', id: String(r.id), detail: `${String(r.rows)} rows with a net of ${String(r.net)}` });
@@ -177,7 +173,12 @@ export class SqlWalletStore implements WalletStore {
         detail: `available ${String(r.available)} and pending ${String(r.pending)}; lots hold ${String(r.lot_available)} and ${String(r.lot_pending)}`,
       });
     }
-    return { wallets: Number(counts?.wallets ?? 0), pointAccounts: Number(counts?.point_accounts ?? 0), ledgerRows: Number(counts?.ledger_rows ?? 0), problems };
+    return {
+      wallets: Number(counts?.wallets ?? 0),
+      pointAccounts: Number(counts?.point_accounts ?? 0),
+      ledgerRows: Number(counts?.ledger_rows ?? 0),
+      problems,
+    };
   }
 
   async ping(): Promise<void> {
@@ -263,7 +264,15 @@ class SqlUnitOfWork implements UnitOfWork {
     // A second round trip only for wallets that have holds: most payments touch none.
     const withHolds = rows.filter(hasHolds).map((r) => String(r.id));
     const holds = withHolds.length === 0 ? [] : await this.run(q.activeHolds, [withHolds]);
-    return new Map(rows.map((r) => [String(r.id), walletFromRow(r, holds.filter((h) => String(h.wallet_id) === String(r.id)))]));
+    return new Map(
+      rows.map((r) => [
+        String(r.id),
+        walletFromRow(
+          r,
+          holds.filter((h) => String(h.wallet_id) === String(r.id)),
+        ),
+      ]),
+    );
   }
 
   async findHold(holdId: string): Promise<Hold | null> {

@@ -40,7 +40,10 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
 
   async function balanceMatchesLedger(service: WalletService, walletId: string): Promise<string> {
     const wallet = await service.getWallet({ walletId });
-    const { rows } = await operator.query('SELECT coalesce(sum(CASE WHEN type IN (\'deposit\', \'transfer_in\') THEN amount ELSE -amount END), 0)::text AS s FROM wallet_transactions WHERE wallet_id = $1', [walletId]);
+    const { rows } = await operator.query(
+      "SELECT coalesce(sum(CASE WHEN type IN ('deposit', 'transfer_in') THEN amount ELSE -amount END), 0)::text AS s FROM wallet_transactions WHERE wallet_id = $1",
+      [walletId],
+    );
     expect(Number(rows[0].s)).toBe(Number(wallet.balance));
     return wallet.balance;
   }
@@ -83,7 +86,7 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
       .transaction(async (uow) => {
         await uow.lockWallets([wallet.id]);
         // The connection dies while the unit holds it, idle: pg emits 'error' on the client.
-        const { rows } = await operator.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = \'idle in transaction\'');
+        const { rows } = await operator.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'");
         for (const r of rows) await operator.query('SELECT pg_terminate_backend($1)', [r.pid]);
         await new Promise((r) => setTimeout(r, 200));
         await uow.lockWallets([wallet.id]);
@@ -102,7 +105,9 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
     const service = new WalletService({ store });
     for (const bad of ['a\u0000b', 'a\ud800b', '\udc00']) {
       // The idempotency scope travels inlined with BEGIN; the driver refuses it before sending.
-      await expect(service.createWallet({ userId: 'ok-user' }, { idempotencyKey: 'k', idempotencyScope: bad })).rejects.toMatchObject({ code: 'VALIDATION_ERROR' });
+      await expect(service.createWallet({ userId: 'ok-user' }, { idempotencyKey: 'k', idempotencyScope: bad })).rejects.toMatchObject({
+        code: 'VALIDATION_ERROR',
+      });
       await expect(store.driver.query('SELECT $1::text', [bad])).rejects.toThrow(/well-formed/);
     }
     expect(await store.listWallets('ok-user')).toEqual([]);

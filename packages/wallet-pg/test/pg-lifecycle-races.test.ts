@@ -80,7 +80,9 @@ describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () 
     const shop = await walletWith('100');
     const t = await service.transfer({ fromWalletId: payer.id, toWalletId: shop.id, amount: '400' });
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? service.refund({ transactionId: t.transaction.id, amount: '20' }) : service.withdraw({ walletId: shop.id, amount: '10' }))),
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? service.refund({ transactionId: t.transaction.id, amount: '20' }) : service.withdraw({ walletId: shop.id, amount: '10' }),
+      ),
     );
     expect(codes(results).every((c) => c === 'INSUFFICIENT_FUNDS' || c === 'REFUND_EXCEEDS_ORIGINAL')).toBe(true);
     const refunds = results.filter((r, i) => i % 2 === 0 && r.status === 'fulfilled').length;
@@ -96,7 +98,9 @@ describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () 
   it('never takes availableBalance below zero when 50 holds and withdrawals race on one wallet', async () => {
     const w = await walletWith('1000');
     const results = await Promise.allSettled(
-      Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? service.placeHold({ walletId: w.id, amount: '70' }) : service.withdraw({ walletId: w.id, amount: '50' }))),
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? service.placeHold({ walletId: w.id, amount: '70' }) : service.withdraw({ walletId: w.id, amount: '50' }),
+      ),
     );
     expect(codes(results)).toEqual(['INSUFFICIENT_FUNDS']);
     const holds = results.filter((r, i) => i % 2 === 0 && r.status === 'fulfilled').length;

@@ -55,9 +55,7 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
   });
 
   it('creates every table with its constraints in the schema, and nothing anywhere else', async () => {
-    const tables = await withDriver((d) =>
-      d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'wallet' ORDER BY table_name`),
-    );
+    const tables = await withDriver((d) => d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'wallet' ORDER BY table_name`));
     expect(tables.map((t) => t.table_name)).toEqual([
       '__drizzle_migrations',
       'holds',

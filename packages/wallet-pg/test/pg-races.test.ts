@@ -90,10 +90,9 @@ describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
     const results = await Promise.allSettled(Array.from({ length: 60 }, () => service.spendPoints({ userId, points: 1, source: 'drain' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(50);
     expect(await service.getPointAccount({ userId })).toMatchObject({ availablePoints: 0, totalPoints: 50 });
-    const [lots] = await sql(
-      'SELECT sum(remaining)::int AS remaining FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE a.user_id = $1',
-      [userId],
-    );
+    const [lots] = await sql('SELECT sum(remaining)::int AS remaining FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE a.user_id = $1', [
+      userId,
+    ]);
     expect(lots?.remaining).toBe(0);
   });
 

@@ -52,7 +52,11 @@ function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore;
 
       const report = await service.reconcile();
       expect(report.ok).toBe(false);
-      const found = (kind: ReconciliationProblem['kind']) => report.problems.filter((p) => p.kind === kind).map((p) => p.id).sort();
+      const found = (kind: ReconciliationProblem['kind']) =>
+        report.problems
+          .filter((p) => p.kind === kind)
+          .map((p) => p.id)
+          .sort();
       expect(found('balance_mismatch')).toEqual([a.id, b.id].sort());
       expect(found('hash_mismatch')).toEqual([paid.transaction.id]);
       // The edited row breaks its own balanceAfter, and the next row of the wallet (the withdrawal) follows from it no longer.
@@ -67,7 +71,9 @@ function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore;
       await service.deposit({ walletId: w.id, amount: '10' });
       const middle = await service.deposit({ walletId: w.id, amount: '20' });
       const last = await service.deposit({ walletId: w.id, amount: '30' });
-      await asSuperuser(store.driver, 'wallet_transactions', 'wallet_transactions_append_only', 'DELETE FROM wallet_transactions WHERE id = $1', [middle.transaction.id]);
+      await asSuperuser(store.driver, 'wallet_transactions', 'wallet_transactions_append_only', 'DELETE FROM wallet_transactions WHERE id = $1', [
+        middle.transaction.id,
+      ]);
       const problems = (await service.reconcile()).problems.filter((p) => p.id === w.id || p.id === last.transaction.id);
       expect(problems.map((p) => p.kind).sort()).toEqual(['balance_after_mismatch', 'balance_mismatch', 'hash_mismatch']);
     });

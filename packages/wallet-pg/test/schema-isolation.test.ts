@@ -186,7 +186,10 @@ describe.each(backends)('schema isolation on %s', (_name, open, available) => {
       const b = { id: '10000000-0000-4000-8000-00000000000b' };
       const deposited = { transaction: { id: '20000000-0000-4000-8000-00000000000a' } };
       const fingerprint = JSON.stringify({ asUser: null, command: 'deposit', input: { amount: '70000', walletId: a.id } });
-      const response = JSON.stringify({ wallet: { id: a.id, balance: '70000' }, transaction: { id: deposited.transaction.id, type: 'deposit', amount: '70000' } });
+      const response = JSON.stringify({
+        wallet: { id: a.id, balance: '70000' },
+        transaction: { id: deposited.transaction.id, type: 'deposit', amount: '70000' },
+      });
       const rows0_1 = `
         INSERT INTO public.wallets (id, user_id, currency, balance, status, version, created_at, updated_at) VALUES
           ('${a.id}', 'upgrade-a', 'VND', 50000, 'active', 3, now(), now()), ('${b.id}', 'upgrade-b', 'VND', 20000, 'active', 2, now(), now());

@@ -184,11 +184,24 @@ export class OutboxRelay {
         stat.lastError = message;
         if (attempt >= sink.retry.maxAttempts) {
           for (const m of batch) {
-            await outbox.addDeadLetter({ sink: sink.name, position: m.position, eventId: m.event.id, eventType: m.event.type, attempts: attempt, lastError: message });
+            await outbox.addDeadLetter({
+              sink: sink.name,
+              position: m.position,
+              eventId: m.event.id,
+              eventType: m.event.type,
+              attempts: attempt,
+              lastError: message,
+            });
           }
           stat.deadLettered += batch.length;
           this.options.onDeadLetter?.(sink.name, batch.length);
-          this.log('error', 'sink gave up on events: dead-lettered', { sink: sink.name, from: batch[0]?.position, count: batch.length, attempts: attempt, error: message });
+          this.log('error', 'sink gave up on events: dead-lettered', {
+            sink: sink.name,
+            from: batch[0]?.position,
+            count: batch.length,
+            attempts: attempt,
+            error: message,
+          });
           return true;
         }
         const delay = backoffDelay(sink.retry, attempt);

@@ -51,17 +51,21 @@ describe.runIf(adminUrl && broker)('outbox relay crash and takeover (PostgreSQL,
     await ch.assertExchange(exchange, 'topic', { durable: true });
     const { queue } = await ch.assertQueue('', { exclusive: true });
     await ch.bindQueue(queue, exchange, '#');
-    await ch.consume(queue, (m) => {
-      if (!m) return;
-      fromBroker.push({
-        position: String(m.properties.headers?.['x-position']),
-        id: String(m.properties.messageId),
-        type: JSON.parse(m.content.toString()).type,
-        routingKey: m.fields.routingKey,
-        persistent: m.properties.deliveryMode === 2,
-      });
-      onBrokerMessage();
-    }, { noAck: true });
+    await ch.consume(
+      queue,
+      (m) => {
+        if (!m) return;
+        fromBroker.push({
+          position: String(m.properties.headers?.['x-position']),
+          id: String(m.properties.messageId),
+          type: JSON.parse(m.content.toString()).type,
+          routingKey: m.fields.routingKey,
+          persistent: m.properties.deliveryMode === 2,
+        });
+        onBrokerMessage();
+      },
+      { noAck: true },
+    );
   });
 
   afterAll(async () => {
@@ -83,7 +87,14 @@ describe.runIf(adminUrl && broker)('outbox relay crash and takeover (PostgreSQL,
       cwd: import.meta.dirname,
     }) as ChildProcess & { lines: string[] };
     child.lines = [];
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => child.lines.push(...d.split('\n').filter(Boolean).map((l) => `${name}: ${l}`)));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) =>
+      child.lines.push(
+        ...d
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `${name}: ${l}`),
+      ),
+    );
     children.push(child);
     return child;
   }
@@ -124,7 +135,11 @@ describe.runIf(adminUrl && broker)('outbox relay crash and takeover (PostgreSQL,
     const expected = (await store.listEvents('0', 100_000)).map((e) => e.position);
     expect(expected).toHaveLength(3 + 500);
     const webhookPositions = () => [...new Set(receiver.accepted.map((r) => r.event.id))].length;
-    await eventually(() => webhookPositions() === expected.length && new Set(fromBroker.map((m) => m.position)).size === expected.length, 'every event at both sinks', 60_000);
+    await eventually(
+      () => webhookPositions() === expected.length && new Set(fromBroker.map((m) => m.position)).size === expected.length,
+      'every event at both sinks',
+      60_000,
+    );
     // Let anything still in flight arrive before judging duplicates.
     await new Promise((r) => setTimeout(r, 300));
 
@@ -138,7 +153,10 @@ describe.runIf(adminUrl && broker)('outbox relay crash and takeover (PostgreSQL,
     assertInOrderWithCrashDuplicates(hookOrder, expected);
     expect(receiver.accepted.every((r) => r.verified)).toBe(true);
 
-    assertInOrderWithCrashDuplicates(fromBroker.map((m) => m.position), expected);
+    assertInOrderWithCrashDuplicates(
+      fromBroker.map((m) => m.position),
+      expected,
+    );
     expect(fromBroker.every((m) => m.routingKey === m.type && m.persistent && ids.get(m.id) === m.position)).toBe(true);
   });
 });

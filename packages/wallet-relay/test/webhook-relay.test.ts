@@ -72,7 +72,13 @@ describe('outbox relay to a webhook endpoint (PGlite)', () => {
     await r.stop();
     expect(receiver.accepted[before]?.event.type).toBe('BalanceChanged');
     const created = (await store.listEvents('0', 100_000)).find((e) => e.row.type === 'WalletCreated' && e.row.aggregateId === wallet.id);
-    expect(letters[0]).toMatchObject({ sink: `webhook:${url}`, eventId: created?.row.id, eventType: 'WalletCreated', attempts: 4, lastError: 'webhook answered 503' });
+    expect(letters[0]).toMatchObject({
+      sink: `webhook:${url}`,
+      eventId: created?.row.id,
+      eventType: 'WalletCreated',
+      attempts: 4,
+      lastError: 'webhook answered 503',
+    });
     expect(letters[0]?.position).toBe(created?.position);
     expect(r.status().sinks[0]).toMatchObject({ deadLettered: 1, failures: 4 });
   });

@@ -85,7 +85,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     document: () => (document ??= openApiDocument(version)),
   };
   // The routes open to anyone (health, metrics, the document) answer before authentication.
-  bindRoutes(app, ROUTES.filter((r) => r.role === 'anyone'), deps);
+  bindRoutes(
+    app,
+    ROUTES.filter((r) => r.role === 'anyone'),
+    deps,
+  );
 
   app.use('/api/v1/*', async (c, next) => {
     c.set('principal', await auth.verify(bearerToken(c.req.header('authorization'))));
@@ -101,7 +105,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       },
     }),
   );
-  bindRoutes(app, ROUTES.filter((r) => r.role !== 'anyone'), deps);
+  bindRoutes(
+    app,
+    ROUTES.filter((r) => r.role !== 'anyone'),
+    deps,
+  );
 
   // A path or method that names no route: never a domain code (WALLET_NOT_FOUND would say a
   // wallet is missing when nothing was looked up).

@@ -13,16 +13,16 @@ export interface ClaimNames {
 
 export type AuthConfig = ClaimNames &
   (
-  | { kind: 'secret'; secret: string; issuer?: string | undefined; audience?: string | undefined }
-  | {
-      kind: 'authority';
-      authority: string;
-      issuer?: string | undefined;
-      audience?: string | undefined;
-      fetch?: typeof fetch;
-      /** Least time between two JWKS fetches for unknown key ids (a flood of bogus kids must not flood the IAM). Default 30 s. */
-      jwksCooldownMs?: number;
-    }
+    | { kind: 'secret'; secret: string; issuer?: string | undefined; audience?: string | undefined }
+    | {
+        kind: 'authority';
+        authority: string;
+        issuer?: string | undefined;
+        audience?: string | undefined;
+        fetch?: typeof fetch;
+        /** Least time between two JWKS fetches for unknown key ids (a flood of bogus kids must not flood the IAM). Default 30 s. */
+        jwksCooldownMs?: number;
+      }
   );
 
 export interface Authenticator {

@@ -25,10 +25,7 @@ export const configSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    WALLET_DEFAULT_CURRENCY: z
-      .string()
-      .default('VND')
-      .refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
+    WALLET_DEFAULT_CURRENCY: z.string().default('VND').refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
     WALLET_MAX_AMOUNT: z
       .string()
       .regex(/^[1-9][0-9]*(\.[0-9]+)?$/, 'must be a positive decimal string')
@@ -57,7 +54,14 @@ export const configSchema = z
       z
         .string()
         .optional()
-        .transform((v) => (v === undefined ? [] : v.split(',').map((u) => u.trim()).filter(Boolean)))
+        .transform((v) =>
+          v === undefined
+            ? []
+            : v
+                .split(',')
+                .map((u) => u.trim())
+                .filter(Boolean),
+        )
         .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     ),
     WALLET_WEBHOOK_SECRET: optionalText.pipe(

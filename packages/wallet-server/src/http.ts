@@ -1,8 +1,4 @@
-import {
-  ValidationError,
-  isValidIdempotencyKey,
-  type CommandOptions,
-} from '@goodgo/wallet-core';
+import { ValidationError, isValidIdempotencyKey, type CommandOptions } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
 import { ForbiddenError, UnsupportedMediaTypeError } from './errors.js';

@@ -57,7 +57,10 @@ function operation(r: AnyRoute): ZodOpenApiOperationObject {
     ...(r.method === 'post' && !open ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) } : {}),
   };
   const responses: ZodOpenApiOperationObject['responses'] = {
-    [`${r.response.status}`]: { description: r.response.description ?? 'OK', content: { [r.response.mediaType ?? 'application/json']: { schema: r.response.schema } } },
+    [`${r.response.status}`]: {
+      description: r.response.description ?? 'OK',
+      content: { [r.response.mediaType ?? 'application/json']: { schema: r.response.schema } },
+    },
   };
   for (const other of r.otherResponses ?? []) {
     responses[`${other.status}`] = { description: other.description, content: { 'application/json': { schema: other.schema } } };

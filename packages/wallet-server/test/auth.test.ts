@@ -26,7 +26,11 @@ describe('JWT with a shared secret (HS256)', () => {
   it('accepts a valid token and reads roles from `roles` or `role`', async () => {
     const token = await mintToken({ sub: 'alice', secret: SECRET });
     expect((await h.app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    const single = await new SignJWT({ role: 'service' }).setProtectedHeader({ alg: 'HS256' }).setSubject('svc').setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+    const single = await new SignJWT({ role: 'service' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('svc')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(SECRET));
     const res = await h.call('GET', '/api/v1/wallets?userId=someone', { token: single });
     expect(res.status).toBe(200);
   });
@@ -54,9 +58,22 @@ describe('JWT with a shared secret (HS256)', () => {
   it('answers 401 for an expired, a not-yet-valid, a wrongly signed, an unsigned and an exp-less token', async () => {
     const key = new TextEncoder().encode(SECRET);
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime(now - 60).sign(key);
-    const early = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setNotBefore(now + 600).setExpirationTime(now + 1200).sign(key);
-    const wrong = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime('5m').sign(new TextEncoder().encode(`${SECRET}-other`));
+    const expired = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setExpirationTime(now - 60)
+      .sign(key);
+    const early = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setNotBefore(now + 600)
+      .setExpirationTime(now + 1200)
+      .sign(key);
+    const wrong = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('a')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(`${SECRET}-other`));
     const none = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ sub: 'a', roles: ['admin'], exp: now + 600 })}.`;
     const noExp = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('a').sign(key);
     const res = await h.app.request('/api/v1/wallets', { headers: { authorization: `Bearer ${expired}` } });
@@ -66,7 +83,11 @@ describe('JWT with a shared secret (HS256)', () => {
 
   it('checks issuer and audience when configured', async () => {
     const store = new MemoryWalletStore();
-    const app = createApp({ service: new WalletService({ store }), store, auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' }) });
+    const app = createApp({
+      service: new WalletService({ store }),
+      store,
+      auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' }),
+    });
     const good = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'wallet' });
     const wrongIss = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://evil', audience: 'wallet' });
     const wrongAud = await mintToken({ sub: 'a', secret: SECRET, issuer: 'https://iam.goodgo', audience: 'orders' });
@@ -113,14 +134,18 @@ async function rsaKey(kid: string) {
   return { jwk, sign };
 }
 
-describe('JWT from the IAM service\'s JWKS (JWT_AUTHORITY)', () => {
+describe("JWT from the IAM service's JWKS (JWT_AUTHORITY)", () => {
   const iam = new TestIam();
   beforeAll(() => iam.start());
   afterAll(() => iam.stop());
 
   function appFor(authority: string) {
     const store = new MemoryWalletStore();
-    return createApp({ service: new WalletService({ store }), store, auth: createAuthenticator({ kind: 'authority', authority, issuer: 'https://iam', jwksCooldownMs: 0 }) });
+    return createApp({
+      service: new WalletService({ store }),
+      store,
+      auth: createAuthenticator({ kind: 'authority', authority, issuer: 'https://iam', jwksCooldownMs: 0 }),
+    });
   }
 
   it('finds the keys by OIDC discovery, verifies RS256, and refetches on an unknown kid', async () => {
@@ -155,7 +180,12 @@ describe('JWT from the IAM service\'s JWKS (JWT_AUTHORITY)', () => {
     const app = appFor(iam.url);
     // The classic confusion: the public key's bytes used as an HMAC secret.
     const publicBytes = new TextEncoder().encode(JSON.stringify(key.jwk));
-    const confused = await new SignJWT({ roles: ['admin'] }).setProtectedHeader({ alg: 'HS256', kid: 'k4' }).setSubject('mallory').setIssuer('https://iam').setExpirationTime('5m').sign(publicBytes);
+    const confused = await new SignJWT({ roles: ['admin'] })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k4' })
+      .setSubject('mallory')
+      .setIssuer('https://iam')
+      .setExpirationTime('5m')
+      .sign(publicBytes);
     const none = `${b64url({ alg: 'none', kid: 'k4' })}.${b64url({ sub: 'mallory', iss: 'https://iam', exp: Math.floor(Date.now() / 1000) + 300 })}.`;
     const stranger = await rsaKey('k4');
     for (const token of [confused, none, await stranger.sign()]) expect(await status({ app }, `Bearer ${token}`)).toEqual([401, 'UNAUTHORIZED']);
@@ -193,7 +223,7 @@ describe('claims read where the IAM puts them (JWT_ROLES_CLAIM, JWT_USER_CLAIM)'
     return { status: res.status, body: (await res.json()) as { code?: string; items?: { userId: string }[]; userId?: string } };
   }
 
-  it('reads a Keycloak token\'s realm roles at realm_access.roles, and nothing from a top-level roles claim', async () => {
+  it("reads a Keycloak token's realm roles at realm_access.roles, and nothing from a top-level roles claim", async () => {
     const key = await rsaKey('kc1');
     iam.keys = [key.jwk];
     const app = appFor({ rolesClaim: 'realm_access.roles' });
@@ -211,7 +241,11 @@ describe('claims read where the IAM puts them (JWT_ROLES_CLAIM, JWT_USER_CLAIM)'
     iam.keys = [key.jwk];
     const app = appFor({ rolesClaim: 'realm_access.roles', userClaim: 'preferred_username' });
     const token = await key.sign(keycloakClaims([]), 'f3b1e2c4-0000-4000-8000-000000000003');
-    const created = await app.request('/api/v1/wallets', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const created = await app.request('/api/v1/wallets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(created.status).toBe(201);
     expect(((await created.json()) as { userId: string }).userId).toBe('pos-backend');
     const anonymous = await key.sign({ realm_access: { roles: ['admin'] } }, 'f3b1e2c4-0000-4000-8000-000000000004');

@@ -15,30 +15,17 @@ describe('hostile and malformed bodies', () => {
 
   const deposit = (amount: unknown, id = walletId) => h.call('POST', '/api/v1/wallets/deposit', { token: service, body: { walletId: id, amount } });
 
-  it.each([
-    [125000],
-    [12.5],
-    [''],
-    [' 100'],
-    ['100 '],
-    ['0x10'],
-    ['1e3'],
-    ['+5'],
-    ['-5'],
-    ['0'],
-    ['5.'],
-    ['1.5'],
-    ['1000000001'],
-    [null],
-    [['1']],
-  ])('rejects the amount %j with 400 VALIDATION_ERROR and changes nothing', async (amount) => {
-    const res = await deposit(amount);
-    expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_ERROR']);
-    expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect((await h.service.getWallet({ walletId })).balance).toBe('1000');
-  });
+  it.each([[125000], [12.5], [''], [' 100'], ['100 '], ['0x10'], ['1e3'], ['+5'], ['-5'], ['0'], ['5.'], ['1.5'], ['1000000001'], [null], [['1']]])(
+    'rejects the amount %j with 400 VALIDATION_ERROR and changes nothing',
+    async (amount) => {
+      const res = await deposit(amount);
+      expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_ERROR']);
+      expect(res.headers.get('content-type')).toBe('application/problem+json');
+      expect((await h.service.getWallet({ walletId })).balance).toBe('1000');
+    },
+  );
 
-  it('checks fraction digits against the wallet\'s currency', async () => {
+  it("checks fraction digits against the wallet's currency", async () => {
     expect((await deposit('12.345', usdWallet)).status).toBe(400);
     const ok = await deposit('12.3', usdWallet);
     expect(ok.body.transaction.amount).toBe('12.30');
@@ -53,7 +40,11 @@ describe('hostile and malformed bodies', () => {
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    const res = await h.call('POST', '/api/v1/wallets/deposit', { token: service, raw: `walletId=${walletId}&amount=1`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await h.call('POST', '/api/v1/wallets/deposit', {
+      token: service,
+      raw: `walletId=${walletId}&amount=1`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect([res.status, res.body.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
   });
 

@@ -25,7 +25,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Waits (bounded) until some backend of the database is inside a statement or a transaction. */
 async function whenBusy(operator: pg.Client): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const { rows } = await operator.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'");
+    const { rows } = await operator.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'",
+    );
     if (rows[0].n > 0) return;
     await sleep(20);
   }
@@ -140,13 +142,17 @@ describe.runIf(adminUrl)('the server process when the database blinks (PostgreSQ
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);
     const ready = await fetch(`${server.url}/health/ready`);
     expect([ready.status, ready.headers.get('retry-after')]).toEqual([503, '1']);
-    const refused = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ userId: 'early' }) });
-    expect([refused.status, refused.headers.get('content-type'), refused.headers.get('retry-after'), ((await refused.json()) as { code: string }).code]).toEqual([
-      503,
-      'application/problem+json',
-      '1',
-      'SERVICE_UNAVAILABLE',
-    ]);
+    const refused = await fetch(`${server.url}/api/v1/wallets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 'early' }),
+    });
+    expect([
+      refused.status,
+      refused.headers.get('content-type'),
+      refused.headers.get('retry-after'),
+      ((await refused.json()) as { code: string }).code,
+    ]).toEqual([503, 'application/problem+json', '1', 'SERVICE_UNAVAILABLE']);
     const { rows: before } = await operator.query("SELECT to_regclass('wallets') IS NULL AS absent");
     expect(before[0].absent).toBe(true);
 

@@ -43,7 +43,11 @@ describe('the error table, row by row', () => {
     expectProblem(await h.call('GET', '/api/v1/wallets/00000000-0000-4000-8000-000000000009/nothing', { token: t }), 'NOT_FOUND', 404);
     expectProblem(await h.call('GET', '/api/v1/wallets/00000000-0000-4000-8000-000000000009', { token: t }), 'WALLET_NOT_FOUND', 404);
     expectProblem(await h.call('GET', '/api/v1/wallets/points', { token: t }), 'POINT_ACCOUNT_NOT_FOUND', 404);
-    expectProblem(await h.call('POST', '/api/v1/wallets/points/pending/00000000-0000-4000-8000-000000000009/confirm', { token: service }), 'TRANSACTION_NOT_FOUND', 404);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/points/pending/00000000-0000-4000-8000-000000000009/confirm', { token: service }),
+      'TRANSACTION_NOT_FOUND',
+      404,
+    );
   });
 
   it('WALLET_ALREADY_EXISTS, WALLET_FROZEN, WALLET_CLOSED, WALLET_NOT_EMPTY, IDEMPOTENCY_CONFLICT 409', async () => {
@@ -57,13 +61,21 @@ describe('the error table, row by row', () => {
     expectProblem(await h.call('POST', '/api/v1/wallets/deposit', { token: service, body: { walletId: v.walletId, amount: '1' } }), 'WALLET_CLOSED', 409);
     const headers = { 'Idempotency-Key': 'table-key' };
     await h.call('POST', '/api/v1/wallets/points/earn', { token: service, headers, body: { userId: u.sub, points: 1, source: 'a' } });
-    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, headers, body: { userId: u.sub, points: 2, source: 'a' } }), 'IDEMPOTENCY_CONFLICT', 409);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/points/earn', { token: service, headers, body: { userId: u.sub, points: 2, source: 'a' } }),
+      'IDEMPOTENCY_CONFLICT',
+      409,
+    );
   });
 
   it('INSUFFICIENT_FUNDS, INSUFFICIENT_POINTS, CURRENCY_MISMATCH, SAME_WALLET 422', async () => {
     const u = await h.userWithWallet('10');
     const usd = await h.userWithWallet('0', 'USD');
-    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '11' } }), 'INSUFFICIENT_FUNDS', 422);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '11' } }),
+      'INSUFFICIENT_FUNDS',
+      422,
+    );
     await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: u.sub, points: 1, source: 'a' } });
     expectProblem(await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 2, source: 'b' } }), 'INSUFFICIENT_POINTS', 422);
     expectProblem(
@@ -83,7 +95,11 @@ describe('the error table, row by row', () => {
     expectProblem(await h.call('GET', '/api/v1/wallets/holds/00000000-0000-4000-8000-000000000009', { token: u.token }), 'HOLD_NOT_FOUND', 404);
     const hold = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '60' } });
     expect(hold.status).toBe(201);
-    expectProblem(await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '61' } }), 'CAPTURE_EXCEEDS_HOLD', 422);
+    expectProblem(
+      await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '61' } }),
+      'CAPTURE_EXCEEDS_HOLD',
+      422,
+    );
     expectProblem(await h.call('POST', `/api/v1/wallets/${u.walletId}/close`, { token: admin }), 'WALLET_HAS_HOLDS', 409);
     const captured = await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '50' } });
     expect(captured.status).toBe(200);
@@ -97,8 +113,16 @@ describe('the error table, row by row', () => {
 
   it('PAYLOAD_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415', async () => {
     const raw = JSON.stringify({ userId: 'x', points: 1, source: 'a', description: 'y'.repeat(1024 * 1024 + 1) });
-    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw, headers: { 'content-type': 'application/json' } }), 'PAYLOAD_TOO_LARGE', 413);
-    expectProblem(await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw: 'points=1', headers: { 'content-type': 'text/plain' } }), 'UNSUPPORTED_MEDIA_TYPE', 415);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw, headers: { 'content-type': 'application/json' } }),
+      'PAYLOAD_TOO_LARGE',
+      413,
+    );
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/points/earn', { token: service, raw: 'points=1', headers: { 'content-type': 'text/plain' } }),
+      'UNSUPPORTED_MEDIA_TYPE',
+      415,
+    );
   });
 
   it('INTERNAL_ERROR 500 without SQL or stack in the body', async () => {
@@ -118,7 +142,11 @@ describe('the error table, row by row', () => {
   it('SERVICE_UNAVAILABLE 503 once the database is gone, and readiness says so', async () => {
     const u = await h.userWithWallet('10');
     await h.store.close();
-    expectProblem(await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' } }), 'SERVICE_UNAVAILABLE', 503);
+    expectProblem(
+      await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' } }),
+      'SERVICE_UNAVAILABLE',
+      503,
+    );
     expect((await h.call('GET', '/health/ready')).status).toBe(503);
     expect((await h.call('GET', '/health/live')).status).toBe(200);
   });

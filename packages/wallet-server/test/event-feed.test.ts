@@ -41,7 +41,11 @@ describe('event feed', () => {
     const all: { position: string; event: EventEnvelope }[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { status: number; body: { items: typeof all; nextAfter: string | null } } = await h.call('GET', `/api/v1/wallets/events?limit=2${after ? `&after=${after}` : ''}`, { token: service });
+      const page: { status: number; body: { items: typeof all; nextAfter: string | null } } = await h.call(
+        'GET',
+        `/api/v1/wallets/events?limit=2${after ? `&after=${after}` : ''}`,
+        { token: service },
+      );
       expect(page.status).toBe(200);
       if (page.body.items.length === 0) {
         expect(page.body.nextAfter).toBe(after);

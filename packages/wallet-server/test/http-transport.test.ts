@@ -59,10 +59,18 @@ describe('the HTTP transport on a real socket', () => {
   it('closes the connection after any answer sent before the body was read (413, 415, 401, 404), so the next request of a keep-alive client is not lost (reproduction: ECONNRESET 6 of 6)', async () => {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     for (let i = 0; i < 3; i++) {
-      const big = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers, body: JSON.stringify({ currency: 'VND', pad: 'x'.repeat(2_000_000) }) });
+      const big = await fetch(`${server.url}/api/v1/wallets`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ currency: 'VND', pad: 'x'.repeat(2_000_000) }),
+      });
       expect([big.status, big.headers.get('connection'), ((await big.json()) as { code: string }).code]).toEqual([413, 'close', 'PAYLOAD_TOO_LARGE']);
       expect((await fetch(`${server.url}/api/v1/wallets`, { headers })).status).toBe(200);
-      const text = await fetch(`${server.url}/api/v1/wallets`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'y'.repeat(200_000) });
+      const text = await fetch(`${server.url}/api/v1/wallets`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'text/plain' },
+        body: 'y'.repeat(200_000),
+      });
       expect([text.status, text.headers.get('connection'), ((await text.json()) as { code: string }).code]).toEqual([415, 'close', 'UNSUPPORTED_MEDIA_TYPE']);
       expect((await fetch(`${server.url}/api/v1/wallets`, { headers })).status).toBe(200);
     }
@@ -72,7 +80,11 @@ describe('the HTTP transport on a real socket', () => {
       ['/api/v1/wallets', {}, 401],
       ['/api/v1/wallets/nothing/here/at/all', { authorization: `Bearer ${token}` }, 404],
     ] as const) {
-      const refused = await fetch(`${server.url}${path}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'z'.repeat(500_000) }) });
+      const refused = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ pad: 'z'.repeat(500_000) }),
+      });
       expect(refused.status).toBe(status);
       await refused.arrayBuffer();
       expect((await fetch(`${server.url}/api/v1/wallets`, { headers })).status).toBe(200);

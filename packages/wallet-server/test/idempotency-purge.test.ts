@@ -16,7 +16,15 @@ describe('the idempotency key purge', () => {
     for (let i = 0; i < 5; i++) await at(2 * DAY).deposit({ walletId: owner.walletId, amount: '1' }, { idempotencyKey: `old-${i}` });
     for (let i = 0; i < 2; i++) await at(3_600_000).deposit({ walletId: owner.walletId, amount: '1' }, { idempotencyKey: `young-${i}` });
 
-    const purge = startIdempotencyPurge({ store: h.store, ttlMs: DAY, metrics: h.metrics, logger: pino({ level: 'silent' }), batchSize: 2, pauseMs: 0, now: () => now });
+    const purge = startIdempotencyPurge({
+      store: h.store,
+      ttlMs: DAY,
+      metrics: h.metrics,
+      logger: pino({ level: 'silent' }),
+      batchSize: 2,
+      pauseMs: 0,
+      now: () => now,
+    });
     try {
       expect(await purge.runOnce()).toBe(5);
       expect(await purge.runOnce()).toBe(0);

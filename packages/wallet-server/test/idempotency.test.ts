@@ -38,7 +38,7 @@ describe('Idempotency-Key', () => {
     expect((await h.call('GET', `/api/v1/wallets/${u.walletId}`, { token: u.token })).body.balance).toBe('999');
   });
 
-  it('scopes keys to the caller: another caller\'s identical key is its own', async () => {
+  it("scopes keys to the caller: another caller's identical key is its own", async () => {
     const a = await h.userWithWallet('10');
     const b = await h.userWithWallet('10');
     const headers = { 'Idempotency-Key': 'same-key' };
@@ -60,7 +60,11 @@ describe('Idempotency-Key', () => {
   it('rejects keys that are empty, too long or not visible ASCII', async () => {
     const u = await h.userWithWallet('10');
     for (const key of ['x'.repeat(256), 'has space', 'cl\u00e9']) {
-      const res = await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '1' }, headers: { 'Idempotency-Key': key } });
+      const res = await h.call('POST', '/api/v1/wallets/withdraw', {
+        token: u.token,
+        body: { walletId: u.walletId, amount: '1' },
+        headers: { 'Idempotency-Key': key },
+      });
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_ERROR']);
     }
     expect((await h.call('GET', `/api/v1/wallets/${u.walletId}`, { token: u.token })).body.balance).toBe('10');

@@ -13,7 +13,9 @@ describe('money lifecycle routes', () => {
   it('lets the owner hold and void, only a service capture, and hides holds of others', async () => {
     const u = await h.userWithWallet('125000');
     const stranger = await h.token(uniqueSub());
-    expect((await h.call('POST', '/api/v1/wallets/holds', { token: stranger, body: { walletId: u.walletId, amount: '1' } })).body.code).toBe('WALLET_NOT_FOUND');
+    expect((await h.call('POST', '/api/v1/wallets/holds', { token: stranger, body: { walletId: u.walletId, amount: '1' } })).body.code).toBe(
+      'WALLET_NOT_FOUND',
+    );
     const placed = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '125000', reference: 'ord-1001' } });
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ amount: '125000', status: 'active', capturedAmount: '0', reference: 'ord-1001' });
@@ -31,11 +33,18 @@ describe('money lifecycle routes', () => {
     const captured = await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/capture`, { token: service, headers, body: { amount: '98000' } });
     expect(captured.status).toBe(200);
     expect(captured.body.wallet).toMatchObject({ balance: '27000', heldAmount: '0', availableBalance: '27000' });
-    expect(captured.body.transaction).toMatchObject({ type: 'withdrawal', amount: '98000', holdId: placed.body.id, actor: { sub: 'pos-backend', role: 'service' } });
+    expect(captured.body.transaction).toMatchObject({
+      type: 'withdrawal',
+      amount: '98000',
+      holdId: placed.body.id,
+      actor: { sub: 'pos-backend', role: 'service' },
+    });
     const replay = await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/capture`, { token: service, headers, body: { amount: '98000' } });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(captured.body);
-    const event = (await h.store.listEvents()).map((e) => e.row).find((e) => e.type === 'HoldCaptured' && (e.payload as { holdId: string }).holdId === placed.body.id);
+    const event = (await h.store.listEvents())
+      .map((e) => e.row)
+      .find((e) => e.type === 'HoldCaptured' && (e.payload as { holdId: string }).holdId === placed.body.id);
     expect(event).toMatchObject({ actor: { sub: 'pos-backend', role: 'service' }, requestId: 'req-capture-1' });
 
     const second = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '7000' } });
@@ -48,9 +57,15 @@ describe('money lifecycle routes', () => {
     const paid = await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '125000', reference: 'ord-1002' } });
     const asUser = await h.call('POST', '/api/v1/wallets/refund', { token: u.token, body: { transactionId: paid.body.transaction.id } });
     expect([asUser.status, asUser.body.code]).toEqual([403, 'FORBIDDEN']);
-    const refunded = await h.call('POST', '/api/v1/wallets/refund', { token: service, body: { transactionId: paid.body.transaction.id, amount: '25000', reason: 'one item' } });
+    const refunded = await h.call('POST', '/api/v1/wallets/refund', {
+      token: service,
+      body: { transactionId: paid.body.transaction.id, amount: '25000', reason: 'one item' },
+    });
     expect(refunded.status).toBe(200);
-    expect(refunded.body).toMatchObject({ wallet: { balance: '100000' }, transaction: { type: 'refund_in', amount: '25000', refundOf: paid.body.transaction.id } });
+    expect(refunded.body).toMatchObject({
+      wallet: { balance: '100000' },
+      transaction: { type: 'refund_in', amount: '25000', refundOf: paid.body.transaction.id },
+    });
 
     const earned = await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: u.sub, points: 100, source: 'ord-1' } });
     const spent = await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 30, source: 'ord-1002' } });
@@ -63,7 +78,13 @@ describe('money lifecycle routes', () => {
 
   it('documents the lifecycle routes in OpenAPI with their problem statuses', async () => {
     const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
-    for (const path of ['/api/v1/wallets/holds', '/api/v1/wallets/holds/{id}/capture', '/api/v1/wallets/refund', '/api/v1/wallets/points/refund', '/api/v1/wallets/points/reverse']) {
+    for (const path of [
+      '/api/v1/wallets/holds',
+      '/api/v1/wallets/holds/{id}/capture',
+      '/api/v1/wallets/refund',
+      '/api/v1/wallets/points/refund',
+      '/api/v1/wallets/points/reverse',
+    ]) {
       expect(doc.paths[path]).toBeDefined();
     }
     expect(Object.keys(doc.paths['/api/v1/wallets/holds/{id}/capture'].post.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409', '422']));

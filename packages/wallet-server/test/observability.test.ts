@@ -33,7 +33,7 @@ describe('health, metrics, OpenAPI and request ids', () => {
     expect(text).toMatch(/wallet_idempotent_replays_total 1/);
   });
 
-  it('echoes a caller\'s request id and makes one up otherwise', async () => {
+  it("echoes a caller's request id and makes one up otherwise", async () => {
     const given = await h.call('GET', '/health/live', { headers: { 'x-request-id': 'till-7-req-42' } });
     expect(given.headers.get('x-request-id')).toBe('till-7-req-42');
     const made = await h.call('GET', '/health/live');
@@ -49,7 +49,9 @@ describe('health, metrics, OpenAPI and request ids', () => {
     expect(deposit.properties.amount).toMatchObject({ type: 'string', pattern: expect.stringContaining('[0-9]') });
     expect(deposit.additionalProperties).toBe(false);
     expect(doc.components.schemas.Wallet.properties.balance.type).toBe('string');
-    expect(doc.paths['/api/v1/wallets/withdraw'].post.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'Idempotency-Key' })]));
+    expect(doc.paths['/api/v1/wallets/withdraw'].post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ in: 'header', name: 'Idempotency-Key' })]),
+    );
     // A validator of its own, so that a client generator will accept it.
     const result = await validate(structuredClone(doc));
     expect(result.valid ? 'valid' : compileErrors(result)).toBe('valid');

@@ -27,7 +27,7 @@ describe('point routes', () => {
     expect((await h.call('GET', '/api/v1/wallets/points', { token: user })).body.availablePoints).toBe(120);
   });
 
-  it('lets a user spend its own points, never more than it has, and not someone else\'s', async () => {
+  it("lets a user spend its own points, never more than it has, and not someone else's", async () => {
     const sub = uniqueSub();
     const user = await h.token(sub);
     await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: sub, points: 50, source: 'order:2' } });
@@ -56,7 +56,10 @@ describe('point routes', () => {
 
   it('confirms and cancels pending points for services, by the pending transaction id', async () => {
     const sub = uniqueSub();
-    const pending = await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: sub, points: 40, source: 'order:9', pending: true } });
+    const pending = await h.call('POST', '/api/v1/wallets/points/earn', {
+      token: service,
+      body: { userId: sub, points: 40, source: 'order:9', pending: true },
+    });
     expect(pending.body.account).toMatchObject({ availablePoints: 0, pendingPoints: 40 });
     const id = pending.body.transaction.id;
     expect((await h.call('POST', `/api/v1/wallets/points/pending/${id}/confirm`, { token: await h.token(sub) })).status).toBe(403);

@@ -56,7 +56,9 @@ describe('README and docs links', () => {
   // The READMEs (and the guides they point to) travel with a clone or a tarball: no link may lead
   // outside the repository. Generated references (docs/events.md) may cite specifications.
   const guides = [...readmes, 'docs/API.md', 'docs/DEPLOY.md', 'docs/DESIGN.md'];
-  const docs = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  const docs = readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
 
   it.each(guides)('%s links only to files of the repository', (file) => {
     const text = readFileSync(join(root, file), 'utf8');

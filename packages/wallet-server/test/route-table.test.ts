@@ -28,7 +28,10 @@ describe('the route table', () => {
   it('answers every documented route from its own handler, with a status the document lists', async () => {
     const admin = await h.token('admin-route-table', 'admin');
     const u = await h.userWithWallet('0');
-    const pending = await h.call('POST', '/api/v1/wallets/points/earn', { token: admin, body: { userId: u.sub, points: 5, source: 'route-table', pending: true } });
+    const pending = await h.call('POST', '/api/v1/wallets/points/earn', {
+      token: admin,
+      body: { userId: u.sub, points: 5, source: 'route-table', pending: true },
+    });
     const values: Record<string, string> = { id: u.walletId, transactionId: pending.body.transaction.id };
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {

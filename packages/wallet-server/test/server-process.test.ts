@@ -50,14 +50,18 @@ describe('the server process (npm start)', () => {
     await exercise({ WALLET_DATA_DIR: 'memory://' });
   }, 60_000);
 
-  it.runIf(adminUrl)('serves on PostgreSQL with DATABASE_URL and a JWT_SECRET', async () => {
-    const db = await freshDatabase();
-    try {
-      await exercise({ DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
-    } finally {
-      await db.drop();
-    }
-  }, 60_000);
+  it.runIf(adminUrl)(
+    'serves on PostgreSQL with DATABASE_URL and a JWT_SECRET',
+    async () => {
+      const db = await freshDatabase();
+      try {
+        await exercise({ DATABASE_URL: db.url, DATABASE_POOL_MAX: '4', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
+      } finally {
+        await db.drop();
+      }
+    },
+    60_000,
+  );
 
   it('answers every request it accepted before SIGTERM, and each answered deposit is in the ledger', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'wallet-drain-'));

@@ -25,7 +25,12 @@ describe('the token CLI (goodgo-wallet-token)', () => {
   });
 
   it('refuses an unknown role, a missing --sub and an unknown option, exiting 2 and printing nothing on stdout', async () => {
-    for (const args of [['--sub', 'a', '--role', 'superuser'], ['--role', 'admin'], ['--sub', 'a', '--rol', 'admin'], ['--sub', 'a', '--expires', 'forever']]) {
+    for (const args of [
+      ['--sub', 'a', '--role', 'superuser'],
+      ['--role', 'admin'],
+      ['--sub', 'a', '--rol', 'admin'],
+      ['--sub', 'a', '--expires', 'forever'],
+    ]) {
       const { code, out, err } = await run(args);
       expect([code, out]).toEqual([2, '']);
       expect(err).toMatch(/unknown role "superuser"|--sub is required|Unknown option|--expires/);

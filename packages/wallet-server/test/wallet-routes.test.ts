@@ -11,7 +11,7 @@ describe('wallet routes', () => {
     admin = await h.token('root', 'admin');
   });
 
-  it('creates the caller\'s wallet in the default currency (201) and refuses a second one (409)', async () => {
+  it("creates the caller's wallet in the default currency (201) and refuses a second one (409)", async () => {
     const sub = uniqueSub();
     const token = await h.token(sub);
     const res = await h.call('POST', '/api/v1/wallets', { token });
@@ -37,7 +37,7 @@ describe('wallet routes', () => {
     expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([made.body.id]);
   });
 
-  it('lists the caller\'s wallets and summarises wallets and points', async () => {
+  it("lists the caller's wallets and summarises wallets and points", async () => {
     const u = await h.userWithWallet('12000');
     expect((await h.call('GET', '/api/v1/wallets', { token: u.token })).body.items).toHaveLength(1);
     const empty = await h.call('GET', '/api/v1/wallets/summary', { token: u.token });
@@ -85,7 +85,7 @@ describe('wallet routes', () => {
     expect(bySvc.body.wallet.balance).toBe('0');
   });
 
-  it('transfers from the caller\'s wallet and answers with the source side only', async () => {
+  it("transfers from the caller's wallet and answers with the source side only", async () => {
     const a = await h.userWithWallet('300000');
     const b = await h.userWithWallet('7');
     const res = await h.call('POST', '/api/v1/wallets/transfer', {
@@ -98,12 +98,18 @@ describe('wallet routes', () => {
     expect(res.body.transaction).toMatchObject({ type: 'transfer_out', amount: '120000', transferId: res.body.transferId });
     expect(JSON.stringify(res.body)).not.toContain('120007');
     expect((await h.call('GET', `/api/v1/wallets/${b.walletId}`, { token: b.token })).body.balance).toBe('120007');
-    const reverse = await h.call('POST', '/api/v1/wallets/transfer', { token: a.token, body: { fromWalletId: b.walletId, toWalletId: a.walletId, amount: '1' } });
+    const reverse = await h.call('POST', '/api/v1/wallets/transfer', {
+      token: a.token,
+      body: { fromWalletId: b.walletId, toWalletId: a.walletId, amount: '1' },
+    });
     expect([reverse.status, reverse.body.code]).toEqual([404, 'WALLET_NOT_FOUND']);
     const same = await h.call('POST', '/api/v1/wallets/transfer', { token: a.token, body: { fromWalletId: a.walletId, toWalletId: a.walletId, amount: '1' } });
     expect([same.status, same.body.code]).toEqual([422, 'SAME_WALLET']);
     const usd = await h.userWithWallet('0', 'USD');
-    const mismatch = await h.call('POST', '/api/v1/wallets/transfer', { token: a.token, body: { fromWalletId: a.walletId, toWalletId: usd.walletId, amount: '1' } });
+    const mismatch = await h.call('POST', '/api/v1/wallets/transfer', {
+      token: a.token,
+      body: { fromWalletId: a.walletId, toWalletId: usd.walletId, amount: '1' },
+    });
     expect([mismatch.status, mismatch.body.code]).toEqual([422, 'CURRENCY_MISMATCH']);
   });
 
@@ -136,7 +142,9 @@ describe('wallet routes', () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { status: number; body: any } = await h.call('GET', `/api/v1/wallets/${u.walletId}/transactions?limit=4${cursor ? `&cursor=${cursor}` : ''}`, { token: u.token });
+      const res: { status: number; body: any } = await h.call('GET', `/api/v1/wallets/${u.walletId}/transactions?limit=4${cursor ? `&cursor=${cursor}` : ''}`, {
+        token: u.token,
+      });
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((t: { amount: string }) => t.amount));
       cursor = res.body.nextCursor;

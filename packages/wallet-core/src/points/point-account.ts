@@ -370,7 +370,16 @@ export class PointAccount {
     const lot = this.lots.get(input.lot.lotId);
     const clawed = Math.min(lot?.status === 'active' ? lot.remaining : 0, requested);
     if (lot && clawed > 0) this.putLot({ ...lot, remaining: lot.remaining - clawed });
-    const tx = this.append(ctx, 'reversal', clawed === 0 ? 0 : -clawed, credit.source, input.reason ?? null, null, { available: -clawed, total: -clawed }, credit.id);
+    const tx = this.append(
+      ctx,
+      'reversal',
+      clawed === 0 ? 0 : -clawed,
+      credit.source,
+      input.reason ?? null,
+      null,
+      { available: -clawed, total: -clawed },
+      credit.id,
+    );
     this.allocate(tx.id, input.lot.lotId, requested);
     const shortfall = requested - clawed;
     this.record(ctx, 'PointsReversed', { ...this.pointsPayload(tx), refundOf: credit.id, shortfall });

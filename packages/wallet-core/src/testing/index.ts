@@ -101,7 +101,15 @@ export function describeStoreContract(name: string, options: StoreContractOption
       const wallet = await service.createWallet({ userId: uniqueUser(), currency: 'USD' });
       const dep = await service.deposit({ walletId: wallet.id, amount: '100.10', description: 'top up', reference: 'r-1' });
       expect(dep.wallet).toMatchObject({ balance: '100.10', version: 2 });
-      expect(dep.transaction).toMatchObject({ walletId: wallet.id, type: 'deposit', amount: '100.10', balanceAfter: '100.10', description: 'top up', reference: 'r-1', transferId: null });
+      expect(dep.transaction).toMatchObject({
+        walletId: wallet.id,
+        type: 'deposit',
+        amount: '100.10',
+        balanceAfter: '100.10',
+        description: 'top up',
+        reference: 'r-1',
+        transferId: null,
+      });
       const wd = await service.withdraw({ walletId: wallet.id, amount: '0.2' });
       expect(wd.transaction).toMatchObject({ type: 'withdrawal', amount: '0.20', balanceAfter: '99.90' });
       expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('99.90');
@@ -116,7 +124,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     it('keeps hostile text byte for byte: quotes, backslashes, placeholders, unicode', async () => {
       const wallet = await funded('0');
       const description = "O'Brien \\ '); DROP TABLE wallets; -- $1 $$ E'\\x00' đồng 🧾";
-      const reference = "ref\\'\"$2";
+      const reference = 'ref\\\'"$2';
       const res = await service.deposit({ walletId: wallet.id, amount: '1', description, reference }, { idempotencyKey: "key'$1\\" });
       expect(res.transaction).toMatchObject({ description, reference });
       const [row] = (await service.listTransactions({ walletId: wallet.id })).items;
@@ -230,7 +238,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'recent', idempotencyScope: scope });
       const cutoff = new Date('2001-01-02T00:00:00Z');
       const batches: number[] = [];
-      for (let n = -1; n !== 0; ) batches.push((n = await store.purgeIdempotencyKeys(cutoff, 2)));
+      for (let n = -1; n !== 0;) batches.push((n = await store.purgeIdempotencyKeys(cutoff, 2)));
       expect(batches).toEqual([2, 2, 1, 0]);
       // The recent key still replays; an old one is new again and executes.
       expect(wasReplayed(await service.deposit({ walletId: wallet.id, amount: '1' }, { idempotencyKey: 'recent', idempotencyScope: scope }))).toBe(true);
@@ -446,7 +454,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     });
 
     lifecycleCases(() => ({ store, service }), n);
-    it('reconciles the books the suite wrote: every check passes, with the store\'s counts', async () => {
+    it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const userId = uniqueUser();
       const a = await funded('1000');
       const b = await funded('0');

@@ -139,7 +139,9 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     const { service } = clocked();
     const wallet = await funded(service, '10');
     expect(await codeOf(service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: '2031-03-01T09:00:00Z' }))).toBe('VALIDATION_ERROR');
-    expect(await codeOf(service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: new Date(Date.parse('2031-03-31T09:00:01Z')) }))).toBe('VALIDATION_ERROR');
+    expect(await codeOf(service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: new Date(Date.parse('2031-03-31T09:00:01Z')) }))).toBe(
+      'VALIDATION_ERROR',
+    );
     expect(await codeOf(service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: new Date(Number.NaN) }))).toBe('VALIDATION_ERROR');
     expect((await service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: '2031-03-31T09:00:00Z' })).status).toBe('active');
   });
@@ -243,7 +245,14 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(spend.account.availablePoints).toBe(5);
     // Latest-expiring lots get theirs back first: 5 to the lot that never expires, 15 to b.
     const part = await service.refundPoints({ transactionId: spend.transaction.id, points: 20, reason: 'item returned' });
-    expect(part.transaction).toMatchObject({ type: 'refund', points: 20, balanceAfter: 25, refundOf: spend.transaction.id, source: 'ord-7', description: 'item returned' });
+    expect(part.transaction).toMatchObject({
+      type: 'refund',
+      points: 20,
+      balanceAfter: 25,
+      refundOf: spend.transaction.id,
+      source: 'ord-7',
+      description: 'item returned',
+    });
     expect(part).toMatchObject({ expiredPoints: 0, account: { availablePoints: 25, totalPoints: 90 } });
     advance(5 * DAY);
     // Lot a expired; the rest of the refund is 35 from b and 30 from a, whose points are gone.

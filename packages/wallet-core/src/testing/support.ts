@@ -17,4 +17,3 @@ export async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected the command to fail, but it succeeded');
 }
-

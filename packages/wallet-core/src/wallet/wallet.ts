@@ -279,10 +279,16 @@ export class Wallet {
     const captured: Hold = { ...checked.hold, status: 'captured', capturedAmount: checked.amount, updatedAt: ctx.now };
     this.putHold(ctx, captured);
     const transferId = details.transferId ?? null;
-    const transaction = this.move(ctx, transferId === null ? 'withdrawal' : 'transfer_out', checked.amount, {
-      description: details.description ?? checked.hold.description,
-      reference: checked.hold.reference,
-    }, { transferId, holdId });
+    const transaction = this.move(
+      ctx,
+      transferId === null ? 'withdrawal' : 'transfer_out',
+      checked.amount,
+      {
+        description: details.description ?? checked.hold.description,
+        reference: checked.hold.reference,
+      },
+      { transferId, holdId },
+    );
     this.record(ctx, 'HoldCaptured', {
       ...this.holdPayload(captured),
       capturedAmount: checked.amount.format(),

@@ -1,7 +1,17 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Pool, PoolClient, QueryResult } from 'pg';
-import { assertStorableParams, isConnectionBroken, schemaName, setLocalSearchPath, withSearchPath, type ConnectionSession, type Row, type SqlDriver, type SqlSession } from '../driver.js';
+import {
+  assertStorableParams,
+  isConnectionBroken,
+  schemaName,
+  setLocalSearchPath,
+  withSearchPath,
+  type ConnectionSession,
+  type Row,
+  type SqlDriver,
+  type SqlSession,
+} from '../driver.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Visible ASCII and space: a literal of these is the same text whatever the client encoding. */

@@ -23,7 +23,6 @@ export interface PgliteDriverOptions {
   searchPathOnConnect?: boolean | undefined;
 }
 
-
 /**
  * @internal The SqlDriver over PGlite: one embedded connection; PGlite runs one transaction at a
  * time and queues the rest, so there is no lock contention to speak of (and none to test here).

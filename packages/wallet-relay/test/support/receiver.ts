@@ -88,6 +88,7 @@ export function assertInOrderWithCrashDuplicates(received: readonly string[], ex
   }
   if (rewinds > 1) throw new Error(`positions went back ${rewinds} times: ${received.join(',')}`);
   const unique = [...seen].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  if (unique.join(',') !== [...expected].join(',')) throw new Error(`delivered positions differ from the outbox: got ${unique.length}, expected ${expected.length}`);
+  if (unique.join(',') !== [...expected].join(','))
+    throw new Error(`delivered positions differ from the outbox: got ${unique.length}, expected ${expected.length}`);
   return { rewinds };
 }

@@ -19,5 +19,8 @@ const relay = new OutboxRelay({
 });
 relay.start();
 process.on('SIGTERM', () => {
-  relay.stop().then(() => driver.close()).then(() => process.exit(0));
+  relay
+    .stop()
+    .then(() => driver.close())
+    .then(() => process.exit(0));
 });

@@ -80,7 +80,8 @@ const deadLetters = route({
 const reconciliation = route({
   method: 'get',
   path: `${API}/admin/reconciliation`,
-  summary: 'Checks the books: balances against ledgers, balanceAfter chains, transfer pairs, points against lots, each wallet\'s hash chain (also `npm run reconcile`)',
+  summary:
+    "Checks the books: balances against ledgers, balanceAfter chains, transfer pairs, points against lots, each wallet's hash chain (also `npm run reconcile`)",
   role: 'admin',
   response: {
     status: 200,

@@ -21,7 +21,12 @@ async function database(store: WalletStore, timeoutMs: number): Promise<{ status
 }
 
 const healthBody = z.object({ status: z.enum(['ok', 'unavailable']) }).loose();
-const health = { role: 'anyone', method: 'get', response: { status: 200, schema: healthBody, description: 'Healthy' }, otherResponses: [{ status: 503, description: 'Unhealthy', schema: healthBody }] } as const;
+const health = {
+  role: 'anyone',
+  method: 'get',
+  response: { status: 200, schema: healthBody, description: 'Healthy' },
+  otherResponses: [{ status: 503, description: 'Unhealthy', schema: healthBody }],
+} as const;
 
 const live = route({
   ...health,

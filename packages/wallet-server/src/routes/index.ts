@@ -11,4 +11,12 @@ import { pointRoutes } from './points.js';
 import { walletRoutes } from './wallets.js';
 
 // `/points…` before the wallet routes, so that `points` is never read as a wallet id.
-export const ROUTES: readonly AnyRoute[] = [...metaRoutes, ...healthRoutes, ...pointRoutes, ...lifecyclePointRoutes, ...eventRoutes, ...lifecycleRoutes, ...walletRoutes];
+export const ROUTES: readonly AnyRoute[] = [
+  ...metaRoutes,
+  ...healthRoutes,
+  ...pointRoutes,
+  ...lifecyclePointRoutes,
+  ...eventRoutes,
+  ...lifecycleRoutes,
+  ...walletRoutes,
+];

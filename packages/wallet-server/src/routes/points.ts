@@ -34,7 +34,9 @@ const listTransactions = route({
   summary: 'Point history, newest first',
   role: 'user',
   owner: { user: (r) => r.query.userId },
-  query: z.object(s.listPointTransactionsInput.shape).extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
+  query: z
+    .object(s.listPointTransactionsInput.shape)
+    .extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
   response: { status: 200, schema: s.pointTransactionPage },
   errors: [404],
   handler: ({ service }, r) => service.listPointTransactions({ ...r.query, userId: r.userId }),

@@ -61,7 +61,12 @@ export function seeded(seed: number): (n: number) => number {
  * `workers` concurrent clients, each sending `perWorker` keyed transfers to the servers in turn.
  * Returns every attempt with its outcome; a request the server never answered is 'no answer'.
  */
-export async function runTransfers(urls: string[], token: string, bank: Bank, o: { workers: number; perWorker: number; seed: number; tag: string }): Promise<Attempt[]> {
+export async function runTransfers(
+  urls: string[],
+  token: string,
+  bank: Bank,
+  o: { workers: number; perWorker: number; seed: number; tag: string },
+): Promise<Attempt[]> {
   const rand = seeded(o.seed);
   const attempts: Attempt[] = [];
   const n = bank.wallets.length;
@@ -70,7 +75,11 @@ export async function runTransfers(urls: string[], token: string, bank: Bank, o:
       const from = rand(n);
       const to = (from + 1 + rand(n - 1)) % n;
       const key = `${o.tag}-${w}-${i}`;
-      attempts.push({ key, body: { fromWalletId: bank.wallets[from] as string, toWalletId: bank.wallets[to] as string, amount: String(1 + rand(60)), reference: key }, outcomes: [] });
+      attempts.push({
+        key,
+        body: { fromWalletId: bank.wallets[from] as string, toWalletId: bank.wallets[to] as string, amount: String(1 + rand(60)), reference: key },
+        outcomes: [],
+      });
     }
   }
   let served = 0;
@@ -145,7 +154,9 @@ export async function terminateBackends(operator: pg.Client): Promise<number> {
  */
 export async function assertBooks(operator: pg.Client, bank: Bank, attempts: Attempt[]): Promise<void> {
   const ids = bank.wallets;
-  const { rows: totals } = await operator.query('SELECT sum(balance)::text AS total, min(balance) >= 0 AS nonneg FROM wallets WHERE id = ANY($1::uuid[])', [ids]);
+  const { rows: totals } = await operator.query('SELECT sum(balance)::text AS total, min(balance) >= 0 AS nonneg FROM wallets WHERE id = ANY($1::uuid[])', [
+    ids,
+  ]);
   expect(totals[0]).toEqual({ total: bank.initialTotal.toString(), nonneg: true });
   const { rows: drift } = await operator.query(
     `SELECT w.id FROM wallets w LEFT JOIN (
