@@ -3,7 +3,8 @@
  * PostgreSQL for sections 2, 4 (PostgreSQL) and 5: WALLET_BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres; a fresh database is made for the run and dropped.
  * Writes bench/results/latest.md and latest.json (BENCH_ONLY=2,4 runs some sections into partial.*;
- * BENCH_SECONDS sets the length of each measurement). Bounded: about three minutes on two cores.
+ * 2b is the library against one plpgsql call per transfer, also run with 2; BENCH_SECONDS sets the
+ * length of each measurement). Bounded: about three minutes on two cores.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -11,6 +12,7 @@ import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import { freshDatabase, type FreshDatabase } from '@goodgo/wallet-pg/testing';
 import { benchGrowth } from './growth.js';
+import { benchOneCall } from './group-commit.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
@@ -39,7 +41,7 @@ if (ONLY.has('1')) {
 }
 
 let postgresVersion: string | undefined;
-const main = ONLY.has('2') || ONLY.has('4') ? await database('main') : null;
+const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('4') ? await database('main') : null;
 let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
@@ -51,6 +53,7 @@ if (main) {
     const seeded = await seedWallets(pool, 10_000, 'b-');
     pgIds = seeded.ids;
     if (ONLY.has('2')) await benchPostgres(report, pool, seeded, SECONDS);
+    if (ONLY.has('2') || ONLY.has('2b')) await benchOneCall(report, pool, seeded.ids, SECONDS);
   } finally {
     await pool.end();
   }
