@@ -6,7 +6,7 @@ export function encodeCursor(position: string): string {
 }
 
 /** Positions are PostgreSQL `bigint` sequence values: 1 up to this. */
-const MAX_POSITION = 9223372036854775807n;
+export const MAX_POSITION = 9223372036854775807n;
 
 /**
  * @internal The position a cursor names. Anything that cannot be a position of a store (not our

@@ -13,8 +13,8 @@ import {
 import { eventEnvelope, type EventEnvelope } from './event-schemas.js';
 import type { ReconciliationReport } from './reconciliation.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
-import { currencyOf } from './money/currency.js';
-import { Money } from './money/money.js';
+import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
+import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
 import { PointAccount } from './points/point-account.js';
 import * as s from './schemas.js';
 import type { LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
@@ -170,9 +170,9 @@ export class WalletService {
 
   constructor(options: WalletServiceOptions) {
     this.store = options.store;
-    this.defaultCurrency = currencyOf(options.defaultCurrency ?? 'VND').code;
-    this.maxAmount = options.maxAmount ?? '1000000000000';
-    if (!/^[1-9][0-9]*(\.[0-9]+)?$/.test(this.maxAmount)) throw new TypeError(`maxAmount must be a positive decimal string, got ${this.maxAmount}`);
+    this.defaultCurrency = currencyOf(options.defaultCurrency ?? DEFAULT_CURRENCY).code;
+    this.maxAmount = options.maxAmount ?? DEFAULT_MAX_AMOUNT;
+    if (!MAX_AMOUNT_PATTERN.test(this.maxAmount)) throw new TypeError(`maxAmount must be a positive decimal string, got ${this.maxAmount}`);
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? randomIds;
     this.holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;

@@ -21,8 +21,9 @@ export function wasReplayed(result: unknown): boolean {
   return typeof result === 'object' && result !== null && replays.has(result);
 }
 
-const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
+/** An idempotency key: 1 to 255 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export function isValidIdempotencyKey(key: string): boolean {
-  return VISIBLE_ASCII.test(key);
+  return IDEMPOTENCY_KEY_PATTERN.test(key);
 }

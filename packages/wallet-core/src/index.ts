@@ -12,8 +12,8 @@
  * paid.wallet.balance; // "75000"
  * ```
  */
-export { Money, type ParseOptions } from './money/money.js';
-export { currencyOf, isCurrencyCode, type Currency } from './money/currency.js';
+export { Money, AMOUNT_PATTERN, MAX_AMOUNT_PATTERN, DEFAULT_MAX_AMOUNT, type ParseOptions } from './money/money.js';
+export { currencyOf, isCurrencyCode, CURRENCY_CODE_PATTERN, DEFAULT_CURRENCY, type Currency } from './money/currency.js';
 export {
   Wallet,
   WALLET_STATUSES,
@@ -37,6 +37,9 @@ export {
   POINT_TRANSACTION_TYPES,
   POINT_LOT_STATUSES,
   compareLotsForSpending,
+  isOpenLot,
+  isLotDue,
+  hasExpiredAt,
   type PointAllocation,
   type LotClaim,
   type PointAccountState,
@@ -125,9 +128,10 @@ export {
   type HoldView,
   type Page,
 } from './views.js';
-export { wasReplayed, isValidIdempotencyKey } from './idempotency.js';
+export { wasReplayed, isValidIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 export {
   RetryableConflict,
+  DEFAULT_EVENT_READ_LIMIT,
   type WalletStore,
   type UnitOfWork,
   type IdempotencyClaim,

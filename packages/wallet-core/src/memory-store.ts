@@ -3,6 +3,8 @@ import type { DomainEvent } from './events.js';
 import { Money } from './money/money.js';
 import {
   PointAccount,
+  isLotDue,
+  isOpenLot,
   type LotClaim,
   type PointAccountChanges,
   type PointAccountState,
@@ -11,20 +13,21 @@ import {
   type PointTransaction,
   type PointTransactionType,
 } from './points/point-account.js';
-import type {
-  FoundWalletTransaction,
-  HoldPageRequest,
-  IdempotencyClaim,
-  IdempotencyRequest,
-  LockedPointTransaction,
-  PageRequest,
-  Positioned,
-  UnitOfWork,
-  WalletStore,
+import {
+  DEFAULT_EVENT_READ_LIMIT,
+  type FoundWalletTransaction,
+  type HoldPageRequest,
+  type IdempotencyClaim,
+  type IdempotencyRequest,
+  type LockedPointTransaction,
+  type PageRequest,
+  type Positioned,
+  type UnitOfWork,
+  type WalletStore,
 } from './store.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
-import { CREDIT_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
-import { Wallet, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
+import type { ReconciliationFindings, ReconciliationProblem } from './reconciliation.js';
+import { Wallet, isCredit, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
   fingerprint: string;
@@ -117,7 +120,7 @@ export class MemoryWalletStore implements WalletStore {
     return pageOf(this.pointTransactions.get(accountId) ?? [], page);
   }
 
-  async listEvents(after?: string, limit = 1000): Promise<Positioned<DomainEvent>[]> {
+  async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     const from = after === undefined ? -1n : BigInt(after);
     return this.events.filter((e) => BigInt(e.position) > from).slice(0, limit);
   }
@@ -141,7 +144,7 @@ export class MemoryWalletStore implements WalletStore {
       let sum = Money.zero(w.currency);
       for (const { row } of this.walletTransactions.get(w.id) ?? []) {
         ledgerRows += 1;
-        const credit = CREDIT_TYPES.includes(row.type);
+        const credit = isCredit(row.type);
         running = credit ? running.add(row.amount) : running.subtract(row.amount);
         sum = credit ? sum.add(row.amount) : sum.subtract(row.amount);
         if (!row.balanceAfter.equals(running)) {
@@ -266,7 +269,7 @@ export class MemoryWalletStore implements WalletStore {
         const ids = new Set<string>();
         for (const [accountId, lots] of this.lots) {
           for (const lot of lots.values()) {
-            if (lot.status === 'active' && lot.remaining > 0 && lot.expiresAt && lot.expiresAt.getTime() <= asOf.getTime()) ids.add(accountId);
+            if (isLotDue(lot, asOf)) ids.add(accountId);
           }
         }
         return [...ids].sort().map((id) => this.restoreAccount(id));
@@ -296,7 +299,7 @@ export class MemoryWalletStore implements WalletStore {
     const state = this.accounts.get(id) as PointAccountState;
     const all = this.lots.get(id) ?? new Map<string, PointLot>();
     const wanted = new Set(alsoLots);
-    const lots = [...all.values()].filter((l) => wanted.has(l.id) || l.status === 'pending' || (l.status === 'active' && l.remaining > 0));
+    const lots = [...all.values()].filter((l) => wanted.has(l.id) || isOpenLot(l));
     return PointAccount.restore(state, lots);
   }
 

@@ -36,6 +36,3 @@ export interface ReconciliationReport extends ReconciliationFindings {
   ok: boolean;
   checkedAt: string;
 }
-
-/** Ledger types that add to a balance; the others take from it. */
-export const CREDIT_TYPES: readonly string[] = ['deposit', 'transfer_in', 'refund_in'];

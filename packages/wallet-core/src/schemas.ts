@@ -5,6 +5,9 @@
  * currency allows and the configured maximum are checked against the wallet's currency by `Money`.
  */
 import { z } from 'zod';
+import { MAX_POSITION } from './cursor.js';
+import { CURRENCY_CODE_PATTERN } from './money/currency.js';
+import { AMOUNT_PATTERN } from './money/money.js';
 import { POINT_TRANSACTION_TYPES } from './points/point-account.js';
 import { HOLD_STATUSES } from './wallet/hold.js';
 import { WALLET_STATUSES, WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
@@ -42,13 +45,13 @@ export function cleanText(options: { min?: number; max: number; freeText?: boole
 /** A decimal string: digits, optionally a point and digits. No sign, exponent, hex or spaces. */
 export const amountSchema = z
   .string()
-  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain decimal string such as "125000" or "12.50"')
+  .regex(AMOUNT_PATTERN, 'must be a plain decimal string such as "125000" or "12.50"')
   .max(40)
   .meta({ description: "A positive decimal string with at most the currency's minor-unit digits", examples: ['125000', '12.50'] });
 
 export const currencySchema = z
   .string()
-  .regex(/^[A-Z]{3}$/, 'must be an upper-case ISO 4217 code')
+  .regex(CURRENCY_CODE_PATTERN, 'must be an upper-case ISO 4217 code')
   .meta({ description: 'ISO 4217 currency code, upper case', examples: ['VND'] });
 
 /** A UUID in any letter case, always continued in lower case: an id names one thing however it is written. */
@@ -153,7 +156,7 @@ export const listPointTransactionsInput = z.strictObject({
 export const positionSchema = z
   .string()
   .regex(/^(0|[1-9][0-9]{0,18})$/, 'must be a position returned by this API')
-  .refine((v) => /^[0-9]+$/.test(v) && BigInt(v) <= 9223372036854775807n, 'must be a position returned by this API')
+  .refine((v) => /^[0-9]+$/.test(v) && BigInt(v) <= MAX_POSITION, 'must be a position returned by this API')
   .meta({ description: 'An event position, as returned in `position` or `nextAfter`' });
 
 export const listEventsInput = z.strictObject({

@@ -108,6 +108,9 @@ export interface UnitOfWork {
   save(changes: WalletChanges | PointAccountChanges): void;
 }
 
+/** How many events a store's `listEvents` reads when not told. */
+export const DEFAULT_EVENT_READ_LIMIT = 1000;
+
 export interface WalletStore {
   /** Runs `fn` as one unit of work: every change it saved is committed together, or none is. */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
@@ -122,7 +125,7 @@ export interface WalletStore {
   listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]>;
   listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]>;
   listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
-  /** The outbox: events committed so far, oldest first, after a position. For relays and tests. */
+  /** The outbox: events committed so far, oldest first, after a position, at most `limit` (default `DEFAULT_EVENT_READ_LIMIT`). For relays and tests. */
   listEvents(after?: string, limit?: number): Promise<Positioned<DomainEvent>[]>;
   /**
    * Deletes at most `limit` idempotency keys created before `olderThan`, oldest first, and says

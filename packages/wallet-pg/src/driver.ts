@@ -95,12 +95,18 @@ export const DEFAULT_SCHEMA = 'wallet';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
- * Checks a schema name. Only plain lower-case identifiers are accepted: they need no quoting in a
- * connection's startup options or in `SET search_path`, and they mean the same quoted or not.
+ * Whether a name may be the store's schema. Only plain lower-case identifiers are accepted: they
+ * need no quoting in a connection's startup options or in `SET search_path`, and they mean the
+ * same quoted or not.
  */
+export function isSchemaName(name: string): boolean {
+  return SCHEMA_NAME.test(name) && !name.startsWith('pg_');
+}
+
+/** The schema named, or the default; a TypeError for a name `isSchemaName` refuses. */
 export function schemaName(name: string | undefined): string {
   const schema = name ?? DEFAULT_SCHEMA;
-  if (!SCHEMA_NAME.test(schema) || schema.startsWith('pg_')) {
+  if (!isSchemaName(schema)) {
     throw new TypeError(`invalid schema name ${JSON.stringify(schema)}: use lower-case letters, digits and _, at most 63, not starting with a digit or pg_`);
   }
   return schema;

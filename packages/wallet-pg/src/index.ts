@@ -10,6 +10,16 @@
  */
 export { SqlWalletStore, type SqlStoreOptions } from './sql-store.js';
 export { migrate, migrationsFolder, MIGRATIONS_TABLE, type MigrateResult } from './migrate.js';
-export { DEFAULT_SCHEMA, isRetryable, isUnavailable, schemaName, type ConnectionSession, type SqlDriver, type SqlSession, type Row } from './driver.js';
+export {
+  DEFAULT_SCHEMA,
+  isSchemaName,
+  isRetryable,
+  isUnavailable,
+  schemaName,
+  type ConnectionSession,
+  type SqlDriver,
+  type SqlSession,
+  type Row,
+} from './driver.js';
 export * as schema from './schema.js';
 export { SqlOutbox, readCommittedEvents, type DeadLetter } from './outbox.js';

@@ -4,6 +4,8 @@
  * its lots with a fresh snapshot), one write of everything, COMMIT.
  * @internal
  */
+import { CREDIT_TRANSACTION_TYPES } from '@goodgo/wallet-core';
+import { dueLotSql, openLotSql } from './lot-sql.js';
 
 export interface Statement {
   readonly name: string;
@@ -21,7 +23,7 @@ const ACTIVE_HOLDS_JSON = `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jso
 const ACCOUNT_COLUMNS =
   'id, user_id, total_points::text AS total_points, available_points::text AS available_points, pending_points::text AS pending_points, version, created_at, updated_at';
 const LOT_COLUMNS = 'id, account_id, points::text AS points, remaining::text AS remaining, status, source, expires_at, created_at';
-const OPEN_LOT = "(status = 'pending' OR (status = 'active' AND remaining > 0))";
+const OPEN_LOT = `(${openLotSql()})`;
 const POINT_TX_COLUMNS =
   'id, account_id, type, points::text AS points, balance_after::text AS balance_after, source, description, expires_at, refund_of, actor, created_at';
 
@@ -89,8 +91,7 @@ export const lockAccountByLot = s(
 export const lockAccountsWithExpiredLots = s(
   'lock_accounts_expired',
   `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE id IN (
-     SELECT account_id FROM point_lots
-     WHERE status = 'active' AND remaining > 0 AND expires_at IS NOT NULL AND expires_at <= $1)
+     SELECT account_id FROM point_lots WHERE ${dueLotSql('$1')})
    ORDER BY id FOR UPDATE`,
 );
 // Read after the account row is locked, in a statement of its own, so that it sees every lot
@@ -184,11 +185,9 @@ export const listDeadLetters = s(
    ORDER BY created_at DESC, sink, position DESC LIMIT $1`,
 );
 
-/** The parts of the write-everything statement, in the order they appear. */
-export type FlushPart =
-  'newWallets' | 'changedWallets' | 'holds' | 'walletRows' | 'newAccounts' | 'changedAccounts' | 'lots' | 'pointRows' | 'allocations' | 'events' | 'response';
-
 interface PartSql {
+  /** How the unit of work names the part. */
+  part: string;
   /** The CTE's name. */
   name: string;
   /** How many parameters the part's CTE takes. */
@@ -198,8 +197,13 @@ interface PartSql {
   cte: (p: (i: number) => string) => string;
 }
 
-const PARTS: Record<FlushPart, PartSql> = {
-  newWallets: {
+/**
+ * The parts of the write-everything statement, in the order they appear in it. This list alone
+ * orders both the CTEs and the parameters: no other object's key order matters.
+ */
+const FLUSH_PARTS = [
+  {
+    part: 'newWallets',
     name: 'new_wallets',
     params: 1,
     counted: true,
@@ -210,7 +214,8 @@ const PARTS: Record<FlushPart, PartSql> = {
       version int, created_at timestamptz, updated_at timestamptz, closed_at timestamptz)
     RETURNING 1)`,
   },
-  changedWallets: {
+  {
+    part: 'changedWallets',
     name: 'changed_wallets',
     params: 2,
     counted: true,
@@ -224,7 +229,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     WHERE w.id = ANY(${p(1)}::uuid[]) AND w.id = x.id AND w.version = x.loaded_version
     RETURNING 1)`,
   },
-  holds: {
+  {
+    part: 'holds',
     name: 'holds',
     params: 1,
     counted: true,
@@ -240,7 +246,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     ON CONFLICT (id) DO UPDATE SET captured_amount = EXCLUDED.captured_amount, status = EXCLUDED.status, updated_at = EXCLUDED.updated_at
     RETURNING 1)`,
   },
-  walletRows: {
+  {
+    part: 'walletRows',
     name: 'wallet_rows',
     params: 1,
     counted: false,
@@ -253,7 +260,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     ORDER BY ord
     RETURNING 1)`,
   },
-  newAccounts: {
+  {
+    part: 'newAccounts',
     name: 'new_accounts',
     params: 1,
     counted: true,
@@ -264,7 +272,8 @@ const PARTS: Record<FlushPart, PartSql> = {
       version int, created_at timestamptz, updated_at timestamptz)
     RETURNING 1)`,
   },
-  changedAccounts: {
+  {
+    part: 'changedAccounts',
     name: 'changed_accounts',
     params: 2,
     counted: true,
@@ -276,7 +285,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     WHERE a.id = ANY(${p(1)}::uuid[]) AND a.id = x.id AND a.version = x.loaded_version
     RETURNING 1)`,
   },
-  lots: {
+  {
+    part: 'lots',
     name: 'lots',
     params: 1,
     counted: false,
@@ -288,7 +298,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     ON CONFLICT (id) DO UPDATE SET remaining = EXCLUDED.remaining, status = EXCLUDED.status
     RETURNING 1)`,
   },
-  pointRows: {
+  {
+    part: 'pointRows',
     name: 'point_rows',
     params: 1,
     counted: false,
@@ -301,7 +312,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     ORDER BY ord
     RETURNING 1)`,
   },
-  allocations: {
+  {
+    part: 'allocations',
     name: 'allocations',
     params: 1,
     counted: false,
@@ -310,7 +322,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     SELECT transaction_id, lot_id, points FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(transaction_id uuid, lot_id uuid, points bigint)
     RETURNING 1)`,
   },
-  events: {
+  {
+    part: 'events',
     name: 'events',
     params: 1,
     counted: false,
@@ -323,7 +336,8 @@ const PARTS: Record<FlushPart, PartSql> = {
     ORDER BY ord
     RETURNING 1)`,
   },
-  response: {
+  {
+    part: 'response',
     name: 'response',
     params: 3,
     counted: true,
@@ -331,14 +345,16 @@ const PARTS: Record<FlushPart, PartSql> = {
     UPDATE idempotency_keys SET response = ${p(2)} WHERE scope = ${p(0)} AND key = ${p(1)}
     RETURNING 1)`,
   },
-};
+] as const satisfies readonly PartSql[];
 
-const ORDER = Object.keys(PARTS) as FlushPart[];
+export type FlushPart = (typeof FLUSH_PARTS)[number]['part'];
 
-/** Whether the statement asserts the number of rows this part changed (and so takes that count). */
-export function isCountedPart(part: FlushPart): boolean {
-  return PARTS[part].counted;
+/** What a unit of work gives one part: the part's own parameters and the number of rows it must change. */
+export interface FlushPartValues {
+  readonly params: readonly unknown[];
+  readonly rows: number;
 }
+
 const flushCache = new Map<string, Statement>();
 
 /**
@@ -349,29 +365,41 @@ const flushCache = new Map<string, Statement>();
  * so `seq` follows that order. Updates check the version the row was loaded with, and the
  * statement fails unless it changed exactly the expected rows: the row lock already guarantees
  * it; the assertion makes a broken lock fail loudly instead of committing on top of it.
- * Parameters: each present part's own, in ORDER, then one expected count per counted part.
+ * Parameters: each present part's own, in FLUSH_PARTS order, then one expected count per counted
+ * part, in the same order. Null when no part is present.
  */
-export function flushStatement(present: ReadonlySet<FlushPart>): Statement {
-  const parts = ORDER.filter((part) => present.has(part));
-  const key = parts.join(',');
-  const cached = flushCache.get(key);
-  if (cached) return cached;
-  let next = 1;
-  const ctes = parts.map((part) => {
-    const first = next;
-    next += PARTS[part].params;
-    return `${PARTS[part].name} AS ${PARTS[part].cte((i) => `$${first + i}`)}`;
-  });
-  const checks = parts.filter((part) => PARTS[part].counted).map((part) => `(SELECT count(*) FROM ${PARTS[part].name}) = $${next++}`);
-  const assertion = checks.length ? `wallet_assert(${checks.join(' AND ')}, 'a unit of work did not change exactly the rows it locked')` : 'true';
-  const bits = ORDER.map((part) => (present.has(part) ? '1' : '0')).join('');
-  const statement = s(`flush_${parseInt(bits, 2).toString(36)}`, `WITH\n  ${ctes.join(',\n  ')}\n  SELECT ${assertion} AS ok`);
-  flushCache.set(key, statement);
-  return statement;
+export function flushStatement(values: Partial<Record<FlushPart, FlushPartValues | undefined>>): { statement: Statement; params: unknown[] } | null {
+  const present = FLUSH_PARTS.filter((part) => values[part.part] !== undefined);
+  if (present.length === 0) return null;
+  const params: unknown[] = [];
+  const counts: number[] = [];
+  for (const part of present) {
+    const v = values[part.part] as FlushPartValues;
+    if (v.params.length !== part.params) throw new Error(`flush part ${part.part} takes ${part.params} parameters, got ${v.params.length}`);
+    params.push(...v.params);
+    if (part.counted) counts.push(v.rows);
+  }
+  params.push(...counts);
+  const bits = FLUSH_PARTS.map((part) => (values[part.part] !== undefined ? '1' : '0')).join('');
+  let statement = flushCache.get(bits);
+  if (!statement) {
+    let next = 1;
+    const ctes = present.map((part) => {
+      const first = next;
+      next += part.params;
+      return `${part.name} AS ${part.cte((i) => `$${first + i}`)}`;
+    });
+    const checks = present.filter((part) => part.counted).map((part) => `(SELECT count(*) FROM ${part.name}) = $${next++}`);
+    const assertion = checks.length ? `wallet_assert(${checks.join(' AND ')}, 'a unit of work did not change exactly the rows it locked')` : 'true';
+    statement = s(`flush_${parseInt(bits, 2).toString(36)}`, `WITH\n  ${ctes.join(',\n  ')}\n  SELECT ${assertion} AS ok`);
+    flushCache.set(bits, statement);
+  }
+  return { statement, params };
 }
 
 // ---- reconciliation: read-only, set-based, one statement per check --------------------------------
-const SIGNED = "CASE WHEN t.type IN ('deposit', 'transfer_in', 'refund_in') THEN t.amount ELSE -t.amount END";
+/** `isCredit`: a ledger row's amount signed as it moves the balance. */
+const SIGNED = `CASE WHEN t.type IN (${CREDIT_TRANSACTION_TYPES.map((v) => `'${v}'`).join(', ')}) THEN t.amount ELSE -t.amount END`;
 export const reconcileCounts = s(
   'reconcile_counts',
   `SELECT (SELECT count(*) FROM wallets)::int AS wallets, (SELECT count(*) FROM point_accounts)::int AS point_accounts,

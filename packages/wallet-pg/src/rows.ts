@@ -17,7 +17,7 @@ import {
   type WalletTransaction,
 } from '@goodgo/wallet-core';
 import { storableJson, type Row } from './driver.js';
-import { flushStatement, isCountedPart, type FlushPart, type Statement } from './queries.js';
+import { flushStatement, type FlushPart, type FlushPartValues, type Statement } from './queries.js';
 
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
 const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
@@ -167,11 +167,11 @@ export function flushOf(
   response: { scope: string; key: string; body: string } | null,
 ): { statement: Statement; params: unknown[] } | null {
   const newWallets: unknown[] = [];
-  const changedWallets: unknown[] = [];
+  const changedWallets: { id: string }[] = [];
   const holds: unknown[] = [];
   const walletRows: unknown[] = [];
   const newAccounts: unknown[] = [];
-  const changedAccounts: unknown[] = [];
+  const changedAccounts: { id: string }[] = [];
   const lots: unknown[] = [];
   const pointRows: unknown[] = [];
   const allocations: unknown[] = [];
@@ -281,29 +281,22 @@ export function flushOf(
       });
     }
   }
-  // Each part with the number of rows it must change; only the parts the statement counts
-  // (isCountedPart) turn that number into a parameter.
-  const parts: Record<FlushPart, { params: unknown[]; rows: number } | null> = {
-    newWallets: newWallets.length ? { params: [storableJson(newWallets)], rows: newWallets.length } : null,
-    changedWallets: changedWallets.length
-      ? { params: [storableJson(changedWallets), changedWallets.map((w) => (w as { id: string }).id)], rows: changedWallets.length }
-      : null,
-    holds: holds.length ? { params: [storableJson(holds)], rows: holds.length } : null,
-    walletRows: walletRows.length ? { params: [storableJson(walletRows)], rows: walletRows.length } : null,
-    newAccounts: newAccounts.length ? { params: [storableJson(newAccounts)], rows: newAccounts.length } : null,
-    changedAccounts: changedAccounts.length
-      ? { params: [storableJson(changedAccounts), changedAccounts.map((a) => (a as { id: string }).id)], rows: changedAccounts.length }
-      : null,
-    lots: lots.length ? { params: [storableJson(lots)], rows: lots.length } : null,
-    pointRows: pointRows.length ? { params: [storableJson(pointRows)], rows: pointRows.length } : null,
-    allocations: allocations.length ? { params: [storableJson(allocations)], rows: allocations.length } : null,
-    events: events.length ? { params: [storableJson(events)], rows: events.length } : null,
-    response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : null,
+  // Keyed by part: which position each part's parameters take is flushStatement's to decide.
+  const jsonPart = (rows: unknown[]): FlushPartValues | undefined => (rows.length ? { params: [storableJson(rows)], rows: rows.length } : undefined);
+  const updatePart = (rows: { id: string }[]): FlushPartValues | undefined =>
+    rows.length ? { params: [storableJson(rows), rows.map((r) => r.id)], rows: rows.length } : undefined;
+  const values: Partial<Record<FlushPart, FlushPartValues | undefined>> = {
+    newWallets: jsonPart(newWallets),
+    changedWallets: updatePart(changedWallets),
+    holds: jsonPart(holds),
+    walletRows: jsonPart(walletRows),
+    newAccounts: jsonPart(newAccounts),
+    changedAccounts: updatePart(changedAccounts),
+    lots: jsonPart(lots),
+    pointRows: jsonPart(pointRows),
+    allocations: jsonPart(allocations),
+    events: jsonPart(events),
+    response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : undefined,
   };
-  const present = (Object.keys(parts) as FlushPart[]).filter((k) => parts[k] !== null);
-  if (present.length === 0) return null;
-  const statement = flushStatement(new Set(present));
-  const used = present.map((k) => ({ part: k, ...(parts[k] as { params: unknown[]; rows: number }) }));
-  const params = [...used.flatMap((u) => u.params), ...used.filter((u) => isCountedPart(u.part)).map((u) => u.rows)];
-  return { statement, params };
+  return flushStatement(values);
 }

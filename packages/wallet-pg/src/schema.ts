@@ -4,9 +4,17 @@
  * no negative available points, positive movements, a lot never holds more than it was given.
  * Ledger tables carry a `seq` identity: the keyset order of history pages.
  */
-import { HOLD_STATUSES, POINT_TRANSACTION_TYPES, WALLET_STATUSES, WALLET_TRANSACTION_TYPES } from '@goodgo/wallet-core';
+import {
+  CURRENCY_CODE_PATTERN,
+  HOLD_STATUSES,
+  POINT_LOT_STATUSES,
+  POINT_TRANSACTION_TYPES,
+  WALLET_STATUSES,
+  WALLET_TRANSACTION_TYPES,
+} from '@goodgo/wallet-core';
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid, jsonb } from 'drizzle-orm/pg-core';
+import { expiringLotSql, openLotSql, type LotColumns } from './lot-sql.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** `column IN ('a', 'b')` from one of the core's `as const` lists: the database check cannot drift from the domain. */
@@ -39,7 +47,7 @@ export const wallets = pgTable(
     // Every change settles expired holds first, so after any write the stored holds fit in the balance.
     check('wallets_held_within_balance', sql`${t.heldAmount} >= 0 AND ${t.heldAmount} <= ${t.balance}`),
     check('wallets_status_valid', sql`${t.status} IN ${oneOf(WALLET_STATUSES)}`),
-    check('wallets_currency_code', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check('wallets_currency_code', sql`${t.currency} ~ ${sql.raw(`'${CURRENCY_CODE_PATTERN.source}'`)}`),
     check('wallets_closed_at_when_closed', sql`(${t.status} = 'closed') = (${t.closedAt} IS NOT NULL)`),
   ],
 );
@@ -144,6 +152,9 @@ export const pointAccounts = pgTable(
   ],
 );
 
+/** As drizzle-kit writes them in an index predicate, so the migration's text is what the lot predicates give. */
+const LOT_COLUMNS: LotColumns = { status: '"point_lots"."status"', remaining: '"point_lots"."remaining"', expiresAt: '"point_lots"."expires_at"' };
+
 export const pointLots = pgTable(
   'point_lots',
   {
@@ -153,7 +164,7 @@ export const pointLots = pgTable(
       .references(() => pointAccounts.id),
     points: bigint('points', { mode: 'number' }).notNull(),
     remaining: bigint('remaining', { mode: 'number' }).notNull(),
-    status: text('status', { enum: ['pending', 'active', 'cancelled'] }).notNull(),
+    status: text('status', { enum: POINT_LOT_STATUSES }).notNull(),
     source: text('source').notNull(),
     expiresAt: ts('expires_at'),
     createdAt: ts('created_at').notNull(),
@@ -162,14 +173,14 @@ export const pointLots = pgTable(
     // The open lots of an account: what a points command loads.
     index('point_lots_open_idx')
       .on(t.accountId)
-      .where(sql`${t.status} = 'pending' OR (${t.status} = 'active' AND ${t.remaining} > 0)`),
+      .where(sql.raw(openLotSql(LOT_COLUMNS))),
     // What an expiry run looks for.
     index('point_lots_expiring_idx')
       .on(t.expiresAt)
-      .where(sql`${t.status} = 'active' AND ${t.remaining} > 0 AND ${t.expiresAt} IS NOT NULL`),
+      .where(sql.raw(expiringLotSql(LOT_COLUMNS))),
     check('point_lots_points_positive', sql`${t.points} > 0`),
     check('point_lots_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.points}`),
-    check('point_lots_status_valid', sql`${t.status} IN ('pending', 'active', 'cancelled')`),
+    check('point_lots_status_valid', sql`${t.status} IN ${oneOf(POINT_LOT_STATUSES)}`),
   ],
 );
 

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_EVENT_READ_LIMIT,
   InternalError,
   ValidationError,
   Money,
@@ -127,7 +128,7 @@ export class SqlWalletStore implements WalletStore {
     return rows.map((r) => ({ position: String(r.position), row: pointTransactionFromRow(r) }));
   }
 
-  async listEvents(after?: string, limit = 1000): Promise<Positioned<DomainEvent>[]> {
+  async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     try {
       return await readCommittedEvents(this.counted(this.driver), after ?? '0', limit);
     } catch (e) {

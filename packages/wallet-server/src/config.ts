@@ -1,4 +1,5 @@
-import { isCurrencyCode } from '@goodgo/wallet-core';
+import { DEFAULT_CURRENCY, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, isCurrencyCode } from '@goodgo/wallet-core';
+import { DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
 
@@ -18,26 +19,24 @@ export const durationSchema = z
     return Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
   });
 
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const DEFAULT_LOG_LEVEL = 'info' satisfies (typeof LOG_LEVELS)[number];
+
 /** The environment of the contract, validated at start so that a typo stops the process with a clear message. */
 export const configSchema = z
   .object({
     NODE_ENV: optionalText,
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('0.0.0.0'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    WALLET_DEFAULT_CURRENCY: z.string().default('VND').refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
-    WALLET_MAX_AMOUNT: z
-      .string()
-      .regex(/^[1-9][0-9]*(\.[0-9]+)?$/, 'must be a positive decimal string')
-      .default('1000000000000'),
+    LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
+    WALLET_DEFAULT_CURRENCY: z.string().default(DEFAULT_CURRENCY).refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
+    WALLET_MAX_AMOUNT: z.string().regex(MAX_AMOUNT_PATTERN, 'must be a positive decimal string').default(DEFAULT_MAX_AMOUNT),
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(16),
     // The PostgreSQL schema of every table of the service and of its migrations record.
-    WALLET_DB_SCHEMA: z
-      .string()
-      .default('wallet')
-      .refine((s) => /^[a-z_][a-z0-9_]{0,62}$/.test(s) && !s.startsWith('pg_'), 'must be a lower-case identifier (letters, digits, _), not starting with pg_'),
+    WALLET_DB_SCHEMA: z.string().default(DEFAULT_SCHEMA).refine(isSchemaName, 'must be a lower-case identifier (letters, digits, _), not starting with pg_'),
     JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     JWT_AUTHORITY: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     JWT_ISSUER: optionalText,

@@ -1,18 +1,19 @@
 #!/usr/bin/env node
 /** The wallet service binary: configuration from the environment, SIGTERM drains and exits 0. */
 import { pino } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_LOG_LEVEL, loadConfig } from './config.js';
 import { startServer, type RunningServer } from './server.js';
 
-const level = process.env.LOG_LEVEL ?? 'info';
+// At the default level until the configuration is read: a configuration error is logged too.
 const logger = pino({
-  level: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level) ? level : 'info',
+  level: DEFAULT_LOG_LEVEL,
   base: { service: 'goodgo-wallet' },
   redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.secret'], remove: true },
 });
 
 try {
   const config = loadConfig();
+  logger.level = config.LOG_LEVEL;
   // Set once the server listens; a signal before that has nothing to drain.
   const running: { server?: RunningServer } = {};
   let stopping = false;

@@ -1,4 +1,4 @@
-import { ERROR_CODES } from '@goodgo/wallet-core';
+import { ERROR_CODES, IDEMPOTENCY_KEY_PATTERN } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { TRANSPORT_CODES } from './errors.js';
@@ -26,9 +26,7 @@ const problemSchema = z
 
 const idempotencyKey = z
   .string()
-  .min(1)
-  .max(255)
-  .regex(/^[\x21-\x7e]+$/)
+  .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({ description: 'Makes a retry safe: scoped to the caller, kept at least 24 h. A replay answers the first response with `Idempotent-Replayed: true`.' });
 
 /** Who may call a route, in words, from its role and owner rule. */

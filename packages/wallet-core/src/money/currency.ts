@@ -14,15 +14,18 @@ const CURRENCIES: ReadonlyMap<string, Currency> = new Map(
     .map((c) => [c.code, Object.freeze({ code: c.code, exponent: c.digits })] as const),
 );
 
-const CODE = /^[A-Z]{3}$/;
+/** The form of a currency code: three upper-case letters (ISO 4217 decides which exist). */
+export const CURRENCY_CODE_PATTERN = /^[A-Z]{3}$/;
+/** The currency of a wallet created without one. */
+export const DEFAULT_CURRENCY = 'VND';
 
 /** The currency of an upper-case ISO 4217 code; VALIDATION_ERROR for anything else. */
 export function currencyOf(code: string): Currency {
-  const currency = CODE.test(code) ? CURRENCIES.get(code) : undefined;
+  const currency = CURRENCY_CODE_PATTERN.test(code) ? CURRENCIES.get(code) : undefined;
   if (!currency) throw new ValidationError(`Unknown currency ${JSON.stringify(code)}`, [{ path: 'currency', message: 'not an ISO 4217 currency code' }]);
   return currency;
 }
 
 export function isCurrencyCode(code: string): boolean {
-  return CODE.test(code) && CURRENCIES.has(code);
+  return CURRENCY_CODE_PATTERN.test(code) && CURRENCIES.has(code);
 }

@@ -8,7 +8,11 @@ const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toEx
 type D = InstanceType<typeof D>;
 
 /** The strict wire form: digits, optionally a point and digits; no sign, exponent or spaces. */
-const STRICT = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+export const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+/** What a maximum amount may be: the wire form, above zero, with a whole part of at least 1. */
+export const MAX_AMOUNT_PATTERN = /^[1-9][0-9]*(\.[0-9]+)?$/;
+/** The largest amount one command may move, in major units, unless configured otherwise. */
+export const DEFAULT_MAX_AMOUNT = '1000000000000';
 /** What PostgreSQL's numeric prints: the strict form, possibly signed (never for a balance). */
 const STORED = /^-?[0-9]+(\.[0-9]+)?$/;
 
@@ -43,7 +47,7 @@ export class Money {
       throw new ValidationError(`Invalid ${field}: ${message}`, [{ path: field, message }]);
     };
     if (typeof input !== 'string') return fail('must be a decimal string such as "125000" or "12.50"');
-    const m = STRICT.exec(input);
+    const m = AMOUNT_PATTERN.exec(input);
     if (!m) return fail('must be a plain decimal string such as "125000" or "12.50"');
     const fraction = m[2] ? m[2].length - 1 : 0;
     if (fraction > cur.exponent) {

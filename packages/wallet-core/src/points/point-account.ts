@@ -95,6 +95,27 @@ export interface SpendInput {
   description?: string | null | undefined;
 }
 
+/**
+ * A lot a command must load: pending (it may be confirmed or cancelled), or active with points
+ * left. The SQL stores' `open` lot predicate is tested against this one.
+ */
+export function isOpenLot(lot: Pick<PointLot, 'status' | 'remaining'>): boolean {
+  return lot.status === 'pending' || (lot.status === 'active' && lot.remaining > 0);
+}
+
+/** Whether a lot's expiry has come at `at` (a lot expires at its `expiresAt`, not after it). */
+export function hasExpiredAt(lot: Pick<PointLot, 'expiresAt'>, at: Date): boolean {
+  return lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
+}
+
+/**
+ * A lot `expire(asOf)` takes: active, with points left, its expiry come. The SQL stores' `due`
+ * lot predicate is tested against this one.
+ */
+export function isLotDue(lot: Pick<PointLot, 'status' | 'remaining' | 'expiresAt'>, asOf: Date): boolean {
+  return lot.status === 'active' && lot.remaining > 0 && hasExpiredAt(lot, asOf);
+}
+
 /** Spend order: earliest expiry first, lots that never expire last, then oldest first. */
 export function compareLotsForSpending(a: PointLot, b: PointLot): number {
   const ae = a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
@@ -199,7 +220,7 @@ export class PointAccount {
 
   /** The open lots, in spending order. */
   get openLots(): readonly PointLot[] {
-    return [...this.lots.values()].filter((l) => l.status !== 'cancelled' && (l.status === 'pending' || l.remaining > 0)).sort(compareLotsForSpending);
+    return [...this.lots.values()].filter(isOpenLot).sort(compareLotsForSpending);
   }
 
   earn(ctx: ChangeContext, input: EarnInput): PointTransaction {
@@ -337,7 +358,7 @@ export class PointAccount {
       if (share <= 0) continue;
       toGo -= share;
       shares.push({ lotId: lot.id, points: share });
-      if (lot.expiresAt !== null && lot.expiresAt.getTime() <= ctx.now.getTime()) {
+      if (hasExpiredAt(lot, ctx.now)) {
         expiredPoints += share;
       } else {
         returned += share;
@@ -389,7 +410,7 @@ export class PointAccount {
   /** The points that `expire(asOf)` would take, without changing anything. */
   expirableAt(asOf: Date): number {
     let sum = 0;
-    for (const lot of this.lots.values()) if (this.isDue(lot, asOf)) sum += lot.remaining;
+    for (const lot of this.lots.values()) if (isLotDue(lot, asOf)) sum += lot.remaining;
     return sum;
   }
 
@@ -409,12 +430,8 @@ export class PointAccount {
     return changes;
   }
 
-  private isDue(lot: PointLot, asOf: Date): boolean {
-    return lot.status === 'active' && lot.remaining > 0 && lot.expiresAt !== null && lot.expiresAt.getTime() <= asOf.getTime();
-  }
-
   private expireDue(ctx: ChangeContext, asOf: Date): PointTransaction[] {
-    const due = [...this.lots.values()].filter((l) => this.isDue(l, asOf)).sort(compareLotsForSpending);
+    const due = [...this.lots.values()].filter((l) => isLotDue(l, asOf)).sort(compareLotsForSpending);
     return due.map((lot) => {
       this.putLot({ ...lot, remaining: 0 });
       const tx = this.append(ctx, 'expire', -lot.remaining, lot.source, null, lot.expiresAt, { available: -lot.remaining });

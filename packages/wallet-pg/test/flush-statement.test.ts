@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { flushStatement } from '../src/queries.js';
+
+describe('the write-everything statement takes its parameters in the order of its one list of parts', () => {
+  it('numbers each part from the list, whatever order the parts are given in', () => {
+    const flush = flushStatement({
+      response: { params: ['scope', 'key', '{"ok":true}'], rows: 1 },
+      events: { params: ['[events]'], rows: 2 },
+      changedWallets: { params: ['[wallets]', ['w1', 'w2']], rows: 2 },
+      newWallets: { params: ['[new]'], rows: 1 },
+    });
+    expect(flush?.params).toEqual(['[new]', '[wallets]', ['w1', 'w2'], '[events]', 'scope', 'key', '{"ok":true}', 1, 2, 1]);
+    const text = flush?.statement.text ?? '';
+    expect(text).toContain('jsonb_to_recordset($1::jsonb)');
+    expect(text).toMatch(/UPDATE wallets w[\s\S]*jsonb_to_recordset\(\$2::jsonb\)[\s\S]*w\.id = ANY\(\$3::uuid\[\]\)/);
+    expect(text).toMatch(/INSERT INTO outbox_events[\s\S]*jsonb_to_recordset\(\$4::jsonb\)/);
+    expect(text).toContain('UPDATE idempotency_keys SET response = $7 WHERE scope = $5 AND key = $6');
+    // Events are not counted: the counts are new wallets, changed wallets, the response.
+    expect(text).toContain('(SELECT count(*) FROM new_wallets) = $8 AND (SELECT count(*) FROM changed_wallets) = $9 AND (SELECT count(*) FROM response) = $10');
+  });
+
+  it('gives one prepared statement per shape', () => {
+    const a = flushStatement({ walletRows: { params: ['[a]'], rows: 1 }, events: { params: ['[e]'], rows: 1 } });
+    const b = flushStatement({ events: { params: ['[f]'], rows: 3 }, walletRows: { params: ['[b]'], rows: 2 } });
+    expect(a?.statement).toBe(b?.statement);
+    expect(b?.params).toEqual(['[b]', '[f]']);
+  });
+
+  it('is nothing when nothing changed, and refuses a part given the wrong number of parameters', () => {
+    expect(flushStatement({})).toBeNull();
+    expect(() => flushStatement({ changedWallets: { params: ['[w]'], rows: 1 } })).toThrow(/changedWallets takes 2 parameters, got 1/);
+  });
+});
