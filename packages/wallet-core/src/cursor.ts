@@ -20,3 +20,20 @@ export function decodeCursor(cursor: string): string {
   }
   return m[1] as string;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** @internal Keyset cursors over wallets: base64url of the last wallet's id. */
+export function encodeWalletCursor(walletId: string): string {
+  return Buffer.from(`w:${walletId}`, 'utf8').toString('base64url');
+}
+
+/** @internal The wallet id a wallet cursor names; anything else is VALIDATION_ERROR. */
+export function decodeWalletCursor(cursor: string): string {
+  const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const id = decoded.startsWith('w:') ? decoded.slice(2) : '';
+  if (!UUID.test(id) || encodeWalletCursor(id) !== cursor) {
+    throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
+  }
+  return id;
+}

@@ -1,5 +1,5 @@
 import { randomIds, systemClock, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, decodeWalletCursor, encodeCursor, encodeWalletCursor } from './cursor.js';
 import {
   HoldNotFoundError,
   IdempotencyConflictError,
@@ -35,7 +35,7 @@ import {
 import { captureHold as captureBetween } from './wallet/capture.js';
 import { assertRefundable, refund as refundPayment } from './wallet/refund.js';
 import { transfer as transferBetween } from './wallet/transfer.js';
-import { Wallet } from './wallet/wallet.js';
+import { WALLET_TRANSACTION_TYPES, Wallet, type WalletTransactionType } from './wallet/wallet.js';
 
 export interface WalletServiceOptions {
   store: WalletStore;
@@ -122,6 +122,25 @@ export interface PointsReversalResult extends PointsResult {
   shortfall: number;
 }
 
+export interface BalanceAtView {
+  walletId: string;
+  /** The instant asked for, as an ISO 8601 UTC string. */
+  at: string;
+  balance: string;
+}
+
+export interface StatementView {
+  walletId: string;
+  currency: string;
+  from: string;
+  to: string;
+  openingBalance: string;
+  closingBalance: string;
+  /** Every transaction type, with the sum of the period's rows of that type ("0" when none). */
+  totals: Record<WalletTransactionType, string>;
+  count: number;
+}
+
 export interface BalanceSummary {
   userId: string;
   wallets: WalletView[];
@@ -147,6 +166,10 @@ function isoTimes(input: unknown, ...keys: string[]): unknown {
     }
   }
   return out ?? input;
+}
+
+function periodError(): ValidationError {
+  return new ValidationError('from must be before to', [{ path: 'to', message: 'must be after from' }]);
 }
 
 function hidden(asUser: string | undefined, ownerId: string): boolean {
@@ -256,13 +279,83 @@ export class WalletService {
     return this.changeStatus('close', input, options);
   }
 
-  async listTransactions(input: s.ListTransactionsInput, options: QueryOptions = {}): Promise<Page<WalletTransactionView>> {
-    const q = parse(s.listTransactionsInput, input);
+  /**
+   * A wallet's history, newest first, by keyset. `type`, `reference` and the period [`from`, `to`)
+   * combine; with a period, pages run in (`createdAt`, position) order.
+   */
+  async listTransactions(input: s.ListTransactionsFilterInput, options: QueryOptions = {}): Promise<Page<WalletTransactionView>> {
+    const q = parse(s.listTransactionsInput, isoTimes(input, 'from', 'to'));
     const before = q.cursor === undefined || q.cursor === null ? undefined : decodeCursor(q.cursor);
-    const wallet = await this.store.getWallet(q.walletId);
-    if (!wallet || hidden(options.asUser, wallet.userId)) throw new WalletNotFoundError(q.walletId);
-    const rows = await this.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type });
+    const from = q.from === undefined ? undefined : new Date(q.from);
+    const to = q.to === undefined ? undefined : new Date(q.to);
+    if (from !== undefined && to !== undefined && from.getTime() >= to.getTime()) throw periodError();
+    await this.visibleWallet(q.walletId, options.asUser);
+    const rows = await this.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type, reference: q.reference, from, to });
     return this.page(rows, q.limit, walletTransactionView);
+  }
+
+  // ---- reading the books ---------------------------------------------------------------------
+
+  /**
+   * The balance of a wallet at an instant, from its ledger: the `balanceAfter` of the last row
+   * created at or before `at` (rows of one instant in ledger order), zero before the first row.
+   * `at` must not be in the future: nobody knows that balance yet.
+   */
+  async getBalanceAt(input: s.BalanceAtInput, options: QueryOptions = {}): Promise<BalanceAtView> {
+    const q = parse(s.balanceAtInput, isoTimes(input, 'at'));
+    const at = new Date(q.at);
+    if (at.getTime() > this.clock().getTime()) {
+      throw new ValidationError('at must not be in the future', [{ path: 'at', message: 'must not be in the future' }]);
+    }
+    const wallet = await this.visibleWallet(q.walletId, options.asUser);
+    const balance = await this.store.balanceAt({ walletId: wallet.id, currency: wallet.currency, at, inclusive: true });
+    return { walletId: wallet.id, at: at.toISOString(), balance: balance.format() };
+  }
+
+  /**
+   * A statement of the period [`from`, `to`): the opening balance (after the last row before
+   * `from`), the closing balance (after the last row before `to`), and per type the sum of the
+   * rows in between. `from` must be before `to`, at most `MAX_STATEMENT_DAYS` apart; `to` may lie
+   * ahead (a period still running: its figures are those known so far).
+   */
+  async getStatement(input: s.StatementInput, options: QueryOptions = {}): Promise<StatementView> {
+    const q = parse(s.statementInput, isoTimes(input, 'from', 'to'));
+    const from = new Date(q.from);
+    const to = new Date(q.to);
+    if (from.getTime() >= to.getTime()) throw periodError();
+    if (to.getTime() - from.getTime() > s.MAX_STATEMENT_DAYS * DAY_MS) {
+      throw new ValidationError(`A statement covers at most ${s.MAX_STATEMENT_DAYS} days`, [
+        { path: 'to', message: `must be at most ${s.MAX_STATEMENT_DAYS} days after from` },
+      ]);
+    }
+    const wallet = await this.visibleWallet(q.walletId, options.asUser);
+    const figures = await this.store.walletStatement({ walletId: wallet.id, currency: wallet.currency, from, to });
+    const zero = Money.zero(wallet.currency);
+    const totals = Object.fromEntries(WALLET_TRANSACTION_TYPES.map((type) => [type, (figures.totals.get(type) ?? zero).format()])) as Record<
+      WalletTransactionType,
+      string
+    >;
+    return {
+      walletId: wallet.id,
+      currency: wallet.currency.code,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      openingBalance: figures.opening.format(),
+      closingBalance: figures.closing.format(),
+      totals,
+      count: figures.count,
+    };
+  }
+
+  /** Wallets matching every filter given, newest first, by keyset (an admin's search). */
+  async searchWallets(input: s.SearchWalletsInput = {}): Promise<Page<WalletView>> {
+    const q = parse(s.searchWalletsInput, input);
+    const after = q.cursor === undefined || q.cursor === null ? undefined : decodeWalletCursor(q.cursor);
+    const rows = await this.store.searchWallets({ limit: q.limit + 1, userId: q.userId, status: q.status, currency: q.currency, after });
+    const now = this.clock();
+    const items = rows.slice(0, q.limit);
+    const last = items[items.length - 1];
+    return { items: items.map((w) => walletView(w, now)), nextCursor: rows.length > q.limit && last ? encodeWalletCursor(last.id) : null };
   }
 
   async getBalanceSummary(input: s.UserIdInput): Promise<BalanceSummary> {
@@ -577,6 +670,12 @@ export class WalletService {
     const locked = await uow.lockPointAccountByTransaction(transactionId);
     if (!locked || hidden(asUser, locked.account.userId)) throw new TransactionNotFoundError(transactionId);
     return locked;
+  }
+
+  private async visibleWallet(walletId: string, asUser: string | undefined): Promise<Wallet> {
+    const wallet = await this.store.getWallet(walletId);
+    if (!wallet || hidden(asUser, wallet.userId)) throw new WalletNotFoundError(walletId);
+    return wallet;
   }
 
   private async lockOne(uow: UnitOfWork, walletId: string, asUser: string | undefined): Promise<Wallet> {

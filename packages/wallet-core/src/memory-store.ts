@@ -15,6 +15,11 @@ import {
 } from './points/point-account.js';
 import {
   DEFAULT_EVENT_READ_LIMIT,
+  type BalanceAtRequest,
+  type StatementFigures,
+  type StatementRequest,
+  type WalletPageRequest,
+  type WalletSearchRequest,
   type FoundWalletTransaction,
   type HoldPageRequest,
   type IdempotencyClaim,
@@ -112,8 +117,72 @@ export class MemoryWalletStore implements WalletStore {
     return out;
   }
 
-  async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
-    return pageOf(this.walletTransactions.get(walletId) ?? [], page);
+  async listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]> {
+    const all = this.walletTransactions.get(walletId) ?? [];
+    const rows = page.reference === undefined ? all : all.filter((r) => r.row.reference === page.reference);
+    if (page.from === undefined && page.to === undefined) return pageOf(rows, page);
+    const { from, to } = page;
+    const newestFirst = rows
+      .filter(
+        (r) =>
+          (page.type === undefined || r.row.type === page.type) &&
+          (from === undefined || r.row.createdAt >= from) &&
+          (to === undefined || r.row.createdAt < to),
+      )
+      .sort((a, b) => timeOrder(b, a));
+    if (page.before === undefined) return newestFirst.slice(0, page.limit);
+    // The cursor names the last row of the previous page; a position that is no row of this wallet ends the listing.
+    const last = all.find((r) => r.position === page.before);
+    return last === undefined ? [] : newestFirst.filter((r) => timeOrder(r, last) < 0).slice(0, page.limit);
+  }
+
+  async balanceAt(request: BalanceAtRequest): Promise<Money> {
+    return this.lastBefore(request.walletId, request.at, request.inclusive)?.row.balanceAfter ?? Money.zero(request.currency);
+  }
+
+  async walletStatement(request: StatementRequest): Promise<StatementFigures> {
+    const totals = new Map<WalletTransactionType, Money>();
+    let count = 0;
+    for (const { row } of this.walletTransactions.get(request.walletId) ?? []) {
+      if (row.createdAt < request.from || row.createdAt >= request.to) continue;
+      count += 1;
+      totals.set(row.type, (totals.get(row.type) ?? Money.zero(request.currency)).add(row.amount));
+    }
+    const zero = Money.zero(request.currency);
+    return {
+      opening: this.lastBefore(request.walletId, request.from, false)?.row.balanceAfter ?? zero,
+      closing: this.lastBefore(request.walletId, request.to, false)?.row.balanceAfter ?? zero,
+      totals,
+      count,
+    };
+  }
+
+  async searchWallets(request: WalletSearchRequest): Promise<Wallet[]> {
+    const newer = (a: WalletState, b: WalletState) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+    const after = request.after === undefined ? undefined : this.wallets.get(request.after);
+    if (request.after !== undefined && after === undefined) return [];
+    return [...this.wallets.values()]
+      .filter(
+        (w) =>
+          (request.userId === undefined || w.userId === request.userId) &&
+          (request.status === undefined || w.status === request.status) &&
+          (request.currency === undefined || w.currency.code === request.currency) &&
+          (after === undefined || newer(w, after) > 0),
+      )
+      .sort(newer)
+      .slice(0, request.limit)
+      .map((w) => this.restoreWallet(w.id) as Wallet);
+  }
+
+  /** The last row of a wallet, in (createdAt, position) order, created before `at` (or at it, when inclusive). */
+  private lastBefore(walletId: string, at: Date, inclusive: boolean): Positioned<WalletTransaction> | undefined {
+    let found: Positioned<WalletTransaction> | undefined;
+    for (const r of this.walletTransactions.get(walletId) ?? []) {
+      const t = r.row.createdAt.getTime();
+      if (t > at.getTime() || (!inclusive && t === at.getTime())) continue;
+      if (found === undefined || timeOrder(r, found) > 0) found = r;
+    }
+    return found;
   }
 
   async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
@@ -386,4 +455,13 @@ function pageOf<T extends { type: string }>(rows: readonly Positioned<T>[], page
     out.push(r);
   }
   return out;
+}
+
+/** (createdAt, position) order: the time axis of a ledger, rows of one instant in ledger order. */
+function timeOrder(a: Positioned<WalletTransaction>, b: Positioned<WalletTransaction>): number {
+  const dt = a.row.createdAt.getTime() - b.row.createdAt.getTime();
+  if (dt !== 0) return dt;
+  const pa = BigInt(a.position);
+  const pb = BigInt(b.position);
+  return pa < pb ? -1 : pa > pb ? 1 : 0;
 }

@@ -121,6 +121,29 @@ export const listTransactionsInput = z.strictObject({
   limit: limitSchema,
   cursor: cursorSchema.optional(),
   type: walletTransactionTypeSchema.optional(),
+  reference: referenceSchema.optional().meta({ description: 'Only rows carrying exactly this reference' }),
+  from: isoDateTimeSchema.optional().meta({ description: 'Only rows created at or after this instant (inclusive)' }),
+  to: isoDateTimeSchema.optional().meta({ description: 'Only rows created before this instant (exclusive); after `from`' }),
+});
+
+// ---- reading the books ----------------------------------------------------------------------------
+export const balanceAtInput = z.strictObject({
+  walletId: uuidSchema,
+  at: isoDateTimeSchema.meta({ description: 'The instant; not in the future. A row created exactly then counts.' }),
+});
+/** The longest period one statement covers: its totals are summed over every row of the period. */
+export const MAX_STATEMENT_DAYS = 366;
+export const statementInput = z.strictObject({
+  walletId: uuidSchema,
+  from: isoDateTimeSchema.meta({ description: 'Start of the period (inclusive)' }),
+  to: isoDateTimeSchema.meta({ description: `End of the period (exclusive); after \`from\`, at most ${MAX_STATEMENT_DAYS} days later` }),
+});
+export const searchWalletsInput = z.strictObject({
+  userId: userIdSchema.optional(),
+  status: z.enum(WALLET_STATUSES).optional(),
+  currency: currencySchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
 });
 
 export const earnPointsInput = z.strictObject({
@@ -215,6 +238,14 @@ export type PendingPointsInput = z.input<typeof pendingPointsInput>;
 export type ExpirePointsInput = z.input<typeof expirePointsInput>;
 export type ListPointTransactionsInput = z.input<typeof listPointTransactionsInput>;
 export type ListEventsInput = z.input<typeof listEventsInput>;
+/** A time may be given as a `Date` or an ISO 8601 string. */
+export type ListTransactionsFilterInput = Omit<z.input<typeof listTransactionsInput>, 'from' | 'to'> & {
+  from?: string | Date | undefined;
+  to?: string | Date | undefined;
+};
+export type BalanceAtInput = Omit<z.input<typeof balanceAtInput>, 'at'> & { at: string | Date };
+export type StatementInput = Omit<z.input<typeof statementInput>, 'from' | 'to'> & { from: string | Date; to: string | Date };
+export type SearchWalletsInput = z.input<typeof searchWalletsInput>;
 /** A time may be given as a `Date` or an ISO 8601 string. */
 export type PlaceHoldInput = Omit<z.input<typeof placeHoldInput>, 'expiresAt'> & { expiresAt?: string | Date | undefined };
 export type HoldIdInput = z.input<typeof holdIdInput>;
@@ -347,3 +378,30 @@ export const pointsRefundResult = z
 export const pointsReversalResult = z
   .object({ account: pointAccountResource, transaction: pointTransactionResource, shortfall: z.int() })
   .meta({ id: 'PointsReversalResult', description: 'shortfall: points already spent or expired, not clawed back' });
+
+export const walletPage = z.object({ items: z.array(walletResource), nextCursor: z.string().nullable() }).meta({ id: 'WalletPage' });
+export const balanceAtResource = z
+  .object({ walletId: z.uuid(), at: isoString, balance: formattedAmount })
+  .meta({ id: 'BalanceAt', description: "The balance from the wallet's ledger: the balanceAfter of the last row created at or before `at`" });
+export const statementResource = z
+  .object({
+    walletId: z.uuid(),
+    currency: z.string(),
+    from: isoString,
+    to: isoString,
+    openingBalance: formattedAmount.meta({ description: 'The balance after the last row created before `from`' }),
+    closingBalance: formattedAmount.meta({ description: 'The balance after the last row created before `to`' }),
+    totals: z
+      .object(
+        Object.fromEntries(WALLET_TRANSACTION_TYPES.map((type) => [type, formattedAmount])) as Record<
+          (typeof WALLET_TRANSACTION_TYPES)[number],
+          typeof formattedAmount
+        >,
+      )
+      .meta({ description: 'Per transaction type, the sum of the amounts of the rows of the period (every type, zero when none)' }),
+    count: z.int().meta({ description: 'How many ledger rows the period holds' }),
+  })
+  .meta({
+    id: 'Statement',
+    description: 'openingBalance + (deposit + transfer_in + refund_in) - (withdrawal + transfer_out + refund_out) = closingBalance',
+  });

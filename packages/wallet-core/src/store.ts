@@ -9,7 +9,8 @@ import type { Money } from './money/money.js';
 import type { LotClaim, PointAccount, PointAccountChanges, PointTransaction, PointTransactionType } from './points/point-account.js';
 import type { Hold, HoldStatus } from './wallet/hold.js';
 import type { ReconciliationFindings } from './reconciliation.js';
-import type { Wallet, WalletChanges, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
+import type { Wallet, WalletChanges, WalletStatus, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
+import type { Currency } from './money/currency.js';
 
 export type IdempotencyClaim =
   /** The key is new; it is held by this unit of work until it commits or rolls back. */
@@ -31,6 +32,57 @@ export interface PageRequest<T extends string> {
   /** Only rows older than this position (exclusive); the first page when absent. */
   readonly before?: string | undefined;
   readonly type?: T | undefined;
+}
+
+/**
+ * A page of a wallet's history. Without a time bound, pages run in position order (newest first)
+ * and `before` is exclusive in that order. With `from` or `to`, pages run in (`createdAt`,
+ * position) order, newest first, and `before` names the last row of the previous page: the next
+ * page starts strictly after it in that order.
+ */
+export interface WalletPageRequest extends PageRequest<WalletTransactionType> {
+  readonly reference?: string | undefined;
+  /** Inclusive. */
+  readonly from?: Date | undefined;
+  /** Exclusive. */
+  readonly to?: Date | undefined;
+}
+
+/** Where a wallet's ledger is read at a point in time: one row found by (`createdAt`, position). */
+export interface BalanceAtRequest {
+  readonly walletId: string;
+  readonly currency: Currency;
+  readonly at: Date;
+  /** Whether a row created exactly at `at` counts (true for a balance at `at`, false for an opening balance). */
+  readonly inclusive: boolean;
+}
+
+/** The figures of a statement for [from, to): rows ordered by (`createdAt`, position). */
+export interface StatementRequest {
+  readonly walletId: string;
+  readonly currency: Currency;
+  readonly from: Date;
+  readonly to: Date;
+}
+
+export interface StatementFigures {
+  /** The balance after the last row created before `from`; zero before the first row. */
+  readonly opening: Money;
+  /** The balance after the last row created before `to`. */
+  readonly closing: Money;
+  /** Per type, the sum of the amounts of the rows created in [from, to); types without rows absent. */
+  readonly totals: ReadonlyMap<WalletTransactionType, Money>;
+  readonly count: number;
+}
+
+/** An admin search of wallets, newest first by (`createdAt`, id). */
+export interface WalletSearchRequest {
+  readonly limit: number;
+  readonly userId?: string | undefined;
+  readonly status?: WalletStatus | undefined;
+  readonly currency?: string | undefined;
+  /** The id of the last wallet of the previous page (exclusive). */
+  readonly after?: string | undefined;
 }
 
 export interface HoldPageRequest {
@@ -123,7 +175,13 @@ export interface WalletStore {
   getHold(id: string): Promise<Hold | null>;
   /** A wallet's holds, newest first. */
   listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]>;
-  listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]>;
+  listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]>;
+  /** A wallet's balance from its ledger at an instant: the `balanceAfter` of the last row then. */
+  balanceAt(request: BalanceAtRequest): Promise<Money>;
+  /** Opening and closing balances and per-type totals of a period of a wallet's ledger. */
+  walletStatement(request: StatementRequest): Promise<StatementFigures>;
+  /** Wallets matching every filter given, newest first, with their stored-active holds. */
+  searchWallets(request: WalletSearchRequest): Promise<Wallet[]>;
   listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
   /** The outbox: events committed so far, oldest first, after a position, at most `limit` (default `DEFAULT_EVENT_READ_LIMIT`). For relays and tests. */
   listEvents(after?: string, limit?: number): Promise<Positioned<DomainEvent>[]>;

@@ -141,16 +141,6 @@ export const refundedAmount = s(
   'refunded_amount',
   "SELECT coalesce(sum(amount), 0)::text AS refunded FROM wallet_transactions WHERE refund_of = $1 AND type = 'refund_in'",
 );
-const walletPage = (name: string, where: string) =>
-  s(name, `SELECT ${WALLET_TX} FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.wallet_id = $1 ${where} ORDER BY t.seq DESC LIMIT $2`);
-/** One text per filter combination, so each keyset page is a plain index range scan. */
-export const walletTransactionPages = {
-  first: walletPage('wtx_first', ''),
-  after: walletPage('wtx_after', 'AND t.seq < $3'),
-  firstOfType: walletPage('wtx_first_type', 'AND t.type = $3'),
-  afterOfType: walletPage('wtx_after_type', 'AND t.type = $3 AND t.seq < $4'),
-};
-
 const POINT_TX = `seq::text AS position, ${POINT_TX_COLUMNS}`;
 const pointPage = (name: string, where: string) =>
   s(name, `SELECT ${POINT_TX} FROM point_transactions WHERE account_id = $1 ${where} ORDER BY seq DESC LIMIT $2`);

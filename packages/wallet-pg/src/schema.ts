@@ -43,6 +43,12 @@ export const wallets = pgTable(
       .on(t.userId, t.currency)
       .where(sql`${t.status} <> 'closed'`),
     index('wallets_user_idx').on(t.userId),
+    // The admin search, newest first by keyset, plain or by status or currency (migration
+    // 0008_books_indexes). None of these columns changes with a balance, so payments keep their
+    // heap-only (HOT) updates.
+    index('wallets_created_idx').on(t.createdAt, t.id),
+    index('wallets_status_created_idx').on(t.status, t.createdAt, t.id),
+    index('wallets_currency_created_idx').on(t.currency, t.createdAt, t.id),
     check('wallets_balance_non_negative', sql`${t.balance} >= 0`),
     // Every change settles expired holds first, so after any write the stored holds fit in the balance.
     check('wallets_held_within_balance', sql`${t.heldAmount} >= 0 AND ${t.heldAmount} <= ${t.balance}`),
@@ -83,6 +89,13 @@ export const walletTransactions = pgTable(
     // column as DESC NULLS LAST, which that ORDER BY (NULLS FIRST) cannot use at all.
     index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
     index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq),
+    // The ledger's time axis: a balance at an instant is one probe (the last row at or before
+    // it, rows of one instant in seq order), and history pages of a period are one range scan.
+    index('wallet_transactions_wallet_time_idx').on(t.walletId, t.createdAt, t.seq),
+    // Finding a payment by the caller's reference (an order number) among a wallet's rows.
+    index('wallet_transactions_wallet_reference_idx')
+      .on(t.walletId, t.reference, t.seq)
+      .where(sql`${t.reference} IS NOT NULL`),
     index('wallet_transactions_transfer_idx')
       .on(t.transferId)
       .where(sql`${t.transferId} IS NOT NULL`),

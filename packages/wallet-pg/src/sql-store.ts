@@ -29,7 +29,13 @@ import {
   type WalletStore,
   type WalletTransaction,
   type WalletTransactionType,
+  type BalanceAtRequest,
+  type StatementFigures,
+  type StatementRequest,
+  type WalletPageRequest,
+  type WalletSearchRequest,
 } from '@goodgo/wallet-core';
+import * as books from './book-queries.js';
 import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import { readCommittedEvents } from './outbox.js';
 import type { Statement } from './queries.js';
@@ -41,6 +47,12 @@ export interface SqlStoreOptions {
   maxAttempts?: number | undefined;
   /** Counts statements sent, for tests and benchmarks that measure round trips. */
   onStatement?: (name: string) => void | undefined;
+  /**
+   * A second driver, over a read replica, for the reads of the books: history pages, balances at
+   * an instant, statements and the admin search. Everything else (every command, and the reads a
+   * command's answer depends on) stays on the primary. The store closes it with itself.
+   */
+  readDriver?: SqlDriver | undefined;
 }
 
 type Changes = WalletChanges | PointAccountChanges;
@@ -57,6 +69,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class SqlWalletStore implements WalletStore {
   private readonly maxAttempts: number;
   private readonly onStatement: ((name: string) => void) | undefined;
+  /** Where the reads of the books go: the replica when one is configured, else the primary. */
+  readonly booksDriver: SqlDriver;
 
   constructor(
     readonly driver: SqlDriver,
@@ -64,6 +78,7 @@ export class SqlWalletStore implements WalletStore {
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.onStatement = options.onStatement;
+    this.booksDriver = options.readDriver ?? driver;
   }
 
   async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
@@ -118,9 +133,50 @@ export class SqlWalletStore implements WalletStore {
     return rows.map((r) => ({ position: String(r.position), row: holdFromRow(r, currencyOf(String(r.currency))) }));
   }
 
-  async listWalletTransactions(walletId: string, page: PageRequest<WalletTransactionType>): Promise<Positioned<WalletTransaction>[]> {
-    const rows = await this.page(q.walletTransactionPages, walletId, page);
+  async listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]> {
+    const statement = books.walletTransactionPage({
+      type: page.type !== undefined,
+      reference: page.reference !== undefined,
+      from: page.from !== undefined,
+      to: page.to !== undefined,
+      before: page.before !== undefined,
+    });
+    const params = [walletId, page.limit, page.type, page.reference, page.from?.toISOString(), page.to?.toISOString(), page.before].filter(
+      (v, i) => i < 2 || v !== undefined,
+    );
+    const rows = await this.read(statement, params, this.booksDriver);
     return rows.map((r) => ({ position: String(r.position), row: walletTransactionFromRow(r) }));
+  }
+
+  async balanceAt(request: BalanceAtRequest): Promise<Money> {
+    const statement = request.inclusive ? books.balanceAt.inclusive : books.balanceAt.exclusive;
+    const [row] = await this.read(statement, [request.walletId, request.at.toISOString()], this.booksDriver);
+    const balance = row?.balance;
+    return balance === null || balance === undefined ? Money.zero(request.currency) : Money.fromStorage(String(balance), request.currency);
+  }
+
+  async walletStatement(request: StatementRequest): Promise<StatementFigures> {
+    const params = [request.walletId, request.from.toISOString(), request.to.toISOString()];
+    const [row] = await this.read(books.walletStatement, params, this.booksDriver);
+    const money = (v: unknown) => (v === null || v === undefined ? Money.zero(request.currency) : Money.fromStorage(String(v), request.currency));
+    const totals = new Map<WalletTransactionType, Money>();
+    let count = 0;
+    for (const t of jsonRows(row?.totals)) {
+      totals.set(String(t.type) as WalletTransactionType, money(t.amount));
+      count += Number(t.count);
+    }
+    return { opening: money(row?.opening), closing: money(row?.closing), totals, count };
+  }
+
+  async searchWallets(request: WalletSearchRequest): Promise<Wallet[]> {
+    const statement = books.walletSearch({
+      userId: request.userId !== undefined,
+      status: request.status !== undefined,
+      currency: request.currency !== undefined,
+      after: request.after !== undefined,
+    });
+    const params = [request.limit, request.userId, request.status, request.currency, request.after].filter((v, i) => i < 1 || v !== undefined);
+    return (await this.read(statement, params, this.booksDriver)).map((r) => walletFromRow(r));
   }
 
   async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
@@ -191,7 +247,11 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async close(): Promise<void> {
-    await this.driver.close();
+    try {
+      await this.driver.close();
+    } finally {
+      if (this.booksDriver !== this.driver) await this.booksDriver.close();
+    }
   }
 
   private page(
@@ -207,10 +267,10 @@ export class SqlWalletStore implements WalletStore {
       : this.read(texts.afterOfType, [id, page.limit, page.type, page.before]);
   }
 
-  private async read(statement: Statement, params: readonly unknown[]): Promise<Row[]> {
+  private async read(statement: Statement, params: readonly unknown[], driver: SqlDriver = this.driver): Promise<Row[]> {
     try {
       this.onStatement?.(statement.name);
-      return await this.driver.query(statement.text, params, statement.name);
+      return await driver.query(statement.text, params, statement.name);
     } catch (e) {
       throw wrap(e);
     }

@@ -3,6 +3,7 @@
  * these and the OpenAPI document lists exactly these (a test holds both to it).
  */
 import type { AnyRoute } from '../route.js';
+import { bookRoutes } from './books.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { lifecyclePointRoutes, lifecycleRoutes } from './lifecycle.js';
@@ -18,5 +19,6 @@ export const ROUTES: readonly AnyRoute[] = [
   ...lifecyclePointRoutes,
   ...eventRoutes,
   ...lifecycleRoutes,
+  ...bookRoutes,
   ...walletRoutes,
 ];
