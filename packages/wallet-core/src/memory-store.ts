@@ -31,7 +31,7 @@ import {
   type WalletStore,
 } from './store.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
-import type { ReconciliationFindings, ReconciliationProblem } from './reconciliation.js';
+import { POINTS_NOT_AVAILABLE_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
 import { Wallet, isCredit, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
@@ -243,7 +243,19 @@ export class MemoryWalletStore implements WalletStore {
       const lots = [...(this.lots.get(a.id)?.values() ?? [])];
       const available = lots.filter((l) => l.status === 'active').reduce((n, l) => n + l.remaining, 0);
       const pending = lots.filter((l) => l.status === 'pending').reduce((n, l) => n + l.points, 0);
-      ledgerRows += this.pointTransactions.get(a.id)?.length ?? 0;
+      let availableAfter = 0;
+      for (const { row } of this.pointTransactions.get(a.id) ?? []) {
+        ledgerRows += 1;
+        availableAfter += POINTS_NOT_AVAILABLE_TYPES.includes(row.type) ? 0 : row.points;
+        if (row.balanceAfter !== availableAfter) {
+          problems.push({
+            kind: 'points_balance_after_mismatch',
+            id: row.id,
+            detail: `balanceAfter ${row.balanceAfter}; the previous row and the points give ${availableAfter}`,
+          });
+          availableAfter = row.balanceAfter;
+        }
+      }
       if (available !== a.availablePoints || pending !== a.pendingPoints) {
         problems.push({
           kind: 'points_mismatch',

@@ -14,6 +14,10 @@ export const RECONCILIATION_KINDS = [
   'transfer_unbalanced',
   /** A point account's available or pending points differ from its lots. id: point account. */
   'points_mismatch',
+  /** A wallet's stored held amount differs from the sum of its holds stored as active. id: wallet. */
+  'held_mismatch',
+  /** A points ledger row's balanceAfter does not follow from the previous row of its account and its points. id: points ledger row. */
+  'points_balance_after_mismatch',
 ] as const;
 
 export type ReconciliationKind = (typeof RECONCILIATION_KINDS)[number];
@@ -36,3 +40,6 @@ export interface ReconciliationReport extends ReconciliationFindings {
   ok: boolean;
   checkedAt: string;
 }
+
+/** Points ledger types that leave available points as they were (pending points come and go). */
+export const POINTS_NOT_AVAILABLE_TYPES: readonly string[] = ['pending', 'cancel'];

@@ -192,9 +192,10 @@ export interface WalletStore {
    */
   purgeIdempotencyKeys(olderThan: Date, limit: number): Promise<number>;
   /**
-   * Checks the books: balances against ledgers, each balanceAfter against its predecessor,
-   * transfer pairs, point accounts against their lots, and (where the store keeps one) each
-   * wallet's hash chain. Read-only.
+   * Checks the books: balances against ledgers, each balanceAfter (wallets and points) against
+   * its predecessor, transfer pairs, point accounts against their lots, and where the store keeps
+   * them, each wallet's stored held amount against its active holds and each wallet's hash
+   * chain. Read-only.
    */
   reconcile(): Promise<ReconciliationFindings>;
   /** Checks that the storage answers; throws when it does not. */

@@ -425,3 +425,19 @@ export const reconcilePoints = s(
      FROM point_lots GROUP BY account_id) l ON l.account_id = a.id
    WHERE a.available_points <> coalesce(l.available, 0) OR a.pending_points <> coalesce(l.pending, 0)`,
 );
+/** The stored held amount of each wallet against the holds stored as active (what a lock loads). */
+export const reconcileHeld = s(
+  'reconcile_held',
+  `SELECT w.id, w.held_amount::text AS held, coalesce(h.active, 0)::text AS active
+   FROM wallets w LEFT JOIN (SELECT wallet_id, sum(amount) AS active FROM holds WHERE status = 'active' GROUP BY wallet_id) h ON h.wallet_id = w.id
+   WHERE w.held_amount <> coalesce(h.active, 0)`,
+);
+/** Each points row against the previous row of its account: pending and cancel rows leave available points as they were. */
+export const reconcilePointChains = s(
+  'reconcile_point_chains',
+  `SELECT id, balance_after::text AS balance_after, expected_after::text AS expected_after FROM (
+     SELECT t.id, t.balance_after,
+       coalesce(lag(t.balance_after) OVER w, 0) + CASE WHEN t.type IN ('pending', 'cancel') THEN 0 ELSE t.points END AS expected_after
+     FROM point_transactions t WINDOW w AS (PARTITION BY t.account_id ORDER BY t.seq)) x
+   WHERE balance_after <> expected_after`,
+);

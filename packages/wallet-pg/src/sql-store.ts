@@ -230,6 +230,16 @@ export class SqlWalletStore implements WalletStore {
         detail: `available ${String(r.available)} and pending ${String(r.pending)}; lots hold ${String(r.lot_available)} and ${String(r.lot_pending)}`,
       });
     }
+    for (const r of await this.read(q.reconcileHeld, [])) {
+      problems.push({ kind: 'held_mismatch', id: String(r.id), detail: `held amount ${String(r.held)}; its active holds sum to ${String(r.active)}` });
+    }
+    for (const r of await this.read(q.reconcilePointChains, [])) {
+      problems.push({
+        kind: 'points_balance_after_mismatch',
+        id: String(r.id),
+        detail: `balanceAfter ${String(r.balance_after)}; the previous row and the points give ${String(r.expected_after)}`,
+      });
+    }
     return {
       wallets: Number(counts?.wallets ?? 0),
       pointAccounts: Number(counts?.point_accounts ?? 0),

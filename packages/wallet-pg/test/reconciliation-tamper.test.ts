@@ -66,6 +66,43 @@ function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore;
       for (const p of report.problems) expect(p.detail.length).toBeGreaterThan(0);
     });
 
+    it('reports a held amount that no longer matches the active holds, and a points row whose balanceAfter was rewritten', async () => {
+      const w = await service.createWallet({ userId: 'tamper-held' });
+      await service.deposit({ walletId: w.id, amount: '1000' });
+      const hold = await service.placeHold({ walletId: w.id, amount: '300' });
+      const other = await service.createWallet({ userId: 'tamper-hold-row' });
+      await service.deposit({ walletId: other.id, amount: '1000' });
+      const edited = await service.placeHold({ walletId: other.id, amount: '100' });
+      await service.earnPoints({ userId: 'tamper-points', points: 50, source: 'order:1' });
+      await service.earnPoints({ userId: 'tamper-points', points: 10, source: 'order:2', pending: true });
+      const spent = await service.spendPoints({ userId: 'tamper-points', points: 20, source: 'order:3' });
+      const before = (await service.reconcile()).problems.map((p) => p.id);
+
+      // The wallet's held amount edited; on the other wallet, the hold itself.
+      await store.driver.query('UPDATE wallets SET held_amount = held_amount + 200 WHERE id = $1', [w.id]);
+      await store.driver.query('UPDATE holds SET amount = 90 WHERE id = $1', [edited.id]);
+      // A points row's balanceAfter rewritten with the append-only trigger lifted.
+      await asSuperuser(
+        store.driver,
+        'point_transactions',
+        'point_transactions_append_only',
+        'UPDATE point_transactions SET balance_after = 45 WHERE id = $1',
+        [spent.transaction.id],
+      );
+
+      const problems = (await service.reconcile()).problems.filter((p) => !before.includes(p.id));
+      const found = (kind: ReconciliationProblem['kind']) =>
+        problems
+          .filter((p) => p.kind === kind)
+          .map((p) => p.id)
+          .sort();
+      expect(found('held_mismatch')).toEqual([w.id, other.id].sort());
+      expect(problems.find((p) => p.id === w.id)?.detail).toBe('held amount 500; its active holds sum to 300');
+      expect(found('points_balance_after_mismatch')).toEqual([spent.transaction.id]);
+      expect(problems.map((p) => p.kind).sort()).toEqual(['held_mismatch', 'held_mismatch', 'points_balance_after_mismatch']);
+      expect(hold.status).toBe('active');
+    });
+
     it('finds a deleted ledger row by the break it leaves in the chain', async () => {
       const w = await service.createWallet({ userId: 'tamper-delete' });
       await service.deposit({ walletId: w.id, amount: '10' });
