@@ -35,6 +35,9 @@ export const configSchema = z
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(16),
+    // A hot standby of DATABASE_URL's database, for the reads of the books (history, balance at an
+    // instant, statements, admin search); a pool of DATABASE_POOL_MAX of its own.
+    DATABASE_READ_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     // The PostgreSQL schema of every table of the service and of its migrations record.
     WALLET_DB_SCHEMA: z.string().default(DEFAULT_SCHEMA).refine(isSchemaName, 'must be a lower-case identifier (letters, digits, _), not starting with pg_'),
     JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -74,6 +77,10 @@ export const configSchema = z
   .refine((c) => c.WALLET_WEBHOOK_URLS.length === 0 || c.WALLET_WEBHOOK_SECRET !== undefined, {
     message: 'WALLET_WEBHOOK_URLS needs WALLET_WEBHOOK_SECRET',
     path: ['WALLET_WEBHOOK_SECRET'],
+  })
+  .refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
+    message: 'DATABASE_READ_URL needs DATABASE_URL (a replica of PostgreSQL, not of the embedded store)',
+    path: ['DATABASE_READ_URL'],
   })
   .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
 

@@ -31,8 +31,17 @@ export interface RunningServer {
 export async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
-    const store = await createNodePostgresStore({ connectionString: config.DATABASE_URL, max: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA });
-    logger.info({ database: 'postgresql', poolMax: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA }, 'store ready, migrations applied');
+    const store = await createNodePostgresStore({
+      connectionString: config.DATABASE_URL,
+      readConnectionString: config.DATABASE_READ_URL,
+      max: config.DATABASE_POOL_MAX,
+      schema: config.WALLET_DB_SCHEMA,
+    });
+    const replica = config.DATABASE_READ_URL !== undefined;
+    logger.info(
+      { database: 'postgresql', poolMax: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA, readReplica: replica },
+      'store ready, migrations applied',
+    );
     return store;
   }
   const { createPgliteStore } = await import('@goodgo/wallet-pg/pglite');

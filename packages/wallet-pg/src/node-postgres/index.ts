@@ -35,28 +35,46 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
    */
   lockTimeoutMs?: number | undefined;
   statementTimeoutMs?: number | undefined;
+  /**
+   * A read replica (a hot standby of the same database) for the reads of the books: history
+   * pages, balances at an instant, statements and the admin search. Commands, and every other
+   * read, stay on the primary. A pool of yours (you end it), or the URL of one the store makes
+   * (of `max` connections, never migrated, ended on close).
+   */
+  readPool?: pg.Pool | undefined;
+  readConnectionString?: string | undefined;
+}
+
+/** A pool of the store's own: its schema as the search path from the moment each connection opens. */
+function ownPool(connectionString: string | undefined, options: NodePostgresStoreOptions, schema: string, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? 16,
+    connectionTimeoutMillis: 5_000,
+    application_name: applicationName,
+    // The search path is set as the connection opens: no statement of the store names a schema,
+    // and none costs a round trip to set it.
+    options: `-c search_path=${schema} -c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
+  });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {
-  const ownsPool = options.pool === undefined;
   const schema = schemaName(options.schema);
-  const pool =
-    options.pool ??
-    new pg.Pool({
-      connectionString: options.connectionString,
-      max: options.max ?? 16,
-      connectionTimeoutMillis: 5_000,
-      // The store sets no statement_timeout of its own: commands are a handful of indexed statements.
-      application_name: 'goodgo-wallet',
-      // The search path is set as the connection opens: no statement of the store names a schema,
-      // and none costs a round trip to set it.
-      options: `-c search_path=${schema} -c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
-    });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
-  if (ownsPool) pool.on('error', () => undefined);
+  const ownsPool = options.pool === undefined;
+  const pool = options.pool ?? ownPool(options.connectionString, options, schema, 'goodgo-wallet');
   const driver = new NodePostgresDriver(pool, ownsPool, { ...options, schema, searchPathOnConnect: ownsPool || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
-  return new SqlWalletStore(driver, options);
+  const readPool =
+    options.readPool ?? (options.readConnectionString === undefined ? undefined : ownPool(options.readConnectionString, options, schema, 'goodgo-wallet-read'));
+  const ownsReadPool = options.readPool === undefined;
+  const readDriver =
+    readPool === undefined
+      ? undefined
+      : new NodePostgresDriver(readPool, ownsReadPool, { ...options, schema, searchPathOnConnect: ownsReadPool || options.searchPathOnConnect === true });
+  return new SqlWalletStore(driver, { ...options, readDriver });
 }
 
 export { NodePostgresDriver };
