@@ -17,7 +17,7 @@ import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
 import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
 import { PointAccount } from './points/point-account.js';
 import * as s from './schemas.js';
-import type { LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
+import type { LockPlan, LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
 import {
   holdView,
@@ -172,6 +172,14 @@ function periodError(): ValidationError {
   return new ValidationError('from must be before to', [{ path: 'to', message: 'must be after from' }]);
 }
 
+/** What a command will lock, named before it runs (see `command`). */
+interface DeclaredLocks {
+  wallets?: readonly string[];
+  pointAccounts?: readonly string[];
+}
+/** A command that locks nothing (it only inserts, and a unique key settles its conflicts). */
+const NOTHING_TO_LOCK: DeclaredLocks = {};
+
 function hidden(asUser: string | undefined, ownerId: string): boolean {
   return asUser !== undefined && asUser !== ownerId;
 }
@@ -209,11 +217,17 @@ export class WalletService {
   async createWallet(input: s.CreateWalletInput, options: CommandOptions = {}): Promise<WalletView> {
     const cmd = parse(s.createWalletInput, input);
     const currency = currencyOf(cmd.currency ?? this.defaultCurrency);
-    return this.command('createWallet', { ...cmd, currency: currency.code }, options, async (uow, ctx) => {
-      const wallet = Wallet.open(ctx, { userId: cmd.userId, currency });
-      uow.save(wallet.pullChanges());
-      return walletView(wallet, ctx.now);
-    });
+    return this.command(
+      'createWallet',
+      { ...cmd, currency: currency.code },
+      options,
+      async (uow, ctx) => {
+        const wallet = Wallet.open(ctx, { userId: cmd.userId, currency });
+        uow.save(wallet.pullChanges());
+        return walletView(wallet, ctx.now);
+      },
+      NOTHING_TO_LOCK,
+    );
   }
 
   async getWallet(input: s.WalletIdInput, options: QueryOptions = {}): Promise<WalletView> {
@@ -231,39 +245,57 @@ export class WalletService {
 
   async deposit(input: s.DepositInput, options: CommandOptions = {}): Promise<MovementResult> {
     const cmd = parse(s.depositInput, input);
-    return this.command('deposit', cmd, options, async (uow, ctx) => {
-      const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-      const tx = wallet.deposit(ctx, this.amount(cmd.amount, wallet), cmd);
-      uow.save(wallet.pullChanges());
-      return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
-    });
+    return this.command(
+      'deposit',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        const tx = wallet.deposit(ctx, this.amount(cmd.amount, wallet), cmd);
+        uow.save(wallet.pullChanges());
+        return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
+      },
+      { wallets: [cmd.walletId] },
+    );
   }
 
   async withdraw(input: s.WithdrawInput, options: CommandOptions = {}): Promise<MovementResult> {
     const cmd = parse(s.withdrawInput, input);
-    return this.command('withdraw', cmd, options, async (uow, ctx) => {
-      const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-      const tx = wallet.withdraw(ctx, this.amount(cmd.amount, wallet), cmd);
-      uow.save(wallet.pullChanges());
-      return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
-    });
+    return this.command(
+      'withdraw',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        const tx = wallet.withdraw(ctx, this.amount(cmd.amount, wallet), cmd);
+        uow.save(wallet.pullChanges());
+        return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
+      },
+      { wallets: [cmd.walletId] },
+    );
   }
 
   /** Moves money between two wallets of one currency. Answers with the source side only. */
   async transfer(input: s.TransferInput, options: CommandOptions = {}): Promise<TransferOutcome> {
     const cmd = parse(s.transferInput, input);
     if (cmd.fromWalletId === cmd.toWalletId) throw new SameWalletError(cmd.fromWalletId);
-    return this.command('transfer', cmd, options, async (uow, ctx) => {
-      const locked = await uow.lockWallets([cmd.fromWalletId, cmd.toWalletId]);
-      const from = locked.get(cmd.fromWalletId);
-      if (!from || hidden(options.asUser, from.userId)) throw new WalletNotFoundError(cmd.fromWalletId);
-      const to = locked.get(cmd.toWalletId);
-      if (!to) throw new WalletNotFoundError(cmd.toWalletId);
-      const result = transferBetween(ctx, from, to, this.amount(cmd.amount, from), cmd);
-      uow.save(from.pullChanges());
-      uow.save(to.pullChanges());
-      return { transferId: result.transferId, wallet: walletView(from, ctx.now), transaction: walletTransactionView(result.debit) };
-    });
+    return this.command(
+      'transfer',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const locked = await uow.lockWallets([cmd.fromWalletId, cmd.toWalletId]);
+        const from = locked.get(cmd.fromWalletId);
+        if (!from || hidden(options.asUser, from.userId)) throw new WalletNotFoundError(cmd.fromWalletId);
+        const to = locked.get(cmd.toWalletId);
+        if (!to) throw new WalletNotFoundError(cmd.toWalletId);
+        const result = transferBetween(ctx, from, to, this.amount(cmd.amount, from), cmd);
+        uow.save(from.pullChanges());
+        uow.save(to.pullChanges());
+        return { transferId: result.transferId, wallet: walletView(from, ctx.now), transaction: walletTransactionView(result.debit) };
+      },
+      { wallets: [cmd.fromWalletId, cmd.toWalletId] },
+    );
   }
 
   async freeze(input: s.WalletStatusInput, options: CommandOptions = {}): Promise<WalletView> {
@@ -370,32 +402,50 @@ export class WalletService {
   /** Credits points, opening the user's account on the first earn. `pending` holds them until confirmed. */
   async earnPoints(input: WithTimes<s.EarnPointsInput, 'expiresAt'>, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.earnPointsInput, isoTimes(input, 'expiresAt'));
-    return this.command('earnPoints', cmd, options, async (uow, ctx) => {
-      const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
-      const tx = account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) });
-      uow.save(account.pullChanges());
-      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-    });
+    return this.command(
+      'earnPoints',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
+        const tx = account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) });
+        uow.save(account.pullChanges());
+        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
+      },
+      { pointAccounts: [cmd.userId] },
+    );
   }
 
   async spendPoints(input: s.SpendPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.spendPointsInput, input);
-    return this.command('spendPoints', cmd, options, async (uow, ctx) => {
-      const account = await this.lockAccount(uow, cmd.userId);
-      const tx = account.spend(ctx, cmd);
-      uow.save(account.pullChanges());
-      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-    });
+    return this.command(
+      'spendPoints',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const account = await this.lockAccount(uow, cmd.userId);
+        const tx = account.spend(ctx, cmd);
+        uow.save(account.pullChanges());
+        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
+      },
+      { pointAccounts: [cmd.userId] },
+    );
   }
 
   async adjustPoints(input: s.AdjustPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.adjustPointsInput, input);
-    return this.command('adjustPoints', cmd, options, async (uow, ctx) => {
-      const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
-      const tx = account.adjust(ctx, cmd);
-      uow.save(account.pullChanges());
-      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-    });
+    return this.command(
+      'adjustPoints',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
+        const tx = account.adjust(ctx, cmd);
+        uow.save(account.pullChanges());
+        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
+      },
+      { pointAccounts: [cmd.userId] },
+    );
   }
 
   /** Confirms a pending earn, identified by the id of its `pending` ledger row. */
@@ -477,19 +527,25 @@ export class WalletService {
    */
   async placeHold(input: s.PlaceHoldInput, options: CommandOptions = {}): Promise<HoldView> {
     const cmd = parse(s.placeHoldInput, isoTimes(input, 'expiresAt'));
-    return this.command('placeHold', cmd, options, async (uow, ctx) => {
-      const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.holdTtlMs) : new Date(cmd.expiresAt);
-      if (expiresAt.getTime() <= ctx.now.getTime()) {
-        throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
-      }
-      if (expiresAt.getTime() - ctx.now.getTime() > MAX_HOLD_TTL_MS) {
-        throw new ValidationError('expiresAt must be at most 30 days ahead', [{ path: 'expiresAt', message: 'must be at most 30 days ahead' }]);
-      }
-      const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-      const hold = wallet.placeHold(ctx, this.amount(cmd.amount, wallet), { expiresAt, reference: cmd.reference, description: cmd.description });
-      uow.save(wallet.pullChanges());
-      return holdView(hold, ctx.now);
-    });
+    return this.command(
+      'placeHold',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.holdTtlMs) : new Date(cmd.expiresAt);
+        if (expiresAt.getTime() <= ctx.now.getTime()) {
+          throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
+        }
+        if (expiresAt.getTime() - ctx.now.getTime() > MAX_HOLD_TTL_MS) {
+          throw new ValidationError('expiresAt must be at most 30 days ahead', [{ path: 'expiresAt', message: 'must be at most 30 days ahead' }]);
+        }
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        const hold = wallet.placeHold(ctx, this.amount(cmd.amount, wallet), { expiresAt, reference: cmd.reference, description: cmd.description });
+        uow.save(wallet.pullChanges());
+        return holdView(hold, ctx.now);
+      },
+      { wallets: [cmd.walletId] },
+    );
   }
 
   async getHold(input: s.HoldIdInput, options: QueryOptions = {}): Promise<HoldView> {
@@ -627,12 +683,18 @@ export class WalletService {
 
   private async changeStatus(op: 'freeze' | 'unfreeze' | 'close', input: s.WalletStatusInput, options: CommandOptions): Promise<WalletView> {
     const cmd = parse(s.walletStatusInput, input);
-    return this.command(op, cmd, options, async (uow, ctx) => {
-      const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-      wallet[op](ctx, cmd.reason ?? null);
-      uow.save(wallet.pullChanges());
-      return walletView(wallet, ctx.now);
-    });
+    return this.command(
+      op,
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        wallet[op](ctx, cmd.reason ?? null);
+        uow.save(wallet.pullChanges());
+        return walletView(wallet, ctx.now);
+      },
+      { wallets: [cmd.walletId] },
+    );
   }
 
   private async settlePending(op: 'confirm' | 'cancel', input: s.PendingPointsInput, options: CommandOptions): Promise<PointsResult> {
@@ -705,8 +767,18 @@ export class WalletService {
    * concurrent duplicate waits for us), a committed replay is answered from storage, and our own
    * response is stored in the same unit as the change: there is no window where one is committed
    * without the other. A failing command rolls back its claim too, so it may be retried.
+   *
+   * `locks` declares, before anything is read, every wallet and point account `run` will lock:
+   * a store may then commit the command together with others (group commit). Commands that must
+   * read something before they know what to lock (a hold's wallet, a refunded row's) declare none.
    */
-  private async command<I, T>(name: string, input: I, options: CommandOptions, run: (uow: UnitOfWork, ctx: ChangeContext) => Promise<T>): Promise<T> {
+  private async command<I, T>(
+    name: string,
+    input: I,
+    options: CommandOptions,
+    run: (uow: UnitOfWork, ctx: ChangeContext) => Promise<T>,
+    locks?: DeclaredLocks,
+  ): Promise<T> {
     const key = options.idempotencyKey;
     if (key !== undefined && !isValidIdempotencyKey(key)) {
       throw new ValidationError('Idempotency key must be 1-255 visible ASCII characters', [
@@ -714,6 +786,14 @@ export class WalletService {
       ]);
     }
     const fingerprint = key === undefined ? '' : canonicalJson({ command: name, input, asUser: options.asUser ?? null });
+    const plan: LockPlan | undefined =
+      locks === undefined
+        ? undefined
+        : {
+            wallets: locks.wallets ?? [],
+            pointAccounts: locks.pointAccounts ?? [],
+            idempotency: key === undefined ? null : { scope: options.idempotencyScope ?? '', key, fingerprint, now: this.clock() },
+          };
     let replayed = false;
     const result = await this.store.transaction(async (uow) => {
       // A store may run this unit again after a deadlock; every run starts from scratch.
@@ -730,7 +810,7 @@ export class WalletService {
       const value = await run(uow, ctx);
       if (key !== undefined) uow.completeIdempotencyKey(value);
       return value;
-    });
+    }, plan);
     return replayed ? markReplayed(result) : result;
   }
 }

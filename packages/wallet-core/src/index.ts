@@ -133,6 +133,7 @@ export {
 export { wasReplayed, isValidIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 export {
   RetryableConflict,
+  OutsideLockPlan,
   DEFAULT_EVENT_READ_LIMIT,
   type WalletStore,
   type UnitOfWork,
@@ -148,6 +149,7 @@ export {
   type WalletSearchRequest,
   type FoundWalletTransaction,
   type LockedPointTransaction,
+  type LockPlan,
 } from './store.js';
 export { MemoryWalletStore } from './memory-store.js';
 export {

@@ -163,9 +163,28 @@ export interface UnitOfWork {
 /** How many events a store's `listEvents` reads when not told. */
 export const DEFAULT_EVENT_READ_LIMIT = 1000;
 
+/**
+ * Everything a unit of work will claim and lock, declared before it runs. A store may then run
+ * the unit in one database transaction with others (group commit): it claims and locks the union
+ * of their plans up front, in one order, and hands each unit only what its plan named. A unit
+ * that asks for anything else fails with `OutsideLockPlan`, and the store runs it on its own.
+ */
+export interface LockPlan {
+  /** Wallet ids the unit passes to `lockWallets`. */
+  readonly wallets: readonly string[];
+  /** User ids the unit passes to `lockPointAccount` (an account it may open when there is none). */
+  readonly pointAccounts: readonly string[];
+  /** The key the unit claims first, as it will claim it; null when unkeyed. */
+  readonly idempotency: IdempotencyRequest | null;
+}
+
 export interface WalletStore {
-  /** Runs `fn` as one unit of work: every change it saved is committed together, or none is. */
-  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` as one unit of work: every change it saved is committed together, or none is. With
+   * a `plan`, the store may commit it together with other planned units (each unit still sees
+   * only its own changes applied, fails alone, and is answered only after the commit).
+   */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan?: LockPlan): Promise<T>;
 
   /** A wallet with its stored-active holds (a reader decides which still count). */
   getWallet(id: string): Promise<Wallet | null>;
@@ -201,6 +220,14 @@ export interface WalletStore {
   /** Checks that the storage answers; throws when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Thrown by a store's unit of work when a unit asks for a lock or a read its `LockPlan` did not declare. @internal */
+export class OutsideLockPlan extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutsideLockPlan';
+  }
 }
 
 /** Thrown by an adapter for a conflict that a fresh run of the unit of work will not meet again. @internal */

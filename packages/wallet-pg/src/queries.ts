@@ -55,6 +55,36 @@ export const lockWallets = s('lock_wallets', `SELECT ${WALLET_COLUMNS} FROM wall
 // its own: its snapshot sees every hold committed by whoever held the lock before us (the
 // locking statement's own snapshot may predate them).
 export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
+
+// ---- group commit: one statement per step for a whole batch of commands ----------------------------
+// The batch's keys in one INSERT, in (scope, key) order: two batches claiming the same keys wait
+// for each other in one order, never in a cycle. The keys it did not insert are read afterwards.
+export const claimKeys = s(
+  'claim_keys',
+  `INSERT INTO idempotency_keys (scope, key, fingerprint, created_at)
+   SELECT scope, key, fingerprint, created_at FROM jsonb_to_recordset($1::jsonb) AS x(scope text, key text, fingerprint text, created_at timestamptz)
+   ORDER BY scope, key
+   ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key`,
+);
+export const readKeys = s(
+  'read_keys',
+  `SELECT k.scope, k.key, k.fingerprint, k.response FROM idempotency_keys k
+   JOIN jsonb_to_recordset($1::jsonb) AS x(scope text, key text) ON k.scope = x.scope AND k.key = x.key`,
+);
+export const lockAccountsByUsers = s(
+  'lock_accounts_users',
+  `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
+);
+// Both kinds in one statement, in one fixed order: every wallet (by id), then every point account
+// (by id); the target list's subqueries run left to right. Columns travel as JSON text.
+export const lockWalletsAndAccounts = s(
+  'lock_wallets_accounts',
+  `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+     a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($2::text[]) ORDER BY id FOR UPDATE)
+   SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
+     (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts`,
+);
+
 export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
 export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
 
@@ -333,6 +363,28 @@ const FLUSH_PARTS = [
     counted: true,
     cte: (p) => `(
     UPDATE idempotency_keys SET response = ${p(2)} WHERE scope = ${p(0)} AND key = ${p(1)}
+    RETURNING 1)`,
+  },
+  // A batch's responses, one per keyed command that succeeded.
+  {
+    part: 'responses',
+    name: 'responses',
+    params: 1,
+    counted: true,
+    cte: (p) => `(
+    UPDATE idempotency_keys k SET response = x.body FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text, body text)
+    WHERE k.scope = x.scope AND k.key = x.key
+    RETURNING 1)`,
+  },
+  // The keys a batch claimed for commands that then failed: free again, as a rolled-back claim is.
+  {
+    part: 'releasedKeys',
+    name: 'released_keys',
+    params: 1,
+    counted: true,
+    cte: (p) => `(
+    DELETE FROM idempotency_keys k USING jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text)
+    WHERE k.scope = x.scope AND k.key = x.key
     RETURNING 1)`,
   },
 ] as const satisfies readonly PartSql[];

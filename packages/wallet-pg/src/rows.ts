@@ -158,21 +158,37 @@ export function eventFromRow(r: Row): DomainEvent {
   } as DomainEvent;
 }
 
+export interface KeyRef {
+  scope: string;
+  key: string;
+}
+
+/** Rows by id in the order first seen; a later change of the same row replaces it in place. */
+class Latest<R extends { id: string }> extends Map<string, R> {
+  put(row: R): void {
+    this.set(row.id, row);
+  }
+}
+
 /**
- * The write-everything statement for the changes a unit of work saved, and its parameters; null
- * when there is nothing to write.
+ * The write-everything statement for the changes one unit of work, or a batch of them in order,
+ * saved, and its parameters; null when there is nothing to write. Several changes of one wallet or
+ * account (a batch's commands one after another) become one row change: its final state, checked
+ * against the version first loaded; a hold or lot changed twice is written once, as it ended.
+ * Ledger rows, allocations and events keep the order they were made in, so each wallet's rows
+ * reach the hash-chain trigger in order. `responses` are the stored answers of the claimed keys;
+ * `released` are keys claimed for commands that failed, deleted again.
  */
 export function flushOf(
   changes: readonly (WalletChanges | PointAccountChanges)[],
-  response: { scope: string; key: string; body: string } | null,
+  responses: readonly (KeyRef & { body: string })[],
+  released: readonly KeyRef[] = [],
 ): { statement: Statement; params: unknown[] } | null {
-  const newWallets: unknown[] = [];
-  const changedWallets: { id: string }[] = [];
-  const holds: unknown[] = [];
+  const wallets = new Latest<{ id: string; version: number; loaded_version: number }>();
+  const holds = new Latest<{ id: string } & Record<string, unknown>>();
   const walletRows: unknown[] = [];
-  const newAccounts: unknown[] = [];
-  const changedAccounts: { id: string }[] = [];
-  const lots: unknown[] = [];
+  const accounts = new Latest<{ id: string; version: number; loaded_version: number }>();
+  const lots = new Latest<{ id: string } & Record<string, unknown>>();
   const pointRows: unknown[] = [];
   const allocations: unknown[] = [];
   const events: unknown[] = [];
@@ -190,12 +206,11 @@ export function flushOf(
         created_at: w.createdAt.toISOString(),
         updated_at: w.updatedAt.toISOString(),
         closed_at: w.closedAt?.toISOString() ?? null,
-        loaded_version: c.loadedVersion,
+        loaded_version: wallets.get(w.id)?.loaded_version ?? c.loadedVersion,
       };
-      if (c.loadedVersion === 0) newWallets.push(row);
-      else if (w.version !== c.loadedVersion) changedWallets.push(row);
+      wallets.put(row);
       for (const h of c.holds) {
-        holds.push({
+        holds.put({
           id: h.id,
           wallet_id: h.walletId,
           amount: h.amount.format(),
@@ -235,12 +250,11 @@ export function flushOf(
         version: a.version,
         created_at: a.createdAt.toISOString(),
         updated_at: a.updatedAt.toISOString(),
-        loaded_version: c.loadedVersion,
+        loaded_version: accounts.get(a.id)?.loaded_version ?? c.loadedVersion,
       };
-      if (c.loadedVersion === 0) newAccounts.push(row);
-      else if (a.version !== c.loadedVersion) changedAccounts.push(row);
+      accounts.put(row);
       for (const l of c.lots) {
-        lots.push({
+        lots.put({
           id: l.id,
           account_id: l.accountId,
           points: l.points,
@@ -281,6 +295,11 @@ export function flushOf(
       });
     }
   }
+  const newWallets = [...wallets.values()].filter((w) => w.loaded_version === 0);
+  const changedWallets = [...wallets.values()].filter((w) => w.loaded_version !== 0 && w.version !== w.loaded_version);
+  const newAccounts = [...accounts.values()].filter((a) => a.loaded_version === 0);
+  const changedAccounts = [...accounts.values()].filter((a) => a.loaded_version !== 0 && a.version !== a.loaded_version);
+  const [response] = responses;
   // Keyed by part: which position each part's parameters take is flushStatement's to decide.
   const jsonPart = (rows: unknown[]): FlushPartValues | undefined => (rows.length ? { params: [storableJson(rows)], rows: rows.length } : undefined);
   const updatePart = (rows: { id: string }[]): FlushPartValues | undefined =>
@@ -288,15 +307,18 @@ export function flushOf(
   const values: Partial<Record<FlushPart, FlushPartValues | undefined>> = {
     newWallets: jsonPart(newWallets),
     changedWallets: updatePart(changedWallets),
-    holds: jsonPart(holds),
+    holds: jsonPart([...holds.values()]),
     walletRows: jsonPart(walletRows),
     newAccounts: jsonPart(newAccounts),
     changedAccounts: updatePart(changedAccounts),
-    lots: jsonPart(lots),
+    lots: jsonPart([...lots.values()]),
     pointRows: jsonPart(pointRows),
     allocations: jsonPart(allocations),
     events: jsonPart(events),
-    response: response ? { params: [response.scope, response.key, response.body], rows: 1 } : undefined,
+    // One response keeps the plain single-row statement the per-command path has always prepared.
+    response: response && responses.length === 1 ? { params: [response.scope, response.key, response.body], rows: 1 } : undefined,
+    responses: responses.length > 1 ? { params: [storableJson(responses)], rows: responses.length } : undefined,
+    releasedKeys: jsonPart([...released]),
   };
   return flushStatement(values);
 }

@@ -15,6 +15,7 @@ import {
   type IdempotencyClaim,
   type IdempotencyRequest,
   type LockedPointTransaction,
+  type LockPlan,
   type PageRequest,
   type PointAccount,
   type ReconciliationFindings,
@@ -37,6 +38,7 @@ import {
 } from '@goodgo/wallet-core';
 import * as books from './book-queries.js';
 import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
@@ -53,6 +55,14 @@ export interface SqlStoreOptions {
    * command's answer depends on) stays on the primary. The store closes it with itself.
    */
   readDriver?: SqlDriver | undefined;
+  /**
+   * Most commands committed in one database transaction (group commit). Commands that declare
+   * their locks up front queue while a batch is in flight and leave together as soon as it
+   * returns; a lone command runs on its own at once. 1 turns batching off. Default 128.
+   */
+  maxBatchSize?: number | undefined;
+  /** Called with the size of every batch that leaves (1 for a command run on its own), for benchmarks. */
+  onBatch?: ((size: number) => void) | undefined;
 }
 
 type Changes = WalletChanges | PointAccountChanges;
@@ -71,6 +81,7 @@ export class SqlWalletStore implements WalletStore {
   private readonly onStatement: ((name: string) => void) | undefined;
   /** Where the reads of the books go: the replica when one is configured, else the primary. */
   readonly booksDriver: SqlDriver;
+  private readonly group: GroupCommit | null;
 
   constructor(
     readonly driver: SqlDriver,
@@ -79,9 +90,32 @@ export class SqlWalletStore implements WalletStore {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.onStatement = options.onStatement;
     this.booksDriver = options.readDriver ?? driver;
+    const maxBatchSize = options.maxBatchSize ?? 128;
+    if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+    this.group =
+      maxBatchSize === 1
+        ? null
+        : new GroupCommit(driver, {
+            maxBatchSize,
+            alone: (fn) => this.alone(fn),
+            counted: (session) => this.counted(session),
+            wrap,
+            onStatement: this.onStatement,
+            onBatch: options.onBatch,
+          });
   }
 
-  async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
+  /**
+   * A unit with a lock plan goes through group commit; one without (it must read before it knows
+   * what to lock) runs in a transaction of its own, as every unit does with batching off.
+   */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan?: LockPlan): Promise<T> {
+    if (plan === undefined || this.group === null) return this.alone(fn);
+    return this.group.run(fn, plan);
+  }
+
+  /** The per-command path: one unit, one transaction, run again after a deadlock or serialization failure. */
+  private async alone<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.driver.transaction(async (session) => {
@@ -390,7 +424,7 @@ class SqlUnitOfWork implements UnitOfWork {
 
   async flush(): Promise<void> {
     const response = this.claimed && this.response !== null ? { ...this.claimed, body: this.response } : null;
-    const flush = flushOf(this.changes, response);
+    const flush = flushOf(this.changes, response ? [response] : []);
     if (flush === null) return;
     try {
       await this.run(flush.statement, flush.params);

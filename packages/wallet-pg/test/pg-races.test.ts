@@ -4,9 +4,10 @@ import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, raceStore } from './support/postgres.js';
 
 /**
- * Races on real PostgreSQL connections: every command below runs on its own pooled connection,
- * so row locks, lock order and the idempotency key's unique index are what keep the end state
- * exact. Each case asserts that end state to the đồng.
+ * Races on real PostgreSQL connections, through the store's default group commit: commands with a
+ * lock plan share batches, those without run on their own pooled connections, so row locks, lock
+ * order, the idempotency key's unique index and the batch's isolation of each command are what
+ * keep the end state exact. Each case asserts that end state to the đồng.
  */
 describe.runIf(adminUrl)('races on PostgreSQL (pool of 20)', () => {
   let store: SqlWalletStore;
