@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every figure against a baseline measured in the same run. Needs the local
- * PostgreSQL for sections 2, 4 (PostgreSQL) and 5: WALLET_BENCH_DATABASE_URL, default
+ * PostgreSQL for sections 2, 4 (PostgreSQL), 5 and 6: WALLET_BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres; a fresh database is made for the run and dropped.
  * Writes bench/results/latest.md and latest.json (BENCH_ONLY=2,4 runs some sections into partial.*;
  * 2b is the library against one plpgsql call per transfer, also run with 2; BENCH_SECONDS sets the
- * length of each measurement). Bounded: about three minutes on two cores.
+ * length of each measurement; BENCH_GROWTH_MAX caps section 5's ledger sizes for a quick check).
+ * Section 6 (the outbox relay) uses RabbitMQ at WALLET_BENCH_AMQP_URL (default
+ * amqp://guest:guest@127.0.0.1:5672) where reachable. Bounded: about four minutes on two cores.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -17,11 +19,15 @@ import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
 import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
+import { benchRelay } from './relay.js';
 import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5').split(',').map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()));
+const amqpUrl = process.env.WALLET_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** BENCH_GROWTH_MAX caps the growth levels (for a quick check of the section); the report's levels go to 1 000 000. */
+const growthLevels = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.env.BENCH_GROWTH_MAX ?? 1_000_000));
 const report = new Report();
 const started = performance.now();
 const section = (name: string) => console.log(`\n== ${name} (${Math.round((performance.now() - started) / 1000)} s)`);
@@ -94,9 +100,19 @@ const growth = ONLY.has('5') ? await database('growth') : null;
 if (growth) {
   section('5. growth');
   try {
-    await benchGrowth(report, growth.url, Math.max(2, SECONDS - 1));
+    await benchGrowth(report, growth.url, Math.max(2, SECONDS - 1), growthLevels);
   } finally {
     await growth.drop();
+  }
+}
+
+const relayDb = ONLY.has('6') ? await database('relay') : null;
+if (relayDb) {
+  section('6. relay');
+  try {
+    await benchRelay(report, relayDb.url, Math.max(2, SECONDS - 1), amqpUrl);
+  } finally {
+    await relayDb.drop();
   }
 }
 
