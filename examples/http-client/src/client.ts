@@ -2,7 +2,7 @@
  * A small typed client of the wallet service. Every command carries an Idempotency-Key, so a
  * call that timed out or hit a 503 is retried with the same key and can never apply twice.
  */
-import type { MovementResult, PointsResult, TransferOutcome, WalletTransactionView, WalletView, Page } from '@goodgo/wallet-core';
+import type { MovementResult, PointsResult, TransferResult, WalletTransactionView, WalletView, Page } from '@goodgo/wallet-core';
 
 export class WalletApiError extends Error {
   constructor(
@@ -37,7 +37,7 @@ export class WalletClient {
   pay(walletId: string, amount: string, reference: string, key = `pay:${reference}`): Promise<MovementResult> {
     return this.command('/api/v1/wallets/withdraw', { walletId, amount, reference }, key);
   }
-  transfer(fromWalletId: string, toWalletId: string, amount: string, key: string = crypto.randomUUID()): Promise<TransferOutcome> {
+  transfer(fromWalletId: string, toWalletId: string, amount: string, key: string = crypto.randomUUID()): Promise<TransferResult> {
     return this.command('/api/v1/wallets/transfer', { fromWalletId, toWalletId, amount }, key);
   }
   earnPoints(userId: string, points: number, source: string, key = `earn:${source}`): Promise<PointsResult> {

@@ -60,6 +60,7 @@ interface PointsPayload {
   userId: string;
   transactionId: string;
   points: number;
+  /** The row's `balanceAfter`: available points after the change (see event-schemas.ts on the name). */
   availableAfter: number;
   source: string;
 }

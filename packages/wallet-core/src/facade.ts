@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { randomIds, systemClock, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';
 import { decodeCursor, decodeWalletCursor, encodeCursor, encodeWalletCursor } from './cursor.js';
 import {
@@ -74,24 +75,12 @@ export interface QueryOptions {
   asUser?: string | undefined;
 }
 
-export interface MovementResult {
-  wallet: WalletView;
-  transaction: WalletTransactionView;
-}
-
-export interface TransferOutcome extends MovementResult {
-  transferId: string;
-}
-
-export interface PointsResult {
-  account: PointAccountView;
-  transaction: PointTransactionView;
-}
-
-export interface ExpireResult {
-  expiredPoints: number;
-  accounts: number;
-}
+// What the facade returns is what the HTTP API sends: each type is its response schema's output.
+export type MovementResult = z.output<typeof s.movementResult>;
+/** The source side only: the target wallet's balance is not disclosed. */
+export type TransferResult = z.output<typeof s.transferResult>;
+export type PointsResult = z.output<typeof s.pointsResult>;
+export type ExpireResult = z.output<typeof s.expireResult>;
 
 export interface EventPage {
   items: { position: string; event: EventEnvelope }[];
@@ -99,53 +88,20 @@ export interface EventPage {
   nextAfter: string | null;
 }
 
-export interface CaptureOutcome {
-  hold: HoldView;
-  /** The payer's wallet after the capture. */
-  wallet: WalletView;
-  /** The payer's `withdrawal`, or the `transfer_out` of the pair when captured into another wallet. */
-  transaction: WalletTransactionView;
-}
-
-export interface VoidOutcome {
-  hold: HoldView;
-  wallet: WalletView;
-}
-
-export interface PointsRefundResult extends PointsResult {
-  /** Points of lots already expired: counted as refunded, not returned. */
-  expiredPoints: number;
-}
-
-export interface PointsReversalResult extends PointsResult {
-  /** Points already spent or expired: counted as reversed, not clawed back. */
-  shortfall: number;
-}
-
-export interface BalanceAtView {
-  walletId: string;
-  /** The instant asked for, as an ISO 8601 UTC string. */
-  at: string;
-  balance: string;
-}
-
-export interface StatementView {
-  walletId: string;
-  currency: string;
-  from: string;
-  to: string;
-  openingBalance: string;
-  closingBalance: string;
-  /** Every transaction type, with the sum of the period's rows of that type ("0" when none). */
-  totals: Record<WalletTransactionType, string>;
-  count: number;
-}
-
-export interface BalanceSummary {
-  userId: string;
-  wallets: WalletView[];
-  points: PointAccountView | null;
-}
+/** The payer's side: its wallet after the capture and its `withdrawal`, or the `transfer_out` of the pair when captured into another wallet. */
+export type CaptureResult = z.output<typeof s.captureResult>;
+export type VoidResult = z.output<typeof s.voidResult>;
+/** The payer's side: its wallet and its `refund_in` row. */
+export type RefundResult = z.output<typeof s.refundResult>;
+/** `expiredPoints`: points of lots already expired, counted as refunded, not returned. */
+export type PointsRefundResult = z.output<typeof s.pointsRefundResult>;
+/** `shortfall`: points already spent or expired, counted as reversed, not clawed back. */
+export type PointsReversalResult = z.output<typeof s.pointsReversalResult>;
+/** A wallet's balance at an instant, from its ledger. */
+export type BalanceAtView = z.output<typeof s.balanceAtResource>;
+/** A wallet's statement for a period: opening and closing balances, and per type the sum of the period's rows. */
+export type StatementView = z.output<typeof s.statementResource>;
+export type BalanceSummary = z.output<typeof s.balanceSummary>;
 
 /** An input whose time fields take a `Date` as well as an ISO 8601 string. */
 export type WithTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | Date };
@@ -192,7 +148,7 @@ function hidden(asUser: string | undefined, ownerId: string): boolean {
  * `idempotencyKey`, the first result is stored in that same unit of work and a replay returns it.
  */
 export class WalletService {
-  readonly store: WalletStore;
+  private readonly store: WalletStore;
   readonly defaultCurrency: string;
   readonly maxAmount: string;
   private readonly clock: Clock;
@@ -276,7 +232,7 @@ export class WalletService {
   }
 
   /** Moves money between two wallets of one currency. Answers with the source side only. */
-  async transfer(input: s.TransferInput, options: CommandOptions = {}): Promise<TransferOutcome> {
+  async transfer(input: s.TransferInput, options: CommandOptions = {}): Promise<TransferResult> {
     const cmd = parse(s.transferInput, input);
     if (cmd.fromWalletId === cmd.toWalletId) throw new SameWalletError(cmd.fromWalletId);
     return this.command(
@@ -574,7 +530,7 @@ export class WalletService {
    * Takes all or part of an active hold, once; the rest is released. Without `toWalletId` the
    * money leaves as a `withdrawal`; with it, as a transfer pair into that wallet. Both carry `holdId`.
    */
-  async captureHold(input: s.CaptureHoldInput, options: CommandOptions = {}): Promise<CaptureOutcome> {
+  async captureHold(input: s.CaptureHoldInput, options: CommandOptions = {}): Promise<CaptureResult> {
     const cmd = parse(s.captureHoldInput, input);
     return this.command('captureHold', cmd, options, async (uow, ctx) => {
       const from = await this.lockHoldWallet(uow, cmd.holdId, cmd.toWalletId, options.asUser);
@@ -589,7 +545,7 @@ export class WalletService {
   }
 
   /** Releases an active hold without taking anything; allowed on a frozen wallet. */
-  async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<VoidOutcome> {
+  async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<VoidResult> {
     const cmd = parse(s.voidHoldInput, input);
     return this.command('voidHold', cmd, options, async (uow, ctx) => {
       const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, undefined, options.asUser);
@@ -606,7 +562,7 @@ export class WalletService {
    * `refund_in` on the payer, and for a transfer a `refund_out` on the recipient. All refunds of
    * one payment never exceed it. Answers with the payer's side.
    */
-  async refund(input: s.RefundInput, options: CommandOptions = {}): Promise<MovementResult> {
+  async refund(input: s.RefundInput, options: CommandOptions = {}): Promise<RefundResult> {
     const cmd = parse(s.refundInput, input);
     return this.command('refund', cmd, options, async (uow, ctx) => {
       const found = await uow.findWalletTransaction(cmd.transactionId);

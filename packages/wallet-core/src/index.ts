@@ -28,10 +28,10 @@ export {
   type WalletChanges,
   type MovementDetails,
 } from './wallet/wallet.js';
-export { transfer, type TransferResult } from './wallet/transfer.js';
+export { transfer, type TransferEntries } from './wallet/transfer.js';
 export { HOLD_STATUSES, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
-export { captureHold, type CaptureResult } from './wallet/capture.js';
-export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundResult } from './wallet/refund.js';
+export { captureHold, type CaptureEntries } from './wallet/capture.js';
+export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundEntries } from './wallet/refund.js';
 export {
   PointAccount,
   POINT_TRANSACTION_TYPES,
@@ -50,6 +50,7 @@ export {
   type PointTransactionType,
   type EarnInput,
   type SpendInput,
+  type AdjustInput,
 } from './points/point-account.js';
 export type * from './events.js';
 export {
@@ -89,7 +90,7 @@ export {
   type CommandOptions,
   type QueryOptions,
   type MovementResult,
-  type TransferOutcome,
+  type TransferResult,
   type PointsResult,
   type ExpireResult,
   type BalanceSummary,
@@ -97,8 +98,9 @@ export {
   type StatementView,
   type WithTimes,
   type EventPage,
-  type CaptureOutcome,
-  type VoidOutcome,
+  type CaptureResult,
+  type VoidResult,
+  type RefundResult,
   type PointsRefundResult,
   type PointsReversalResult,
   DEFAULT_HOLD_TTL_MS,

@@ -3,76 +3,19 @@
  * strings with the currency's digits, times as ISO 8601 UTC strings. Stored as-is for
  * idempotent replays, so a replay answers byte for byte what the first call answered.
  */
-import type { Actor } from './context.js';
-import type { PointAccount, PointTransaction, PointTransactionType } from './points/point-account.js';
-import { holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
-import type { Wallet, WalletStatus, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
+import type { z } from 'zod';
+import type { PointAccount, PointTransaction } from './points/point-account.js';
+import type * as s from './schemas.js';
+import { holdStatusAt, type Hold } from './wallet/hold.js';
+import type { Wallet, WalletTransaction } from './wallet/wallet.js';
 
-export interface WalletView {
-  id: string;
-  userId: string;
-  currency: string;
-  balance: string;
-  heldAmount: string;
-  availableBalance: string;
-  status: WalletStatus;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-  closedAt: string | null;
-}
-
-export interface WalletTransactionView {
-  id: string;
-  walletId: string;
-  type: WalletTransactionType;
-  amount: string;
-  balanceAfter: string;
-  description: string | null;
-  reference: string | null;
-  transferId: string | null;
-  holdId: string | null;
-  refundOf: string | null;
-  actor: Actor | null;
-  createdAt: string;
-}
-
-export interface HoldView {
-  id: string;
-  walletId: string;
-  amount: string;
-  capturedAmount: string;
-  status: HoldStatus;
-  reference: string | null;
-  description: string | null;
-  expiresAt: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PointAccountView {
-  id: string;
-  userId: string;
-  totalPoints: number;
-  availablePoints: number;
-  pendingPoints: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface PointTransactionView {
-  id: string;
-  accountId: string;
-  type: PointTransactionType;
-  points: number;
-  balanceAfter: number;
-  source: string;
-  description: string | null;
-  expiresAt: string | null;
-  refundOf: string | null;
-  actor: Actor | null;
-  createdAt: string;
-}
+// Each view is its response schema's output: the schema that documents and (in tests) checks the
+// HTTP answer is the one type the facade returns.
+export type WalletView = z.output<typeof s.walletResource>;
+export type WalletTransactionView = z.output<typeof s.walletTransactionResource>;
+export type HoldView = z.output<typeof s.holdResource>;
+export type PointAccountView = z.output<typeof s.pointAccountResource>;
+export type PointTransactionView = z.output<typeof s.pointTransactionResource>;
 
 export interface Page<T> {
   items: T[];

@@ -101,4 +101,20 @@ describe('transfer', () => {
     const usd = Wallet.open(ctx, { userId: 'u', currency: currencyOf('USD') });
     expect(codeOf(() => transfer(ctx, a, usd, m('1')))).toBe('CURRENCY_MISMATCH');
   });
+
+  it("checks the source (its status, then its available balance) before the target's status", () => {
+    const target = opened();
+    target.freeze(ctx);
+    target.pullChanges();
+    const frozenSource = opened();
+    frozenSource.freeze(ctx);
+    frozenSource.pullChanges();
+    // An empty source sending to a frozen target: the source's balance is checked first.
+    expect(codeOf(() => transfer(ctx, opened(), target, m('1')))).toBe('INSUFFICIENT_FUNDS');
+    expect(codeOf(() => transfer(ctx, frozenSource, target, m('1')))).toBe('WALLET_FROZEN');
+    const closedTarget = opened();
+    closedTarget.close(ctx);
+    expect(codeOf(() => transfer(ctx, opened(), closedTarget, m('1')))).toBe('INSUFFICIENT_FUNDS');
+    expect(codeOf(() => transfer(ctx, opened('5'), closedTarget, m('1')))).toBe('WALLET_CLOSED');
+  });
 });

@@ -33,7 +33,6 @@ export interface SqlDriver extends SqlSession {
   /** Runs `fn` on one connection outside a transaction (for session-level advisory locks, migrations). */
   withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  readonly dialect: 'node-postgres' | 'pglite';
 }
 
 /**

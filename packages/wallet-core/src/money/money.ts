@@ -102,10 +102,6 @@ export class Money {
     return this.value.isZero();
   }
 
-  isNegative(): boolean {
-    return this.value.isNegative() && !this.value.isZero();
-  }
-
   /** Exactly the currency's minor-unit digits: `"12.50"`, `"125000"`, `"1.500"`. */
   format(): string {
     return this.value.toFixed(this.currency.exponent);

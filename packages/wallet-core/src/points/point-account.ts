@@ -95,6 +95,13 @@ export interface SpendInput {
   description?: string | null | undefined;
 }
 
+export interface AdjustInput {
+  /** Signed, never zero: positive credits, negative debits. */
+  points: number;
+  source: string;
+  description?: string | null | undefined;
+}
+
 /**
  * A lot a command must load: pending (it may be confirmed or cancelled), or active with points
  * left. The SQL stores' `open` lot predicate is tested against this one.
@@ -210,9 +217,6 @@ export class PointAccount {
   get isNew(): boolean {
     return this.loadedVersion === 0;
   }
-  get hasChanges(): boolean {
-    return this.state.version !== this.loadedVersion;
-  }
   /** Available points at `now`: lots past their expiry do not count, whether or not `expire` has run. */
   availableAt(now: Date): number {
     return this.state.availablePoints - this.expirableAt(now);
@@ -263,7 +267,7 @@ export class PointAccount {
   }
 
   /** A signed correction by an admin: positive credits a lot that never expires, negative debits like a spend. */
-  adjust(ctx: ChangeContext, input: SpendInput): PointTransaction {
+  adjust(ctx: ChangeContext, input: AdjustInput): PointTransaction {
     if (!Number.isSafeInteger(input.points) || input.points === 0) {
       throw new ValidationError('points must be a non-zero safe integer', [{ path: 'points', message: 'must be a non-zero safe integer' }]);
     }

@@ -4,7 +4,7 @@ import type { Money } from '../money/money.js';
 import type { Hold } from './hold.js';
 import type { Wallet, WalletTransaction } from './wallet.js';
 
-export interface CaptureResult {
+export interface CaptureEntries {
   readonly hold: Hold;
   /** The payer's row: a `withdrawal`, or the `transfer_out` of a pair. */
   readonly debit: WalletTransaction;
@@ -25,7 +25,7 @@ export function captureHold(
   amount: Money | undefined,
   to: Wallet | null,
   details: { description?: string | null | undefined } = {},
-): CaptureResult {
+): CaptureEntries {
   if (to === null) {
     const { hold, transaction } = from.captureHold(ctx, holdId, amount, details);
     return { hold, debit: transaction, credit: null, transferId: null };

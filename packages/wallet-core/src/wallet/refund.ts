@@ -20,7 +20,7 @@ export interface RefundInput {
   readonly details?: MovementDetails | undefined;
 }
 
-export interface RefundResult {
+export interface RefundEntries {
   /** The payer's `refund_in`. */
   readonly credit: WalletTransaction;
   /** The recipient's `refund_out`, for a transfer. */
@@ -41,7 +41,7 @@ export function assertRefundable(original: WalletTransaction): void {
  * is gone) as a `refund_out`, and credits the payer with a `refund_in`; the two share a
  * transfer id, and both name the original in `refundOf`. Every rule is checked before any change.
  */
-export function refund(ctx: ChangeContext, input: RefundInput): RefundResult {
+export function refund(ctx: ChangeContext, input: RefundInput): RefundEntries {
   const { original, payer, recipient } = input;
   assertRefundable(original);
   const left = original.amount.subtract(input.refundedSoFar);

@@ -3,7 +3,7 @@ import { CurrencyMismatchError, SameWalletError } from '../errors.js';
 import type { Money } from '../money/money.js';
 import type { MovementDetails, Wallet, WalletTransaction } from './wallet.js';
 
-export interface TransferResult {
+export interface TransferEntries {
   readonly transferId: string;
   readonly debit: WalletTransaction;
   readonly credit: WalletTransaction;
@@ -13,7 +13,7 @@ export interface TransferResult {
  * Moves `amount` between two wallets of one currency: every rule of both sides is checked
  * before either side changes, so a rejected transfer leaves both aggregates as they were.
  */
-export function transfer(ctx: ChangeContext, from: Wallet, to: Wallet, amount: Money, details: MovementDetails = {}): TransferResult {
+export function transfer(ctx: ChangeContext, from: Wallet, to: Wallet, amount: Money, details: MovementDetails = {}): TransferEntries {
   if (from.id === to.id) throw new SameWalletError(from.id);
   if (from.currency.code !== to.currency.code) throw new CurrencyMismatchError(from.currency.code, to.currency.code);
   from.assertCanPay(ctx, amount);

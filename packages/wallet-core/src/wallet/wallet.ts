@@ -363,10 +363,6 @@ export class Wallet {
     this.record(ctx, 'WalletClosed', { userId: this.userId, reason });
   }
 
-  get hasChanges(): boolean {
-    return this.state.version !== this.loadedVersion;
-  }
-
   /** Hands over what changed since loading and forgets it. */
   pullChanges(): WalletChanges {
     const changes: WalletChanges = {

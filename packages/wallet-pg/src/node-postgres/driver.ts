@@ -137,7 +137,6 @@ export interface NodePostgresDriverOptions {
 
 /** @internal The SqlDriver over a `pg` Pool: named prepared statements, one pooled client per transaction. */
 export class NodePostgresDriver implements SqlDriver {
-  readonly dialect = 'node-postgres' as const;
   readonly schema: string;
   private readonly pooled: SqlSession;
   private readonly combine: boolean;

@@ -28,7 +28,6 @@ export interface PgliteDriverOptions {
  * time and queues the rest, so there is no lock contention to speak of (and none to test here).
  */
 export class PgliteDriver implements SqlDriver {
-  readonly dialect = 'pglite' as const;
   readonly schema: string;
   private readonly onConnect: boolean;
 

@@ -2,7 +2,7 @@
  * The money lifecycle: holds (pre-authorisations), their capture and void, refunds of payments,
  * and points given back to their lots or clawed back from them.
  */
-import { schemas as s, wasReplayed, type CaptureOutcome, type MovementResult, type PointsResult } from '@goodgo/wallet-core';
+import { schemas as s, wasReplayed, type CaptureResult, type MovementResult, type PointsResult } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import type { AppEnv, Deps } from '../env.js';
@@ -15,7 +15,7 @@ const holdPath = z.object({ id: s.uuidSchema.meta({ description: 'Hold id' }) })
 const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
 
 /** Counts a committed movement (a replay was counted the first time). */
-function countedMovement<T extends MovementResult | CaptureOutcome>({ metrics }: Deps, result: T, pair = false): T {
+function countedMovement<T extends MovementResult | CaptureResult>({ metrics }: Deps, result: T, pair = false): T {
   if (!wasReplayed(result)) {
     const currency = result.wallet.currency;
     metrics.moneyMovements.inc({ type: result.transaction.type, currency });
