@@ -5,6 +5,8 @@ import { bareServer, rssMiB, startNode, startServer, type Child } from './proces
 import { closedLoopSamples, ratio, round, type Run } from './stats.js';
 
 const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+/** Load generator connections, and the library's callers in the same comparison. */
+const CONNECTIONS = 64;
 
 interface Cannon {
   perSecond: number;
@@ -76,7 +78,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
   const bare = await startNode(bareServer, {});
   let bareRun: Cannon;
   try {
-    bareRun = await cannon(`${bare.url}/bare`, null, 32, o.seconds, () => ({ walletId: crypto.randomUUID(), amount: '1' }));
+    bareRun = await cannon(`${bare.url}/bare`, null, CONNECTIONS, o.seconds, () => ({ walletId: crypto.randomUUID(), amount: '1' }));
   } finally {
     await bare.stop();
   }
@@ -100,13 +102,13 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
       const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
       const pid = server.child.pid as number;
       // Warm-up: JIT, every pooled connection's prepared statements, PostgreSQL's caches.
-      await cannon(`${server.url}/api/v1/wallets/deposit`, token, 32, 2, () => ({ walletId: pick(), amount: '1' }));
-      const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, 32, o.seconds, () => ({ walletId: pick(), amount: '1' }), pid);
+      await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, 2, () => ({ walletId: pick(), amount: '1' }));
+      const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, o.seconds, () => ({ walletId: pick(), amount: '1' }), pid);
       const transfers = () =>
         cannon(
           `${server!.url}/api/v1/wallets/transfer`,
           token,
-          32,
+          CONNECTIONS,
           o.seconds,
           () => {
             const a = pick();
@@ -122,7 +124,8 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
       const libraryRounds: Run[] = [];
       for (let i = 0; i < (t.name === 'PostgreSQL' && o.libraryTransfer ? 2 : 1); i++) {
         rounds.push(await transfers());
-        if (t.name === 'PostgreSQL' && o.libraryTransfer) libraryRounds.push((await closedLoopSamples(32, o.seconds * 1000, o.libraryTransfer, 300)).run);
+        if (t.name === 'PostgreSQL' && o.libraryTransfer)
+          libraryRounds.push((await closedLoopSamples(CONNECTIONS, o.seconds * 1000, o.libraryTransfer, 300)).run);
       }
       const mean = (f: (c: Cannon) => number) => rounds.reduce((sum, r) => sum + f(r), 0) / rounds.length;
       const tr: Cannon = {
@@ -140,7 +143,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
         maxRssMiB: Math.max(...rounds.map((r) => r.maxRssMiB)),
       };
       report.raw[`http_${t.name}`] = { deposit: dep, transfer: tr };
-      const section = `4. HTTP, ${t.name} (32 connections)`;
+      const section = `4. HTTP, ${t.name} (${CONNECTIONS} connections)`;
       report.add({
         section,
         case: 'deposits, JWT verified',
@@ -164,7 +167,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
         const libP99 = libraryRounds.reduce((sum, r) => sum + r.p99, 0) / libraryRounds.length;
         report.add({
           section,
-          case: 'transfers vs library at concurrency 32 (alternating rounds)',
+          case: `transfers vs library at concurrency ${CONNECTIONS} (alternating rounds)`,
           ours: fmt(tr),
           baseline: `library ${round(lib)}/s p99 ${round(libP99, 1)} ms`,
           ratio: ratio(tr.perSecond, lib),
@@ -173,7 +176,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
         });
         report.add({
           section,
-          case: 'transfer p99 at 32 connections',
+          case: `transfer p99 at ${CONNECTIONS} connections`,
           ours: `${tr.p99} ms`,
           baseline: '50 ms',
           ratio: ratio(tr.p99, 50),

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { WalletService } from '@goodgo/wallet-core';
 import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import type { Report } from './report.js';
-import { closedLoop, ratio, round } from './stats.js';
+import { alternate, closedLoop, closedLoopSamples, ratio, round } from './stats.js';
 
 /** The library on embedded PGlite, sequential (one connection), against raw SQL on the same PGlite. */
 export async function benchPglite(report: Report, seconds: number): Promise<void> {
@@ -72,6 +72,33 @@ export async function benchPglite(report: Report, seconds: number): Promise<void
     ratio: ratio(tr.perSecond, trRaw.perSecond),
     target: 'report',
     met: null,
+  });
+
+  // Group commit on PGlite's one connection: 32 callers share batches, against the same store's
+  // sequential transfers (one caller, each command alone), in alternating rounds.
+  const pair = () => {
+    const a = Math.floor(Math.random() * ids.length);
+    let b = Math.floor(Math.random() * (ids.length - 1));
+    if (b >= a) b++;
+    return [ids[a] as string, ids[b] as string] as const;
+  };
+  const randomTransfer = () => {
+    const [from, to] = pair();
+    return service.transfer({ fromWalletId: from, toWalletId: to, amount: '1' });
+  };
+  const [batched, sequentialRun] = await alternate(
+    3,
+    () => closedLoopSamples(32, ms / 2, randomTransfer, 300),
+    () => closedLoopSamples(1, ms / 2, randomTransfer, 300),
+  );
+  report.add({
+    section: '3. library, PGlite (in memory)',
+    case: 'transfers, 32 callers (group commit)',
+    ours: `${round(batched.perSecond)}/s p50 ${round(batched.p50, 1)} ms p99 ${round(batched.p99, 1)} ms`,
+    baseline: `sequential ${round(sequentialRun.perSecond)}/s`,
+    ratio: ratio(batched.perSecond, sequentialRun.perSecond),
+    target: '≥ 2× sequential',
+    met: batched.perSecond >= 2 * sequentialRun.perSecond,
   });
   await db.close();
 }

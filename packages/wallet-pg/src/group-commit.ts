@@ -88,6 +88,10 @@ export class GroupCommit {
         const [only] = batch;
         if (batch.length === 1 && only) await this.alone(only);
         else await this.runBatch(batch);
+        // The callers just answered send their next commands from their continuations: let those
+        // run before the next batch leaves, or it would leave with the first of them alone and the
+        // rest would wait a whole round trip more. One turn of the event loop, not a timer.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.draining = false;
@@ -134,19 +138,19 @@ export class GroupCommit {
       }
       // Failed as a whole for a reason that belongs to one unit (a wallet that already exists,
       // text the database refuses, a point account opened concurrently): each runs on its own, so
-      // none is failed by a neighbour.
+      // none is failed by a neighbour, one after another in arrival order, as the batch would have.
       this.options.onStatement?.('batch_fallback');
-      await Promise.all(batch.map((item) => this.alone(item)));
+      for (const item of batch) await this.alone(item);
       return;
     }
-    const again: Promise<void>[] = [];
+    const again: Queued[] = [];
     for (const [i, item] of batch.entries()) {
       const outcome = outcomes[i] as Outcome;
       if (outcome.kind === 'value') item.resolve(outcome.value);
       else if (outcome.kind === 'error') item.reject(outcome.error);
-      else again.push(this.alone(item));
+      else again.push(item);
     }
-    await Promise.all(again);
+    for (const item of again) await this.alone(item);
   }
 
   private async apply(session: SqlSession, batch: readonly Queued[]): Promise<Outcome[]> {

@@ -61,10 +61,12 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
     }
     const balanceOf = async (walletId: string) => (await service.getWallet({ walletId })).balance;
     /** Occupies the batch slot: the burst called right after it queues behind it as one batch. */
-    const opener = (w: WalletView) => {
+    const opener = async (w: WalletView) => {
+      // One turn of the event loop: the set-up's last batch has fully left the slot.
+      await new Promise((resolve) => setImmediate(resolve));
       counters.batches.length = 0;
       counters.statements.clear();
-      return service.deposit({ walletId: w.id, amount: '1' });
+      return { done: service.deposit({ walletId: w.id, amount: '1' }) };
     };
     async function booksBalance(): Promise<void> {
       const report = await service.reconcile();
@@ -75,7 +77,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
       const a = await walletWith('1000');
       const b = await walletWith('1000');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const burst = Array.from({ length: 40 }, (_, i) =>
         i % 2 === 0
           ? service.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '7' })
@@ -111,7 +113,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
     it('applies exactly one of two same-key commands of one burst; the other replays its answer after it committed', async () => {
       const w = await walletWith('100');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const one = service.withdraw({ walletId: w.id, amount: '30' }, { idempotencyKey: 'gc-dup-1' });
       const neighbour = service.deposit({ walletId: w.id, amount: '5' });
       const two = service.withdraw({ walletId: w.id, amount: '30' }, { idempotencyKey: 'gc-dup-1' });
@@ -133,7 +135,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
     it('fails the commands after a freeze in the same batch with WALLET_FROZEN and applies those before it', async () => {
       const w = await walletWith('100');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const burst = [
         settle(service.withdraw({ walletId: w.id, amount: '10' })),
         settle(service.withdraw({ walletId: w.id, amount: '10' })),
@@ -157,7 +159,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
       const a = await walletWith('50');
       const b = await walletWith('50');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const burst = [
         settle(service.deposit({ walletId: a.id, amount: '10' })),
         settle(service.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '500' }, { idempotencyKey: 'gc-too-much' })),
@@ -182,7 +184,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
     it('falls back to one command at a time when a batch fails for one command: a duplicate wallet fails alone', async () => {
       const w = await walletWith('0');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const burst = [
         settle(service.createWallet({ userId: 'gc-twin', currency: 'VND' })),
         settle(service.deposit({ walletId: w.id, amount: '9' })),
@@ -201,7 +203,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
     it('batches points with wallets: an account opened and earned into twice in one batch, then spent', async () => {
       const w = await walletWith('100');
       const other = await walletWith('0');
-      const first = opener(other);
+      const first = (await opener(other)).done;
       const burst = [
         service.earnPoints({ userId: 'gc-points', points: 100, source: 'order-1' }),
         service.withdraw({ walletId: w.id, amount: '1' }),
