@@ -69,6 +69,28 @@ export function booksCases(get: () => { store: WalletStore }): void {
     expect(statement).toMatchObject({ openingBalance: '0', closingBalance: '507', count: 4 });
   });
 
+  it('books a row whose command waited behind a later one at that later instant: time order and ledger order agree', async () => {
+    const first = clocked('2026-09-01T09:00:00.000Z');
+    const wallet = await first.service.createWallet({ userId: uniqueUser() });
+    // Two commands: the one that took its time later got the wallet first.
+    first.at('2026-09-01T10:00:01.000Z');
+    await first.service.deposit({ walletId: wallet.id, amount: '500' });
+    const waited = clocked('2026-09-01T10:00:00.000Z');
+    const late = await waited.service.deposit({ walletId: wallet.id, amount: '70' });
+    expect(late.transaction.createdAt).toBe('2026-09-01T10:00:01.000Z');
+    expect(late.wallet.updatedAt).toBe('2026-09-01T10:00:01.000Z');
+    const [newest] = (await first.service.listTransactions({ walletId: wallet.id, limit: 1 })).items;
+    expect(newest).toMatchObject({ id: late.transaction.id, createdAt: '2026-09-01T10:00:01.000Z', balanceAfter: '570' });
+
+    expect((await first.service.getBalanceAt({ walletId: wallet.id, at: '2026-09-01T10:00:00.500Z' })).balance).toBe('0');
+    expect((await first.service.getBalanceAt({ walletId: wallet.id, at: '2026-09-01T10:00:01.000Z' })).balance).toBe('570');
+    const statement = await first.service.getStatement({ walletId: wallet.id, from: '2026-09-01T10:00:00.500Z', to: '2026-09-01T10:00:02.000Z' });
+    expect(statement).toMatchObject({ openingBalance: '0', closingBalance: '570', count: 2, totals: { deposit: '570' } });
+    // A later command on its own clock is booked at its own time again.
+    first.at('2026-09-01T10:00:05.000Z');
+    expect((await first.service.withdraw({ walletId: wallet.id, amount: '1' })).transaction.createdAt).toBe('2026-09-01T10:00:05.000Z');
+  });
+
   it('makes a statement of a period: opening before from, rows in [from, to), closing before to, totals per type in the currency', async () => {
     const { service, at } = clocked('2026-04-01T00:00:00.000Z');
     const userId = uniqueUser();

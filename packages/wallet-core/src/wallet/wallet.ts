@@ -398,7 +398,7 @@ export class Wallet {
       holdId: links.holdId ?? null,
       refundOf: links.refundOf ?? null,
       actor: ctx.actor ?? null,
-      createdAt: ctx.now,
+      createdAt: this.bookingTime(ctx),
     };
     this.setState(ctx, { balance: balanceAfter });
     this.transactions.push(tx);
@@ -439,7 +439,18 @@ export class Wallet {
   }
 
   private setState(ctx: ChangeContext, patch: Partial<WalletState>): void {
-    this.state = { ...this.state, ...patch, version: this.state.version + 1, updatedAt: ctx.now };
+    this.state = { ...this.state, ...patch, version: this.state.version + 1, updatedAt: this.bookingTime(ctx) };
+  }
+
+  /**
+   * When a change of this wallet is booked: the command's time, but never before the wallet's
+   * last change. A command takes its time before it waits for the wallet's lock, so one that
+   * waited behind a later command would otherwise write a row dated before the row it follows;
+   * it is booked at that row's instant instead (ledger order breaks the tie). So a wallet's
+   * ledger is in time order, and a balance or a statement read by time agrees with balanceAfter.
+   */
+  private bookingTime(ctx: ChangeContext): Date {
+    return ctx.now.getTime() < this.state.updatedAt.getTime() ? this.state.updatedAt : ctx.now;
   }
 
   private record<E extends WalletEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
