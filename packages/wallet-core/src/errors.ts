@@ -43,9 +43,10 @@ export class WalletError extends Error {
   readonly code: ErrorCode;
   readonly [MARKER] = true;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  /** The code is the class's own static `code`: each class names its code once. */
+  constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.code = code;
+    this.code = (new.target as typeof WalletError).code;
     this.name = new.target.name;
   }
 }
@@ -61,21 +62,21 @@ export class ValidationError extends WalletError {
     message: string,
     readonly issues: readonly ValidationIssue[] = [{ path: '', message }],
   ) {
-    super('VALIDATION_ERROR', message);
+    super(message);
   }
 }
 
 export class WalletNotFoundError extends WalletError {
   static override readonly code = 'WALLET_NOT_FOUND';
   constructor(readonly walletId: string) {
-    super('WALLET_NOT_FOUND', `Wallet ${walletId} not found`);
+    super(`Wallet ${walletId} not found`);
   }
 }
 
 export class PointAccountNotFoundError extends WalletError {
   static override readonly code = 'POINT_ACCOUNT_NOT_FOUND';
   constructor(readonly userId: string) {
-    super('POINT_ACCOUNT_NOT_FOUND', `No point account for user ${userId}`);
+    super(`No point account for user ${userId}`);
   }
 }
 
@@ -85,7 +86,7 @@ export class TransactionNotFoundError extends WalletError {
     readonly transactionId: string,
     detail = `Transaction ${transactionId} not found`,
   ) {
-    super('TRANSACTION_NOT_FOUND', detail);
+    super(detail);
   }
 }
 
@@ -95,21 +96,21 @@ export class WalletAlreadyExistsError extends WalletError {
     readonly userId: string,
     readonly currency: string,
   ) {
-    super('WALLET_ALREADY_EXISTS', `User ${userId} already has a ${currency} wallet`);
+    super(`User ${userId} already has a ${currency} wallet`);
   }
 }
 
 export class WalletFrozenError extends WalletError {
   static override readonly code = 'WALLET_FROZEN';
   constructor(readonly walletId: string) {
-    super('WALLET_FROZEN', `Wallet ${walletId} is frozen`);
+    super(`Wallet ${walletId} is frozen`);
   }
 }
 
 export class WalletClosedError extends WalletError {
   static override readonly code = 'WALLET_CLOSED';
   constructor(readonly walletId: string) {
-    super('WALLET_CLOSED', `Wallet ${walletId} is closed`);
+    super(`Wallet ${walletId} is closed`);
   }
 }
 
@@ -119,14 +120,14 @@ export class WalletNotEmptyError extends WalletError {
     readonly walletId: string,
     readonly balance: string,
   ) {
-    super('WALLET_NOT_EMPTY', `Wallet ${walletId} still holds ${balance}; only an empty wallet can be closed`);
+    super(`Wallet ${walletId} still holds ${balance}; only an empty wallet can be closed`);
   }
 }
 
 export class IdempotencyConflictError extends WalletError {
   static override readonly code = 'IDEMPOTENCY_CONFLICT';
   constructor(readonly idempotencyKey: string) {
-    super('IDEMPOTENCY_CONFLICT', `Idempotency key ${JSON.stringify(idempotencyKey)} was already used for a different request`);
+    super(`Idempotency key ${JSON.stringify(idempotencyKey)} was already used for a different request`);
   }
 }
 
@@ -137,7 +138,7 @@ export class InsufficientFundsError extends WalletError {
     readonly balance: string,
     readonly requested: string,
   ) {
-    super('INSUFFICIENT_FUNDS', `Wallet ${walletId} holds ${balance}, less than the ${requested} requested`);
+    super(`Wallet ${walletId} holds ${balance}, less than the ${requested} requested`);
   }
 }
 
@@ -147,7 +148,7 @@ export class InsufficientPointsError extends WalletError {
     readonly available: number,
     readonly requested: number,
   ) {
-    super('INSUFFICIENT_POINTS', `${available} points available, ${requested} requested`);
+    super(`${available} points available, ${requested} requested`);
   }
 }
 
@@ -157,35 +158,35 @@ export class CurrencyMismatchError extends WalletError {
     readonly expected: string,
     readonly actual: string,
   ) {
-    super('CURRENCY_MISMATCH', `Currency ${actual} does not match ${expected}`);
+    super(`Currency ${actual} does not match ${expected}`);
   }
 }
 
 export class SameWalletError extends WalletError {
   static override readonly code = 'SAME_WALLET';
   constructor(readonly walletId: string) {
-    super('SAME_WALLET', 'A transfer needs two different wallets');
+    super('A transfer needs two different wallets');
   }
 }
 
 export class ServiceUnavailableError extends WalletError {
   static override readonly code = 'SERVICE_UNAVAILABLE';
   constructor(message = 'Service unavailable', options?: { cause?: unknown }) {
-    super('SERVICE_UNAVAILABLE', message, options);
+    super(message, options);
   }
 }
 
 export class InternalError extends WalletError {
   static override readonly code = 'INTERNAL_ERROR';
   constructor(message = 'Internal error', options?: { cause?: unknown }) {
-    super('INTERNAL_ERROR', message, options);
+    super(message, options);
   }
 }
 
 export class HoldNotFoundError extends WalletError {
   static override readonly code = 'HOLD_NOT_FOUND';
   constructor(readonly holdId: string) {
-    super('HOLD_NOT_FOUND', `Hold ${holdId} not found`);
+    super(`Hold ${holdId} not found`);
   }
 }
 
@@ -195,7 +196,7 @@ export class HoldNotActiveError extends WalletError {
     readonly holdId: string,
     readonly status: string,
   ) {
-    super('HOLD_NOT_ACTIVE', `Hold ${holdId} is ${status}, not active`);
+    super(`Hold ${holdId} is ${status}, not active`);
   }
 }
 
@@ -205,7 +206,7 @@ export class WalletHasHoldsError extends WalletError {
     readonly walletId: string,
     readonly heldAmount: string,
   ) {
-    super('WALLET_HAS_HOLDS', `Wallet ${walletId} has active holds of ${heldAmount}; void or capture them before closing`);
+    super(`Wallet ${walletId} has active holds of ${heldAmount}; void or capture them before closing`);
   }
 }
 
@@ -216,7 +217,7 @@ export class CaptureExceedsHoldError extends WalletError {
     readonly held: string,
     readonly requested: string,
   ) {
-    super('CAPTURE_EXCEEDS_HOLD', `Hold ${holdId} reserves ${held}, less than the ${requested} to capture`);
+    super(`Hold ${holdId} reserves ${held}, less than the ${requested} to capture`);
   }
 }
 
@@ -226,7 +227,7 @@ export class NotRefundableError extends WalletError {
     readonly transactionId: string,
     detail: string,
   ) {
-    super('NOT_REFUNDABLE', detail);
+    super(detail);
   }
 }
 
@@ -237,6 +238,6 @@ export class RefundExceedsOriginalError extends WalletError {
     readonly remaining: string,
     readonly requested: string,
   ) {
-    super('REFUND_EXCEEDS_ORIGINAL', `Only ${remaining} of transaction ${transactionId} is left to give back, ${requested} requested`);
+    super(`Only ${remaining} of transaction ${transactionId} is left to give back, ${requested} requested`);
   }
 }

@@ -3,7 +3,7 @@
  * the same unit of work as the change (an outbox), so an event exists if and only if its change
  * was committed. Payload amounts are formatted decimal strings, never numbers.
  */
-import type { Actor } from './context.js';
+import type { Actor, ChangeContext } from './context.js';
 import type { WalletTransactionType } from './wallet/wallet.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
@@ -87,3 +87,22 @@ export type PointEvent =
   | PointsReversed;
 export type DomainEvent = WalletEvent | PointEvent;
 export type DomainEventType = DomainEvent['type'];
+
+/** An event of the aggregate named, stamped from the change's context (id, time, actor, request). */
+export function domainEvent<E extends DomainEvent>(
+  ctx: ChangeContext,
+  aggregate: Pick<E, 'aggregateType' | 'aggregateId'>,
+  type: E['type'],
+  payload: E['payload'],
+): E {
+  return {
+    id: ctx.newId(),
+    type,
+    aggregateType: aggregate.aggregateType,
+    aggregateId: aggregate.aggregateId,
+    occurredAt: ctx.now,
+    actor: ctx.actor ?? null,
+    requestId: ctx.requestId ?? null,
+    payload,
+  } as E;
+}

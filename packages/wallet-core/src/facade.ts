@@ -16,7 +16,7 @@ import type { ReconciliationReport } from './reconciliation.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
 import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
-import { PointAccount } from './points/point-account.js';
+import { PointAccount, type PointTransaction } from './points/point-account.js';
 import * as s from './schemas.js';
 import type { LockPlan, LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
@@ -200,35 +200,11 @@ export class WalletService {
   }
 
   async deposit(input: s.DepositInput, options: CommandOptions = {}): Promise<MovementResult> {
-    const cmd = parse(s.depositInput, input);
-    return this.command(
-      'deposit',
-      cmd,
-      options,
-      async (uow, ctx) => {
-        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-        const tx = wallet.deposit(ctx, this.amount(cmd.amount, wallet), cmd);
-        uow.save(wallet.pullChanges());
-        return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
-      },
-      { wallets: [cmd.walletId] },
-    );
+    return this.movement('deposit', parse(s.depositInput, input), options);
   }
 
   async withdraw(input: s.WithdrawInput, options: CommandOptions = {}): Promise<MovementResult> {
-    const cmd = parse(s.withdrawInput, input);
-    return this.command(
-      'withdraw',
-      cmd,
-      options,
-      async (uow, ctx) => {
-        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
-        const tx = wallet.withdraw(ctx, this.amount(cmd.amount, wallet), cmd);
-        uow.save(wallet.pullChanges());
-        return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
-      },
-      { wallets: [cmd.walletId] },
-    );
+    return this.movement('withdraw', parse(s.withdrawInput, input), options);
   }
 
   /** Moves money between two wallets of one currency. Answers with the source side only. */
@@ -358,50 +334,19 @@ export class WalletService {
   /** Credits points, opening the user's account on the first earn. `pending` holds them until confirmed. */
   async earnPoints(input: WithTimes<s.EarnPointsInput, 'expiresAt'>, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.earnPointsInput, isoTimes(input, 'expiresAt'));
-    return this.command(
-      'earnPoints',
-      cmd,
-      options,
-      async (uow, ctx) => {
-        const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
-        const tx = account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) });
-        uow.save(account.pullChanges());
-        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-      },
-      { pointAccounts: [cmd.userId] },
+    return this.pointsCommand('earnPoints', cmd, options, 'open', (account, ctx) =>
+      account.earn(ctx, { ...cmd, expiresAt: cmd.expiresAt === undefined ? null : new Date(cmd.expiresAt) }),
     );
   }
 
   async spendPoints(input: s.SpendPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.spendPointsInput, input);
-    return this.command(
-      'spendPoints',
-      cmd,
-      options,
-      async (uow, ctx) => {
-        const account = await this.lockAccount(uow, cmd.userId);
-        const tx = account.spend(ctx, cmd);
-        uow.save(account.pullChanges());
-        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-      },
-      { pointAccounts: [cmd.userId] },
-    );
+    return this.pointsCommand('spendPoints', cmd, options, 'existing', (account, ctx) => account.spend(ctx, cmd));
   }
 
   async adjustPoints(input: s.AdjustPointsInput, options: CommandOptions = {}): Promise<PointsResult> {
     const cmd = parse(s.adjustPointsInput, input);
-    return this.command(
-      'adjustPoints',
-      cmd,
-      options,
-      async (uow, ctx) => {
-        const account = (await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId);
-        const tx = account.adjust(ctx, cmd);
-        uow.save(account.pullChanges());
-        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-      },
-      { pointAccounts: [cmd.userId] },
-    );
+    return this.pointsCommand('adjustPoints', cmd, options, 'open', (account, ctx) => account.adjust(ctx, cmd));
   }
 
   /** Confirms a pending earn, identified by the id of its `pending` ledger row. */
@@ -636,6 +581,48 @@ export class WalletService {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /**
+   * A command on one user's point account that writes one ledger row. `open`: a user without an
+   * account gets one (a credit); `existing`: POINT_ACCOUNT_NOT_FOUND.
+   */
+  private pointsCommand(
+    name: string,
+    cmd: { userId: string },
+    options: CommandOptions,
+    account: 'open' | 'existing',
+    apply: (account: PointAccount, ctx: ChangeContext) => PointTransaction,
+  ): Promise<PointsResult> {
+    return this.command(
+      name,
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const locked =
+          account === 'open' ? ((await uow.lockPointAccount(cmd.userId)) ?? PointAccount.open(ctx, cmd.userId)) : await this.lockAccount(uow, cmd.userId);
+        const tx = apply(locked, ctx);
+        uow.save(locked.pullChanges());
+        return { account: pointAccountView(locked, ctx.now), transaction: pointTransactionView(tx) };
+      },
+      { pointAccounts: [cmd.userId] },
+    );
+  }
+
+  /** A deposit or a withdrawal: one wallet, one ledger row. */
+  private movement(op: 'deposit' | 'withdraw', cmd: z.output<typeof s.depositInput>, options: CommandOptions): Promise<MovementResult> {
+    return this.command(
+      op,
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        const tx = wallet[op](ctx, this.amount(cmd.amount, wallet), cmd);
+        uow.save(wallet.pullChanges());
+        return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
+      },
+      { wallets: [cmd.walletId] },
+    );
+  }
 
   private async changeStatus(op: 'freeze' | 'unfreeze' | 'close', input: s.WalletStatusInput, options: CommandOptions): Promise<WalletView> {
     const cmd = parse(s.walletStatusInput, input);

@@ -419,13 +419,7 @@ export class MemoryWalletStore implements WalletStore {
             this.holdsByWallet.set(w.id, [...(this.holdsByWallet.get(w.id) ?? []), hold.id]);
           }
         }
-        const rows = this.walletTransactions.get(w.id) ?? [];
-        for (const row of c.transactions) {
-          rows.push({ position: this.next(), row });
-          this.walletTransactionById.set(row.id, row);
-          if (row.refundOf !== null) this.refundsOf.set(row.refundOf, [...(this.refundsOf.get(row.refundOf) ?? []), row.id]);
-        }
-        this.walletTransactions.set(w.id, rows);
+        this.appendRows(this.walletTransactions, this.walletTransactionById, w.id, c.transactions);
       } else {
         const a = c.account;
         this.accounts.set(a.id, a.snapshot);
@@ -436,13 +430,7 @@ export class MemoryWalletStore implements WalletStore {
           this.lotAccount.set(lot.id, a.id);
         }
         this.lots.set(a.id, lots);
-        const rows = this.pointTransactions.get(a.id) ?? [];
-        for (const row of c.transactions) {
-          rows.push({ position: this.next(), row });
-          this.pointTransactionById.set(row.id, row);
-          if (row.refundOf !== null) this.refundsOf.set(row.refundOf, [...(this.refundsOf.get(row.refundOf) ?? []), row.id]);
-        }
-        this.pointTransactions.set(a.id, rows);
+        this.appendRows(this.pointTransactions, this.pointTransactionById, a.id, c.transactions);
         for (const allocation of c.allocations) {
           this.allocations.set(allocation.transactionId, [...(this.allocations.get(allocation.transactionId) ?? []), allocation]);
         }
@@ -454,6 +442,22 @@ export class MemoryWalletStore implements WalletStore {
   private next(): string {
     this.sequence += 1n;
     return this.sequence.toString();
+  }
+
+  /** Appends ledger rows to an owner's history in order, indexed by id and by the row they refund. */
+  private appendRows<R extends { id: string; refundOf: string | null }>(
+    ledger: Map<string, Positioned<R>[]>,
+    byId: Map<string, R>,
+    ownerId: string,
+    rows: readonly R[],
+  ): void {
+    const history = ledger.get(ownerId) ?? [];
+    for (const row of rows) {
+      history.push({ position: this.next(), row });
+      byId.set(row.id, row);
+      if (row.refundOf !== null) this.refundsOf.set(row.refundOf, [...(this.refundsOf.get(row.refundOf) ?? []), row.id]);
+    }
+    ledger.set(ownerId, history);
   }
 }
 

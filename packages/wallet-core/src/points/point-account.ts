@@ -1,6 +1,6 @@
 import type { Actor, ChangeContext } from '../context.js';
 import { InsufficientPointsError, NotRefundableError, RefundExceedsOriginalError, TransactionNotFoundError, ValidationError } from '../errors.js';
-import type { PointEvent } from '../events.js';
+import { domainEvent, type PointEvent } from '../events.js';
 
 /** Every points ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
 export const POINT_TRANSACTION_TYPES = ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel', 'refund', 'reversal'] as const;
@@ -534,15 +534,6 @@ export class PointAccount {
   }
 
   private record<E extends PointEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
-    this.events.push({
-      id: ctx.newId(),
-      type,
-      aggregateType: 'point_account',
-      aggregateId: this.id,
-      occurredAt: ctx.now,
-      actor: ctx.actor ?? null,
-      requestId: ctx.requestId ?? null,
-      payload,
-    } as E);
+    this.events.push(domainEvent<E>(ctx, { aggregateType: 'point_account', aggregateId: this.id } as Pick<E, 'aggregateType' | 'aggregateId'>, type, payload));
   }
 }

@@ -9,7 +9,7 @@ import {
   WalletHasHoldsError,
   WalletNotEmptyError,
 } from '../errors.js';
-import type { BalanceChanged, WalletEvent } from '../events.js';
+import { domainEvent, type BalanceChanged, type WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
 import { holdCounts, type Hold } from './hold.js';
@@ -336,20 +336,20 @@ export class Wallet {
 
   /** Freezing a frozen wallet changes nothing and records nothing: the outcome is the same. */
   freeze(ctx: ChangeContext, reason: string | null = null): void {
-    this.assertNotClosed();
-    this.settleExpiredHolds(ctx);
-    if (this.state.status === 'frozen') return;
-    this.setState(ctx, { status: 'frozen' });
-    this.record(ctx, 'WalletFrozen', { userId: this.userId, reason });
+    this.switchStatus(ctx, 'frozen', 'WalletFrozen', reason);
   }
 
   /** Unfreezing an active wallet changes nothing and records nothing. */
   unfreeze(ctx: ChangeContext, reason: string | null = null): void {
+    this.switchStatus(ctx, 'active', 'WalletUnfrozen', reason);
+  }
+
+  private switchStatus(ctx: ChangeContext, status: 'active' | 'frozen', event: 'WalletFrozen' | 'WalletUnfrozen', reason: string | null): void {
     this.assertNotClosed();
     this.settleExpiredHolds(ctx);
-    if (this.state.status === 'active') return;
-    this.setState(ctx, { status: 'active' });
-    this.record(ctx, 'WalletUnfrozen', { userId: this.userId, reason });
+    if (this.state.status === status) return;
+    this.setState(ctx, { status });
+    this.record(ctx, event, { userId: this.userId, reason });
   }
 
   /** Soft delete: the wallet and its history stay readable; only an empty wallet without active holds closes. */
@@ -454,15 +454,6 @@ export class Wallet {
   }
 
   private record<E extends WalletEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
-    this.events.push({
-      id: ctx.newId(),
-      type,
-      aggregateType: 'wallet',
-      aggregateId: this.id,
-      occurredAt: ctx.now,
-      actor: ctx.actor ?? null,
-      requestId: ctx.requestId ?? null,
-      payload,
-    } as E);
+    this.events.push(domainEvent<E>(ctx, { aggregateType: 'wallet', aggregateId: this.id } as Pick<E, 'aggregateType' | 'aggregateId'>, type, payload));
   }
 }
