@@ -184,10 +184,10 @@ export function flushOf(
   responses: readonly (KeyRef & { body: string })[],
   released: readonly KeyRef[] = [],
 ): { statement: Statement; params: unknown[] } | null {
-  const wallets = new Latest<{ id: string; version: number; loaded_version: number }>();
+  const wallets = new Latest<{ id: string; user_id: string; currency: string; version: number; loaded_version: number }>();
   const holds = new Latest<{ id: string } & Record<string, unknown>>();
   const walletRows: unknown[] = [];
-  const accounts = new Latest<{ id: string; version: number; loaded_version: number }>();
+  const accounts = new Latest<{ id: string; user_id: string; version: number; loaded_version: number }>();
   const lots = new Latest<{ id: string } & Record<string, unknown>>();
   const pointRows: unknown[] = [];
   const allocations: unknown[] = [];
@@ -295,9 +295,13 @@ export function flushOf(
       });
     }
   }
-  const newWallets = [...wallets.values()].filter((w) => w.loaded_version === 0);
+  // New rows in the order of their unique keys: two batches creating the same pairs wait for each
+  // other in one order, not in a cycle.
+  const byOwner = (a: { user_id: string; currency?: string }, b: { user_id: string; currency?: string }) =>
+    a.user_id !== b.user_id ? (a.user_id < b.user_id ? -1 : 1) : (a.currency ?? '') < (b.currency ?? '') ? -1 : 1;
+  const newWallets = [...wallets.values()].filter((w) => w.loaded_version === 0).sort(byOwner);
   const changedWallets = [...wallets.values()].filter((w) => w.loaded_version !== 0 && w.version !== w.loaded_version);
-  const newAccounts = [...accounts.values()].filter((a) => a.loaded_version === 0);
+  const newAccounts = [...accounts.values()].filter((a) => a.loaded_version === 0).sort(byOwner);
   const changedAccounts = [...accounts.values()].filter((a) => a.loaded_version !== 0 && a.version !== a.loaded_version);
   const [response] = responses;
   // Keyed by part: which position each part's parameters take is flushStatement's to decide.
