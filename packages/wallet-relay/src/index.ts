@@ -17,7 +17,7 @@
  * ```
  */
 export { OutboxRelay, startOutboxRelay, backoffDelay, type OutboxRelayOptions, type RelayStatus, type SinkStatus, type RelayLogLevel } from './relay.js';
-export type { EventSink, OutboxMessage, RetryPolicy } from './sink.js';
+export { PartialDelivery, type EventSink, type OutboxMessage, type RetryPolicy } from './sink.js';
 export { webhookSink, type WebhookSinkOptions } from './sinks/webhook.js';
 export { amqpSink, type AmqpSinkOptions } from './sinks/amqp.js';
 export type { DeadLetter } from '@goodgo/wallet-pg';

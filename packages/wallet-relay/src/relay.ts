@@ -1,6 +1,6 @@
 import { eventEnvelope } from '@goodgo/wallet-core';
 import { SqlOutbox, type DeadLetter, type SqlDriver, type SqlSession } from '@goodgo/wallet-pg';
-import type { EventSink, OutboxMessage, RetryPolicy } from './sink.js';
+import { PartialDelivery, type EventSink, type OutboxMessage, type RetryPolicy } from './sink.js';
 
 export type RelayLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -158,57 +158,81 @@ export class OutboxRelay {
         await sleep(this.pollMs, signal);
         continue;
       }
-      const batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) }));
-      const delivered = await this.deliverWithRetry(outbox, sink, batch, stat, signal);
-      if (!delivered) return; // stopped while retrying: the batch is delivered again next time
-      position = (batch[batch.length - 1] as OutboxMessage).position;
-      await outbox.saveCursor(sink.name, position);
-      stat.position = position;
+      let batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) }));
+      // Attempts the head of the batch already failed: one when the last round stopped at it.
+      let tried = 0;
+      while (batch.length > 0) {
+        const outcome = await this.deliverWithRetry(outbox, sink, batch, stat, signal, tried);
+        if (outcome === null) return; // stopped while retrying: the rest is delivered again next time
+        const settled = outcome.settled;
+        tried = outcome.stoppedAt ? 1 : 0;
+        position = (batch[settled - 1] as OutboxMessage).position;
+        await outbox.saveCursor(sink.name, position);
+        stat.position = position;
+        batch = batch.slice(settled);
+      }
     }
   }
 
-  /** True once the batch is delivered or dead-lettered; false when stopped first. */
-  private async deliverWithRetry(outbox: SqlOutbox, sink: EventSink, batch: OutboxMessage[], stat: SinkStatus, signal: AbortSignal): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) return false;
+  /**
+   * How many events from the head of the batch are settled (delivered, or the head dead-lettered);
+   * null when stopped first. A sink that got part of the batch through before failing settles that
+   * part; the retry policy then applies to the event it stopped at, and giving up dead-letters that
+   * event alone, so an event the sink never tried is never dead-lettered. `tried` counts the
+   * failed attempts the head already had; `stoppedAt` says the sink failed at the next event.
+   */
+  private async deliverWithRetry(
+    outbox: SqlOutbox,
+    sink: EventSink,
+    batch: readonly OutboxMessage[],
+    stat: SinkStatus,
+    signal: AbortSignal,
+    tried: number,
+  ): Promise<{ settled: number; stoppedAt: boolean } | null> {
+    if (tried > 0) {
+      if (tried >= sink.retry.maxAttempts) return this.deadLetter(outbox, sink, batch[0] as OutboxMessage, stat, tried, stat.lastError ?? 'failed');
+      await sleep(backoffDelay(sink.retry, tried), signal);
+    }
+    for (let attempt = tried + 1; ; attempt++) {
+      if (signal.aborted) return null;
+      let delivered = batch.length;
+      let failure: unknown = null;
       try {
         await sink.deliver(batch, signal);
-        stat.delivered += batch.length;
-        stat.lastError = null;
-        this.options.onDelivered?.(sink.name, batch.length, (batch[batch.length - 1] as OutboxMessage).position);
-        return true;
       } catch (e) {
-        if (signal.aborted) return false;
-        const message = e instanceof Error ? e.message : String(e);
-        stat.failures += 1;
-        stat.lastError = message;
-        if (attempt >= sink.retry.maxAttempts) {
-          for (const m of batch) {
-            await outbox.addDeadLetter({
-              sink: sink.name,
-              position: m.position,
-              eventId: m.event.id,
-              eventType: m.event.type,
-              attempts: attempt,
-              lastError: message,
-            });
-          }
-          stat.deadLettered += batch.length;
-          this.options.onDeadLetter?.(sink.name, batch.length);
-          this.log('error', 'sink gave up on events: dead-lettered', {
-            sink: sink.name,
-            from: batch[0]?.position,
-            count: batch.length,
-            attempts: attempt,
-            error: message,
-          });
-          return true;
-        }
-        const delay = backoffDelay(sink.retry, attempt);
-        this.log('warn', 'sink delivery failed; retrying', { sink: sink.name, attempt, delayMs: delay, error: message });
-        await sleep(delay, signal);
+        if (signal.aborted) return null;
+        delivered = e instanceof PartialDelivery ? Math.min(e.delivered, batch.length - 1) : 0;
+        failure = e;
       }
+      const message = failure === null ? null : failure instanceof Error ? failure.message : String(failure);
+      if (message !== null) stat.failures += 1;
+      stat.lastError = message;
+      if (delivered > 0) {
+        stat.delivered += delivered;
+        this.options.onDelivered?.(sink.name, delivered, (batch[delivered - 1] as OutboxMessage).position);
+        return { settled: delivered, stoppedAt: message !== null };
+      }
+      if (message === null) throw new Error('unreachable: a batch neither delivered nor failed');
+      if (attempt >= sink.retry.maxAttempts) return this.deadLetter(outbox, sink, batch[0] as OutboxMessage, stat, attempt, message);
+      const delay = backoffDelay(sink.retry, attempt);
+      this.log('warn', 'sink delivery failed; retrying', { sink: sink.name, attempt, delayMs: delay, error: message });
+      await sleep(delay, signal);
     }
+  }
+
+  private async deadLetter(
+    outbox: SqlOutbox,
+    sink: EventSink,
+    head: OutboxMessage,
+    stat: SinkStatus,
+    attempts: number,
+    lastError: string,
+  ): Promise<{ settled: number; stoppedAt: boolean }> {
+    await outbox.addDeadLetter({ sink: sink.name, position: head.position, eventId: head.event.id, eventType: head.event.type, attempts, lastError });
+    stat.deadLettered += 1;
+    this.options.onDeadLetter?.(sink.name, 1);
+    this.log('error', 'sink gave up on an event: dead-lettered', { sink: sink.name, position: head.position, attempts, error: lastError });
+    return { settled: 1, stoppedAt: false };
   }
 }
 

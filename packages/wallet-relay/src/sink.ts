@@ -28,8 +28,24 @@ export interface EventSink {
   readonly retry: RetryPolicy;
   /**
    * Delivers the batch in order and resolves once the sink has accepted all of it (a 2xx, a
-   * publisher confirm); throws otherwise, and the relay hands it the same batch again.
+   * publisher confirm); throws otherwise, and the relay hands it the same batch again. A sink that
+   * delivers one event at a time throws `PartialDelivery` when it got some of the batch through:
+   * the relay then records that prefix and hands it only the rest.
    */
   deliver(messages: readonly OutboxMessage[], signal: AbortSignal): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * Thrown by a sink that accepted the first `delivered` events of a batch and then failed: those
+ * are not sent again (outside a crash), and the retry policy applies to the event it stopped at.
+ */
+export class PartialDelivery extends Error {
+  constructor(
+    readonly delivered: number,
+    options: { cause: unknown },
+  ) {
+    super(options.cause instanceof Error ? options.cause.message : String(options.cause), options);
+    this.name = 'PartialDelivery';
+  }
 }

@@ -3,7 +3,7 @@ import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import type { SqlWalletStore } from '@goodgo/wallet-pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay, webhookSink } from '../src/index.js';
-import { WebhookReceiver, eventually, newSecret } from './support/receiver.js';
+import { WebhookReceiver, eventually, newSecret, type Received } from './support/receiver.js';
 
 describe('outbox relay to a webhook endpoint (PGlite)', () => {
   let store: SqlWalletStore;
@@ -81,5 +81,48 @@ describe('outbox relay to a webhook endpoint (PGlite)', () => {
     });
     expect(letters[0]?.position).toBe(created?.position);
     expect(r.status().sinks[0]).toMatchObject({ deadLettered: 1, failures: 4 });
+  });
+
+  async function depositEvents(userId: string, count: number): Promise<{ walletId: string; ids: string[] }> {
+    const wallet = await service.createWallet({ userId });
+    for (let i = 1; i <= count; i++) await service.deposit({ walletId: wallet.id, amount: '1000' });
+    const ids = (await store.listEvents('0', 100_000)).filter((e) => e.row.aggregateId === wallet.id).map((e) => e.row.id);
+    return { walletId: wallet.id, ids };
+  }
+  const balanceAfter = (e: Received['event']) => (e.payload as { balanceAfter?: string } | undefined)?.balanceAfter;
+
+  it('after a POST fails mid-round, sends again only the events not yet accepted: each arrives once, in order', async () => {
+    const before = receiver.accepted.length;
+    const { walletId, ids } = await depositEvents('relay-mid-round', 6);
+    let failures = 2;
+    receiver.failWhen = (e) => e.aggregateId === walletId && balanceAfter(e) === '4000' && failures-- > 0;
+    const r = relay().start();
+    const last = (await outboxPositions()).at(-1);
+    await eventually(() => r.status().sinks[0]?.position === last, 'every event of the round');
+    const status = r.status().sinks[0];
+    await r.stop();
+    receiver.failWhen = null;
+    // One round of 7 events: 3 accepted, then the 4th deposit refused twice and accepted the third time.
+    expect(receiver.accepted.slice(before).map((a) => a.event.id)).toEqual(ids);
+    expect(status).toMatchObject({ failures: 2, deadLettered: 0, lastError: null });
+    expect(await r.deadLetters()).toHaveLength(1); // the earlier test's letter only
+  });
+
+  it('gives up on the event it stopped at, and only on that one: the rest of the round is delivered', async () => {
+    const before = receiver.accepted.length;
+    const { walletId, ids } = await depositEvents('relay-poison', 5);
+    receiver.failWhen = (e) => e.aggregateId === walletId && balanceAfter(e) === '2000';
+    const r = relay({ baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 }).start();
+    const last = (await outboxPositions()).at(-1);
+    await eventually(() => r.status().sinks[0]?.position === last, 'the events after the poison one');
+    const letters = await r.deadLetters();
+    const status = r.status().sinks[0];
+    await r.stop();
+    receiver.failWhen = null;
+    const poison = ids[2]; // WalletCreated, 1000, then the deposit to 2000
+    expect(receiver.accepted.slice(before).map((a) => a.event.id)).toEqual(ids.filter((id) => id !== poison));
+    expect(letters[0]).toMatchObject({ eventId: poison, attempts: 3, lastError: 'webhook answered 503' });
+    expect(letters).toHaveLength(2);
+    expect(status).toMatchObject({ failures: 3, deadLettered: 1 });
   });
 });

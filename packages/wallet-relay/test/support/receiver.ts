@@ -15,6 +15,8 @@ export class WebhookReceiver {
   readonly accepted: Received[] = [];
   /** Answer 503 to this many requests before accepting again. */
   failNext = 0;
+  /** Answer 503 to every delivery of an event this says yes to. */
+  failWhen: ((event: Received['event']) => boolean) | null = null;
   /** Called for every accepted delivery (after recording it). */
   onAccepted: ((r: Received) => void) | null = null;
   private server: Server | null = null;
@@ -35,6 +37,11 @@ export class WebhookReceiver {
           return;
         }
         const body = Buffer.concat(chunks).toString('utf8');
+        const event = JSON.parse(body) as Received['event'];
+        if (this.failWhen?.(event)) {
+          res.writeHead(503).end();
+          return;
+        }
         let verified = false;
         try {
           this.verifier.verify(body, req.headers as Record<string, string>);
@@ -42,7 +49,7 @@ export class WebhookReceiver {
         } catch {
           verified = false;
         }
-        const r: Received = { headers: req.headers, body, verified, event: JSON.parse(body) };
+        const r: Received = { headers: req.headers, body, verified, event };
         this.accepted.push(r);
         res.writeHead(204).end();
         this.onAccepted?.(r);
