@@ -27,7 +27,7 @@ import {
   type WalletChanges,
   type WalletTransaction,
 } from '@goodgo/wallet-core';
-import { isConnectionBroken, isUnavailable, storableJson, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { isConnectionBroken, isUnavailable, sqlState, storableJson, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import * as q from './queries.js';
 import { accountFromRows, flushOf, hasHolds, walletFromRow, type KeyRef } from './rows.js';
 
@@ -62,6 +62,11 @@ export interface GroupCommitOptions {
 }
 
 const keyOf = (k: KeyRef) => `${k.scope}\u0000${k.key}`;
+/** A lock not granted within the lock timeout, or a statement cancelled by its timeout. */
+const waitedTooLong = (e: unknown) => {
+  const state = sqlState(e);
+  return state === '55P03' || state === '57014';
+};
 
 export class GroupCommit {
   private readonly queue: Queued[] = [];
@@ -130,8 +135,10 @@ export class GroupCommit {
       outcomes = await this.driver.transaction((session) => this.apply(this.options.counted(session), batch));
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
-      // only meet the same. Every caller gets the error it would have got alone.
-      if (isUnavailable(e) || isConnectionBroken(e)) {
+      // only meet the same. Every caller gets the error it would have got alone. A lock not
+      // granted in time is not that: it belongs to the units that wanted that row, and the others
+      // would have committed alone.
+      if (isConnectionBroken(e) || (isUnavailable(e) && !waitedTooLong(e))) {
         const error = this.options.wrap(e);
         for (const item of batch) item.reject(error);
         return;
