@@ -209,7 +209,8 @@ async function claimKeys(session: SqlSession, batch: readonly Queued[]): Promise
   // A statement of its own: after the INSERT waited for a concurrent holder, only a new snapshot sees its row.
   const stored = new Map<string, Row>();
   if (others.length > 0) {
-    for (const row of await session.query(q.readKeys.text, [storableJson(others.map((r) => ({ scope: r.scope, key: r.key })))], q.readKeys.name)) {
+    const params = [storableJson(others.map((r) => ({ scope: r.scope, key: r.key }))), [...new Set(others.map((r) => r.scope))], others.map((r) => r.key)];
+    for (const row of await session.query(q.readKeys.text, params, q.readKeys.name)) {
       stored.set(keyOf({ scope: String(row.scope), key: String(row.key) }), row);
     }
   }

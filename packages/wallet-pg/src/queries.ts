@@ -66,10 +66,14 @@ export const claimKeys = s(
    ORDER BY scope, key
    ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key`,
 );
+// The scope and key arrays let the planner probe the primary key ((scope, key) = ANY × ANY); joined
+// to the recordset alone, a plan made while the table was small seq-scans it for good.
+const KEY_PROBE = (scopes: string, keys: string) => `k.scope = ANY(${scopes}::text[]) AND k.key = ANY(${keys}::text[])`;
 export const readKeys = s(
   'read_keys',
   `SELECT k.scope, k.key, k.fingerprint, k.response FROM idempotency_keys k
-   JOIN jsonb_to_recordset($1::jsonb) AS x(scope text, key text) ON k.scope = x.scope AND k.key = x.key`,
+   JOIN jsonb_to_recordset($1::jsonb) AS x(scope text, key text) ON k.scope = x.scope AND k.key = x.key
+   WHERE ${KEY_PROBE('$2', '$3')}`,
 );
 export const lockAccountsByUsers = s(
   'lock_accounts_users',
@@ -369,22 +373,22 @@ const FLUSH_PARTS = [
   {
     part: 'responses',
     name: 'responses',
-    params: 1,
+    params: 3,
     counted: true,
     cte: (p) => `(
     UPDATE idempotency_keys k SET response = x.body FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text, body text)
-    WHERE k.scope = x.scope AND k.key = x.key
+    WHERE ${KEY_PROBE(p(1), p(2))} AND k.scope = x.scope AND k.key = x.key
     RETURNING 1)`,
   },
   // The keys a batch claimed for commands that then failed: free again, as a rolled-back claim is.
   {
     part: 'releasedKeys',
     name: 'released_keys',
-    params: 1,
+    params: 3,
     counted: true,
     cte: (p) => `(
     DELETE FROM idempotency_keys k USING jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text)
-    WHERE k.scope = x.scope AND k.key = x.key
+    WHERE ${KEY_PROBE(p(1), p(2))} AND k.scope = x.scope AND k.key = x.key
     RETURNING 1)`,
   },
 ] as const satisfies readonly PartSql[];

@@ -304,6 +304,10 @@ export function flushOf(
   const newAccounts = [...accounts.values()].filter((a) => a.loaded_version === 0).sort(byOwner);
   const changedAccounts = [...accounts.values()].filter((a) => a.loaded_version !== 0 && a.version !== a.loaded_version);
   const [response] = responses;
+  const keysPart = (keys: readonly KeyRef[], json: string): FlushPartValues => ({
+    params: [json, [...new Set(keys.map((k) => k.scope))], keys.map((k) => k.key)],
+    rows: keys.length,
+  });
   // Keyed by part: which position each part's parameters take is flushStatement's to decide.
   const jsonPart = (rows: unknown[]): FlushPartValues | undefined => (rows.length ? { params: [storableJson(rows)], rows: rows.length } : undefined);
   const updatePart = (rows: { id: string }[]): FlushPartValues | undefined =>
@@ -321,8 +325,8 @@ export function flushOf(
     events: jsonPart(events),
     // One response keeps the plain single-row statement the per-command path has always prepared.
     response: response && responses.length === 1 ? { params: [response.scope, response.key, response.body], rows: 1 } : undefined,
-    responses: responses.length > 1 ? { params: [storableJson(responses)], rows: responses.length } : undefined,
-    releasedKeys: jsonPart([...released]),
+    responses: responses.length > 1 ? keysPart(responses, storableJson(responses)) : undefined,
+    releasedKeys: released.length ? keysPart(released, storableJson(released)) : undefined,
   };
   return flushStatement(values);
 }
