@@ -51,6 +51,8 @@ type BatchClaim = IdempotencyClaim | typeof RELEASED;
 export interface GroupCommitOptions {
   /** Most units in one batch. */
   readonly maxBatchSize: number;
+  /** Most batches (a lone unit counts as one) in flight at once, each on its own connection. */
+  readonly maxInFlight: number;
   /** Runs one unit in a transaction of its own, with the store's retries and error mapping. */
   readonly alone: <T>(fn: Unit<T>) => Promise<T>;
   /** The store's statement counter around a session. */
@@ -61,6 +63,8 @@ export interface GroupCommitOptions {
   readonly onBatch?: ((size: number) => void) | undefined;
 }
 
+/** The smallest batch worth a slot of its own when the queue is split. */
+const MIN_SPLIT_BATCH = 8;
 const keyOf = (k: KeyRef) => `${k.scope}\u0000${k.key}`;
 /** A lock not granted within the lock timeout, or a statement cancelled by its timeout. */
 const waitedTooLong = (e: unknown) => {
@@ -70,7 +74,7 @@ const waitedTooLong = (e: unknown) => {
 
 export class GroupCommit {
   private readonly queue: Queued[] = [];
-  private draining = false;
+  private inFlight = 0;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -80,27 +84,41 @@ export class GroupCommit {
   run<T>(fn: Unit<T>, plan: LockPlan): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn: fn as Unit<unknown>, plan, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      // Nothing in flight: it leaves at once (alone). Otherwise it waits for a batch to return.
+      if (this.inFlight === 0) this.pump();
     });
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.take();
-        this.options.onBatch?.(batch.length);
-        const [only] = batch;
-        if (batch.length === 1 && only) await this.alone(only);
-        else await this.runBatch(batch);
-        // The callers just answered send their next commands from their continuations: let those
-        // run before the next batch leaves, or it would leave with the first of them alone and the
-        // rest would wait a whole round trip more. One turn of the event loop, not a timer.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
-    } finally {
-      this.draining = false;
-    }
+  /**
+   * Sends what is queued over the free slots. With one slot, batches follow each other; with two,
+   * the queue is split over both, so that one batch's Node work (applying, answering) overlaps the
+   * other's database work. Batches in flight together lock in the same order as everything else
+   * (keys, wallets, point accounts, each sorted), so they wait for each other but never in a cycle.
+   */
+  private pump(): void {
+    const free = this.options.maxInFlight - this.inFlight;
+    if (free <= 0 || this.queue.length === 0) return;
+    // Splitting pays only when each part is still a real batch.
+    const parts = Math.max(1, Math.min(free, Math.floor(this.queue.length / MIN_SPLIT_BATCH)));
+    const size = Math.ceil(this.queue.length / parts);
+    for (let i = 0; i < parts && this.queue.length > 0; i++) this.send(this.take(Math.min(size, this.options.maxBatchSize)));
+  }
+
+  private send(batch: Queued[]): void {
+    this.options.onBatch?.(batch.length);
+    this.inFlight += 1;
+    const [only] = batch;
+    const sent = (batch.length === 1 && only ? this.alone(only) : this.runBatch(batch)).catch((e: unknown) => {
+      // Not expected (each path answers its callers), but no caller may be left waiting.
+      for (const item of batch) item.reject(e);
+    });
+    void sent.then(() => {
+      this.inFlight -= 1;
+      // The callers just answered send their next commands from their continuations: let those
+      // run before the next batch leaves, or it would leave with the first of them alone and the
+      // rest would wait a whole round trip more. One turn of the event loop, not a timer.
+      setImmediate(() => this.pump());
+    });
   }
 
   /**
@@ -108,10 +126,10 @@ export class GroupCommit {
    * batch waits for the next one: by then the first has committed, and it replays that answer,
    * exactly as a concurrent duplicate does.
    */
-  private take(): Queued[] {
+  private take(limit: number): Queued[] {
     const batch: Queued[] = [];
     const keys = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < this.options.maxBatchSize;) {
+    for (let i = 0; i < this.queue.length && batch.length < limit;) {
       const item = this.queue[i] as Queued;
       const key = item.plan.idempotency === null ? null : keyOf(item.plan.idempotency);
       if (key !== null && keys.has(key)) {

@@ -61,6 +61,12 @@ export interface SqlStoreOptions {
    * returns; a lone command runs on its own at once. 1 turns batching off. Default 128.
    */
   maxBatchSize?: number | undefined;
+  /**
+   * Most batches in flight at once, each on a connection of its own. Default 2 over a `pg` Pool
+   * (one batch's Node work overlaps the other's database work); PGlite has one connection, and
+   * its store uses 1.
+   */
+  maxBatchesInFlight?: number | undefined;
   /** Called with the size of every batch that leaves (1 for a command run on its own), for benchmarks. */
   onBatch?: ((size: number) => void) | undefined;
 }
@@ -97,6 +103,7 @@ export class SqlWalletStore implements WalletStore {
         ? null
         : new GroupCommit(driver, {
             maxBatchSize,
+            maxInFlight: options.maxBatchesInFlight ?? 2,
             alone: (fn) => this.alone(fn),
             counted: (session) => this.counted(session),
             wrap,

@@ -8,7 +8,8 @@ if (adminUrl) {
     open: async (options) => {
       const db = await freshDatabase('group_commit');
       drop = db.drop;
-      return createNodePostgresStore({ connectionString: db.url, max: 8, ...options });
+      // One batch in flight, so that the cases can say which batch each command left in.
+      return createNodePostgresStore({ connectionString: db.url, max: 8, maxBatchesInFlight: 1, ...options });
     },
     cleanup: () => drop?.() ?? Promise.resolve(),
   });

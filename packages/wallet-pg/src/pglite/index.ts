@@ -40,7 +40,7 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   if (ownsDb) await db.exec(`SET search_path TO "${schema}"`);
   const driver = new PgliteDriver(db, ownsDb, { schema, searchPathOnConnect: ownsDb || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
-  return new SqlWalletStore(driver, options);
+  return new SqlWalletStore(driver, { maxBatchesInFlight: 1, ...options });
 }
 
 export { PgliteDriver };
