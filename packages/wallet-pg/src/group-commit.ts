@@ -113,11 +113,14 @@ export class GroupCommit {
       for (const item of batch) item.reject(e);
     });
     void sent.then(() => {
-      this.inFlight -= 1;
       // The callers just answered send their next commands from their continuations: let those
       // run before the next batch leaves, or it would leave with the first of them alone and the
-      // rest would wait a whole round trip more. One turn of the event loop, not a timer.
-      setImmediate(() => this.pump());
+      // rest would wait a whole round trip more. The slot stays taken for that one turn of the
+      // event loop (not a timer), so that no command slips out alone meanwhile.
+      setImmediate(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
     });
   }
 
