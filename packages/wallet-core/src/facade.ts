@@ -18,7 +18,7 @@ import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
 import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
 import { PointAccount, type PointTransaction } from './points/point-account.js';
 import * as s from './schemas.js';
-import type { LockPlan, LockedPointTransaction, UnitOfWork, WalletStore } from './store.js';
+import type { FactReader, FoundWalletTransaction, LockPlan, LockedPointTransaction, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
 import {
   holdView,
@@ -128,13 +128,14 @@ function periodError(): ValidationError {
   return new ValidationError('from must be before to', [{ path: 'to', message: 'must be after from' }]);
 }
 
-/** What a command will lock, named before it runs (see `command`). */
-interface DeclaredLocks {
-  wallets?: readonly string[];
-  pointAccounts?: readonly string[];
+/** What a command will lock and read under its locks, named before it runs (see `command`). */
+type DeclaredLocks = Omit<LockPlan, 'idempotency'>;
+/** What a command locks when that depends on facts it must read first: the facts, then the locks they name. */
+interface Resolved<F> {
+  resolve(facts: FactReader): Promise<F>;
+  locks(facts: F): DeclaredLocks;
 }
-/** A command that locks nothing (it only inserts, and a unique key settles its conflicts). */
-const NOTHING_TO_LOCK: DeclaredLocks = {};
+const NO_LOCKS = { wallets: [], pointAccounts: [] } as const satisfies DeclaredLocks;
 
 function hidden(asUser: string | undefined, ownerId: string): boolean {
   return asUser !== undefined && asUser !== ownerId;
@@ -182,7 +183,8 @@ export class WalletService {
         uow.save(wallet.pullChanges());
         return walletView(wallet, ctx.now);
       },
-      NOTHING_TO_LOCK,
+      // It only inserts; the (user, currency) pair is checked before the write.
+      { ...NO_LOCKS, newWallets: [{ userId: cmd.userId, currency: currency.code }] },
     );
   }
 
@@ -226,7 +228,7 @@ export class WalletService {
         uow.save(to.pullChanges());
         return { transferId: result.transferId, wallet: walletView(from, ctx.now), transaction: walletTransactionView(result.debit) };
       },
-      { wallets: [cmd.fromWalletId, cmd.toWalletId] },
+      { wallets: [cmd.fromWalletId, cmd.toWalletId], pointAccounts: [] },
     );
   }
 
@@ -364,22 +366,40 @@ export class WalletService {
    */
   async expirePoints(input: WithTimes<s.ExpirePointsInput, 'asOf'> = {}, options: CommandOptions = {}): Promise<ExpireResult> {
     const cmd = parse(s.expirePointsInput, isoTimes(input, 'asOf'));
-    return this.command('expirePoints', cmd, options, async (uow, ctx) => {
-      const asOf = cmd.asOf === undefined ? ctx.now : new Date(cmd.asOf);
-      if (asOf.getTime() > ctx.now.getTime()) {
-        throw new ValidationError('asOf must not be in the future', [{ path: 'asOf', message: 'must not be in the future' }]);
-      }
-      let expiredPoints = 0;
-      let accounts = 0;
-      for (const account of await uow.lockPointAccountsWithExpiredLots(asOf)) {
-        const txs = account.expire(ctx, asOf);
-        if (txs.length === 0) continue;
-        accounts += 1;
-        for (const tx of txs) expiredPoints -= tx.points;
-        uow.save(account.pullChanges());
-      }
-      return { expiredPoints, accounts };
-    });
+    // The clock is read for the scan too: a future asOf is refused before anything is read.
+    const asOfOf = (now: Date) => (cmd.asOf === undefined ? now : new Date(cmd.asOf));
+    return this.command(
+      'expirePoints',
+      cmd,
+      options,
+      async (uow, ctx, users: readonly string[]) => {
+        const asOf = asOfOf(ctx.now);
+        if (asOf.getTime() > ctx.now.getTime()) {
+          throw new ValidationError('asOf must not be in the future', [{ path: 'asOf', message: 'must not be in the future' }]);
+        }
+        let expiredPoints = 0;
+        let accounts = 0;
+        for (const userId of users) {
+          // Found by a scan before the lock: what is due is decided now, under it.
+          const account = await uow.lockPointAccount(userId);
+          if (!account) continue;
+          const txs = account.expire(ctx, asOf);
+          if (txs.length === 0) continue;
+          accounts += 1;
+          for (const tx of txs) expiredPoints -= tx.points;
+          uow.save(account.pullChanges());
+        }
+        return { expiredPoints, accounts };
+      },
+      {
+        resolve: async (facts) => {
+          const now = this.clock();
+          const asOf = asOfOf(now);
+          return asOf.getTime() > now.getTime() ? [] : [...new Set(await facts.usersWithDueLots(asOf))].sort();
+        },
+        locks: (users) => ({ wallets: [], pointAccounts: users }),
+      },
+    );
   }
 
   async getPointAccount(input: s.UserIdInput): Promise<PointAccountView> {
@@ -445,7 +465,7 @@ export class WalletService {
         uow.save(wallet.pullChanges());
         return holdView(hold, ctx.now);
       },
-      { wallets: [cmd.walletId] },
+      { wallets: [cmd.walletId], pointAccounts: [] },
     );
   }
 
@@ -477,27 +497,39 @@ export class WalletService {
    */
   async captureHold(input: s.CaptureHoldInput, options: CommandOptions = {}): Promise<CaptureResult> {
     const cmd = parse(s.captureHoldInput, input);
-    return this.command('captureHold', cmd, options, async (uow, ctx) => {
-      const from = await this.lockHoldWallet(uow, cmd.holdId, cmd.toWalletId, options.asUser);
-      const to = cmd.toWalletId === undefined ? null : from.others.get(cmd.toWalletId);
-      if (to === undefined) throw new WalletNotFoundError(cmd.toWalletId as string);
-      const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, from.wallet);
-      const result = captureBetween(ctx, from.wallet, cmd.holdId, amount, to, { description: cmd.description });
-      uow.save(from.wallet.pullChanges());
-      if (to !== null) uow.save(to.pullChanges());
-      return { hold: holdView(result.hold, ctx.now), wallet: walletView(from.wallet, ctx.now), transaction: walletTransactionView(result.debit) };
-    });
+    return this.command(
+      'captureHold',
+      cmd,
+      options,
+      async (uow, ctx, walletId) => {
+        const from = await this.lockHoldWallet(uow, cmd.holdId, walletId, cmd.toWalletId, options.asUser);
+        const to = cmd.toWalletId === undefined ? null : from.others.get(cmd.toWalletId);
+        if (to === undefined) throw new WalletNotFoundError(cmd.toWalletId as string);
+        const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, from.wallet);
+        const result = captureBetween(ctx, from.wallet, cmd.holdId, amount, to, { description: cmd.description });
+        uow.save(from.wallet.pullChanges());
+        if (to !== null) uow.save(to.pullChanges());
+        return { hold: holdView(result.hold, ctx.now), wallet: walletView(from.wallet, ctx.now), transaction: walletTransactionView(result.debit) };
+      },
+      holdWallet(cmd.holdId, cmd.toWalletId),
+    );
   }
 
   /** Releases an active hold without taking anything; allowed on a frozen wallet. */
   async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<VoidResult> {
     const cmd = parse(s.voidHoldInput, input);
-    return this.command('voidHold', cmd, options, async (uow, ctx) => {
-      const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, undefined, options.asUser);
-      const hold = wallet.voidHold(ctx, cmd.holdId, cmd.reason ?? null);
-      uow.save(wallet.pullChanges());
-      return { hold: holdView(hold, ctx.now), wallet: walletView(wallet, ctx.now) };
-    });
+    return this.command(
+      'voidHold',
+      cmd,
+      options,
+      async (uow, ctx, walletId) => {
+        const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, walletId, undefined, options.asUser);
+        const hold = wallet.voidHold(ctx, cmd.holdId, cmd.reason ?? null);
+        uow.save(wallet.pullChanges());
+        return { hold: holdView(hold, ctx.now), wallet: walletView(wallet, ctx.now) };
+      },
+      holdWallet(cmd.holdId, undefined),
+    );
   }
 
   // ---- refunds and reversals -----------------------------------------------------------------
@@ -509,29 +541,44 @@ export class WalletService {
    */
   async refund(input: s.RefundInput, options: CommandOptions = {}): Promise<RefundResult> {
     const cmd = parse(s.refundInput, input);
-    return this.command('refund', cmd, options, async (uow, ctx) => {
-      const found = await uow.findWalletTransaction(cmd.transactionId);
-      if (!found) throw new TransactionNotFoundError(cmd.transactionId);
-      assertRefundable(found.transaction);
-      const { transaction: original, counterpartWalletId } = found;
-      const locked = await uow.lockWallets(counterpartWalletId === null ? [original.walletId] : [original.walletId, counterpartWalletId]);
-      const payer = locked.get(original.walletId);
-      if (!payer || hidden(options.asUser, payer.userId)) throw new TransactionNotFoundError(cmd.transactionId);
-      const recipient = counterpartWalletId === null ? null : (locked.get(counterpartWalletId) ?? null);
-      if (counterpartWalletId !== null && recipient === null) throw new WalletNotFoundError(counterpartWalletId);
-      const refundedSoFar = await uow.refundedAmount(original);
-      const result = refundPayment(ctx, {
-        original,
-        refundedSoFar,
-        payer,
-        recipient,
-        amount: cmd.amount === undefined ? undefined : this.amount(cmd.amount, payer),
-        details: { description: cmd.reason, reference: cmd.reference },
-      });
-      uow.save(payer.pullChanges());
-      if (recipient) uow.save(recipient.pullChanges());
-      return { wallet: walletView(payer, ctx.now), transaction: walletTransactionView(result.credit) };
-    });
+    return this.command(
+      'refund',
+      cmd,
+      options,
+      async (uow, ctx, found) => {
+        if (!found) throw new TransactionNotFoundError(cmd.transactionId);
+        assertRefundable(found.transaction);
+        const { transaction: original, counterpartWalletId } = found;
+        const locked = await uow.lockWallets(counterpartWalletId === null ? [original.walletId] : [original.walletId, counterpartWalletId]);
+        const payer = locked.get(original.walletId);
+        if (!payer || hidden(options.asUser, payer.userId)) throw new TransactionNotFoundError(cmd.transactionId);
+        const recipient = counterpartWalletId === null ? null : (locked.get(counterpartWalletId) ?? null);
+        if (counterpartWalletId !== null && recipient === null) throw new WalletNotFoundError(counterpartWalletId);
+        const refundedSoFar = await uow.refundedAmount(original);
+        const result = refundPayment(ctx, {
+          original,
+          refundedSoFar,
+          payer,
+          recipient,
+          amount: cmd.amount === undefined ? undefined : this.amount(cmd.amount, payer),
+          details: { description: cmd.reason, reference: cmd.reference },
+        });
+        uow.save(payer.pullChanges());
+        if (recipient) uow.save(recipient.pullChanges());
+        return { wallet: walletView(payer, ctx.now), transaction: walletTransactionView(result.credit) };
+      },
+      {
+        resolve: (facts) => facts.walletTransaction(cmd.transactionId),
+        locks: (found: FoundWalletTransaction | null) =>
+          found === null
+            ? NO_LOCKS
+            : {
+                wallets: found.counterpartWalletId === null ? [found.transaction.walletId] : [found.transaction.walletId, found.counterpartWalletId],
+                pointAccounts: [],
+                refundsOf: [found.transaction.id],
+              },
+      },
+    );
   }
 
   /**
@@ -540,20 +587,26 @@ export class WalletService {
    */
   async refundPoints(input: s.RefundPointsInput, options: CommandOptions = {}): Promise<PointsRefundResult> {
     const cmd = parse(s.refundPointsInput, input);
-    return this.command('refundPoints', cmd, options, async (uow, ctx) => {
-      const locked = await this.lockPointTransaction(uow, cmd.transactionId, options.asUser);
-      if (locked.transaction.type === 'spend' && locked.lots.length === 0) {
-        throw new NotRefundableError(cmd.transactionId, 'This spend was recorded before the ledger kept which lots a spend took');
-      }
-      const { transaction, expiredPoints } = locked.account.refundSpend(ctx, {
-        spend: locked.transaction,
-        lots: locked.lots,
-        points: cmd.points,
-        reason: cmd.reason,
-      });
-      uow.save(locked.account.pullChanges());
-      return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), expiredPoints };
-    });
+    return this.command(
+      'refundPoints',
+      cmd,
+      options,
+      async (uow, ctx, owner: string | null) => {
+        const locked = await this.lockPointTransaction(uow, cmd.transactionId, owner, options.asUser);
+        if (locked.transaction.type === 'spend' && locked.lots.length === 0) {
+          throw new NotRefundableError(cmd.transactionId, 'This spend was recorded before the ledger kept which lots a spend took');
+        }
+        const { transaction, expiredPoints } = locked.account.refundSpend(ctx, {
+          spend: locked.transaction,
+          lots: locked.lots,
+          points: cmd.points,
+          reason: cmd.reason,
+        });
+        uow.save(locked.account.pullChanges());
+        return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), expiredPoints };
+      },
+      pointTransactionOwner(cmd.transactionId),
+    );
   }
 
   /**
@@ -562,22 +615,28 @@ export class WalletService {
    */
   async reversePoints(input: s.ReversePointsInput, options: CommandOptions = {}): Promise<PointsReversalResult> {
     const cmd = parse(s.reversePointsInput, input);
-    return this.command('reversePoints', cmd, options, async (uow, ctx) => {
-      const locked = await this.lockPointTransaction(uow, cmd.transactionId, options.asUser);
-      const [lot] = locked.lots;
-      const credit = locked.transaction;
-      if ((credit.type === 'earn' || credit.type === 'confirm') && lot === undefined) {
-        throw new NotRefundableError(cmd.transactionId, 'This credit was recorded before the ledger linked credits to their lots');
-      }
-      const { transaction, shortfall } = locked.account.reverseCredit(ctx, {
-        credit,
-        lot: lot ?? { lotId: credit.id, points: 0, claimedBack: 0 },
-        points: cmd.points,
-        reason: cmd.reason,
-      });
-      uow.save(locked.account.pullChanges());
-      return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), shortfall };
-    });
+    return this.command(
+      'reversePoints',
+      cmd,
+      options,
+      async (uow, ctx, owner: string | null) => {
+        const locked = await this.lockPointTransaction(uow, cmd.transactionId, owner, options.asUser);
+        const [lot] = locked.lots;
+        const credit = locked.transaction;
+        if ((credit.type === 'earn' || credit.type === 'confirm') && lot === undefined) {
+          throw new NotRefundableError(cmd.transactionId, 'This credit was recorded before the ledger linked credits to their lots');
+        }
+        const { transaction, shortfall } = locked.account.reverseCredit(ctx, {
+          credit,
+          lot: lot ?? { lotId: credit.id, points: 0, claimedBack: 0 },
+          points: cmd.points,
+          reason: cmd.reason,
+        });
+        uow.save(locked.account.pullChanges());
+        return { account: pointAccountView(locked.account, ctx.now), transaction: pointTransactionView(transaction), shortfall };
+      },
+      pointTransactionOwner(cmd.transactionId),
+    );
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -604,7 +663,7 @@ export class WalletService {
         uow.save(locked.pullChanges());
         return { account: pointAccountView(locked, ctx.now), transaction: pointTransactionView(tx) };
       },
-      { pointAccounts: [cmd.userId] },
+      { wallets: [], pointAccounts: [cmd.userId] },
     );
   }
 
@@ -620,7 +679,7 @@ export class WalletService {
         uow.save(wallet.pullChanges());
         return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
       },
-      { wallets: [cmd.walletId] },
+      { wallets: [cmd.walletId], pointAccounts: [] },
     );
   }
 
@@ -636,43 +695,56 @@ export class WalletService {
         uow.save(wallet.pullChanges());
         return walletView(wallet, ctx.now);
       },
-      { wallets: [cmd.walletId] },
+      { wallets: [cmd.walletId], pointAccounts: [] },
     );
   }
 
   private async settlePending(op: 'confirm' | 'cancel', input: s.PendingPointsInput, options: CommandOptions): Promise<PointsResult> {
     const cmd = parse(s.pendingPointsInput, input);
-    return this.command(`${op}PendingPoints`, cmd, options, async (uow, ctx) => {
-      const account = await uow.lockPointAccountByLot(cmd.transactionId);
-      if (!account || hidden(options.asUser, account.userId)) {
-        throw new TransactionNotFoundError(cmd.transactionId);
-      }
-      const tx = account[op](ctx, cmd.transactionId);
-      uow.save(account.pullChanges());
-      return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
-    });
+    return this.command(
+      `${op}PendingPoints`,
+      cmd,
+      options,
+      async (uow, ctx, userId: string | null) => {
+        const account = userId === null ? null : await uow.lockPointAccount(userId);
+        if (!account || hidden(options.asUser, account.userId)) {
+          throw new TransactionNotFoundError(cmd.transactionId);
+        }
+        const tx = account[op](ctx, cmd.transactionId);
+        uow.save(account.pullChanges());
+        return { account: pointAccountView(account, ctx.now), transaction: pointTransactionView(tx) };
+      },
+      // The pending row's id is its lot's.
+      { resolve: (facts) => facts.lotOwner(cmd.transactionId), locks: (userId) => ({ wallets: [], pointAccounts: userId === null ? [] : [userId] }) },
+    );
   }
 
   /**
-   * Locks the wallet of a hold (and `otherId` with it, in the one lock order of lockWallets). The
-   * hold is read first without a lock only to learn its wallet, which never changes.
+   * Locks the wallet of a hold (and `otherId` with it, in the one lock order of lockWallets), as
+   * the resolve step found it (`holdWallet`).
    */
   private async lockHoldWallet(
     uow: UnitOfWork,
     holdId: string,
+    walletId: string | null,
     otherId: string | undefined,
     asUser: string | undefined,
   ): Promise<{ wallet: Wallet; others: ReadonlyMap<string, Wallet> }> {
-    const found = await uow.findHold(holdId);
-    if (!found) throw new HoldNotFoundError(holdId);
-    const locked = await uow.lockWallets(otherId === undefined ? [found.walletId] : [found.walletId, otherId]);
-    const wallet = locked.get(found.walletId);
+    if (walletId === null) throw new HoldNotFoundError(holdId);
+    const locked = await uow.lockWallets(otherId === undefined ? [walletId] : [walletId, otherId]);
+    const wallet = locked.get(walletId);
     if (!wallet || hidden(asUser, wallet.userId)) throw new HoldNotFoundError(holdId);
     return { wallet, others: locked };
   }
 
-  private async lockPointTransaction(uow: UnitOfWork, transactionId: string, asUser: string | undefined): Promise<LockedPointTransaction> {
-    const locked = await uow.lockPointAccountByTransaction(transactionId);
+  /** Locks the account of a points row, as the resolve step found its owner (`pointTransactionOwner`). */
+  private async lockPointTransaction(
+    uow: UnitOfWork,
+    transactionId: string,
+    owner: string | null,
+    asUser: string | undefined,
+  ): Promise<LockedPointTransaction> {
+    const locked = owner === null ? null : await uow.lockPointAccountByTransaction(transactionId);
     if (!locked || hidden(asUser, locked.account.userId)) throw new TransactionNotFoundError(transactionId);
     return locked;
   }
@@ -711,16 +783,17 @@ export class WalletService {
    * response is stored in the same unit as the change: there is no window where one is committed
    * without the other. A failing command rolls back its claim too, so it may be retried.
    *
-   * `locks` declares, before anything is read, every wallet and point account `run` will lock:
-   * a store may then commit the command together with others (group commit). Commands that must
-   * read something before they know what to lock (a hold's wallet, a refunded row's) declare none.
+   * `locks` declares, before anything is locked, every wallet and point account `run` will lock,
+   * so that a store can commit the command together with others (group commit). A command that
+   * must read something first to know what to lock (a hold's wallet, a refunded row's) declares a
+   * resolve step: the facts it reads never change, and `run` gets them.
    */
-  private async command<I, T>(
+  private async command<I, T, F = null>(
     name: string,
     input: I,
     options: CommandOptions,
-    run: (uow: UnitOfWork, ctx: ChangeContext) => Promise<T>,
-    locks?: DeclaredLocks,
+    run: (uow: UnitOfWork, ctx: ChangeContext, facts: F) => Promise<T>,
+    locks: DeclaredLocks | Resolved<F>,
   ): Promise<T> {
     const key = options.idempotencyKey;
     if (key !== undefined && !isValidIdempotencyKey(key)) {
@@ -729,14 +802,18 @@ export class WalletService {
       ]);
     }
     const fingerprint = key === undefined ? '' : canonicalJson({ command: name, input, asUser: options.asUser ?? null });
-    const plan: LockPlan | undefined =
-      locks === undefined
-        ? undefined
-        : {
-            wallets: locks.wallets ?? [],
-            pointAccounts: locks.pointAccounts ?? [],
-            idempotency: key === undefined ? null : { scope: options.idempotencyScope ?? '', key, fingerprint, now: this.clock() },
-          };
+    const planOf = (declared: DeclaredLocks): LockPlan => ({
+      ...declared,
+      idempotency: key === undefined ? null : { scope: options.idempotencyScope ?? '', key, fingerprint, now: this.clock() },
+    });
+    let facts = null as F;
+    const plan: LockPlan | ResolvingLockPlan =
+      'resolve' in locks
+        ? async (reader) => {
+            facts = await locks.resolve(reader);
+            return planOf(locks.locks(facts));
+          }
+        : planOf(locks);
     let replayed = false;
     const result = await this.store.transaction(async (uow) => {
       // A store may run this unit again after a deadlock; every run starts from scratch.
@@ -750,10 +827,26 @@ export class WalletService {
           return claim.response as T;
         }
       }
-      const value = await run(uow, ctx);
+      const value = await run(uow, ctx, facts);
       if (key !== undefined) uow.completeIdempotencyKey(value);
       return value;
     }, plan);
     return replayed ? markReplayed(result) : result;
   }
+}
+
+/** The resolve step of a command on a hold: its wallet, locked with `otherId` when given. */
+function holdWallet(holdId: string, otherId: string | undefined): Resolved<string | null> {
+  return {
+    resolve: (facts) => facts.holdWallet(holdId),
+    locks: (walletId) => ({ wallets: walletId === null ? [] : otherId === undefined ? [walletId] : [walletId, otherId], pointAccounts: [] }),
+  };
+}
+
+/** The resolve step of a command on a points row: its owner's account, loaded with the row's lots and claims. */
+function pointTransactionOwner(transactionId: string): Resolved<string | null> {
+  return {
+    resolve: (facts) => facts.pointTransactionOwner(transactionId),
+    locks: (userId) => (userId === null ? NO_LOCKS : { wallets: [], pointAccounts: [userId], pointTransactions: [transactionId] }),
+  };
 }

@@ -152,6 +152,8 @@ export {
   type FoundWalletTransaction,
   type LockedPointTransaction,
   type LockPlan,
+  type FactReader,
+  type ResolvingLockPlan,
 } from './store.js';
 export { MemoryWalletStore } from './memory-store.js';
 export {

@@ -24,8 +24,11 @@ import {
   type HoldPageRequest,
   type IdempotencyClaim,
   type IdempotencyRequest,
+  type FactReader,
   type LockedPointTransaction,
+  type LockPlan,
   type PageRequest,
+  type ResolvingLockPlan,
   type Positioned,
   type UnitOfWork,
   type WalletStore,
@@ -78,8 +81,12 @@ export class MemoryWalletStore implements WalletStore {
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => this.runUnit(fn));
+  /** Units run one at a time, each as if it locked everything: the plan is only resolved, for the facts the unit reads. */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T> {
+    const run = this.queue.then(async () => {
+      if (typeof plan === 'function') await plan(this.facts);
+      return this.runUnit(fn);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -299,16 +306,6 @@ export class MemoryWalletStore implements WalletStore {
         }
         return out;
       },
-      findHold: async (holdId) => this.holds.get(holdId)?.row ?? null,
-      findWalletTransaction: async (transactionId): Promise<FoundWalletTransaction | null> => {
-        const transaction = this.walletTransactionById.get(transactionId);
-        if (!transaction) return null;
-        const counterpart =
-          transaction.transferId === null
-            ? undefined
-            : [...this.walletTransactionById.values()].find((t) => t.transferId === transaction.transferId && t.id !== transaction.id);
-        return { transaction, counterpartWalletId: counterpart?.walletId ?? null };
-      },
       refundedAmount: async (original) => {
         let sum = Money.zero(original.amount.currency);
         for (const id of this.refundsOf.get(original.id) ?? []) {
@@ -319,10 +316,6 @@ export class MemoryWalletStore implements WalletStore {
       },
       lockPointAccount: async (userId) => {
         const id = this.accountByUser.get(userId);
-        return id === undefined ? null : this.restoreAccount(id);
-      },
-      lockPointAccountByLot: async (lotId) => {
-        const id = this.lotAccount.get(lotId);
         return id === undefined ? null : this.restoreAccount(id);
       },
       lockPointAccountByTransaction: async (transactionId): Promise<LockedPointTransaction | null> => {
@@ -346,15 +339,6 @@ export class MemoryWalletStore implements WalletStore {
           lots,
         };
       },
-      lockPointAccountsWithExpiredLots: async (asOf) => {
-        const ids = new Set<string>();
-        for (const [accountId, lots] of this.lots) {
-          for (const lot of lots.values()) {
-            if (isLotDue(lot, asOf)) ids.add(accountId);
-          }
-        }
-        return [...ids].sort().map((id) => this.restoreAccount(id));
-      },
       save: (changes) => {
         pending.push(changes);
       },
@@ -368,6 +352,35 @@ export class MemoryWalletStore implements WalletStore {
     }
     return result;
   }
+
+  /** The facts a resolve step reads, straight from the maps. */
+  private readonly facts: FactReader = {
+    holdWallet: async (holdId) => this.holds.get(holdId)?.row.walletId ?? null,
+    walletTransaction: async (transactionId): Promise<FoundWalletTransaction | null> => {
+      const transaction = this.walletTransactionById.get(transactionId);
+      if (!transaction) return null;
+      const counterpart =
+        transaction.transferId === null
+          ? undefined
+          : [...this.walletTransactionById.values()].find((t) => t.transferId === transaction.transferId && t.id !== transaction.id);
+      return { transaction, counterpartWalletId: counterpart?.walletId ?? null };
+    },
+    pointTransactionOwner: async (transactionId) => {
+      const transaction = this.pointTransactionById.get(transactionId);
+      return transaction === undefined ? null : (this.accounts.get(transaction.accountId)?.userId ?? null);
+    },
+    lotOwner: async (lotId) => {
+      const id = this.lotAccount.get(lotId);
+      return id === undefined ? null : (this.accounts.get(id)?.userId ?? null);
+    },
+    usersWithDueLots: async (asOf) => {
+      const users: string[] = [];
+      for (const [accountId, lots] of this.lots) {
+        if ([...lots.values()].some((lot) => isLotDue(lot, asOf))) users.push((this.accounts.get(accountId) as PointAccountState).userId);
+      }
+      return users;
+    },
+  };
 
   private restoreWallet(id: string): Wallet | null {
     const state = this.wallets.get(id);

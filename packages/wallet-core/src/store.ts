@@ -131,25 +131,18 @@ export interface UnitOfWork {
    */
   lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>>;
   /**
-   * Reads a hold without locking, to learn its wallet (which never changes). Its status is only
-   * authoritative once that wallet is locked: the locked wallet carries its active holds.
-   */
-  findHold(holdId: string): Promise<Hold | null>;
-  /** Reads a wallet ledger row without locking: rows never change. */
-  findWalletTransaction(transactionId: string): Promise<FoundWalletTransaction | null>;
-  /**
-   * What refunds of `original` gave back so far. Call it with `original`'s wallet locked: every
-   * refund of it locks that wallet, so the sum cannot change under the caller.
+   * What refunds of `original` gave back so far, with `original`'s wallet locked (every refund of
+   * it locks that wallet, so the sum cannot change under the caller). The plan names the row in
+   * `refundsOf`.
    */
   refundedAmount(original: WalletTransaction): Promise<Money>;
   /** Loads and locks a user's point account with its open lots, or null. */
   lockPointAccount(userId: string): Promise<PointAccount | null>;
-  /** Loads and locks the point account holding the lot created by this ledger row, or null. */
-  lockPointAccountByLot(lotId: string): Promise<PointAccount | null>;
-  /** Loads and locks the point account of this ledger row, with the row's lots and claims; null if no such row. */
+  /**
+   * Loads and locks the point account of this ledger row, with the row's lots and claims; null if
+   * no such row. The plan names the row in `pointTransactions` and its owner in `pointAccounts`.
+   */
   lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null>;
-  /** Loads and locks, in id order, every point account holding an active lot expired at `asOf`. */
-  lockPointAccountsWithExpiredLots(asOf: Date): Promise<PointAccount[]>;
 
   /**
    * Queues an aggregate's changes (new rows, new ledger rows, lots, events) to be written with
@@ -167,7 +160,7 @@ export const DEFAULT_EVENT_READ_LIMIT = 1000;
  * Everything a unit of work will claim and lock, declared before it runs. A store may then run
  * the unit in one database transaction with others (group commit): it claims and locks the union
  * of their plans up front, in one order, and hands each unit only what its plan named. A unit
- * that asks for anything else fails with `OutsideLockPlan`, and the store runs it on its own.
+ * that asks for anything else fails with `OutsideLockPlan`.
  */
 export interface LockPlan {
   /** Wallet ids the unit passes to `lockWallets`. */
@@ -176,15 +169,48 @@ export interface LockPlan {
   readonly pointAccounts: readonly string[];
   /** The key the unit claims first, as it will claim it; null when unkeyed. */
   readonly idempotency: IdempotencyRequest | null;
+  /** Wallet ledger rows the unit passes to `refundedAmount` (their wallets are in `wallets`). */
+  readonly refundsOf?: readonly string[] | undefined;
+  /** Points ledger rows the unit passes to `lockPointAccountByTransaction` (their owners are in `pointAccounts`). */
+  readonly pointTransactions?: readonly string[] | undefined;
+  /**
+   * The (user, currency) pairs the unit opens wallets for: a store checks them with its locking
+   * read, so that a pair already taken fails this unit alone, before anything is written.
+   */
+  readonly newWallets?: readonly { readonly userId: string; readonly currency: string }[] | undefined;
 }
+
+/**
+ * Facts that never change once written, read without a lock to learn what a command must lock
+ * (TigerBeetle's prefetch): a hold's wallet, a ledger row and its wallets, the owner of a points
+ * row or lot. The one exception, `usersWithDueLots`, is a scan of what may change: a plan made
+ * from it may be stale, and the unit decides under the lock (an account with nothing due by then
+ * expires nothing).
+ */
+export interface FactReader {
+  /** The wallet of a hold, or null when there is no such hold. */
+  holdWallet(holdId: string): Promise<string | null>;
+  /** A wallet ledger row with the other wallet of its transfer pair. */
+  walletTransaction(transactionId: string): Promise<FoundWalletTransaction | null>;
+  /** The user whose point account holds this points ledger row. */
+  pointTransactionOwner(transactionId: string): Promise<string | null>;
+  /** The user whose point account holds this lot (a lot's id is that of the row that created it). */
+  lotOwner(lotId: string): Promise<string | null>;
+  /** The users whose accounts hold a lot due at `asOf`. */
+  usersWithDueLots(asOf: Date): Promise<string[]>;
+}
+
+/** A plan resolved from facts first: the store reads them, then runs the unit under the plan returned. */
+export type ResolvingLockPlan = (facts: FactReader) => Promise<LockPlan>;
 
 export interface WalletStore {
   /**
-   * Runs `fn` as one unit of work: every change it saved is committed together, or none is. With
-   * a `plan`, the store may commit it together with other planned units (each unit still sees
-   * only its own changes applied, fails alone, and is answered only after the commit).
+   * Runs `fn` as one unit of work under `plan`: every change it saved is committed together, or
+   * none is. The store may commit it together with other units (each unit still sees only its own
+   * changes applied, fails alone, and is answered only after the commit). A resolving plan is
+   * called first, once, with the store's reader of immutable facts.
    */
-  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan?: LockPlan): Promise<T>;
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T>;
 
   /** A wallet with its stored-active holds (a reader decides which still count). */
   getWallet(id: string): Promise<Wallet | null>;

@@ -161,3 +161,26 @@ export async function withSearchPath<T>(session: SqlSession, schema: string, fn:
   }
   return result;
 }
+
+/** A session that reports the name (or text) of every statement it sends, for tests and benchmarks that count round trips. */
+export function countedSession(session: SqlSession, count: ((name: string) => void) | undefined): SqlSession {
+  if (!count) return session;
+  return {
+    query: (text, params, name) => {
+      count(name ?? text);
+      return session.query(text, params, name);
+    },
+  };
+}
+
+/** The driver, its transactions' statements counted as `countedSession` counts them. */
+export function countedDriver(driver: SqlDriver, count: ((name: string) => void) | undefined): SqlDriver {
+  if (!count) return driver;
+  return {
+    schema: driver.schema,
+    query: countedSession(driver, count).query,
+    transaction: (fn) => driver.transaction((session) => fn(countedSession(session, count))),
+    withConnection: (fn) => driver.withConnection(fn),
+    close: () => driver.close(),
+  };
+}

@@ -1,35 +1,41 @@
 /**
- * Group commit: many planned units of work in one database transaction. @internal
+ * The store's one executor: every unit of work runs in a batch, a lone command in a batch of
+ * one. @internal
  *
- * Units whose locks are declared up front (a `LockPlan`) queue here. One batch is in flight at a
- * time; the next leaves the moment it returns (no timer: a lone unit goes at once, on the
- * per-command path). A batch claims every idempotency key in one statement, locks the union of
- * the plans in one statement (wallets by id, then point accounts by id), runs the units one after
- * another in memory, each against its own copies of the locked aggregates (a unit that fails
- * leaves them as they were for the next), writes everything in one statement, commits once, and
- * only then answers each caller.
+ * A unit arrives with its lock plan (a resolving plan has read its facts first). Units queue while
+ * a batch is in flight; the next batch leaves the moment one returns (no timer: a lone unit goes
+ * at once). A batch claims every idempotency key in one statement, locks the union of the plans in
+ * one statement (wallets by id, then point accounts by id), reads what the plans read under their
+ * locks, runs the units one after another in memory, each against its own copies of the locked
+ * aggregates (a unit that fails leaves them as they were for the next), writes everything in one
+ * statement, commits once, and only then answers each caller.
  */
 import {
+  Money,
   OutsideLockPlan,
   PointAccount,
   RetryableConflict,
   Wallet,
+  WalletAlreadyExistsError,
   isWalletError,
-  type FoundWalletTransaction,
-  type Hold,
+  type FactReader,
   type IdempotencyClaim,
-  type IdempotencyRequest,
   type LockPlan,
   type LockedPointTransaction,
-  type Money,
+  type LotClaim,
   type PointAccountChanges,
+  type PointAccountState,
+  type PointLot,
+  type PointTransaction,
+  type ResolvingLockPlan,
   type UnitOfWork,
   type WalletChanges,
   type WalletTransaction,
 } from '@goodgo/wallet-core';
-import { isConnectionBroken, isUnavailable, sqlState, storableJson, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { toWalletError } from './errors.js';
 import * as q from './queries.js';
-import { accountFromRows, flushOf, hasHolds, walletFromRow, type KeyRef } from './rows.js';
+import { BatchWrite, accountStateFromRow, claimFromRow, hasHolds, jsonRows, lotFromRow, pointTransactionFromRow, walletFromRow, type KeyRef } from './rows.js';
 
 type Changes = WalletChanges | PointAccountChanges;
 type Unit<T> = (uow: UnitOfWork) => Promise<T>;
@@ -41,8 +47,8 @@ interface Queued {
   reject(error: unknown): void;
 }
 
-/** A unit's fate inside a committed batch: answered with its value or its own error, or run again on its own. */
-type Outcome = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'error'; readonly error: unknown } | { readonly kind: 'alone' };
+/** A unit's fate inside a committed batch: answered with its value or its own error, or run again (its key was released under it). */
+type Outcome = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'error'; readonly error: unknown } | { readonly kind: 'again' };
 
 /** A claim the batch could not settle: the key's holder rolled back between the INSERT and the read. */
 const RELEASED = Symbol('released');
@@ -51,14 +57,11 @@ type BatchClaim = IdempotencyClaim | typeof RELEASED;
 export interface GroupCommitOptions {
   /** Most units in one batch. */
   readonly maxBatchSize: number;
-  /** Most batches (a lone unit counts as one) in flight at once, each on its own connection. */
+  /** Most batches in flight at once, each on its own connection. */
   readonly maxInFlight: number;
-  /** Runs one unit in a transaction of its own, with the store's retries and error mapping. */
-  readonly alone: <T>(fn: Unit<T>) => Promise<T>;
-  /** The store's statement counter around a session. */
-  readonly counted: (session: SqlSession) => SqlSession;
-  /** Maps a driver error to the error callers see. */
-  readonly wrap: (e: unknown) => Error;
+  /** How many times a batch of one runs at most when it meets a deadlock or a serialization failure. */
+  readonly maxAttempts: number;
+  /** Marks what the executor did beside its statements (`retry`, `batch_fallback`), for tests and benchmarks. */
   readonly onStatement?: ((name: string) => void) | undefined;
   readonly onBatch?: ((size: number) => void) | undefined;
 }
@@ -66,11 +69,13 @@ export interface GroupCommitOptions {
 /** The smallest batch worth a slot of its own when the queue is split. */
 const MIN_SPLIT_BATCH = 8;
 const keyOf = (k: KeyRef) => `${k.scope}\u0000${k.key}`;
+const pairOf = (userId: string, currency: string) => `${userId}\u0000${currency}`;
 /** A lock not granted within the lock timeout, or a statement cancelled by its timeout. */
 const waitedTooLong = (e: unknown) => {
   const state = sqlState(e);
   return state === '55P03' || state === '57014';
 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class GroupCommit {
   private readonly queue: Queued[] = [];
@@ -78,13 +83,20 @@ export class GroupCommit {
 
   constructor(
     private readonly driver: SqlDriver,
+    private readonly facts: FactReader,
     private readonly options: GroupCommitOptions,
   ) {}
 
-  run<T>(fn: Unit<T>, plan: LockPlan): Promise<T> {
+  async run<T>(fn: Unit<T>, planned: LockPlan | ResolvingLockPlan): Promise<T> {
+    let plan: LockPlan;
+    try {
+      plan = typeof planned === 'function' ? await planned(this.facts) : planned;
+    } catch (e) {
+      throw toWalletError(e);
+    }
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn: fn as Unit<unknown>, plan, resolve: resolve as (value: unknown) => void, reject });
-      // Nothing in flight: it leaves at once (alone). Otherwise it waits for a batch to return.
+      // Nothing in flight: it leaves at once, a batch of one. Otherwise it waits for a batch to return.
       if (this.inFlight === 0) this.pump();
     });
   }
@@ -107,10 +119,9 @@ export class GroupCommit {
   private send(batch: Queued[]): void {
     this.options.onBatch?.(batch.length);
     this.inFlight += 1;
-    const [only] = batch;
-    const sent = (batch.length === 1 && only ? this.alone(only) : this.runBatch(batch)).catch((e: unknown) => {
-      // Not expected (each path answers its callers), but no caller may be left waiting.
-      for (const item of batch) item.reject(e);
+    const sent = this.runBatch(batch, 1).catch((e: unknown) => {
+      // Not expected (runBatch answers its callers), but no caller may be left waiting.
+      for (const item of batch) item.reject(toWalletError(e));
     });
     void sent.then(() => {
       // The callers just answered send their next commands from their continuations: let those
@@ -146,29 +157,40 @@ export class GroupCommit {
     return batch;
   }
 
-  private alone(item: Queued): Promise<void> {
-    return this.options.alone(item.fn).then(item.resolve, item.reject);
-  }
-
-  private async runBatch(batch: Queued[]): Promise<void> {
+  /** One transaction for the batch; `attempt` counts the runs of a batch of one. */
+  private async runBatch(batch: readonly Queued[], attempt: number): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.driver.transaction((session) => this.apply(this.options.counted(session), batch));
+      outcomes = await this.driver.transaction((session) => this.apply(session, batch));
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
       // only meet the same. Every caller gets the error it would have got alone. A lock not
-      // granted in time is not that: it belongs to the units that wanted that row, and the others
-      // would have committed alone.
+      // granted in time is not that: it belongs to the units that wanted that row.
       if (isConnectionBroken(e) || (isUnavailable(e) && !waitedTooLong(e))) {
-        const error = this.options.wrap(e);
+        const error = toWalletError(e);
         for (const item of batch) item.reject(error);
         return;
       }
-      // Failed as a whole for a reason that belongs to one unit (a wallet that already exists,
-      // text the database refuses, a point account opened concurrently): each runs on its own, so
-      // none is failed by a neighbour, one after another in arrival order, as the batch would have.
+      const [only] = batch;
+      if (batch.length === 1 && only) {
+        const error = unitError(e, only.plan);
+        if ((isRetryable(error) || error instanceof RetryableConflict) && attempt < this.options.maxAttempts) {
+          this.options.onStatement?.('retry');
+          // Full jitter, growing with each attempt, so that the contenders stop meeting again.
+          await sleep(Math.random() * Math.min(100, 2 ** attempt));
+          return this.runBatch(batch, attempt + 1);
+        }
+        only.reject(toWalletError(error));
+        return;
+      }
+      // What only the write could tell (a deadlock with a writer outside our lock order, a pair
+      // opened by a concurrent batch after our check): each unit runs as a batch of its own, so
+      // none is failed by a neighbour. After a lock timeout they run side by side, so that a row
+      // held too long holds up only the units that want it; otherwise one after another, in
+      // arrival order, as the batch would have.
       this.options.onStatement?.('batch_fallback');
-      for (const item of batch) await this.alone(item);
+      if (waitedTooLong(e)) await Promise.all(batch.map((item) => this.runBatch([item], 1)));
+      else for (const item of batch) await this.runBatch([item], 1);
       return;
     }
     const again: Queued[] = [];
@@ -178,65 +200,85 @@ export class GroupCommit {
       else if (outcome.kind === 'error') item.reject(outcome.error);
       else again.push(item);
     }
-    for (const item of again) await this.alone(item);
+    for (const item of again) {
+      if (attempt < this.options.maxAttempts) await this.runBatch([item], attempt + 1);
+      else item.reject(toWalletError(new RetryableConflict('idempotency key released while claiming it')));
+    }
   }
 
   private async apply(session: SqlSession, batch: readonly Queued[]): Promise<Outcome[]> {
     const claims = await claimKeys(session, batch);
-    const locked = await lockPlans(session, batch);
+    // A replay needs no lock: only the units that run take theirs.
+    const running = batch.filter((item, i) => {
+      const claim = claims.get(i);
+      return claim === undefined || (claim !== RELEASED && claim.status === 'claimed');
+    });
+    const locked = await lockPlans(session, running);
     const outcomes: Outcome[] = [];
-    const changes: Changes[] = [];
-    const responses: (KeyRef & { body: string })[] = [];
-    const released: KeyRef[] = [];
+    const write = new BatchWrite();
     for (const [i, item] of batch.entries()) {
       const claim = claims.get(i);
       const unit = new PlannedUnitOfWork(locked, item.plan, claim);
       const key = item.plan.idempotency;
+      const claimed = key !== null && claim !== undefined && claim !== RELEASED && claim.status === 'claimed';
       try {
         const value = await item.fn(unit);
+        write.add(unit.changes, claimed && unit.response !== null ? { scope: key.scope, key: key.key, body: unit.response } : null);
+        if (claimed && unit.response === null) write.release(key);
         unit.commitTo(locked);
-        changes.push(...unit.changes);
-        if (key !== null && claim !== undefined && claim !== RELEASED && claim.status === 'claimed') {
-          if (unit.response === null) released.push(key);
-          else responses.push({ scope: key.scope, key: key.key, body: unit.response });
-        }
         outcomes.push({ kind: 'value', value });
       } catch (e) {
-        if (key !== null && claim !== undefined && claim !== RELEASED && claim.status === 'claimed') released.push(key);
-        // A domain error is the unit's own answer; anything else (a lock outside its plan, a key
-        // released under it) is settled by running it on its own after this batch.
-        outcomes.push(isWalletError(e) ? { kind: 'error', error: e } : { kind: 'alone' });
+        if (claimed) write.release(key);
+        if (claim === RELEASED) outcomes.push({ kind: 'again' });
+        // A domain error or a text that cannot be stored is the unit's own answer; anything else
+        // (a lock outside its plan) is a fault of the unit, answered as a storage failure.
+        else outcomes.push({ kind: 'error', error: isWalletError(e) ? e : toWalletError(e) });
       }
     }
-    const flush = flushOf(changes, responses, released);
+    const flush = write.statement();
     if (flush !== null) await session.query(flush.statement.text, flush.params, flush.statement.name);
     return outcomes;
   }
 }
 
+/** A batch of one failed in the database: what that unit's own error is. */
+function unitError(e: unknown, plan: LockPlan): unknown {
+  const constraint = (e as { constraint?: unknown } | null)?.constraint;
+  if (sqlState(e) === '23505') {
+    const [pair] = plan.newWallets ?? [];
+    if (constraint === 'wallets_user_currency_open_key' && pair) return new WalletAlreadyExistsError(pair.userId, pair.currency);
+    // Another batch opened this user's point account first: running again finds and locks it.
+    if (constraint === 'point_accounts_user_key') return new RetryableConflict('point account created concurrently', { cause: e });
+  }
+  return e;
+}
+
 /** The batch's claims by position in the batch: one INSERT for every key, one read for those taken before. */
 async function claimKeys(session: SqlSession, batch: readonly Queued[]): Promise<Map<number, BatchClaim>> {
   const claims = new Map<number, BatchClaim>();
-  const keyed = [...batch.entries()].filter((e): e is [number, Queued & { plan: { idempotency: IdempotencyRequest } }] => e[1].plan.idempotency !== null);
+  const keyed = batch.flatMap((item, i) => (item.plan.idempotency === null ? [] : [{ i, request: item.plan.idempotency }]));
   if (keyed.length === 0) return claims;
-  const requests = keyed.map(([, item]) => item.plan.idempotency);
   const inserted = await session.query(
     q.claimKeys.text,
-    [storableJson(requests.map((r) => ({ scope: r.scope, key: r.key, fingerprint: r.fingerprint, created_at: r.now.toISOString() })))],
+    [
+      keyed.map((k) => k.request.scope),
+      keyed.map((k) => k.request.key),
+      keyed.map((k) => k.request.fingerprint),
+      keyed.map((k) => k.request.now.toISOString()),
+    ],
     q.claimKeys.name,
   );
   const taken = new Set(inserted.map((r) => keyOf({ scope: String(r.scope), key: String(r.key) })));
-  const others = requests.filter((r) => !taken.has(keyOf(r)));
-  // A statement of its own: after the INSERT waited for a concurrent holder, only a new snapshot sees its row.
+  const others = keyed.filter((k) => !taken.has(keyOf(k.request)));
   const stored = new Map<string, Row>();
   if (others.length > 0) {
-    const params = [storableJson(others.map((r) => ({ scope: r.scope, key: r.key }))), [...new Set(others.map((r) => r.scope))], others.map((r) => r.key)];
+    const params = [[...new Set(others.map((k) => k.request.scope))], [...new Set(others.map((k) => k.request.key))]];
     for (const row of await session.query(q.readKeys.text, params, q.readKeys.name)) {
       stored.set(keyOf({ scope: String(row.scope), key: String(row.key) }), row);
     }
   }
-  for (const [i, item] of keyed) {
-    const k = keyOf(item.plan.idempotency);
+  for (const { i, request } of keyed) {
+    const k = keyOf(request);
     if (taken.has(k)) {
       claims.set(i, { status: 'claimed' });
       continue;
@@ -252,54 +294,104 @@ async function claimKeys(session: SqlSession, batch: readonly Queued[]): Promise
   return claims;
 }
 
-/** The aggregates a batch holds locked, as the units before the current one left them. */
+/** A locked point account as the units before the current one left it: its state and every lot loaded or changed. */
+interface LockedAccount {
+  readonly state: PointAccountState;
+  readonly lots: Map<string, PointLot>;
+}
+
+/** A points row a plan named, with what each of its lots gave and got back so far. */
+interface LockedPointRow {
+  readonly transaction: PointTransaction;
+  readonly claims: Map<string, LotClaim>;
+}
+
+/** What a batch holds locked and read under its locks, as the units before the current one left it. */
 interface Locked {
   readonly wallets: Map<string, Wallet>;
   /** By user id. */
-  readonly accounts: Map<string, PointAccount>;
+  readonly accounts: Map<string, LockedAccount>;
+  /** Open wallets' (user, currency) pairs among those the plans open wallets for. */
+  readonly takenPairs: Set<string>;
+  /** What refunds gave back of each wallet ledger row named in a plan's `refundsOf`. */
+  readonly refunded: Map<string, Money>;
+  readonly pointRows: Map<string, LockedPointRow>;
 }
 
 async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise<Locked> {
-  const walletIds = [...new Set(batch.flatMap((item) => item.plan.wallets))];
-  const userIds = [...new Set(batch.flatMap((item) => item.plan.pointAccounts))];
+  const plans = batch.map((item) => item.plan);
+  const walletIds = [...new Set(plans.flatMap((p) => p.wallets))];
+  const userIds = [...new Set(plans.flatMap((p) => p.pointAccounts))];
+  const pairs = plans.flatMap((p) => p.newWallets ?? []);
+  const refundsOf = [...new Set(plans.flatMap((p) => p.refundsOf ?? []))];
+  const pointRowIds = [...new Set(plans.flatMap((p) => p.pointTransactions ?? []))];
   let walletRows: Row[] = [];
   let accountRows: Row[] = [];
+  const run = (statement: q.Statement, params: readonly unknown[]) => session.query(statement.text, params, statement.name);
+  const taken = new Set<string>();
+  if (pairs.length > 0) {
+    const wanted = new Set(pairs.map((p) => pairOf(p.userId, p.currency)));
+    for (const r of await run(q.takenPairs, [[...new Set(pairs.map((p) => p.userId))]])) {
+      const pair = pairOf(String(r.user_id), String(r.currency));
+      if (wanted.has(pair)) taken.add(pair);
+    }
+  }
   if (walletIds.length > 0 && userIds.length > 0) {
-    const [row] = await session.query(q.lockWalletsAndAccounts.text, [walletIds, userIds], q.lockWalletsAndAccounts.name);
+    const [row] = await run(q.lockWalletsAndAccounts, [walletIds, userIds]);
     walletRows = jsonRows(row?.wallets);
     accountRows = jsonRows(row?.accounts);
   } else if (walletIds.length > 0) {
-    walletRows = await session.query(q.lockWallets.text, [walletIds], q.lockWallets.name);
+    walletRows = await run(q.lockWallets, [walletIds]);
   } else if (userIds.length > 0) {
-    accountRows = await session.query(q.lockAccountsByUsers.text, [userIds], q.lockAccountsByUsers.name);
+    accountRows = await run(q.lockAccounts, [userIds]);
   }
   // After the lock, in statements of their own: their snapshots see what the previous lock holders committed.
   const withHolds = walletRows.filter(hasHolds).map((r) => String(r.id));
-  const holds = withHolds.length === 0 ? [] : await session.query(q.activeHolds.text, [withHolds], q.activeHolds.name);
-  const lots = accountRows.length === 0 ? [] : await session.query(q.openLots.text, [accountRows.map((a) => String(a.id))], q.openLots.name);
+  const holds = withHolds.length === 0 ? [] : await run(q.activeHolds, [withHolds]);
   const holdsOf = new Map<string, Row[]>();
   for (const h of holds) {
     const list = holdsOf.get(String(h.wallet_id));
     if (list) list.push(h);
     else holdsOf.set(String(h.wallet_id), [h]);
   }
-  return {
-    wallets: new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [])])),
-    accounts: new Map(accountRows.map((a) => [String(a.user_id), accountFromRows(a, lots)])),
-  };
-}
-
-function jsonRows(v: unknown): Row[] {
-  if (v === null || v === undefined) return [];
-  return (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
+  const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [])]));
+  const refunded = new Map<string, Money>();
+  if (refundsOf.length > 0) {
+    for (const r of await run(q.refundedAmounts, [refundsOf])) {
+      // The row's wallet is locked by the plan that names it; a row of a wallet not found names none.
+      const wallet = wallets.get(String(r.wallet_id));
+      if (wallet) refunded.set(String(r.id), Money.fromStorage(String(r.refunded), wallet.currency));
+    }
+  }
+  const accountIds = accountRows.map((a) => String(a.id));
+  let lotRows: Row[] = [];
+  const pointRows = new Map<string, LockedPointRow>();
+  if (accountRows.length > 0 && pointRowIds.length > 0) {
+    const [row] = await run(q.transactionLots, [pointRowIds, accountIds]);
+    lotRows = jsonRows(row?.lots);
+    const claims = jsonRows(row?.claims);
+    for (const t of jsonRows(row?.transactions)) {
+      const transaction = pointTransactionFromRow(t);
+      const own = claims.filter((c) => String(c.transaction_id) === transaction.id).map(claimFromRow);
+      pointRows.set(transaction.id, { transaction, claims: new Map(own.map((c) => [c.lotId, c])) });
+    }
+  } else if (accountRows.length > 0) {
+    lotRows = await run(q.openLots, [accountIds]);
+  }
+  const accounts = new Map<string, LockedAccount>();
+  for (const a of accountRows) {
+    const state = accountStateFromRow(a);
+    const lots = lotRows.filter((l) => String(l.account_id) === state.id).map(lotFromRow);
+    accounts.set(state.userId, { state, lots: new Map(lots.map((l) => [l.id, l])) });
+  }
+  return { wallets, accounts, takenPairs: taken, refunded, pointRows };
 }
 
 const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds);
-const copyAccount = (a: PointAccount) => PointAccount.restore(a.snapshot, a.openLots);
 
 /**
- * One unit's view of a batch: its claim as the batch's statement settled it, and copies of the
- * locked aggregates its plan named. What it saves reaches the batch only if it succeeds.
+ * One unit's view of a batch: its claim as the batch's statement settled it, and copies of what
+ * the batch locked and read for its plan. What it saves reaches the batch only if it succeeds.
  */
 class PlannedUnitOfWork implements UnitOfWork {
   readonly changes: Changes[] = [];
@@ -313,7 +405,7 @@ class PlannedUnitOfWork implements UnitOfWork {
     private readonly claim: BatchClaim | undefined,
   ) {}
 
-  claimIdempotencyKey(request: IdempotencyRequest): Promise<IdempotencyClaim> {
+  claimIdempotencyKey(request: { scope: string; key: string }): Promise<IdempotencyClaim> {
     const planned = this.plan.idempotency;
     if (planned === null || this.claim === undefined || planned.scope !== request.scope || planned.key !== request.key) {
       return Promise.reject(new OutsideLockPlan('idempotency key not in the plan'));
@@ -344,41 +436,69 @@ class PlannedUnitOfWork implements UnitOfWork {
 
   lockPointAccount(userId: string): Promise<PointAccount | null> {
     if (!this.plan.pointAccounts.includes(userId)) return Promise.reject(new OutsideLockPlan(`point account of ${userId} not in the plan`));
-    if (!this.accounts.has(userId)) {
-      const current = this.locked.accounts.get(userId);
-      this.accounts.set(userId, current === undefined ? null : copyAccount(current));
-    }
-    return Promise.resolve(this.accounts.get(userId) ?? null);
+    return Promise.resolve(this.account(userId));
   }
 
-  findHold(): Promise<Hold | null> {
-    return Promise.reject(new OutsideLockPlan('findHold is not planned'));
+  refundedAmount(original: WalletTransaction): Promise<Money> {
+    const refunded = (this.plan.refundsOf ?? []).includes(original.id) ? this.locked.refunded.get(original.id) : undefined;
+    if (refunded === undefined) return Promise.reject(new OutsideLockPlan(`refunds of ${original.id} not in the plan`));
+    return Promise.resolve(refunded);
   }
-  findWalletTransaction(): Promise<FoundWalletTransaction | null> {
-    return Promise.reject(new OutsideLockPlan('findWalletTransaction is not planned'));
-  }
-  refundedAmount(_original: WalletTransaction): Promise<Money> {
-    return Promise.reject(new OutsideLockPlan('refundedAmount is not planned'));
-  }
-  lockPointAccountByLot(): Promise<PointAccount | null> {
-    return Promise.reject(new OutsideLockPlan('lockPointAccountByLot is not planned'));
-  }
-  lockPointAccountByTransaction(): Promise<LockedPointTransaction | null> {
-    return Promise.reject(new OutsideLockPlan('lockPointAccountByTransaction is not planned'));
-  }
-  lockPointAccountsWithExpiredLots(): Promise<PointAccount[]> {
-    return Promise.reject(new OutsideLockPlan('lockPointAccountsWithExpiredLots is not planned'));
+
+  lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null> {
+    if (!(this.plan.pointTransactions ?? []).includes(transactionId)) {
+      return Promise.reject(new OutsideLockPlan(`points row ${transactionId} not in the plan`));
+    }
+    const row = this.locked.pointRows.get(transactionId);
+    if (row === undefined) return Promise.resolve(null);
+    const owner = this.plan.pointAccounts.find((userId) => this.locked.accounts.get(userId)?.state.id === row.transaction.accountId);
+    const account = owner === undefined ? null : this.account(owner);
+    if (account === null) return Promise.reject(new OutsideLockPlan(`the account of points row ${transactionId} not in the plan`));
+    return Promise.resolve({ account, transaction: row.transaction, lots: [...row.claims.values()] });
   }
 
   save(changes: Changes): void {
+    if ('wallet' in changes && changes.loadedVersion === 0) {
+      const w = changes.wallet;
+      if (this.locked.takenPairs.has(pairOf(w.userId, w.currency.code))) throw new WalletAlreadyExistsError(w.userId, w.currency.code);
+    }
     this.changes.push(changes);
   }
 
-  /** The unit succeeded: the aggregates it saved are what the next unit of the batch sees. */
+  /** The unit succeeded: what it saved is what the next unit of the batch sees. */
   commitTo(locked: Locked): void {
     for (const c of this.changes) {
-      if ('wallet' in c) locked.wallets.set(c.wallet.id, c.wallet);
-      else locked.accounts.set(c.account.userId, c.account);
+      if ('wallet' in c) {
+        const w = c.wallet;
+        locked.wallets.set(w.id, w);
+        if (c.loadedVersion === 0) locked.takenPairs.add(pairOf(w.userId, w.currency.code));
+        else if (w.status === 'closed') locked.takenPairs.delete(pairOf(w.userId, w.currency.code));
+        for (const t of c.transactions) {
+          const before = t.refundOf === null || t.type !== 'refund_in' ? undefined : locked.refunded.get(t.refundOf);
+          if (before !== undefined && t.refundOf !== null) locked.refunded.set(t.refundOf, before.add(t.amount));
+        }
+      } else {
+        const a = c.account;
+        const lots = locked.accounts.get(a.userId)?.lots ?? new Map<string, PointLot>();
+        for (const lot of c.lots) lots.set(lot.id, lot);
+        locked.accounts.set(a.userId, { state: a.snapshot, lots });
+        for (const t of c.transactions) {
+          const row = t.refundOf === null ? undefined : locked.pointRows.get(t.refundOf);
+          if (row === undefined) continue;
+          for (const al of c.allocations) {
+            const claim = al.transactionId === t.id ? row.claims.get(al.lotId) : undefined;
+            if (claim) row.claims.set(al.lotId, { ...claim, claimedBack: claim.claimedBack + al.points });
+          }
+        }
+      }
     }
+  }
+
+  private account(userId: string): PointAccount | null {
+    if (!this.accounts.has(userId)) {
+      const current = this.locked.accounts.get(userId);
+      this.accounts.set(userId, current === undefined ? null : PointAccount.restore(current.state, [...current.lots.values()]));
+    }
+    return this.accounts.get(userId) ?? null;
   }
 }

@@ -27,14 +27,6 @@ const OPEN_LOT = `(${openLotSql()})`;
 const POINT_TX_COLUMNS =
   'id, account_id, type, points::text AS points, balance_after::text AS balance_after, source, description, expires_at, refund_of, actor, created_at';
 
-export const claimIdempotencyKey = s(
-  'claim_key',
-  'INSERT INTO idempotency_keys (scope, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (scope, key) DO NOTHING RETURNING 1 AS claimed',
-);
-// A separate statement on purpose: after the INSERT waited for a concurrent holder of the key,
-// only a new statement's snapshot sees that holder's committed row.
-export const readIdempotencyKey = s('read_key', 'SELECT fingerprint, response FROM idempotency_keys WHERE scope = $1 AND key = $2');
-
 // Oldest first, a bounded batch, skipping keys a running command holds (SKIP LOCKED): a purge
 // never waits for a command and a command never waits long for a purge (created_at is indexed).
 export const purgeIdempotencyKeys = s(
@@ -51,34 +43,25 @@ export const purgeIdempotencyKeys = s(
 // whatever order the command named them in. That one order is what keeps transfers in opposite
 // directions from deadlocking.
 export const lockWallets = s('lock_wallets', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
-// Sent only when a locked wallet's held_amount is not zero, and after the lock, in a statement of
-// its own: its snapshot sees every hold committed by whoever held the lock before us (the
-// locking statement's own snapshot may predate them).
-export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
-
-// ---- group commit: one statement per step for a whole batch of commands ----------------------------
+// ---- the batch: one statement per step for every command of it (a lone command is a batch of one) ----
 // The batch's keys in one INSERT, in (scope, key) order: two batches claiming the same keys wait
-// for each other in one order, never in a cycle. The keys it did not insert are read afterwards.
+// for each other in one order, never in a cycle. Arrays, not JSON: plain text travels inlined in
+// the message that carries BEGIN, so a lone keyed command pays no round trip for its claim.
 export const claimKeys = s(
-  'claim_keys',
+  'claim_key',
   `INSERT INTO idempotency_keys (scope, key, fingerprint, created_at)
-   SELECT scope, key, fingerprint, created_at FROM jsonb_to_recordset($1::jsonb) AS x(scope text, key text, fingerprint text, created_at timestamptz)
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS x(scope, key, fingerprint, created_at)
    ORDER BY scope, key
    ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key`,
 );
-// The scope and key arrays let the planner probe the primary key ((scope, key) = ANY × ANY); joined
-// to the recordset alone, a plan made while the table was small seq-scans it for good.
-const KEY_PROBE = (scopes: string, keys: string) => `k.scope = ANY(${scopes}::text[]) AND k.key = ANY(${keys}::text[])`;
+// The scope and key arrays let the planner probe the primary key ((scope, key) = ANY × ANY); the
+// pairs are matched exactly in Node. A statement of its own, after the claim: after the INSERT
+// waited for a concurrent holder of a key, only a new statement's snapshot sees its row.
 export const readKeys = s(
-  'read_keys',
-  `SELECT k.scope, k.key, k.fingerprint, k.response FROM idempotency_keys k
-   JOIN jsonb_to_recordset($1::jsonb) AS x(scope text, key text) ON k.scope = x.scope AND k.key = x.key
-   WHERE ${KEY_PROBE('$2', '$3')}`,
+  'read_key',
+  `SELECT k.scope, k.key, k.fingerprint, k.response FROM idempotency_keys k WHERE k.scope = ANY($1::text[]) AND k.key = ANY($2::text[])`,
 );
-export const lockAccountsByUsers = s(
-  'lock_accounts_users',
-  `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-);
+export const lockAccounts = s('lock_accounts', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE`);
 // Both kinds in one statement, in one fixed order: every wallet (by id), then every point account
 // (by id); the target list's subqueries run left to right. Columns travel as JSON text.
 export const lockWalletsAndAccounts = s(
@@ -88,6 +71,14 @@ export const lockWalletsAndAccounts = s(
    SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
      (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts`,
 );
+// The (user, currency) pairs the batch opens wallets for that an open wallet holds already: those
+// commands fail alone, before the write. A pair taken by a concurrent transaction after this read
+// still fails the write statement on the unique key (the batch then runs one command at a time).
+export const takenPairs = s('taken_pairs', `SELECT user_id, currency FROM wallets WHERE user_id = ANY($1::text[]) AND status <> 'closed'`);
+// Sent only when a locked wallet's held_amount is not zero, and after the lock, in a statement of
+// its own: its snapshot sees every hold committed by whoever held the lock before us (the
+// locking statement's own snapshot may predate them).
+export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
 
 export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
 export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
@@ -117,17 +108,6 @@ export const holdPages: Record<HoldFilter, Statement> = {
   plain: holdPage('plain'),
 };
 
-export const lockAccountByUser = s('lock_account_user', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = $1 FOR UPDATE`);
-export const lockAccountByLot = s(
-  'lock_account_lot',
-  `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE id = (SELECT account_id FROM point_lots WHERE id = $1) FOR UPDATE`,
-);
-export const lockAccountsWithExpiredLots = s(
-  'lock_accounts_expired',
-  `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE id IN (
-     SELECT account_id FROM point_lots WHERE ${dueLotSql('$1')})
-   ORDER BY id FOR UPDATE`,
-);
 // Read after the account row is locked, in a statement of its own, so that it sees every lot
 // change committed by whoever held the lock before us.
 export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($1::uuid[]) AND ${OPEN_LOT}`);
@@ -137,30 +117,6 @@ export const getAccount = s(
      SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}) x) AS lots
    FROM point_accounts a WHERE user_id = $1`,
 );
-/** Locks the account of a points row (read with it: rows never change). */
-export const lockAccountByTransaction = s(
-  'lock_account_tx',
-  `SELECT ${ACCOUNT_COLUMNS.replace(/(^|, )([a-z_]+)/g, '$1a.$2')}, row_to_json(t) AS tx FROM point_accounts a
-   JOIN (SELECT ${POINT_TX_COLUMNS} FROM point_transactions WHERE id = $1) t ON t.account_id = a.id
-   FOR UPDATE OF a`,
-);
-/**
- * After that lock: the account's open lots and every lot the row moved points of, and per lot what
- * the row moved and what its refunds or reversals (rows whose refund_of names it) claimed back.
- */
-export const transactionLots = s(
-  'tx_lots',
-  `SELECT
-     (SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
-        SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = $2
-          AND (${OPEN_LOT} OR id IN (SELECT lot_id FROM point_allocations WHERE transaction_id = $1))) x) AS lots,
-     (SELECT coalesce(jsonb_agg(row_to_json(c)), '[]'::jsonb) FROM (
-        SELECT a.lot_id, a.points::text AS points,
-          (SELECT coalesce(sum(b.points), 0) FROM point_allocations b JOIN point_transactions r ON r.id = b.transaction_id
-           WHERE r.refund_of = $1 AND b.lot_id = a.lot_id)::text AS claimed_back
-        FROM point_allocations a WHERE a.transaction_id = $1) c) AS claims`,
-);
-
 const WALLET_TX = `t.seq::text AS position, t.id, t.wallet_id, t.type, t.amount::text AS amount, t.balance_after::text AS balance_after,
   t.description, t.reference, t.transfer_id, t.hold_id, t.refund_of, t.actor, t.created_at, w.currency`;
 /** A ledger row by id, with the other wallet of its transfer pair; rows never change, so no lock. */
@@ -171,9 +127,38 @@ export const findWalletTransaction = s(
      LIMIT 1) AS counterpart_wallet_id
    FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.id = $1`,
 );
-export const refundedAmount = s(
-  'refunded_amount',
-  "SELECT coalesce(sum(amount), 0)::text AS refunded FROM wallet_transactions WHERE refund_of = $1 AND type = 'refund_in'",
+/** After the lock on their wallets: what refunds gave back of each row named (every refund of a row locks its wallet). */
+export const refundedAmounts = s(
+  'refunded_amounts',
+  `SELECT o.id, o.wallet_id, coalesce((SELECT sum(r.amount) FROM wallet_transactions r WHERE r.refund_of = o.id AND r.type = 'refund_in'), 0)::text AS refunded
+   FROM wallet_transactions o WHERE o.id = ANY($1::uuid[])`,
+);
+/**
+ * After the lock on their accounts: each points row named, the account's open lots and every lot
+ * the rows moved points of (open or not), and per lot what the row moved and what its refunds or
+ * reversals (rows whose refund_of names it) claimed back.
+ */
+export const transactionLots = s(
+  'tx_lots',
+  `SELECT
+     (SELECT coalesce(jsonb_agg(row_to_json(t)), '[]'::jsonb) FROM (
+        SELECT ${POINT_TX_COLUMNS} FROM point_transactions WHERE id = ANY($1::uuid[])) t) AS transactions,
+     (SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
+        SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($2::uuid[])
+          AND (${OPEN_LOT} OR id IN (SELECT lot_id FROM point_allocations WHERE transaction_id = ANY($1::uuid[])))) x) AS lots,
+     (SELECT coalesce(jsonb_agg(row_to_json(c)), '[]'::jsonb) FROM (
+        SELECT a.transaction_id, a.lot_id, a.points::text AS points,
+          (SELECT coalesce(sum(b.points), 0) FROM point_allocations b JOIN point_transactions r ON r.id = b.transaction_id
+           WHERE r.refund_of = a.transaction_id AND b.lot_id = a.lot_id)::text AS claimed_back
+        FROM point_allocations a WHERE a.transaction_id = ANY($1::uuid[])) c) AS claims`,
+);
+
+// ---- the resolve step: immutable facts, read without a lock before a command joins a batch ----
+export const pointTransactionOwner = s('ptx_owner', 'SELECT a.user_id FROM point_transactions t JOIN point_accounts a ON a.id = t.account_id WHERE t.id = $1');
+export const lotOwner = s('lot_owner', 'SELECT a.user_id FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE l.id = $1');
+export const usersWithDueLots = s(
+  'due_users',
+  `SELECT a.user_id FROM point_accounts a WHERE a.id IN (SELECT account_id FROM point_lots WHERE ${dueLotSql('$1')})`,
 );
 const POINT_TX = `seq::text AS position, ${POINT_TX_COLUMNS}`;
 const pointPage = (name: string, where: string) =>
@@ -360,35 +345,27 @@ const FLUSH_PARTS = [
     ORDER BY ord
     RETURNING 1)`,
   },
-  {
-    part: 'response',
-    name: 'response',
-    params: 3,
-    counted: true,
-    cte: (p) => `(
-    UPDATE idempotency_keys SET response = ${p(2)} WHERE scope = ${p(0)} AND key = ${p(1)}
-    RETURNING 1)`,
-  },
-  // A batch's responses, one per keyed command that succeeded.
+  // The stored answers of the claimed keys, one per keyed command that succeeded; the pairs are
+  // matched exactly in the join (the arrays only let the planner probe the primary key).
   {
     part: 'responses',
     name: 'responses',
     params: 3,
     counted: true,
     cte: (p) => `(
-    UPDATE idempotency_keys k SET response = x.body FROM jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text, body text)
-    WHERE ${KEY_PROBE(p(1), p(2))} AND k.scope = x.scope AND k.key = x.key
+    UPDATE idempotency_keys k SET response = x.body FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[]) AS x(scope, key, body)
+    WHERE k.scope = ANY(${p(0)}::text[]) AND k.key = ANY(${p(1)}::text[]) AND k.scope = x.scope AND k.key = x.key
     RETURNING 1)`,
   },
   // The keys a batch claimed for commands that then failed: free again, as a rolled-back claim is.
   {
     part: 'releasedKeys',
     name: 'released_keys',
-    params: 3,
+    params: 2,
     counted: true,
     cte: (p) => `(
-    DELETE FROM idempotency_keys k USING jsonb_to_recordset(${p(0)}::jsonb) AS x(scope text, key text)
-    WHERE ${KEY_PROBE(p(1), p(2))} AND k.scope = x.scope AND k.key = x.key
+    DELETE FROM idempotency_keys k USING unnest(${p(0)}::text[], ${p(1)}::text[]) AS x(scope, key)
+    WHERE k.scope = ANY(${p(0)}::text[]) AND k.key = ANY(${p(1)}::text[]) AND k.scope = x.scope AND k.key = x.key
     RETURNING 1)`,
   },
 ] as const satisfies readonly PartSql[];

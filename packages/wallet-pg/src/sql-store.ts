@@ -1,32 +1,22 @@
 import {
   DEFAULT_EVENT_READ_LIMIT,
-  InternalError,
-  ValidationError,
   Money,
-  RetryableConflict,
-  ServiceUnavailableError,
-  WalletAlreadyExistsError,
   currencyOf,
-  isWalletError,
   type DomainEvent,
-  type FoundWalletTransaction,
+  type FactReader,
   type Hold,
   type HoldPageRequest,
-  type IdempotencyClaim,
-  type IdempotencyRequest,
-  type LockedPointTransaction,
   type LockPlan,
   type PageRequest,
   type PointAccount,
   type ReconciliationFindings,
   type ReconciliationProblem,
-  type PointAccountChanges,
   type PointTransaction,
   type PointTransactionType,
   type Positioned,
+  type ResolvingLockPlan,
   type UnitOfWork,
   type Wallet,
-  type WalletChanges,
   type WalletStore,
   type WalletTransaction,
   type WalletTransactionType,
@@ -37,12 +27,13 @@ import {
   type WalletSearchRequest,
 } from '@goodgo/wallet-core';
 import * as books from './book-queries.js';
-import { UnstorableValueError, isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
+import { countedDriver, countedSession, type Row, type SqlDriver } from './driver.js';
+import { toWalletError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import type { Statement } from './queries.js';
 import * as q from './queries.js';
-import { accountFromRows, claimFromRow, flushOf, hasHolds, holdFromRow, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
+import { accountFromRows, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
 
 export interface SqlStoreOptions {
   /** How many times a unit of work runs at most when it meets a deadlock or serialization failure. Default 8. */
@@ -56,9 +47,9 @@ export interface SqlStoreOptions {
    */
   readDriver?: SqlDriver | undefined;
   /**
-   * Most commands committed in one database transaction (group commit). Commands that declare
-   * their locks up front queue while a batch is in flight and leave together as soon as it
-   * returns; a lone command runs on its own at once. 1 turns batching off. Default 128.
+   * Most commands committed in one database transaction (group commit). Commands queue while a
+   * batch is in flight and leave together as soon as it returns; a lone command leaves at once,
+   * a batch of one. 1 makes every batch a batch of one. Default 128.
    */
   maxBatchSize?: number | undefined;
   /**
@@ -71,78 +62,64 @@ export interface SqlStoreOptions {
   onBatch?: ((size: number) => void) | undefined;
 }
 
-type Changes = WalletChanges | PointAccountChanges;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
- * The storage port over PostgreSQL, for both drivers. A unit of work is one database transaction
- * at READ COMMITTED: rows a command changes are locked with SELECT … FOR UPDATE (wallets always in
- * ascending id order), everything it wrote goes out in one statement before COMMIT, and a
- * deadlock or serialization failure that still happens runs the whole unit again, a bounded
- * number of times, after a jittered pause. Nothing of a failed run survives it.
+ * The storage port over PostgreSQL, for both drivers. Every unit of work runs in a batch of the
+ * group-commit executor, one database transaction at READ COMMITTED: rows the batch's commands
+ * change are locked up front with SELECT … FOR UPDATE (by id, in one order), everything they wrote
+ * goes out in one statement before COMMIT, and a deadlock or serialization failure that still
+ * happens runs each command again as a batch of one, a bounded number of times, after a jittered
+ * pause. Nothing of a failed run survives it.
  */
 export class SqlWalletStore implements WalletStore {
-  private readonly maxAttempts: number;
   private readonly onStatement: ((name: string) => void) | undefined;
   /** Where the reads of the books go: the replica when one is configured, else the primary. */
   readonly booksDriver: SqlDriver;
-  private readonly group: GroupCommit | null;
+  private readonly group: GroupCommit;
 
   constructor(
     readonly driver: SqlDriver,
     options: SqlStoreOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 8;
     this.onStatement = options.onStatement;
     this.booksDriver = options.readDriver ?? driver;
     const maxBatchSize = options.maxBatchSize ?? 128;
     if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
-    this.group =
-      maxBatchSize === 1
-        ? null
-        : new GroupCommit(driver, {
-            maxBatchSize,
-            maxInFlight: options.maxBatchesInFlight ?? 2,
-            alone: (fn) => this.alone(fn),
-            counted: (session) => this.counted(session),
-            wrap,
-            onStatement: this.onStatement,
-            onBatch: options.onBatch,
-          });
+    this.group = new GroupCommit(countedDriver(driver, this.onStatement), this.facts, {
+      maxBatchSize,
+      maxInFlight: options.maxBatchesInFlight ?? 2,
+      maxAttempts: options.maxAttempts ?? 8,
+      onStatement: this.onStatement,
+      onBatch: options.onBatch,
+    });
   }
 
-  /**
-   * A unit with a lock plan goes through group commit; one without (it must read before it knows
-   * what to lock) runs in a transaction of its own, as every unit does with batching off.
-   */
-  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan?: LockPlan): Promise<T> {
-    if (plan === undefined || this.group === null) return this.alone(fn);
+  /** Every unit of work runs in a batch (a lone one in a batch of one): the executor is the only road. */
+  transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T> {
     return this.group.run(fn, plan);
   }
 
-  /** The per-command path: one unit, one transaction, run again after a deadlock or serialization failure. */
-  private async alone<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.driver.transaction(async (session) => {
-          const uow = new SqlUnitOfWork(this.counted(session));
-          const result = await fn(uow);
-          await uow.flush();
-          return result;
-        });
-      } catch (e) {
-        if (isWalletError(e)) throw e;
-        if ((isRetryable(e) || e instanceof RetryableConflict) && attempt < this.maxAttempts) {
-          this.onStatement?.('retry');
-          // Full jitter, growing with each attempt, so that the contenders stop meeting again.
-          await sleep(Math.random() * Math.min(100, 2 ** attempt));
-          continue;
-        }
-        throw wrap(e);
-      }
-    }
-  }
+  /** The resolve step's reads: immutable facts, on the primary (a hold just placed must be found), outside any transaction. */
+  private readonly facts: FactReader = {
+    holdWallet: async (holdId) => (await this.getHold(holdId))?.walletId ?? null,
+    walletTransaction: async (transactionId) => {
+      const [row] = await this.read(q.findWalletTransaction, [transactionId]);
+      if (!row) return null;
+      const counterpart = row.counterpart_wallet_id;
+      return {
+        transaction: walletTransactionFromRow(row),
+        counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart),
+      };
+    },
+    pointTransactionOwner: async (transactionId) => {
+      const [row] = await this.read(q.pointTransactionOwner, [transactionId]);
+      return row ? String(row.user_id) : null;
+    },
+    lotOwner: async (lotId) => {
+      const [row] = await this.read(q.lotOwner, [lotId]);
+      return row ? String(row.user_id) : null;
+    },
+    usersWithDueLots: async (asOf) => (await this.read(q.usersWithDueLots, [asOf.toISOString()])).map((r) => String(r.user_id)),
+  };
 
   async getWallet(id: string): Promise<Wallet | null> {
     const [row] = await this.read(q.getWallet, [id]);
@@ -227,9 +204,9 @@ export class SqlWalletStore implements WalletStore {
 
   async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     try {
-      return await readCommittedEvents(this.counted(this.driver), after ?? '0', limit);
+      return await readCommittedEvents(countedSession(this.driver, this.onStatement), after ?? '0', limit);
     } catch (e) {
-      throw wrap(e);
+      throw toWalletError(e);
     }
   }
 
@@ -293,7 +270,7 @@ export class SqlWalletStore implements WalletStore {
     try {
       await this.driver.query('SELECT 1');
     } catch (e) {
-      throw wrap(e);
+      throw toWalletError(e);
     }
   }
 
@@ -323,154 +300,7 @@ export class SqlWalletStore implements WalletStore {
       this.onStatement?.(statement.name);
       return await driver.query(statement.text, params, statement.name);
     } catch (e) {
-      throw wrap(e);
+      throw toWalletError(e);
     }
   }
-
-  private counted(session: SqlSession): SqlSession {
-    const count = this.onStatement;
-    if (!count) return session;
-    return {
-      query: (text, params, name) => {
-        count(name ?? text);
-        return session.query(text, params, name);
-      },
-    };
-  }
-}
-
-class SqlUnitOfWork implements UnitOfWork {
-  private readonly changes: Changes[] = [];
-  private claimed: { scope: string; key: string } | null = null;
-  private response: string | null = null;
-
-  constructor(private readonly session: SqlSession) {}
-
-  private run(statement: Statement, params: readonly unknown[]): Promise<Row[]> {
-    return this.session.query(statement.text, params, statement.name);
-  }
-
-  async claimIdempotencyKey(req: IdempotencyRequest): Promise<IdempotencyClaim> {
-    // The INSERT waits while a concurrent unit holds the same key uncommitted; the unique key,
-    // not a read-then-write, is what makes two first executions impossible.
-    const inserted = await this.run(q.claimIdempotencyKey, [req.scope, req.key, req.fingerprint, req.now.toISOString()]);
-    if (inserted.length > 0) {
-      this.claimed = { scope: req.scope, key: req.key };
-      return { status: 'claimed' };
-    }
-    const [row] = await this.run(q.readIdempotencyKey, [req.scope, req.key]);
-    if (!row || row.response === null || row.response === undefined) {
-      // The holder rolled back between our INSERT and SELECT: the key is free again.
-      throw new RetryableConflict('idempotency key released while claiming it');
-    }
-    return { status: 'replay', fingerprint: String(row.fingerprint), response: JSON.parse(String(row.response)) };
-  }
-
-  completeIdempotencyKey(response: unknown): void {
-    this.response = JSON.stringify(response);
-  }
-
-  async lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>> {
-    const unique = [...new Set(ids)];
-    const rows = await this.run(q.lockWallets, [unique]);
-    // A second round trip only for wallets that have holds: most payments touch none.
-    const withHolds = rows.filter(hasHolds).map((r) => String(r.id));
-    const holds = withHolds.length === 0 ? [] : await this.run(q.activeHolds, [withHolds]);
-    return new Map(
-      rows.map((r) => [
-        String(r.id),
-        walletFromRow(
-          r,
-          holds.filter((h) => String(h.wallet_id) === String(r.id)),
-        ),
-      ]),
-    );
-  }
-
-  async findHold(holdId: string): Promise<Hold | null> {
-    const [row] = await this.run(q.getHold, [holdId]);
-    return row ? holdFromRow(row, currencyOf(String(row.currency))) : null;
-  }
-
-  async findWalletTransaction(transactionId: string): Promise<FoundWalletTransaction | null> {
-    const [row] = await this.run(q.findWalletTransaction, [transactionId]);
-    if (!row) return null;
-    const counterpart = row.counterpart_wallet_id;
-    return { transaction: walletTransactionFromRow(row), counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart) };
-  }
-
-  async refundedAmount(original: WalletTransaction): Promise<Money> {
-    const [row] = await this.run(q.refundedAmount, [original.id]);
-    return Money.fromStorage(String(row?.refunded ?? '0'), original.amount.currency);
-  }
-
-  async lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null> {
-    const [account] = await this.run(q.lockAccountByTransaction, [transactionId]);
-    if (!account) return null;
-    const transaction = pointTransactionFromRow(jsonRow(account.tx));
-    const [lots] = await this.run(q.transactionLots, [transactionId, String(account.id)]);
-    const claims = jsonRows(lots?.claims).map(claimFromRow);
-    return { account: accountFromRows(account, jsonRows(lots?.lots)), transaction, lots: claims };
-  }
-
-  async lockPointAccount(userId: string): Promise<PointAccount | null> {
-    return (await this.withLots(await this.run(q.lockAccountByUser, [userId])))[0] ?? null;
-  }
-
-  async lockPointAccountByLot(lotId: string): Promise<PointAccount | null> {
-    return (await this.withLots(await this.run(q.lockAccountByLot, [lotId])))[0] ?? null;
-  }
-
-  async lockPointAccountsWithExpiredLots(asOf: Date): Promise<PointAccount[]> {
-    return this.withLots(await this.run(q.lockAccountsWithExpiredLots, [asOf.toISOString()]));
-  }
-
-  save(changes: Changes): void {
-    this.changes.push(changes);
-  }
-
-  async flush(): Promise<void> {
-    const response = this.claimed && this.response !== null ? { ...this.claimed, body: this.response } : null;
-    const flush = flushOf(this.changes, response ? [response] : []);
-    if (flush === null) return;
-    try {
-      await this.run(flush.statement, flush.params);
-    } catch (e) {
-      const state = sqlState(e);
-      const constraint = (e as { constraint?: unknown }).constraint;
-      if (state === '23505' && constraint === 'wallets_user_currency_open_key') {
-        const created = this.changes.find((c): c is WalletChanges => 'wallet' in c && c.loadedVersion === 0);
-        if (created) throw new WalletAlreadyExistsError(created.wallet.userId, created.wallet.currency.code);
-      }
-      // Another unit opened this user's point account first: running again finds and locks it.
-      if (state === '23505' && constraint === 'point_accounts_user_key') throw new RetryableConflict('point account created concurrently', { cause: e });
-      throw e;
-    }
-  }
-
-  private async withLots(accounts: Row[]): Promise<PointAccount[]> {
-    if (accounts.length === 0) return [];
-    const lots = await this.run(q.openLots, [accounts.map((a) => String(a.id))]);
-    return accounts.map((a) => accountFromRows(a, lots));
-  }
-}
-
-/** A JSON value a query built with row_to_json / jsonb_agg: parsed by pg, or text from another driver. */
-function jsonRow(v: unknown): Row {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as Row;
-}
-function jsonRows(v: unknown): Row[] {
-  if (v === null || v === undefined) return [];
-  return (typeof v === 'string' ? JSON.parse(v) : v) as Row[];
-}
-
-/** Driver errors leave as wallet errors, the original kept as `cause` for the logs. */
-function wrap(e: unknown): Error {
-  if (isWalletError(e)) return e;
-  if (e instanceof UnstorableValueError) {
-    return new ValidationError('Text must be well-formed Unicode without NUL characters', [{ path: '', message: e.message }]);
-  }
-  // A broken connection, whatever pg calls it, is the database being away for this request.
-  if (isUnavailable(e) || isConnectionBroken(e)) return new ServiceUnavailableError('The database is unavailable', { cause: e });
-  return new InternalError('Storage failure', { cause: e });
 }

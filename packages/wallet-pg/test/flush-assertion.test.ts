@@ -16,13 +16,16 @@ describe('the write-everything statement guards itself', () => {
     const created = await service.createWallet({ userId: 'stale' });
     await service.deposit({ walletId: created.id, amount: '100' });
     const eventsBefore = (await store.listEvents()).length;
-    const failure = store.transaction(async (uow) => {
-      const locked = (await uow.lockWallets([created.id])).get(created.id) as Wallet;
-      // An aggregate that claims an older version than the row has: what a broken lock would produce.
-      const stale = Wallet.restore({ ...locked.snapshot, version: locked.version - 1 });
-      stale.withdraw({ now: new Date(), newId: randomIds }, Money.parse('100', 'VND'));
-      uow.save(stale.pullChanges());
-    });
+    const failure = store.transaction(
+      async (uow) => {
+        const locked = (await uow.lockWallets([created.id])).get(created.id) as Wallet;
+        // An aggregate that claims an older version than the row has: what a broken lock would produce.
+        const stale = Wallet.restore({ ...locked.snapshot, version: locked.version - 1 });
+        stale.withdraw({ now: new Date(), newId: randomIds }, Money.parse('100', 'VND'));
+        uow.save(stale.pullChanges());
+      },
+      { wallets: [created.id], pointAccounts: [], idempotency: null },
+    );
     await expect(failure).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
     expect((await service.getWallet({ walletId: created.id })).balance).toBe('100');
     expect((await service.listTransactions({ walletId: created.id })).items).toHaveLength(1);

@@ -4,19 +4,21 @@ import { flushStatement } from '../src/queries.js';
 describe('the write-everything statement takes its parameters in the order of its one list of parts', () => {
   it('numbers each part from the list, whatever order the parts are given in', () => {
     const flush = flushStatement({
-      response: { params: ['scope', 'key', '{"ok":true}'], rows: 1 },
+      responses: { params: [['scope'], ['key'], ['{"ok":true}']], rows: 1 },
       events: { params: ['[events]'], rows: 2 },
       changedWallets: { params: ['[wallets]', ['w1', 'w2']], rows: 2 },
       newWallets: { params: ['[new]'], rows: 1 },
     });
-    expect(flush?.params).toEqual(['[new]', '[wallets]', ['w1', 'w2'], '[events]', 'scope', 'key', '{"ok":true}', 1, 2, 1]);
+    expect(flush?.params).toEqual(['[new]', '[wallets]', ['w1', 'w2'], '[events]', ['scope'], ['key'], ['{"ok":true}'], 1, 2, 1]);
     const text = flush?.statement.text ?? '';
     expect(text).toContain('jsonb_to_recordset($1::jsonb)');
     expect(text).toMatch(/UPDATE wallets w[\s\S]*jsonb_to_recordset\(\$2::jsonb\)[\s\S]*w\.id = ANY\(\$3::uuid\[\]\)/);
     expect(text).toMatch(/INSERT INTO outbox_events[\s\S]*jsonb_to_recordset\(\$4::jsonb\)/);
-    expect(text).toContain('UPDATE idempotency_keys SET response = $7 WHERE scope = $5 AND key = $6');
-    // Events are not counted: the counts are new wallets, changed wallets, the response.
-    expect(text).toContain('(SELECT count(*) FROM new_wallets) = $8 AND (SELECT count(*) FROM changed_wallets) = $9 AND (SELECT count(*) FROM response) = $10');
+    expect(text).toMatch(/UPDATE idempotency_keys k SET response = x\.body FROM unnest\(\$5::text\[\], \$6::text\[\], \$7::text\[\]\)/);
+    // Events are not counted: the counts are new wallets, changed wallets, the responses.
+    expect(text).toContain(
+      '(SELECT count(*) FROM new_wallets) = $8 AND (SELECT count(*) FROM changed_wallets) = $9 AND (SELECT count(*) FROM responses) = $10',
+    );
   });
 
   it('gives one prepared statement per shape', () => {

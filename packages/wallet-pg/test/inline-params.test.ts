@@ -15,10 +15,13 @@ describe('inlining parameters for a combined BEGIN or COMMIT message', () => {
     expect(inlineParams(client, '$10 $1', params)).toBe("'ten' '$2'");
   });
 
-  it('writes NULL, safe integers and UUID arrays, and refuses anything else', () => {
+  it('writes NULL, safe integers and arrays of plain text, and refuses anything else', () => {
     const id = '00000000-0000-4000-8000-000000000001';
     expect(inlineParams(client, '$1 $2 $3::uuid[] $4::uuid[]', [null, 42, [id], []])).toBe(`NULL 42 '{${id}}'::uuid[] '{}'::uuid[]`);
-    expect(() => inlineParams(client, '$1', [['not-a-uuid', "x'}"]])).toThrow(TypeError);
+    // Each element quoted in the array's text form, the whole escaped as one literal.
+    expect(inlineParams(client, '$1::text[]', [['pos-1', "x'}", 'a"b,c']])).toBe(` E'{"pos-1","x''}","a\\\\"b,c"}'::text[]`);
+    expect(() => inlineParams(client, '$1', [['Thanh toán']])).toThrow(TypeError);
+    expect(() => inlineParams(client, '$1', [[1]])).toThrow(TypeError);
     expect(() => inlineParams(client, '$1', [1.5])).toThrow(TypeError);
     expect(() => inlineParams(client, '$1', [{}])).toThrow(TypeError);
     expect(() => inlineParams(client, '$2', ['a'])).toThrow(RangeError);

@@ -89,14 +89,17 @@ describe.runIf(adminUrl)('connections terminated under the store (PostgreSQL)', 
     const service = new WalletService({ store });
     const wallet = await service.createWallet({ userId: 'blink-2' });
     const outcome = store
-      .transaction(async (uow) => {
-        await uow.lockWallets([wallet.id]);
-        // The connection dies while the unit holds it, idle: pg emits 'error' on the client.
-        const { rows } = await operator.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'");
-        for (const r of rows) await operator.query('SELECT pg_terminate_backend($1)', [r.pid]);
-        await new Promise((r) => setTimeout(r, 200));
-        await uow.lockWallets([wallet.id]);
-      })
+      .transaction(
+        async (uow) => {
+          await uow.lockWallets([wallet.id]);
+          // The connection dies while the unit holds it, idle: pg emits 'error' on the client.
+          const { rows } = await operator.query("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'");
+          for (const r of rows) await operator.query('SELECT pg_terminate_backend($1)', [r.pid]);
+          await new Promise((r) => setTimeout(r, 200));
+          await uow.lockWallets([wallet.id]);
+        },
+        { wallets: [wallet.id], pointAccounts: [], idempotency: null },
+      )
       .then(
         () => 'ok',
         (e: { code?: string }) => e.code,

@@ -20,7 +20,7 @@ const PARAM = /\$(\d+)/g;
 
 /**
  * Whether a parameter may travel as a literal in the simple-protocol message that carries BEGIN:
- * NULL, safe integers, UUID arrays and plain ASCII strings, whose literal form cannot change
+ * NULL, safe integers, plain ASCII strings and arrays of them, whose literal form cannot change
  * their meaning. Anything else (text in other scripts, JSON documents) travels as a bound
  * parameter of its own statement, at the price of one more round trip.
  */
@@ -28,7 +28,12 @@ function inlinable(value: unknown): boolean {
   if (value === null || value === undefined) return true;
   if (typeof value === 'string') return PLAIN_TEXT.test(value);
   if (typeof value === 'number') return Number.isSafeInteger(value);
-  return Array.isArray(value) && value.every((v) => typeof v === 'string' && UUID.test(v));
+  return Array.isArray(value) && value.every((v) => typeof v === 'string' && PLAIN_TEXT.test(v));
+}
+
+/** An array's text form: UUIDs as they are, any other element double-quoted with its quotes and backslashes escaped. */
+function arrayText(values: readonly string[]): string {
+  return `{${values.map((v) => (UUID.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
 /**
@@ -40,7 +45,7 @@ function literal(client: PoolClient, value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'string') return client.escapeLiteral(value);
   if (typeof value === 'number') return String(value);
-  return `'{${(value as string[]).join(',')}}'`;
+  return client.escapeLiteral(arrayText(value as string[]));
 }
 
 /** @internal Replaces $1…$n in one pass over the statement text; inlined values are never rescanned. */

@@ -181,7 +181,7 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
       await booksBalance();
     });
 
-    it('falls back to one command at a time when a batch fails for one command: a duplicate wallet fails alone', async () => {
+    it('fails a duplicate wallet alone, found before the write: the batch commits its neighbours without falling back', async () => {
       const w = await walletWith('0');
       const other = await walletWith('0');
       const first = (await opener(other)).done;
@@ -192,7 +192,8 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
       ];
       await first;
       const [one, deposit, two] = await Promise.all(burst);
-      expect(counters.statements.get('batch_fallback')).toBe(1);
+      expect(counters.statements.get('batch_fallback')).toBeUndefined();
+      expect(counters.batches).toEqual([1, 3]);
       expect([one, two].filter((o) => o?.ok)).toHaveLength(1);
       expect([one, two].flatMap((o) => (o?.ok ? [] : [o?.code]))).toEqual(['WALLET_ALREADY_EXISTS']);
       expect(deposit?.ok).toBe(true);
@@ -221,6 +222,56 @@ export function describeGroupCommit(name: string, setup: GroupCommitSetup): void
       const rows = await service.listPointTransactions({ userId: 'gc-points', limit: 10 });
       expect(rows.items.map((t) => t.type)).toEqual(['adjust', 'spend', 'earn', 'earn']);
       expect(await balanceOf(w.id)).toBe('99');
+      await booksBalance();
+    });
+
+    it('batches captures, voids and refunds after their resolve step: partial refunds of one payment in one batch never exceed it', async () => {
+      const payer = await walletWith('1000');
+      const shop = await walletWith('0');
+      const holds = await Promise.all(Array.from({ length: 12 }, () => service.placeHold({ walletId: payer.id, amount: '10' })));
+      const paid = await service.transfer({ fromWalletId: payer.id, toWalletId: shop.id, amount: '100' });
+      const opened = await service.withdraw({ walletId: payer.id, amount: '50' });
+      counters.batches.length = 0;
+      counters.statements.clear();
+      const outcomes = await Promise.all([
+        ...holds.slice(0, 8).map((h) => settle(service.captureHold({ holdId: h.id, toWalletId: shop.id }))),
+        ...holds.slice(8).map((h) => settle(service.voidHold({ holdId: h.id }))),
+        // Five refunds of 30 against a payment of 100: three fit, the other two find it refunded.
+        ...Array.from({ length: 5 }, () => settle(service.refund({ transactionId: paid.transaction.id, amount: '30' }))),
+        settle(service.refund({ transactionId: opened.transaction.id })),
+      ]);
+      const codes = outcomes.map((o) => (o.ok ? 'ok' : o.code));
+      expect(codes.slice(0, 12)).toEqual(Array(12).fill('ok'));
+      expect(codes.slice(12, 17).filter((c) => c === 'ok')).toHaveLength(3);
+      expect(codes.at(-1)).toBe('ok');
+      // The resolve reads are not batched statements: the writes are fewer than the commands.
+      expect(counters.statements.get('wallet_flush')).toBeLessThan(outcomes.length);
+      expect(Math.max(...counters.batches)).toBeGreaterThan(1);
+      expect(counters.statements.get('batch_fallback')).toBeUndefined();
+      // 1000 - 120 held - 100 paid - 50 withdrawn; 80 captured to the shop, 40 released; 90 + 50 refunded.
+      expect(await balanceOf(payer.id)).toBe(String(1000 - 80 - 100 - 50 + 90 + 50));
+      expect(await balanceOf(shop.id)).toBe(String(100 + 80 - 90));
+      await booksBalance();
+    });
+
+    it('batches points refunds, reversals and pending confirmations after their resolve step, each claim counted once', async () => {
+      const userId = `gc-pts-${++users}`;
+      await service.earnPoints({ userId, points: 100, source: 'order-1' });
+      const pending = await service.earnPoints({ userId, points: 40, source: 'order-2', pending: true });
+      const spend = await service.spendPoints({ userId, points: 60, source: 'redeem' });
+      counters.batches.length = 0;
+      counters.statements.clear();
+      const outcomes = await Promise.all([
+        // Three refunds of 25 against a spend of 60: two fit whole, the third finds 10 left and asks 25.
+        settle(service.refundPoints({ transactionId: spend.transaction.id, points: 25 })),
+        settle(service.refundPoints({ transactionId: spend.transaction.id, points: 25 })),
+        settle(service.refundPoints({ transactionId: spend.transaction.id, points: 25 })),
+        settle(service.confirmPendingPoints({ transactionId: pending.transaction.id })),
+      ]);
+      expect(outcomes.map((o) => (o.ok ? 'ok' : 'failed'))).toEqual(['ok', 'ok', 'failed', 'ok']);
+      expect(counters.statements.get('batch_fallback')).toBeUndefined();
+      const account = await service.getPointAccount({ userId });
+      expect(account.availablePoints).toBe(100 - 60 + 50 + 40);
       await booksBalance();
     });
 
