@@ -34,8 +34,10 @@ import {
 } from '@goodgo/wallet-core';
 import { isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import { toWalletError } from './errors.js';
-import * as q from './queries.js';
-import { BatchWrite, accountStateFromRow, claimFromRow, hasHolds, jsonRows, lotFromRow, pointTransactionFromRow, walletFromRow, type KeyRef } from './rows.js';
+import * as q from './sql/batch.js';
+import type { Statement } from './sql/statement.js';
+import { BatchWrite, type KeyRef } from './sql/write.js';
+import { accountStateFromRow, claimFromRow, hasHolds, jsonRows, lotFromRow, pointTransactionFromRow, walletFromRow } from './rows.js';
 
 type Changes = WalletChanges | PointAccountChanges;
 type Unit<T> = (uow: UnitOfWork) => Promise<T>;
@@ -327,7 +329,7 @@ async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise
   const pointRowIds = [...new Set(plans.flatMap((p) => p.pointTransactions ?? []))];
   let walletRows: Row[] = [];
   let accountRows: Row[] = [];
-  const run = (statement: q.Statement, params: readonly unknown[]) => session.query(statement.text, params, statement.name);
+  const run = (statement: Statement, params: readonly unknown[]) => session.query(statement.text, params, statement.name);
   const taken = new Set<string>();
   if (pairs.length > 0) {
     const wanted = new Set(pairs.map((p) => pairOf(p.userId, p.currency)));

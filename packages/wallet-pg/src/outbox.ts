@@ -5,7 +5,7 @@
  */
 import type { DomainEvent, Positioned } from '@goodgo/wallet-core';
 import type { SqlSession } from './driver.js';
-import * as q from './queries.js';
+import * as q from './sql/outbox.js';
 import { eventFromRow } from './rows.js';
 
 /** Held (session level) by the one active relay across all instances. */

@@ -14,7 +14,7 @@ import {
 } from '@goodgo/wallet-core';
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid, jsonb } from 'drizzle-orm/pg-core';
-import { expiringLotSql, openLotSql, type LotColumns } from './lot-sql.js';
+import { expiringLotSql, openLotSql, type LotColumns } from './sql/lots.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 /** `column IN ('a', 'b')` from one of the core's `as const` lists: the database check cannot drift from the domain. */

@@ -26,13 +26,14 @@ import {
   type WalletPageRequest,
   type WalletSearchRequest,
 } from '@goodgo/wallet-core';
-import * as books from './book-queries.js';
+import * as books from './sql/books.js';
 import { countedDriver, countedSession, type Row, type SqlDriver } from './driver.js';
 import { toWalletError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
-import type { Statement } from './queries.js';
-import * as q from './queries.js';
+import * as q from './sql/reads.js';
+import * as reconcile from './sql/reconcile.js';
+import type { Statement } from './sql/statement.js';
 import { accountFromRows, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
 
 export interface SqlStoreOptions {
@@ -222,12 +223,12 @@ export class SqlWalletStore implements WalletStore {
    * run it again (see docs/operations.md).
    */
   async reconcile(): Promise<ReconciliationFindings> {
-    const [counts] = await this.read(q.reconcileCounts, []);
+    const [counts] = await this.read(reconcile.reconcileCounts, []);
     const problems: ReconciliationProblem[] = [];
-    for (const r of await this.read(q.reconcileBalances, [])) {
+    for (const r of await this.read(reconcile.reconcileBalances, [])) {
       problems.push({ kind: 'balance_mismatch', id: String(r.id), detail: `balance ${String(r.balance)} differs from its ledger (${String(r.ledger)})` });
     }
-    for (const r of await this.read(q.reconcileChains, [])) {
+    for (const r of await this.read(reconcile.reconcileChains, [])) {
       if (r.after_ok !== true) {
         problems.push({
           kind: 'balance_after_mismatch',
@@ -238,20 +239,20 @@ export class SqlWalletStore implements WalletStore {
       if (r.hash_ok !== true)
         problems.push({ kind: 'hash_mismatch', id: String(r.id), detail: 'the row or the row before it in this wallet was changed or removed' });
     }
-    for (const r of await this.read(q.reconcileTransfers, [])) {
+    for (const r of await this.read(reconcile.reconcileTransfers, [])) {
       problems.push({ kind: 'transfer_unbalanced', id: String(r.id), detail: `${String(r.rows)} rows with a net of ${String(r.net)}` });
     }
-    for (const r of await this.read(q.reconcilePoints, [])) {
+    for (const r of await this.read(reconcile.reconcilePoints, [])) {
       problems.push({
         kind: 'points_mismatch',
         id: String(r.id),
         detail: `available ${String(r.available)} and pending ${String(r.pending)}; lots hold ${String(r.lot_available)} and ${String(r.lot_pending)}`,
       });
     }
-    for (const r of await this.read(q.reconcileHeld, [])) {
+    for (const r of await this.read(reconcile.reconcileHeld, [])) {
       problems.push({ kind: 'held_mismatch', id: String(r.id), detail: `held amount ${String(r.held)}; its active holds sum to ${String(r.active)}` });
     }
-    for (const r of await this.read(q.reconcilePointChains, [])) {
+    for (const r of await this.read(reconcile.reconcilePointChains, [])) {
       problems.push({
         kind: 'points_balance_after_mismatch',
         id: String(r.id),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as books from '../src/book-queries.js';
+import * as books from '../src/sql/books.js';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';

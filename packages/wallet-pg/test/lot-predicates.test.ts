@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { POINT_LOT_STATUSES, isLotDue, isOpenLot, type PointLotStatus } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dueLotSql, openLotSql } from '../src/lot-sql.js';
+import { dueLotSql, openLotSql } from '../src/sql/lots.js';
 
 const asOf = new Date('2026-06-01T12:00:00.000Z');
 const expiries = [null, new Date(asOf.getTime() - 1), asOf, new Date(asOf.getTime() + 1)];

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlDriver } from '../src/driver.js';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import { createPgliteStore } from '../src/pglite/index.js';
-import * as books from '../src/book-queries.js';
-import * as q from '../src/queries.js';
+import * as q from '../src/sql/batch.js';
+import * as books from '../src/sql/books.js';
+import * as reads from '../src/sql/reads.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
@@ -59,8 +60,8 @@ function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore
         'wallet_transactions_wallet_time_idx',
       ],
       ['a balance at an instant', books.balanceAt.inclusive, [id, '2026-01-01T00:00:00Z'], 'wallet_transactions_wallet_time_idx'],
-      ['point history, first page', q.pointTransactionPages.first, [id, 51], 'point_transactions_account_seq_idx'],
-      ['point history, after a cursor', q.pointTransactionPages.after, [id, 51, '1000'], 'point_transactions_account_seq_idx'],
+      ['point history, first page', reads.pointTransactionPages.first, [id, 51], 'point_transactions_account_seq_idx'],
+      ['point history, after a cursor', reads.pointTransactionPages.after, [id, 51, '1000'], 'point_transactions_account_seq_idx'],
     ] as const;
 
     it.each(pages)('reads %s off its index in order, without sorting', async (_label, statement, params, index) => {
@@ -73,6 +74,22 @@ function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore
     it('locks wallets through the primary key', async () => {
       const plan = await planOf(store.driver, q.lockWallets.text, [[id]]);
       expect(plan.some((n) => n['Index Name'] === 'wallets_pkey')).toBe(true);
+    });
+
+    // The statements of a batch and of the resolve step: never a scan of a whole table (with
+    // sequential scans off, a plan that still has one means no index serves the statement).
+    it.each([
+      ['reads taken keys', q.readKeys, [['s'], ['k']]],
+      ['checks the pairs new wallets take', q.takenPairs, [['user-1']]],
+      ['locks point accounts', q.lockAccounts, [['user-1']]],
+      ['reads what refunds gave back', q.refundedAmounts, [[id]]],
+      ['reads a points row with its lots and claims', q.transactionLots, [[id], [id]]],
+      ['resolves the owner of a points row', reads.pointTransactionOwner, [id]],
+      ['resolves the owner of a lot', reads.lotOwner, [id]],
+      ['resolves a hold', reads.getHold, [id]],
+    ] as const)('%s through an index', async (_label, statement, params) => {
+      const plan = await planOf(store.driver, statement.text, [...params]);
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');
     });
   });
 }

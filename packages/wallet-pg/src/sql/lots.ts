@@ -20,3 +20,6 @@ export const expiringLotSql = (c: LotColumns = LOT_COLUMN_NAMES): string => `${c
 
 /** `isLotDue(lot, asOf)`, with `asOf` the SQL expression given. */
 export const dueLotSql = (asOf: string, c: LotColumns = LOT_COLUMN_NAMES): string => `${expiringLotSql(c)} AND ${c.expiresAt} <= ${asOf}`;
+
+/** `isOpenLot` over `point_lots` read alone, parenthesised for a WHERE clause. */
+export const OPEN_LOT = `(${openLotSql()})`;

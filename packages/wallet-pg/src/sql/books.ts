@@ -4,12 +4,8 @@
  * `SqlStoreOptions.readDriver`): none writes, none locks, none needs a transaction.
  * @internal
  */
-import type { Statement } from './queries.js';
-
-const s = (name: string, text: string): Statement => ({ name: `wallet_${name}`, text });
-
-const WALLET_TX = `t.seq::text AS position, t.id, t.wallet_id, t.type, t.amount::text AS amount, t.balance_after::text AS balance_after,
-  t.description, t.reference, t.transfer_id, t.hold_id, t.refund_of, t.actor, t.created_at, w.currency`;
+import { ACTIVE_HOLDS_JSON, WALLET_TX_COLUMNS, wallets } from './columns.js';
+import { named as s, shapes } from './statement.js';
 
 /**
  * The last row of a wallet at an instant, in (created_at, seq) order: one backward probe of
@@ -41,8 +37,6 @@ export interface WalletPageShape {
   before: boolean;
 }
 
-const pageCache = new Map<string, Statement>();
-
 /**
  * One text per filter combination, prepared once each, so that every page is a plain index scan:
  * without a period, in seq order (wallet_seq, wallet_type_seq or wallet_reference index); with
@@ -50,10 +44,7 @@ const pageCache = new Map<string, Statement>();
  * page continues strictly below it). Parameters: wallet id, limit, then each present filter in
  * the order of `WalletPageShape`.
  */
-export function walletTransactionPage(shape: WalletPageShape): Statement {
-  const bits = (['type', 'reference', 'from', 'to', 'before'] as const).map((k) => (shape[k] ? '1' : '0')).join('');
-  const cached = pageCache.get(bits);
-  if (cached) return cached;
+export const walletTransactionPage = shapes<keyof WalletPageShape>(['type', 'reference', 'from', 'to', 'before'], (shape, id) => {
   let next = 3;
   const where: string[] = [];
   if (shape.type) where.push(`t.type = $${next++}`);
@@ -68,20 +59,12 @@ export function walletTransactionPage(shape: WalletPageShape): Statement {
     );
   }
   const order = timed ? 't.created_at DESC, t.seq DESC' : 't.seq DESC';
-  const statement = s(
-    `wtx_page_${parseInt(bits, 2).toString(36)}`,
-    `SELECT ${WALLET_TX} FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id
+  return s(
+    `wtx_page_${id}`,
+    `SELECT ${WALLET_TX_COLUMNS} FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id
      WHERE t.wallet_id = $1 ${where.map((c) => `AND ${c}`).join(' ')} ORDER BY ${order} LIMIT $2`,
   );
-  pageCache.set(bits, statement);
-  return statement;
-}
-
-const WALLET_COLUMNS = 'id, user_id, currency, balance::text AS balance, held_amount::text AS held_amount, status, version, created_at, updated_at, closed_at';
-const ACTIVE_HOLDS_JSON = `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (
-    SELECT h.seq::text AS position, h.id, h.wallet_id, h.amount::text AS amount, h.captured_amount::text AS captured_amount, h.status,
-      h.reference, h.description, h.expires_at, h.created_at, h.updated_at
-    FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active') x) AS holds`;
+});
 
 export interface WalletSearchShape {
   userId: boolean;
@@ -90,28 +73,21 @@ export interface WalletSearchShape {
   after: boolean;
 }
 
-const searchCache = new Map<string, Statement>();
-
 /**
  * Wallets newest first by (created_at, id), keyset after the cursor's wallet. One text per filter
  * combination: a status or currency filter scans its own (column, created_at, id) index, a user's
  * wallets come from wallets_user_idx. Parameters: limit, then each present filter in order.
  */
-export function walletSearch(shape: WalletSearchShape): Statement {
-  const bits = (['userId', 'status', 'currency', 'after'] as const).map((k) => (shape[k] ? '1' : '0')).join('');
-  const cached = searchCache.get(bits);
-  if (cached) return cached;
+export const walletSearch = shapes<keyof WalletSearchShape>(['userId', 'status', 'currency', 'after'], (shape, id) => {
   let next = 2;
   const where: string[] = [];
   if (shape.userId) where.push(`w.user_id = $${next++}`);
   if (shape.status) where.push(`w.status = $${next++}`);
   if (shape.currency) where.push(`w.currency = $${next++}`);
   if (shape.after) where.push(`(w.created_at, w.id) < (SELECT c.created_at, c.id FROM wallets c WHERE c.id = $${next++}::uuid)`);
-  const statement = s(
-    `search_wallets_${parseInt(bits, 2).toString(36)}`,
-    `SELECT ${WALLET_COLUMNS.replace(/(^|, )([a-z_]+)/g, '$1w.$2')}, ${ACTIVE_HOLDS_JSON} FROM wallets w
+  return s(
+    `search_wallets_${id}`,
+    `SELECT ${wallets.select({ alias: 'w' })}, ${ACTIVE_HOLDS_JSON} FROM wallets w
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY w.created_at DESC, w.id DESC LIMIT $1`,
   );
-  searchCache.set(bits, statement);
-  return statement;
-}
+});

@@ -1,0 +1,82 @@
+/**
+ * The statements of a batch before its write, one per step for every command of it (a lone
+ * command is a batch of one): claim the keys, read the answers of keys taken before, check the
+ * pairs new wallets take, lock, and read under the locks. @internal
+ */
+import { ACCOUNT_COLUMNS, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_COLUMNS, WALLET_COLUMNS, idempotencyKeys } from './columns.js';
+import { OPEN_LOT } from './lots.js';
+import { jsonArray, named as s } from './statement.js';
+
+// The batch's keys in one INSERT, in (scope, key) order: two batches claiming the same keys wait
+// for each other in one order, never in a cycle. Arrays, not JSON: plain text travels inlined in
+// the message that carries BEGIN, so a lone keyed command pays no round trip for its claim.
+const CLAIMED = idempotencyKeys.written.filter((c) => c !== 'response');
+export const claimKeys = s(
+  'claim_key',
+  `INSERT INTO idempotency_keys (${CLAIMED.join(', ')})
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS x(${CLAIMED.join(', ')})
+   ORDER BY scope, key
+   ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key`,
+);
+/**
+ * The pairs `(scope, key) = ANY × ANY`: the planner probes the primary key (joined to a recordset
+ * alone, a plan made while the table was small seq-scanned it for good); the pairs themselves are
+ * matched exactly by the caller or the join.
+ */
+export const keyProbe = (alias: string, scopes: string, keys: string) => `${alias}.scope = ANY(${scopes}::text[]) AND ${alias}.key = ANY(${keys}::text[])`;
+// A statement of its own, after the claim: after the INSERT waited for a concurrent holder of a
+// key, only a new statement's snapshot sees its row.
+export const readKeys = s(
+  'read_key',
+  `SELECT ${idempotencyKeys.select({ alias: 'k', omit: ['created_at'] })} FROM idempotency_keys k WHERE ${keyProbe('k', '$1', '$2')}`,
+);
+
+// The (user, currency) pairs the batch opens wallets for that an open wallet holds already: those
+// commands fail alone, before the write. A pair taken by a concurrent transaction after this read
+// still fails the write statement on the unique key (the batch then runs one command at a time).
+export const takenPairs = s('taken_pairs', `SELECT user_id, currency FROM wallets WHERE user_id = ANY($1::text[]) AND status <> 'closed'`);
+
+// ORDER BY below FOR UPDATE: rows are locked in the order they are returned, ascending id,
+// whatever order the commands named them in. That one order is what keeps transfers in opposite
+// directions, and two batches, from deadlocking.
+export const lockWallets = s('lock_wallets', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
+export const lockAccounts = s('lock_accounts', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE`);
+// Both kinds in one statement, in one fixed order: every wallet (by id), then every point account
+// (by id); the target list's subqueries run left to right. Columns travel as JSON text.
+export const lockWalletsAndAccounts = s(
+  'lock_wallets_accounts',
+  `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
+     a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($2::text[]) ORDER BY id FOR UPDATE)
+   SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
+     (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts`,
+);
+
+// Each read below runs after the lock, in a statement of its own: its snapshot sees what the
+// previous holders of the locks committed (the locking statement's own snapshot may predate them).
+
+/** Sent only when a locked wallet's held_amount is not zero: most payments touch no hold. */
+export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
+export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($1::uuid[]) AND ${OPEN_LOT}`);
+/** What refunds gave back of each row named (every refund of a row locks its wallet, so the sum holds). */
+export const refundedAmounts = s(
+  'refunded_amounts',
+  `SELECT o.id, o.wallet_id, coalesce((SELECT sum(r.amount) FROM wallet_transactions r WHERE r.refund_of = o.id AND r.type = 'refund_in'), 0)::text AS refunded
+   FROM wallet_transactions o WHERE o.id = ANY($1::uuid[])`,
+);
+/**
+ * Instead of open_lots when points rows are named: each row, the accounts' open lots and every
+ * lot the rows moved points of (open or not), and per lot what the row moved and what its refunds
+ * or reversals (rows whose refund_of names it) claimed back. A UNION, not an OR: each half has its
+ * index (the open lots' partial one, the primary key), an OR of both has none.
+ */
+export const transactionLots = s(
+  'tx_lots',
+  `SELECT
+     ${jsonArray(`SELECT ${POINT_TX_COLUMNS} FROM point_transactions WHERE id = ANY($1::uuid[])`)} AS transactions,
+     ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($2::uuid[]) AND ${OPEN_LOT}
+        UNION SELECT ${LOT_COLUMNS} FROM point_lots WHERE id IN (SELECT lot_id FROM point_allocations WHERE transaction_id = ANY($1::uuid[]))`)} AS lots,
+     ${jsonArray(`SELECT a.transaction_id, a.lot_id, a.points::text AS points,
+          (SELECT coalesce(sum(b.points), 0) FROM point_allocations b JOIN point_transactions r ON r.id = b.transaction_id
+           WHERE r.refund_of = a.transaction_id AND b.lot_id = a.lot_id)::text AS claimed_back
+        FROM point_allocations a WHERE a.transaction_id = ANY($1::uuid[])`)} AS claims`,
+);

@@ -1,0 +1,80 @@
+/**
+ * The store's reads outside a batch: wallets, holds and point accounts as a reader sees them,
+ * points history pages, the facts a resolve step reads, and the purge of old keys. @internal
+ */
+import { ACCOUNT_COLUMNS, ACTIVE_HOLDS_JSON, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_PAGE_COLUMNS, WALLET_COLUMNS, WALLET_TX_COLUMNS } from './columns.js';
+import { OPEN_LOT, dueLotSql } from './lots.js';
+import { jsonArray, named as s, type Statement } from './statement.js';
+
+export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
+export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
+
+/** A hold with its wallet's currency; also the resolve step's read of a hold's wallet. */
+export const getHold = s('get_hold', `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = $1`);
+/**
+ * A wallet's holds, newest first, by keyset; the status filter is what a reader sees at `$now`:
+ * an active hold past its expiry is expired. One text per combination, each an index range scan.
+ */
+const holdFilters = {
+  any: '',
+  active: "AND h.status = 'active' AND h.expires_at > $4::timestamptz",
+  expired: "AND (h.status = 'expired' OR (h.status = 'active' AND h.expires_at <= $4::timestamptz))",
+  plain: 'AND h.status = $4::text',
+} as const;
+export type HoldFilter = keyof typeof holdFilters;
+const holdPage = (filter: HoldFilter) =>
+  s(
+    `holds_${filter}`,
+    `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id
+     WHERE h.wallet_id = $1 AND ($3::bigint IS NULL OR h.seq < $3) ${holdFilters[filter]} ORDER BY h.seq DESC LIMIT $2`,
+  );
+export const holdPages: Record<HoldFilter, Statement> = {
+  any: holdPage('any'),
+  active: holdPage('active'),
+  expired: holdPage('expired'),
+  plain: holdPage('plain'),
+};
+
+export const getAccount = s(
+  'get_account',
+  `SELECT ${ACCOUNT_COLUMNS}, ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}`)} AS lots
+   FROM point_accounts a WHERE user_id = $1`,
+);
+
+const pointPage = (name: string, where: string) =>
+  s(name, `SELECT ${POINT_TX_PAGE_COLUMNS} FROM point_transactions WHERE account_id = $1 ${where} ORDER BY seq DESC LIMIT $2`);
+export const pointTransactionPages = {
+  first: pointPage('ptx_first', ''),
+  after: pointPage('ptx_after', 'AND seq < $3'),
+  firstOfType: pointPage('ptx_first_type', 'AND type = $3'),
+  afterOfType: pointPage('ptx_after_type', 'AND type = $3 AND seq < $4'),
+};
+
+// ---- the resolve step: facts that never change, read without a lock before a command joins a batch ----
+/** A ledger row by id, with the other wallet of its transfer pair. */
+export const findWalletTransaction = s(
+  'find_wtx',
+  `SELECT ${WALLET_TX_COLUMNS}, (SELECT c.wallet_id FROM wallet_transactions c
+     WHERE t.transfer_id IS NOT NULL AND c.transfer_id = t.transfer_id AND c.id <> t.id AND c.type IN ('transfer_in', 'transfer_out')
+     LIMIT 1) AS counterpart_wallet_id
+   FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.id = $1`,
+);
+export const pointTransactionOwner = s('ptx_owner', 'SELECT a.user_id FROM point_transactions t JOIN point_accounts a ON a.id = t.account_id WHERE t.id = $1');
+export const lotOwner = s('lot_owner', 'SELECT a.user_id FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE l.id = $1');
+/** A scan, not a fact: the unit decides under the lock what is due. */
+export const usersWithDueLots = s(
+  'due_users',
+  `SELECT a.user_id FROM point_accounts a WHERE a.id IN (SELECT account_id FROM point_lots WHERE ${dueLotSql('$1')})`,
+);
+
+// Oldest first, a bounded batch, skipping keys a running command holds (SKIP LOCKED): a purge
+// never waits for a command and a command never waits long for a purge (created_at is indexed).
+export const purgeIdempotencyKeys = s(
+  'purge_keys',
+  `WITH due AS (
+     SELECT scope, key FROM idempotency_keys WHERE created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+   ), gone AS (
+     DELETE FROM idempotency_keys k USING due WHERE k.scope = due.scope AND k.key = due.key RETURNING 1
+   )
+   SELECT count(*)::int AS purged FROM gone`,
+);

@@ -1,0 +1,27 @@
+/** Statement helpers, written once for every statement of the store. @internal */
+
+/** A statement with the name it is prepared under. */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** A statement prepared under `wallet_<name>`. */
+export const named = (name: string, text: string): Statement => ({ name: `wallet_${name}`, text });
+
+/** A subquery's rows as one JSON array: `[]`, not null, when there are none. */
+export const jsonArray = (select: string): string => `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (${select}) x)`;
+
+/** One prepared statement per shape: `make` runs once for each distinct `bits`. */
+export function shapes<K extends string>(keys: readonly K[], make: (shape: Record<K, boolean>, id: string) => Statement) {
+  const cache = new Map<string, Statement>();
+  return (shape: Record<K, boolean>): Statement => {
+    const bits = keys.map((k) => (shape[k] ? '1' : '0')).join('');
+    let statement = cache.get(bits);
+    if (!statement) {
+      statement = make(shape, parseInt(bits, 2).toString(36));
+      cache.set(bits, statement);
+    }
+    return statement;
+  };
+}
