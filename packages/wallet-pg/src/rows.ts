@@ -9,11 +9,9 @@ import {
   type DomainEvent,
   type Hold,
   type LotClaim,
-  type PointAccountChanges,
   type PointAccountState,
   type PointLot,
   type PointTransaction,
-  type WalletChanges,
   type WalletTransaction,
 } from '@goodgo/wallet-core';
 import type { Row } from './driver.js';
