@@ -1,9 +1,8 @@
 /**
  * The library's transfers (group commit, the stores' default) against the best
  * one-transaction-per-command shape (one plpgsql call per transfer, see one-call.ts), in
- * alternating rounds of one run, on one pool of 16 connections; and at concurrency 1 against the
- * library's own per-command path. Each case reports the batch sizes the library formed and the CPU
- * both sides cost, split between this Node process and PostgreSQL.
+ * alternating rounds of one run, on one pool of 16 connections. Each case reports the batch sizes
+ * the library formed and the CPU both sides cost, split between this Node process and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { WalletService } from '@goodgo/wallet-core';
@@ -15,6 +14,11 @@ import type { Report } from './report.js';
 import { alternate, closedLoopSamples, percentile, ratio, round, type Run } from './stats.js';
 
 const SECTION = '2b. library vs one plpgsql call per transfer (pool 16)';
+/**
+ * The last run of the per-command path (commit 4d1ad23, bench/results/latest.md): its lone
+ * transfer's p50 was 1.26 ms against one call's 0.78 ms in the same run.
+ */
+const PER_COMMAND_AGAINST_ONE_CALL = 1.62;
 const fmt = (r: Run) => `${round(r.perSecond)}/s p50 ${round(r.p50, 1)} ms p99 ${round(r.p99, 1)} ms${r.errors ? ` (${r.errors} errors)` : ''}`;
 
 /** CPU milliseconds per 1 000 operations, Node and PostgreSQL. */
@@ -23,39 +27,32 @@ const perThousand = (cpu: CpuSample, ops: number) => ({
   postgres: round((cpu.postgresMs * 1000) / Math.max(1, ops), 0),
 });
 
-export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly string[], seconds: number): Promise<void> {
-  await createOneCallTransfer(pool);
-  const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
-  let batches: number[] = [];
-  const store = await createNodePostgresStore({ pool, searchPathOnConnect: true, migrate: false, onBatch: (size) => batches.push(size) });
-  const service = new WalletService({ store });
-  const perCommand = new WalletService({ store: await createNodePostgresStore({ pool, searchPathOnConnect: true, migrate: false, maxBatchSize: 1 }) });
-  const pair = () => {
-    const a = Math.floor(Math.random() * ids.length);
-    let b = Math.floor(Math.random() * (ids.length - 1));
-    if (b >= a) b++;
-    return [ids[a] as string, ids[b] as string] as const;
-  };
-  const roundMs = (seconds * 1000) / 2;
+/** What `compare` measured: both sides, the library's batch sizes, and the CPU of each side per 1 000 operations. */
+export type Comparison = Awaited<ReturnType<ReturnType<typeof comparer>>>;
 
-  /** Runs both sides in alternating rounds, with each side's CPU and the library side's batch sizes. */
-  async function compare(callers: number, ours: (worker: number) => Promise<unknown>, base: (worker: number) => Promise<unknown>) {
+/**
+ * Runs two workloads in alternating rounds (three each), with each side's CPU (this process and
+ * the database's PostgreSQL processes) and the batch sizes the library formed while `ours` ran
+ * (`onBatch` of the library's store feeds `batches`).
+ */
+export function comparer(database: string, roundMs: number, batches: { sizes: number[] }) {
+  return async (callers: number, ours: (worker: number) => Promise<unknown>, base: (worker: number) => Promise<unknown>) => {
     const cpu = { ours: { nodeMs: 0, postgresMs: 0 }, base: { nodeMs: 0, postgresMs: 0 } };
     const sizes: number[] = [];
     const side = (which: 'ours' | 'base', op: (worker: number) => Promise<unknown>) => async () => {
-      batches = [];
+      batches.sizes = [];
       const start = cpuNow(database);
       const result = await closedLoopSamples(callers, roundMs, op, 300);
       const used = cpuSince(start, database);
       cpu[which].nodeMs += used.nodeMs;
       cpu[which].postgresMs += used.postgresMs;
-      if (which === 'ours') sizes.push(...batches);
+      if (which === 'ours') sizes.push(...batches.sizes);
       return result;
     };
     const [a, b] = await alternate(3, side('ours', ours), side('base', base));
     sizes.sort((x, y) => x - y);
     // Every sample below counts commands, warm-up included, as the CPU does: per command, not per measured call.
-    const commands = sizes.reduce((s, x) => s + x, 0);
+    const commands = sizes.reduce((t, x) => t + x, 0);
     return {
       ours: a,
       base: b,
@@ -64,8 +61,23 @@ export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly 
       cpuOurs: perThousand(cpu.ours, commands || a.ops),
       cpuBase: perThousand(cpu.base, b.ops),
     };
-  }
-  const cpuNote = (label: string, r: Awaited<ReturnType<typeof compare>>) =>
+  };
+}
+
+export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly string[], seconds: number): Promise<void> {
+  await createOneCallTransfer(pool);
+  const database = (await pool.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db ?? '';
+  const batches = { sizes: [] as number[] };
+  const store = await createNodePostgresStore({ pool, searchPathOnConnect: true, migrate: false, onBatch: (size) => batches.sizes.push(size) });
+  const service = new WalletService({ store });
+  const pair = () => {
+    const a = Math.floor(Math.random() * ids.length);
+    let b = Math.floor(Math.random() * (ids.length - 1));
+    if (b >= a) b++;
+    return [ids[a] as string, ids[b] as string] as const;
+  };
+  const compare = comparer(database, (seconds * 1000) / 2, batches);
+  const cpuNote = (label: string, r: Comparison) =>
     report.note(
       `${label}: batches p50 ${r.batchP50} / p99 ${r.batchP99} commands; CPU per 1 000 transfers: library Node ${r.cpuOurs.node} ms + PostgreSQL ${r.cpuOurs.postgres} ms, one call Node ${r.cpuBase.node} ms + PostgreSQL ${r.cpuBase.postgres} ms`,
     );
@@ -84,14 +96,16 @@ export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly 
         },
       );
       const label = `uniform transfers, ${callers} callers, 10 000 wallets${keyed ? ', Idempotency keys' : ''}`;
+      // Issue 25: ≥ 2.0× at 16 callers, ≥ 2.5× at 64, keyed ≥ 2.0× at 64 (keyed at 16 is reported).
+      const target = keyed ? (callers === 64 ? 2 : null) : callers === 64 ? 2.5 : 2;
       report.add({
         section: SECTION,
         case: label,
         ours: `${fmt(r.ours)}; batches p50 ${r.batchP50} p99 ${r.batchP99}`,
         baseline: `one call ${fmt(r.base)}`,
         ratio: ratio(r.ours.perSecond, r.base.perSecond),
-        target: '≥ 2.0× one call',
-        met: r.ours.perSecond >= 2 * r.base.perSecond,
+        target: target === null ? 'report' : `≥ ${target.toFixed(1)}× one call`,
+        met: target === null ? null : r.ours.perSecond >= target * r.base.perSecond,
       });
       cpuNote(label, r);
       report.raw[`one_call_uniform_c${callers}${keyed ? '_keyed' : ''}`] = r;
@@ -112,34 +126,15 @@ export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly 
     ours: `${fmt(hot.ours)}; batches p50 ${hot.batchP50} p99 ${hot.batchP99}`,
     baseline: `one call ${fmt(hot.base)}`,
     ratio: ratio(hot.ours.perSecond, hot.base.perSecond),
-    target: '≥ 3× one call',
-    met: hot.ours.perSecond >= 3 * hot.base.perSecond,
+    target: '≥ 5× one call',
+    met: hot.ours.perSecond >= 5 * hot.base.perSecond,
   });
   cpuNote('hot merchant, 64 payers', hot);
   report.raw.one_call_hot_64 = hot;
 
-  // A lone caller: group commit must cost nothing over the per-command path it then takes.
-  const one = await compare(
-    1,
-    () => {
-      const [from, to] = pair();
-      return service.transfer({ fromWalletId: from, toWalletId: to, amount: '1' });
-    },
-    () => {
-      const [from, to] = pair();
-      return perCommand.transfer({ fromWalletId: from, toWalletId: to, amount: '1' });
-    },
-  );
-  report.add({
-    section: SECTION,
-    case: 'concurrency 1, p50 latency (lower is better)',
-    ours: `p50 ${round(one.ours.p50, 2)} ms (${round(one.ours.perSecond)}/s)`,
-    baseline: `per-command path p50 ${round(one.base.p50, 2)} ms (${round(one.base.perSecond)}/s)`,
-    ratio: ratio(one.ours.p50, one.base.p50),
-    target: '≤ 1.1× per-command',
-    met: one.ours.p50 <= 1.1 * one.base.p50,
-  });
-  report.raw.group_commit_c1 = one;
+  // A lone caller: a batch of one must cost what the per-command path cost before it was removed.
+  // That path no longer exists to run beside it; the one-call baseline does, so the figure is this
+  // run's p50 against one call, over the same ratio in the last run of the per-command path.
   const oneCall = await compare(
     1,
     () => {
@@ -151,14 +146,24 @@ export async function benchOneCall(report: Report, pool: pg.Pool, ids: readonly 
       return oneCallTransfer(pool, from, to, '1');
     },
   );
+  const againstOneCall = oneCall.ours.p50 / oneCall.base.p50;
   report.add({
     section: SECTION,
-    case: 'concurrency 1 against one call, p50 latency (lower is better)',
+    case: 'concurrency 1, p50 latency against one call (lower is better)',
     ours: `p50 ${round(oneCall.ours.p50, 2)} ms (${round(oneCall.ours.perSecond)}/s)`,
     baseline: `one call p50 ${round(oneCall.base.p50, 2)} ms (${round(oneCall.base.perSecond)}/s)`,
     ratio: ratio(oneCall.ours.p50, oneCall.base.p50),
     target: 'report',
     met: null,
+  });
+  report.add({
+    section: SECTION,
+    case: 'concurrency 1: a batch of one against the per-command path (p50 ÷ one call, this run over the last per-command run)',
+    ours: `${round(againstOneCall, 2)}× one call`,
+    baseline: `per-command path ${PER_COMMAND_AGAINST_ONE_CALL}× one call (bench/results of 4d1ad23)`,
+    ratio: round(againstOneCall / PER_COMMAND_AGAINST_ONE_CALL, 2),
+    target: '≤ 1.1× per-command',
+    met: againstOneCall <= 1.1 * PER_COMMAND_AGAINST_ONE_CALL,
   });
   report.raw.one_call_c1 = oneCall;
 }

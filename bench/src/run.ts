@@ -3,7 +3,8 @@
  * PostgreSQL for sections 2, 4 (PostgreSQL), 5 and 6: WALLET_BENCH_DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres; a fresh database is made for the run and dropped.
  * Writes bench/results/latest.md and latest.json (BENCH_ONLY=2,4 runs some sections into partial.*;
- * 2b is the library against one plpgsql call per transfer, also run with 2; BENCH_SECONDS sets the
+ * 2b is the library against one plpgsql call per transfer, 2c captures, refunds, failing neighbours
+ * and pgledger's workload, both also run with 2; BENCH_SECONDS sets the
  * length of each measurement; BENCH_GROWTH_MAX caps section 5's ledger sizes for a quick check).
  * Section 6 (the outbox relay) uses RabbitMQ at WALLET_BENCH_AMQP_URL (default
  * amqp://guest:guest@127.0.0.1:5672) where reachable. Bounded: about four minutes on two cores.
@@ -15,6 +16,7 @@ import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import { freshDatabase, type FreshDatabase } from '@goodgo/wallet-pg/testing';
 import { benchGrowth } from './growth.js';
 import { benchOneCall } from './group-commit.js';
+import { benchOneRoad } from './one-road.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
@@ -47,7 +49,7 @@ if (ONLY.has('1')) {
 }
 
 let postgresVersion: string | undefined;
-const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('4') ? await database('main') : null;
+const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('2c') || ONLY.has('4') ? await database('main') : null;
 let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
@@ -60,6 +62,7 @@ if (main) {
     pgIds = seeded.ids;
     if (ONLY.has('2')) await benchPostgres(report, pool, seeded, SECONDS);
     if (ONLY.has('2') || ONLY.has('2b')) await benchOneCall(report, pool, seeded.ids, SECONDS);
+    if (ONLY.has('2') || ONLY.has('2c')) await benchOneRoad(report, pool, seeded.ids, SECONDS);
   } finally {
     await pool.end();
   }
