@@ -4,6 +4,7 @@ import {
   currencyOf,
   type DomainEvent,
   type FactReader,
+  type FoundWalletTransaction,
   type Hold,
   type HoldPageRequest,
   type LockPlan,
@@ -29,6 +30,7 @@ import {
 import * as books from './sql/books.js';
 import { countedDriver, countedSession, type Row, type SqlDriver } from './driver.js';
 import { toWalletError } from './errors.js';
+import { CoalescedReads } from './coalesced-reads.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
@@ -99,26 +101,35 @@ export class SqlWalletStore implements WalletStore {
     return this.group.run(fn, plan);
   }
 
-  /** The resolve step's reads: immutable facts, on the primary (a hold just placed must be found), outside any transaction. */
+  /**
+   * The resolve step's reads: immutable facts, on the primary (a hold just placed must be found),
+   * outside any transaction, coalesced by kind while one read of that kind is in flight.
+   */
+  private readonly holds = new CoalescedReads(async (ids) => {
+    const rows = await this.read(q.getHolds, [ids]);
+    return new Map(rows.map((r) => [String(r.id), holdFromRow(r, currencyOf(String(r.currency)))]));
+  });
+  private readonly walletTransactions = new CoalescedReads(async (ids) => {
+    const rows = await this.read(q.findWalletTransactions, [ids]);
+    return new Map(
+      rows.map((r): [string, FoundWalletTransaction] => {
+        const counterpart = r.counterpart_wallet_id;
+        return [
+          String(r.id),
+          { transaction: walletTransactionFromRow(r), counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart) },
+        ];
+      }),
+    );
+  });
+  private readonly owners = (statement: Statement) =>
+    new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));
+  private readonly pointTransactionOwners = this.owners(q.pointTransactionOwners);
+  private readonly lotOwners = this.owners(q.lotOwners);
   private readonly facts: FactReader = {
-    holdWallet: async (holdId) => (await this.getHold(holdId))?.walletId ?? null,
-    walletTransaction: async (transactionId) => {
-      const [row] = await this.read(q.findWalletTransaction, [transactionId]);
-      if (!row) return null;
-      const counterpart = row.counterpart_wallet_id;
-      return {
-        transaction: walletTransactionFromRow(row),
-        counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart),
-      };
-    },
-    pointTransactionOwner: async (transactionId) => {
-      const [row] = await this.read(q.pointTransactionOwner, [transactionId]);
-      return row ? String(row.user_id) : null;
-    },
-    lotOwner: async (lotId) => {
-      const [row] = await this.read(q.lotOwner, [lotId]);
-      return row ? String(row.user_id) : null;
-    },
+    holdWallet: async (holdId) => (await this.holds.load(holdId))?.walletId ?? null,
+    walletTransaction: (transactionId) => this.walletTransactions.load(transactionId),
+    pointTransactionOwner: (transactionId) => this.pointTransactionOwners.load(transactionId),
+    lotOwner: (lotId) => this.lotOwners.load(lotId),
     usersWithDueLots: async (asOf) => (await this.read(q.usersWithDueLots, [asOf.toISOString()])).map((r) => String(r.user_id)),
   };
 
@@ -137,7 +148,7 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async getHold(id: string): Promise<Hold | null> {
-    const [row] = await this.read(q.getHold, [id]);
+    const [row] = await this.read(q.getHolds, [[id]]);
     return row ? holdFromRow(row, currencyOf(String(row.currency))) : null;
   }
 

@@ -84,9 +84,10 @@ function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore
       ['locks point accounts', q.lockAccounts, [['user-1']]],
       ['reads what refunds gave back', q.refundedAmounts, [[id]]],
       ['reads a points row with its lots and claims', q.transactionLots, [[id], [id]]],
-      ['resolves the owner of a points row', reads.pointTransactionOwner, [id]],
-      ['resolves the owner of a lot', reads.lotOwner, [id]],
-      ['resolves a hold', reads.getHold, [id]],
+      ['resolves the owners of points rows', reads.pointTransactionOwners, [[id]]],
+      ['resolves the owners of lots', reads.lotOwners, [[id]]],
+      ['resolves holds', reads.getHolds, [[id]]],
+      ["resolves ledger rows and their transfers' other wallets", reads.findWalletTransactions, [[id]]],
     ] as const)('%s through an index', async (_label, statement, params) => {
       const plan = await planOf(store.driver, statement.text, [...params]);
       expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');

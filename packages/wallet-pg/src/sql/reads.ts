@@ -9,8 +9,8 @@ import { jsonArray, named as s, type Statement } from './statement.js';
 export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
 export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
 
-/** A hold with its wallet's currency; also the resolve step's read of a hold's wallet. */
-export const getHold = s('get_hold', `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = $1`);
+/** Holds by id with their wallets' currency; also the resolve step's read of holds' wallets. */
+export const getHolds = s('get_hold', `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = ANY($1::uuid[])`);
 /**
  * A wallet's holds, newest first, by keyset; the status filter is what a reader sees at `$now`:
  * an active hold past its expiry is expired. One text per combination, each an index range scan.
@@ -50,17 +50,21 @@ export const pointTransactionPages = {
   afterOfType: pointPage('ptx_after_type', 'AND type = $3 AND seq < $4'),
 };
 
-// ---- the resolve step: facts that never change, read without a lock before a command joins a batch ----
-/** A ledger row by id, with the other wallet of its transfer pair. */
-export const findWalletTransaction = s(
+// ---- the resolve step: facts that never change, read without a lock before a command joins a
+// batch; each by an array of ids, for every command that asked while the last read was in flight.
+/** Ledger rows by id, each with the other wallet of its transfer pair. */
+export const findWalletTransactions = s(
   'find_wtx',
   `SELECT ${WALLET_TX_COLUMNS}, (SELECT c.wallet_id FROM wallet_transactions c
      WHERE t.transfer_id IS NOT NULL AND c.transfer_id = t.transfer_id AND c.id <> t.id AND c.type IN ('transfer_in', 'transfer_out')
      LIMIT 1) AS counterpart_wallet_id
-   FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.id = $1`,
+   FROM wallet_transactions t JOIN wallets w ON w.id = t.wallet_id WHERE t.id = ANY($1::uuid[])`,
 );
-export const pointTransactionOwner = s('ptx_owner', 'SELECT a.user_id FROM point_transactions t JOIN point_accounts a ON a.id = t.account_id WHERE t.id = $1');
-export const lotOwner = s('lot_owner', 'SELECT a.user_id FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE l.id = $1');
+export const pointTransactionOwners = s(
+  'ptx_owner',
+  'SELECT t.id, a.user_id FROM point_transactions t JOIN point_accounts a ON a.id = t.account_id WHERE t.id = ANY($1::uuid[])',
+);
+export const lotOwners = s('lot_owner', 'SELECT l.id, a.user_id FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE l.id = ANY($1::uuid[])');
 /** A scan, not a fact: the unit decides under the lock what is due. */
 export const usersWithDueLots = s(
   'due_users',
