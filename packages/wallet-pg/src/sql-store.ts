@@ -3,8 +3,6 @@ import {
   Money,
   currencyOf,
   type DomainEvent,
-  type FactReader,
-  type FoundWalletTransaction,
   type Hold,
   type HoldPageRequest,
   type LockPlan,
@@ -30,7 +28,7 @@ import {
 import * as books from './sql/books.js';
 import { countedDriver, countedSession, type Row, type SqlDriver } from './driver.js';
 import { toWalletError } from './errors.js';
-import { CoalescedReads } from './coalesced-reads.js';
+import { SqlFacts } from './facts.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
@@ -87,7 +85,8 @@ export class SqlWalletStore implements WalletStore {
     this.booksDriver = options.readDriver ?? driver;
     const maxBatchSize = options.maxBatchSize ?? 128;
     if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
-    this.group = new GroupCommit(countedDriver(driver, this.onStatement), this.facts, {
+    const counted = countedDriver(driver, this.onStatement);
+    this.group = new GroupCommit(counted, new SqlFacts(counted), {
       maxBatchSize,
       maxInFlight: options.maxBatchesInFlight ?? 2,
       maxAttempts: options.maxAttempts ?? 8,
@@ -100,38 +99,6 @@ export class SqlWalletStore implements WalletStore {
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T> {
     return this.group.run(fn, plan);
   }
-
-  /**
-   * The resolve step's reads: immutable facts, on the primary (a hold just placed must be found),
-   * outside any transaction, coalesced by kind while one read of that kind is in flight.
-   */
-  private readonly holds = new CoalescedReads(async (ids) => {
-    const rows = await this.read(q.getHolds, [ids]);
-    return new Map(rows.map((r) => [String(r.id), holdFromRow(r, currencyOf(String(r.currency)))]));
-  });
-  private readonly walletTransactions = new CoalescedReads(async (ids) => {
-    const rows = await this.read(q.findWalletTransactions, [ids]);
-    return new Map(
-      rows.map((r): [string, FoundWalletTransaction] => {
-        const counterpart = r.counterpart_wallet_id;
-        return [
-          String(r.id),
-          { transaction: walletTransactionFromRow(r), counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart) },
-        ];
-      }),
-    );
-  });
-  private readonly owners = (statement: Statement) =>
-    new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));
-  private readonly pointTransactionOwners = this.owners(q.pointTransactionOwners);
-  private readonly lotOwners = this.owners(q.lotOwners);
-  private readonly facts: FactReader = {
-    holdWallet: async (holdId) => (await this.holds.load(holdId))?.walletId ?? null,
-    walletTransaction: (transactionId) => this.walletTransactions.load(transactionId),
-    pointTransactionOwner: (transactionId) => this.pointTransactionOwners.load(transactionId),
-    lotOwner: (lotId) => this.lotOwners.load(lotId),
-    usersWithDueLots: async (asOf) => (await this.read(q.usersWithDueLots, [asOf.toISOString()])).map((r) => String(r.user_id)),
-  };
 
   async getWallet(id: string): Promise<Wallet | null> {
     const [row] = await this.read(q.getWallet, [id]);

@@ -1,0 +1,93 @@
+/**
+ * The resolve step's reads (`FactReader`): immutable facts, on the primary (a hold placed a moment
+ * ago must be found), outside any transaction, each kind coalesced while a read of it is in
+ * flight. @internal
+ */
+import { type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
+import type { SqlSession } from './driver.js';
+import { walletTransactionFromRow } from './rows.js';
+import * as q from './sql/reads.js';
+import type { Statement } from './sql/statement.js';
+
+/**
+ * Reads by key that coalesce: a read asked for while one is in flight joins the next, and that one
+ * statement reads every key asked for meanwhile (so that 64 captures cost two reads of their
+ * holds, not 64). A lone read leaves at once.
+ */
+class CoalescedReads<V> {
+  private pending = new Map<string, { resolve(value: V | null): void; reject(error: unknown): void }[]>();
+  private inFlight = false;
+
+  /** `read` returns what it found by key; a key it does not return reads as null. */
+  constructor(private readonly read: (keys: string[]) => Promise<Map<string, V>>) {}
+
+  load(key: string): Promise<V | null> {
+    return new Promise((resolve, reject) => {
+      const waiting = this.pending.get(key);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pending.set(key, [{ resolve, reject }]);
+      if (!this.inFlight) void this.send();
+    });
+  }
+
+  private async send(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.inFlight = true;
+    try {
+      const found = await this.read([...batch.keys()]);
+      for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key) ?? null);
+    } catch (e) {
+      for (const waiting of batch.values()) for (const w of waiting) w.reject(e);
+    } finally {
+      this.inFlight = false;
+      void this.send();
+    }
+  }
+}
+
+export class SqlFacts implements FactReader {
+  constructor(private readonly session: SqlSession) {}
+
+  private read(statement: Statement, params: readonly unknown[]) {
+    return this.session.query(statement.text, params, statement.name);
+  }
+
+  private readonly holds = new CoalescedReads(async (ids) => {
+    const rows = await this.read(q.getHolds, [ids]);
+    return new Map(rows.map((r) => [String(r.id), String(r.wallet_id)]));
+  });
+  private readonly walletTransactions = new CoalescedReads(async (ids) => {
+    const rows = await this.read(q.findWalletTransactions, [ids]);
+    return new Map(
+      rows.map((r): [string, FoundWalletTransaction] => {
+        const counterpart = r.counterpart_wallet_id;
+        return [
+          String(r.id),
+          { transaction: walletTransactionFromRow(r), counterpartWalletId: counterpart === null || counterpart === undefined ? null : String(counterpart) },
+        ];
+      }),
+    );
+  });
+  private readonly owners = (statement: Statement) =>
+    new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));
+  private readonly pointTransactionOwners = this.owners(q.pointTransactionOwners);
+  private readonly lotOwners = this.owners(q.lotOwners);
+
+  holdWallet(holdId: string): Promise<string | null> {
+    return this.holds.load(holdId);
+  }
+  walletTransaction(transactionId: string): Promise<FoundWalletTransaction | null> {
+    return this.walletTransactions.load(transactionId);
+  }
+  pointTransactionOwner(transactionId: string): Promise<string | null> {
+    return this.pointTransactionOwners.load(transactionId);
+  }
+  lotOwner(lotId: string): Promise<string | null> {
+    return this.lotOwners.load(lotId);
+  }
+  async usersWithDueLots(asOf: Date): Promise<string[]> {
+    return (await this.read(q.usersWithDueLots, [asOf.toISOString()])).map((r) => String(r.user_id));
+  }
+}
