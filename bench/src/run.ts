@@ -7,7 +7,8 @@
  * and pgledger's workload, both also run with 2; BENCH_SECONDS sets the
  * length of each measurement; BENCH_GROWTH_MAX caps section 5's ledger sizes for a quick check).
  * Section 6 (the outbox relay) uses RabbitMQ at WALLET_BENCH_AMQP_URL (default
- * amqp://guest:guest@127.0.0.1:5672) where reachable. Bounded: about four minutes on two cores.
+ * amqp://guest:guest@127.0.0.1:5672) where reachable. Section 7 is the offline till (a backlog of
+ * sales forwarded, and each sale's local write). Bounded: about five minutes on two cores.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -22,11 +23,12 @@ import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
 import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
 import { benchRelay } from './relay.js';
+import { benchTill } from './till.js';
 import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6').split(',').map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((x) => x.trim()));
 const amqpUrl = process.env.WALLET_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** BENCH_GROWTH_MAX caps the growth levels (for a quick check of the section); the report's levels go to 1 000 000. */
 const growthLevels = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.env.BENCH_GROWTH_MAX ?? 1_000_000));
@@ -116,6 +118,16 @@ if (relayDb) {
     await benchRelay(report, relayDb.url, Math.max(2, SECONDS - 1), amqpUrl);
   } finally {
     await relayDb.drop();
+  }
+}
+
+const tillDb = ONLY.has('7') ? await database('till') : null;
+if (tillDb) {
+  section('7. offline till');
+  try {
+    await benchTill(report, tillDb.url);
+  } finally {
+    await tillDb.drop();
   }
 }
 

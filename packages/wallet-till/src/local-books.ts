@@ -3,6 +3,10 @@ import { LOCAL_MIGRATIONS } from './local-schema.js';
 import type { Allowance, SpendLine, SyncAnswer } from './wire.js';
 import type { Problem } from './errors.js';
 
+/** The statuses of an allowance the till still holds: selling, settling (no more sales), or stopped by a seq conflict. */
+export type OpenStatus = 'active' | 'settling' | 'conflict';
+const OPEN = `('active', 'settling', 'conflict')`;
+
 /** An allowance as the till keeps it while it may still sell or forward against it. */
 export interface LocalAllowance {
   id: string;
@@ -15,7 +19,7 @@ export interface LocalAllowance {
   maxSpends: number | null;
   windowStartMs: number;
   windowMs: number;
-  status: 'active' | 'conflict';
+  status: OpenStatus;
   server: Allowance;
   syncedSeq: number;
   unsent: number;
@@ -59,7 +63,7 @@ interface AllowanceRow {
   max_spends: number | null;
   window_start_ms: number | bigint;
   window_ms: number | bigint;
-  status: 'active' | 'conflict';
+  status: OpenStatus;
   server: Allowance;
   synced_seq: number;
   unsent: number;
@@ -89,7 +93,7 @@ export class LocalBooks {
   }
 
   async openAllowances(): Promise<LocalAllowance[]> {
-    return this.selectAllowances(this.db, `a.status IN ('active', 'conflict')`, []);
+    return this.selectAllowances(this.db, `a.status IN ${OPEN}`, []);
   }
 
   async allowance(id: string, db: PGliteInterface | Transaction = this.db): Promise<LocalAllowance | null> {
@@ -212,6 +216,11 @@ export class LocalBooks {
     );
     await this.db.query('UPDATE allowances SET synced_seq = LEAST(synced_seq, $2 - 1) WHERE id = $1', [allowanceId, fromSeq]);
     return affectedRows ?? 0;
+  }
+
+  /** No more sales against an allowance: its settle is about to be sent. */
+  async markSettling(allowanceId: string): Promise<void> {
+    await this.db.query(`UPDATE allowances SET status = 'settling' WHERE id = $1 AND status = 'active'`, [allowanceId]);
   }
 
   /** Stops selling and forwarding against an allowance, keeping what the service said. */

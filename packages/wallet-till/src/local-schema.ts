@@ -71,4 +71,12 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX earns_unsent ON earns (position) WHERE status = 'unsent';
   `,
+  // A settle is on its way: no more sales, so none can be made after the service has settled
+  // (its answer may be lost, and the till would not know).
+  `
+  ALTER TABLE allowances DROP CONSTRAINT allowances_status_check;
+  ALTER TABLE allowances ADD CONSTRAINT allowances_status_check CHECK (status IN ('active', 'settling', 'conflict', 'settled', 'expired'));
+  DROP INDEX allowances_open_wallet;
+  CREATE UNIQUE INDEX allowances_open_wallet ON allowances (wallet_id) WHERE status IN ('active', 'settling', 'conflict');
+  `,
 ];

@@ -37,17 +37,26 @@ export class ServerClient {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
-    let res: Response;
-    let text: string;
-    try {
-      res = await this.fetch(new URL(path, this.options.baseUrl), {
+    const send = async (): Promise<{ res: Response; text: string }> => {
+      const res = await this.fetch(new URL(path, this.options.baseUrl), {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       // The body too: a connection cut after the headers is no answer either.
-      text = await res.text();
+      return { res, text: await res.text() };
+    };
+    let res: Response;
+    let text: string;
+    try {
+      ({ res, text } = await send().catch((e: unknown) => {
+        // A kept-alive connection may have died while idle (reset by the network): tried once
+        // more at once, on a new one. Every request of the till may be sent twice (sync by seq,
+        // the rest by idempotency key). A timeout is not retried: it has waited its time.
+        if (isTimeout(e)) throw e;
+        return send();
+      }));
     } catch (e) {
       throw new ServiceUnavailableError(`No answer from the wallet service for ${method} ${path}`, { cause: e });
     }
@@ -62,6 +71,10 @@ export class ServerClient {
     const date = res.headers.get('date');
     return { body: parsed as T, serverDate: date ? Date.parse(date) || null : null };
   }
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
 }
 
 function parseJson(text: string): unknown {

@@ -28,6 +28,8 @@ import type { Allowance, Page, SyncAnswer, WalletAnswer } from './wire.js';
 
 /** The most spends one sync request carries (the service takes 1 to 500). */
 export const SYNC_BATCH_SIZE = 500;
+/** How many allowances one pass forwards at once. */
+const FORWARD_CONCURRENCY = 4;
 
 export interface TillOptions {
   /** This till's name, as the service records it on its allowances (visible ASCII, at most 100). */
@@ -187,14 +189,14 @@ export class Till {
         ...(maxSpendAmount !== undefined ? { maxSpendAmount: maxSpendAmount.format() } : {}),
         ...(i.maxSpends !== undefined ? { maxSpends: i.maxSpends } : {}),
       };
-      server = (await this.call<Allowance>('POST', '/api/v1/wallets/allowances', body)).body;
+      server = (await this.call<Allowance>('POST', '/api/v1/wallets/allowances', body, `${this.keyPrefix}:provision:${crypto.randomUUID()}`)).body;
       windowMs = Date.parse(server.spendUntil) - Date.parse(server.createdAt);
     } catch (e) {
       if (!(e instanceof ServerProblemError && e.code === 'ALLOWANCE_EXISTS')) throw e;
       ({ server, windowMs } = await this.adopt(i.walletId, e));
       windowStartMs = this.clock.now();
     }
-    await this.books.insertAllowance({ server, currency: wallet.currency, windowStartMs, windowMs });
+    await this.books.insertAllowance({ server, currency: wallet.currency, windowStartMs: Math.ceil(windowStartMs), windowMs: Math.floor(windowMs) });
     await this.reloadAllowance(server.id, i.walletId);
     return server;
   }
@@ -292,9 +294,7 @@ export class Till {
   private async pass(): Promise<SyncResult> {
     const result: SyncResult = { booked: 0, replayed: 0, pending: 0, earned: 0, online: true, problems: [] };
     try {
-      for (const a of [...this.open.values()]) {
-        if (a.status === 'active' && a.unsent > 0) await this.forwardSpends(a, result);
-      }
+      await this.forwardAllSpends(result);
       await this.forwardEarns(result);
     } catch (e) {
       if (!(e instanceof ServiceUnavailableError)) throw e;
@@ -302,6 +302,30 @@ export class Till {
     }
     result.pending = await this.books.pending();
     return result;
+  }
+
+  /**
+   * Each allowance's sales go in seq order, one request after the other; different allowances
+   * are independent, so a few are forwarded at once (the service books each in its own
+   * transaction). The first failure to reach the service stops every worker and is rethrown once
+   * all have stopped, so no request of this pass is still in flight when the next pass starts.
+   */
+  private async forwardAllSpends(result: SyncResult): Promise<void> {
+    const queue = [...this.open.values()].filter((a) => a.status === 'active' && a.unsent > 0);
+    let stopped = false;
+    const worker = async (): Promise<void> => {
+      for (let a = queue.shift(); a && !stopped; a = queue.shift()) {
+        try {
+          await this.forwardSpends(a, result);
+        } catch (e) {
+          stopped = true;
+          throw e;
+        }
+      }
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: Math.min(FORWARD_CONCURRENCY, queue.length) }, worker));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async forwardSpends(a: LocalAllowance, result: SyncResult): Promise<void> {
@@ -387,7 +411,7 @@ export class Till {
    */
   async settle(input: WalletInput): Promise<Allowance> {
     const { walletId } = parseInput(walletInput, input);
-    const a = this.openFor(walletId);
+    const a = this.openFor(walletId, 'settle');
     const synced = await this.sync();
     if (!synced.online) throw new ServiceUnavailableError('The wallet service cannot be reached: settle once the till is online');
     const after = this.open.get(walletId);
@@ -395,13 +419,17 @@ export class Till {
       const closed = await this.books.allowance(a.id);
       return (closed ?? a).server;
     }
-    this.openFor(walletId);
+    this.openFor(walletId, 'settle');
     if (after.unsent > 0) {
       const problem = synced.problems.find((p) => p.allowanceId === a.id);
       throw new ServiceUnavailableError(
         `${after.unsent} sales of allowance ${a.id} are not forwarded yet${problem ? ` (${problem.code}: ${problem.detail})` : ''}: settle once the service takes them`,
       );
     }
+    // From here on no sale: the settle may be booked with its answer lost, and a sale made after
+    // it could never be forwarded.
+    await this.books.markSettling(a.id);
+    await this.reloadAllowance(a.id, walletId);
     let server: Allowance;
     try {
       server = (
@@ -461,10 +489,10 @@ export class Till {
     if (this.ownsDb) await this.books.db.close();
   }
 
-  /** The wallet's open allowance, if the till may still use it: not after a seq conflict. */
-  private openFor(walletId: string): LocalAllowance {
+  /** The wallet's open allowance, if the till may still use it for this: not after a seq conflict, and no sale once settling. */
+  private openFor(walletId: string, purpose: 'sell' | 'settle' = 'sell'): LocalAllowance {
     const a = this.open.get(walletId);
-    if (!a) throw new NoAllowanceError(walletId);
+    if (!a || (a.status === 'settling' && purpose === 'sell')) throw new NoAllowanceError(walletId);
     if (a.status === 'conflict') {
       throw new AllowanceSeqConflictError(walletId, a.id, a.problem?.detail ?? 'the service and this till disagree on a seq');
     }
@@ -485,7 +513,7 @@ export class Till {
 
   private async reloadAllowance(id: string, walletId: string): Promise<void> {
     const a = await this.books.allowance(id);
-    if (a && (a.status === 'active' || a.status === 'conflict')) this.open.set(walletId, a);
+    if (a && (a.status === 'active' || a.status === 'settling' || a.status === 'conflict')) this.open.set(walletId, a);
     else if (this.open.get(walletId)?.id === id) this.open.delete(walletId);
   }
 
