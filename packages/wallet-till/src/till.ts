@@ -29,7 +29,7 @@ import type { Allowance, Page, SyncAnswer, WalletAnswer } from './wire.js';
 /** The most spends one sync request carries (the service takes 1 to 500). */
 export const SYNC_BATCH_SIZE = 500;
 /** How many allowances one pass forwards at once. */
-const FORWARD_CONCURRENCY = 4;
+const FORWARD_CONCURRENCY = 8;
 
 export interface TillOptions {
   /** This till's name, as the service records it on its allowances (visible ASCII, at most 100). */
