@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import type { DomainEvent, DomainEventType } from './events.js';
-import { WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
+import { WALLET_TRANSACTION_TYPES } from './wallet/ledger.js';
 
 export const EVENT_VERSION = 1 as const;
 

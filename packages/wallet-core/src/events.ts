@@ -4,7 +4,7 @@
  * was committed. Payload amounts are formatted decimal strings, never numbers.
  */
 import type { Actor, ChangeContext } from './context.js';
-import type { WalletTransactionType } from './wallet/wallet.js';
+import type { WalletTransactionType } from './wallet/ledger.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
   readonly id: string;

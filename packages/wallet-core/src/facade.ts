@@ -16,7 +16,8 @@ import type { ReconciliationReport } from './reconciliation.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
 import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
-import { PointAccount, type PointTransaction } from './points/point-account.js';
+import type { PointTransaction } from './points/ledger.js';
+import { PointAccount } from './points/point-account.js';
 import * as s from './schemas.js';
 import type { FactReader, FoundWalletTransaction, LockPlan, LockedPointTransaction, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
@@ -36,7 +37,8 @@ import {
 import { captureHold as captureBetween } from './wallet/capture.js';
 import { assertRefundable, refund as refundPayment } from './wallet/refund.js';
 import { transfer as transferBetween } from './wallet/transfer.js';
-import { WALLET_TRANSACTION_TYPES, Wallet, type WalletTransactionType } from './wallet/wallet.js';
+import { WALLET_TRANSACTION_TYPES, type WalletTransactionType } from './wallet/ledger.js';
+import { Wallet } from './wallet/wallet.js';
 
 export interface WalletServiceOptions {
   store: WalletStore;

@@ -14,27 +14,16 @@
  */
 export { Money, AMOUNT_PATTERN, MAX_AMOUNT_PATTERN, DEFAULT_MAX_AMOUNT, type ParseOptions } from './money/money.js';
 export { currencyOf, isCurrencyCode, CURRENCY_CODE_PATTERN, DEFAULT_CURRENCY, type Currency } from './money/currency.js';
-export {
-  Wallet,
-  WALLET_STATUSES,
-  WALLET_TRANSACTION_TYPES,
-  CREDIT_TRANSACTION_TYPES,
-  isCredit,
-  type HoldDetails,
-  type WalletState,
-  type WalletStatus,
-  type WalletTransaction,
-  type WalletTransactionType,
-  type WalletChanges,
-  type MovementDetails,
-} from './wallet/wallet.js';
+export { Wallet, WALLET_STATUSES, type HoldDetails, type WalletState, type WalletStatus, type WalletChanges, type MovementDetails } from './wallet/wallet.js';
+export { WALLET_TRANSACTION_TYPES, CREDIT_TRANSACTION_TYPES, isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
+export type { Changes } from './change-log.js';
 export { transfer, type TransferEntries } from './wallet/transfer.js';
 export { HOLD_STATUSES, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
 export { captureHold, type CaptureEntries } from './wallet/capture.js';
 export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundEntries } from './wallet/refund.js';
+export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
+export { POINT_TRANSACTION_TYPES, type PointTransaction, type PointTransactionType } from './points/ledger.js';
 export {
-  PointAccount,
-  POINT_TRANSACTION_TYPES,
   POINT_LOT_STATUSES,
   compareLotsForSpending,
   isOpenLot,
@@ -42,16 +31,9 @@ export {
   hasExpiredAt,
   type PointAllocation,
   type LotClaim,
-  type PointAccountState,
-  type PointAccountChanges,
   type PointLot,
   type PointLotStatus,
-  type PointTransaction,
-  type PointTransactionType,
-  type EarnInput,
-  type SpendInput,
-  type AdjustInput,
-} from './points/point-account.js';
+} from './points/lot.js';
 export type * from './events.js';
 export {
   ERROR_CODES,

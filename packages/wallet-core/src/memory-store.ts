@@ -1,18 +1,9 @@
 import { WalletAlreadyExistsError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import { Money } from './money/money.js';
-import {
-  PointAccount,
-  isLotDue,
-  isOpenLot,
-  type LotClaim,
-  type PointAccountChanges,
-  type PointAccountState,
-  type PointAllocation,
-  type PointLot,
-  type PointTransaction,
-  type PointTransactionType,
-} from './points/point-account.js';
+import type { PointTransaction, PointTransactionType } from './points/ledger.js';
+import { isLotDue, isOpenLot, type LotClaim, type PointAllocation, type PointLot } from './points/lot.js';
+import { PointAccount, type PointAccountChanges, type PointAccountState } from './points/point-account.js';
 import {
   DEFAULT_EVENT_READ_LIMIT,
   type BalanceAtRequest,
@@ -35,7 +26,8 @@ import {
 } from './store.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
 import { POINTS_NOT_AVAILABLE_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
-import { Wallet, isCredit, type WalletChanges, type WalletState, type WalletTransaction, type WalletTransactionType } from './wallet/wallet.js';
+import { isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
+import { Wallet, type WalletChanges, type WalletState } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
   fingerprint: string;

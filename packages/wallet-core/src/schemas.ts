@@ -8,9 +8,10 @@ import { z } from 'zod';
 import { MAX_POSITION } from './cursor.js';
 import { CURRENCY_CODE_PATTERN } from './money/currency.js';
 import { AMOUNT_PATTERN } from './money/money.js';
-import { POINT_TRANSACTION_TYPES } from './points/point-account.js';
+import { POINT_TRANSACTION_TYPES } from './points/ledger.js';
 import { HOLD_STATUSES } from './wallet/hold.js';
-import { WALLET_STATUSES, WALLET_TRANSACTION_TYPES } from './wallet/wallet.js';
+import { WALLET_TRANSACTION_TYPES } from './wallet/ledger.js';
+import { WALLET_STATUSES } from './wallet/wallet.js';
 
 /** C0 controls and DEL: never part of data. */
 const CONTROL = /[\u0000-\u001f\u007f]/;

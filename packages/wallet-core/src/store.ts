@@ -6,10 +6,13 @@
  */
 import type { DomainEvent } from './events.js';
 import type { Money } from './money/money.js';
-import type { LotClaim, PointAccount, PointAccountChanges, PointTransaction, PointTransactionType } from './points/point-account.js';
+import type { PointTransaction, PointTransactionType } from './points/ledger.js';
+import type { LotClaim } from './points/lot.js';
+import type { PointAccount, PointAccountChanges } from './points/point-account.js';
 import type { Hold, HoldStatus } from './wallet/hold.js';
 import type { ReconciliationFindings } from './reconciliation.js';
-import type { Wallet, WalletChanges, WalletStatus, WalletTransaction, WalletTransactionType } from './wallet/wallet.js';
+import type { WalletTransaction, WalletTransactionType } from './wallet/ledger.js';
+import type { Wallet, WalletChanges, WalletStatus } from './wallet/wallet.js';
 import type { Currency } from './money/currency.js';
 
 export type IdempotencyClaim =

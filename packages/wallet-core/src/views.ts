@@ -4,10 +4,12 @@
  * idempotent replays, so a replay answers byte for byte what the first call answered.
  */
 import type { z } from 'zod';
-import type { PointAccount, PointTransaction } from './points/point-account.js';
+import type { PointTransaction } from './points/ledger.js';
+import type { PointAccount } from './points/point-account.js';
 import type * as s from './schemas.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
-import type { Wallet, WalletTransaction } from './wallet/wallet.js';
+import type { WalletTransaction } from './wallet/ledger.js';
+import type { Wallet } from './wallet/wallet.js';
 
 // Each view is its response schema's output: the schema that documents and (in tests) checks the
 // HTTP answer is the one type the facade returns.

@@ -1,63 +1,9 @@
-import type { Actor, ChangeContext } from '../context.js';
+import { ChangeLog, type Changes } from '../change-log.js';
+import type { ChangeContext } from '../context.js';
 import { InsufficientPointsError, NotRefundableError, RefundExceedsOriginalError, TransactionNotFoundError, ValidationError } from '../errors.js';
-import { domainEvent, type PointEvent } from '../events.js';
-
-/** Every points ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
-export const POINT_TRANSACTION_TYPES = ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel', 'refund', 'reversal'] as const;
-export type PointTransactionType = (typeof POINT_TRANSACTION_TYPES)[number];
-export const POINT_LOT_STATUSES = ['pending', 'active', 'cancelled'] as const;
-
-/** One append-only points ledger row. `points` is signed; `balanceAfter` is available points after it. */
-export interface PointTransaction {
-  readonly id: string;
-  readonly accountId: string;
-  readonly type: PointTransactionType;
-  readonly points: number;
-  readonly balanceAfter: number;
-  readonly source: string;
-  readonly description: string | null;
-  readonly expiresAt: Date | null;
-  /** The row this one gives back (a `refund` of a spend) or takes back (a `reversal` of an earn). */
-  readonly refundOf: string | null;
-  readonly actor: Actor | null;
-  readonly createdAt: Date;
-}
-
-export type PointLotStatus = (typeof POINT_LOT_STATUSES)[number];
-
-/**
- * Which lot a ledger row moved points of, and how many: a credit's own lot, the lots a spend took
- * from, the lots a refund gave back to (or found expired), the lot a reversal claimed from. This
- * is what makes a refund go back to exactly the lots its spend consumed.
- */
-export interface PointAllocation {
-  readonly transactionId: string;
-  readonly lotId: string;
-  /** Always positive: the row's type says the direction. For a refund or a reversal, what it claimed of the original. */
-  readonly points: number;
-}
-
-/** One lot of an original row, with what the original moved there and what refunds or reversals already claimed back. */
-export interface LotClaim {
-  readonly lotId: string;
-  readonly points: number;
-  readonly claimedBack: number;
-}
-
-/**
- * A lot is what one credit (an earn, or a positive adjustment) left to spend. Its id is the id
- * of the ledger row that created it, so a pending earn is confirmed by that row's id.
- */
-export interface PointLot {
-  readonly id: string;
-  readonly accountId: string;
-  readonly points: number;
-  readonly remaining: number;
-  readonly status: PointLotStatus;
-  readonly source: string;
-  readonly expiresAt: Date | null;
-  readonly createdAt: Date;
-}
+import type { PointEvent } from '../events.js';
+import type { PointTransaction, PointTransactionType } from './ledger.js';
+import { compareLotsForSpending, hasExpiredAt, isLotDue, isOpenLot, type LotClaim, type PointAllocation, type PointLot } from './lot.js';
 
 export interface PointAccountState {
   readonly id: string;
@@ -71,14 +17,28 @@ export interface PointAccountState {
   readonly updatedAt: Date;
 }
 
-export interface PointAccountChanges {
+export interface PointAccountChanges extends Changes<PointTransaction, PointEvent> {
   readonly account: PointAccount;
-  readonly loadedVersion: number;
-  readonly transactions: readonly PointTransaction[];
   /** Lots created or changed since loading, in their new state. */
   readonly lots: readonly PointLot[];
   readonly allocations: readonly PointAllocation[];
-  readonly events: readonly PointEvent[];
+}
+
+/** A ledger row to append: what the row says, beyond what the account stamps on it. */
+interface PointRow {
+  type: PointTransactionType;
+  points: number;
+  source: string;
+  description?: string | null | undefined;
+  expiresAt?: Date | null | undefined;
+  refundOf?: string | null | undefined;
+}
+
+/** How a row moves the account's three figures; an absent figure does not move. */
+interface PointDelta {
+  available?: number;
+  pending?: number;
+  total?: number;
 }
 
 export interface EarnInput {
@@ -102,38 +62,6 @@ export interface AdjustInput {
   description?: string | null | undefined;
 }
 
-/**
- * A lot a command must load: pending (it may be confirmed or cancelled), or active with points
- * left. The SQL stores' `open` lot predicate is tested against this one.
- */
-export function isOpenLot(lot: Pick<PointLot, 'status' | 'remaining'>): boolean {
-  return lot.status === 'pending' || (lot.status === 'active' && lot.remaining > 0);
-}
-
-/** Whether a lot's expiry has come at `at` (a lot expires at its `expiresAt`, not after it). */
-export function hasExpiredAt(lot: Pick<PointLot, 'expiresAt'>, at: Date): boolean {
-  return lot.expiresAt !== null && lot.expiresAt.getTime() <= at.getTime();
-}
-
-/**
- * A lot `expire(asOf)` takes: active, with points left, its expiry come. The SQL stores' `due`
- * lot predicate is tested against this one.
- */
-export function isLotDue(lot: Pick<PointLot, 'status' | 'remaining' | 'expiresAt'>, asOf: Date): boolean {
-  return lot.status === 'active' && lot.remaining > 0 && hasExpiredAt(lot, asOf);
-}
-
-/** Spend order: earliest expiry first, lots that never expire last, then oldest first. */
-export function compareLotsForSpending(a: PointLot, b: PointLot): number {
-  const ae = a.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const be = b.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  if (ae !== be) return ae < be ? -1 : 1;
-  const ac = a.createdAt.getTime();
-  const bc = b.createdAt.getTime();
-  if (ac !== bc) return ac < bc ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 function assertPositiveSafe(points: number, field = 'points'): void {
   if (!Number.isSafeInteger(points) || points <= 0) {
     throw new ValidationError(`${field} must be a positive safe integer`, [{ path: field, message: 'must be a positive safe integer' }]);
@@ -147,16 +75,13 @@ function assertPositiveSafe(points: number, field = 'points'): void {
  */
 export class PointAccount {
   private state: PointAccountState;
-  private readonly loadedVersion: number;
+  private readonly changes: ChangeLog<PointTransaction, PointEvent, PointLot>;
   private readonly lots: Map<string, PointLot>;
-  private changedLots = new Set<string>();
   private allocations: PointAllocation[] = [];
-  private transactions: PointTransaction[] = [];
-  private events: PointEvent[] = [];
 
   private constructor(state: PointAccountState, lots: readonly PointLot[], loadedVersion: number) {
     this.state = state;
-    this.loadedVersion = loadedVersion;
+    this.changes = new ChangeLog(loadedVersion, { aggregateType: 'point_account', aggregateId: state.id });
     this.lots = new Map(lots.map((l) => [l.id, l]));
   }
 
@@ -215,7 +140,7 @@ export class PointAccount {
     return this.state;
   }
   get isNew(): boolean {
-    return this.loadedVersion === 0;
+    return this.changes.isNew;
   }
   /** Available points at `now`: lots past their expiry do not count, whether or not `expire` has run. */
   availableAt(now: Date): number {
@@ -236,11 +161,15 @@ export class PointAccount {
     this.expireDue(ctx, ctx.now);
     const pending = input.pending === true;
     this.assertSafeTotal(pending ? this.state.pendingPoints + input.points : this.state.totalPoints + input.points);
-    const tx = this.append(ctx, pending ? 'pending' : 'earn', input.points, input.source, input.description ?? null, expiresAt, {
-      available: pending ? 0 : input.points,
-      pending: pending ? input.points : 0,
-      total: pending ? 0 : input.points,
-    });
+    const tx = this.append(
+      ctx,
+      { type: pending ? 'pending' : 'earn', points: input.points, source: input.source, description: input.description, expiresAt },
+      {
+        available: pending ? 0 : input.points,
+        pending: pending ? input.points : 0,
+        total: pending ? 0 : input.points,
+      },
+    );
     this.putLot({
       id: tx.id,
       accountId: this.id,
@@ -260,7 +189,7 @@ export class PointAccount {
     assertPositiveSafe(input.points);
     this.expireDue(ctx, ctx.now);
     const taken = this.consume(input.points);
-    const tx = this.append(ctx, 'spend', -input.points, input.source, input.description ?? null, null, { available: -input.points });
+    const tx = this.append(ctx, { type: 'spend', points: -input.points, source: input.source, description: input.description }, { available: -input.points });
     for (const t of taken) this.allocate(tx.id, t.lotId, t.points);
     this.record(ctx, 'PointsSpent', this.pointsPayload(tx));
     return tx;
@@ -275,10 +204,14 @@ export class PointAccount {
     let tx: PointTransaction;
     if (input.points > 0) {
       this.assertSafeTotal(this.state.totalPoints + input.points);
-      tx = this.append(ctx, 'adjust', input.points, input.source, input.description ?? null, null, {
-        available: input.points,
-        total: input.points,
-      });
+      tx = this.append(
+        ctx,
+        { type: 'adjust', points: input.points, source: input.source, description: input.description },
+        {
+          available: input.points,
+          total: input.points,
+        },
+      );
       this.putLot({
         id: tx.id,
         accountId: this.id,
@@ -292,7 +225,7 @@ export class PointAccount {
       this.allocate(tx.id, tx.id, input.points);
     } else {
       const taken = this.consume(-input.points);
-      tx = this.append(ctx, 'adjust', input.points, input.source, input.description ?? null, null, { available: input.points });
+      tx = this.append(ctx, { type: 'adjust', points: input.points, source: input.source, description: input.description }, { available: input.points });
       for (const t of taken) this.allocate(tx.id, t.lotId, t.points);
     }
     this.record(ctx, 'PointsAdjusted', this.pointsPayload(tx));
@@ -305,11 +238,15 @@ export class PointAccount {
     this.expireDue(ctx, ctx.now);
     this.assertSafeTotal(this.state.totalPoints + lot.points);
     this.putLot({ ...lot, status: 'active' });
-    const tx = this.append(ctx, 'confirm', lot.points, lot.source, null, lot.expiresAt, {
-      available: lot.points,
-      pending: -lot.points,
-      total: lot.points,
-    });
+    const tx = this.append(
+      ctx,
+      { type: 'confirm', points: lot.points, source: lot.source, expiresAt: lot.expiresAt },
+      {
+        available: lot.points,
+        pending: -lot.points,
+        total: lot.points,
+      },
+    );
     this.allocate(tx.id, lot.id, lot.points);
     this.record(ctx, 'PendingPointsConfirmed', { ...this.pointsPayload(tx), pendingTransactionId });
     // A lot confirmed after its expiry is credited and expired in the same change: the ledger
@@ -323,7 +260,7 @@ export class PointAccount {
     const lot = this.pendingLot(pendingTransactionId);
     this.expireDue(ctx, ctx.now);
     this.putLot({ ...lot, status: 'cancelled', remaining: 0 });
-    const tx = this.append(ctx, 'cancel', -lot.points, lot.source, null, lot.expiresAt, { pending: -lot.points });
+    const tx = this.append(ctx, { type: 'cancel', points: -lot.points, source: lot.source, expiresAt: lot.expiresAt }, { pending: -lot.points });
     this.record(ctx, 'PendingPointsCancelled', { ...this.pointsPayload(tx), pendingTransactionId });
     return tx;
   }
@@ -371,7 +308,11 @@ export class PointAccount {
     }
     // The claims are the ledger's record of the spend; a gap here means corrupted state.
     if (toGo !== 0) throw new Error(`Point account ${this.id}: spend ${spend.id} has fewer lots than its points`);
-    const tx = this.append(ctx, 'refund', returned, spend.source, input.reason ?? null, null, { available: returned }, spend.id);
+    const tx = this.append(
+      ctx,
+      { type: 'refund', points: returned, source: spend.source, description: input.reason, refundOf: spend.id },
+      { available: returned },
+    );
     for (const share of shares) this.allocate(tx.id, share.lotId, share.points);
     this.record(ctx, 'PointsRefunded', { ...this.pointsPayload(tx), refundOf: spend.id, expiredPoints });
     return { transaction: tx, expiredPoints };
@@ -397,13 +338,8 @@ export class PointAccount {
     if (lot && clawed > 0) this.putLot({ ...lot, remaining: lot.remaining - clawed });
     const tx = this.append(
       ctx,
-      'reversal',
-      clawed === 0 ? 0 : -clawed,
-      credit.source,
-      input.reason ?? null,
-      null,
+      { type: 'reversal', points: clawed === 0 ? 0 : -clawed, source: credit.source, description: input.reason, refundOf: credit.id },
       { available: -clawed, total: -clawed },
-      credit.id,
     );
     this.allocate(tx.id, input.lot.lotId, requested);
     const shortfall = requested - clawed;
@@ -419,26 +355,17 @@ export class PointAccount {
   }
 
   pullChanges(): PointAccountChanges {
-    const changes: PointAccountChanges = {
-      account: this,
-      loadedVersion: this.loadedVersion,
-      transactions: this.transactions,
-      lots: [...this.changedLots].map((id) => this.lots.get(id) as PointLot),
-      allocations: this.allocations,
-      events: this.events,
-    };
+    const { parts, ...changes } = this.changes.pull();
+    const allocations = this.allocations;
     this.allocations = [];
-    this.transactions = [];
-    this.events = [];
-    this.changedLots = new Set();
-    return changes;
+    return { ...changes, account: this, lots: parts, allocations };
   }
 
   private expireDue(ctx: ChangeContext, asOf: Date): PointTransaction[] {
     const due = [...this.lots.values()].filter((l) => isLotDue(l, asOf)).sort(compareLotsForSpending);
     return due.map((lot) => {
       this.putLot({ ...lot, remaining: 0 });
-      const tx = this.append(ctx, 'expire', -lot.remaining, lot.source, null, lot.expiresAt, { available: -lot.remaining });
+      const tx = this.append(ctx, { type: 'expire', points: -lot.remaining, source: lot.source, expiresAt: lot.expiresAt }, { available: -lot.remaining });
       this.record(ctx, 'PointsExpired', { ...this.pointsPayload(tx), expiresAt: (lot.expiresAt as Date).toISOString() });
       return tx;
     });
@@ -491,19 +418,10 @@ export class PointAccount {
 
   private putLot(lot: PointLot): void {
     this.lots.set(lot.id, lot);
-    this.changedLots.add(lot.id);
+    this.changes.touch(lot);
   }
 
-  private append(
-    ctx: ChangeContext,
-    type: PointTransactionType,
-    points: number,
-    source: string,
-    description: string | null,
-    expiresAt: Date | null,
-    delta: { available?: number; pending?: number; total?: number },
-    refundOf: string | null = null,
-  ): PointTransaction {
+  private append(ctx: ChangeContext, row: PointRow, delta: PointDelta): PointTransaction {
     this.state = {
       ...this.state,
       availablePoints: this.state.availablePoints + (delta.available ?? 0),
@@ -515,17 +433,17 @@ export class PointAccount {
     const tx: PointTransaction = {
       id: ctx.newId(),
       accountId: this.id,
-      type,
-      points,
+      type: row.type,
+      points: row.points,
       balanceAfter: this.state.availablePoints,
-      source,
-      description,
-      expiresAt,
-      refundOf,
+      source: row.source,
+      description: row.description ?? null,
+      expiresAt: row.expiresAt ?? null,
+      refundOf: row.refundOf ?? null,
       actor: ctx.actor ?? null,
       createdAt: ctx.now,
     };
-    this.transactions.push(tx);
+    this.changes.append(tx);
     return tx;
   }
 
@@ -534,6 +452,6 @@ export class PointAccount {
   }
 
   private record<E extends PointEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
-    this.events.push(domainEvent<E>(ctx, { aggregateType: 'point_account', aggregateId: this.id } as Pick<E, 'aggregateType' | 'aggregateId'>, type, payload));
+    this.changes.record<E>(ctx, type, payload);
   }
 }

@@ -2,7 +2,8 @@ import type { ChangeContext } from '../context.js';
 import { CurrencyMismatchError, SameWalletError } from '../errors.js';
 import type { Money } from '../money/money.js';
 import type { Hold } from './hold.js';
-import type { Wallet, WalletTransaction } from './wallet.js';
+import type { WalletTransaction } from './ledger.js';
+import type { Wallet } from './wallet.js';
 
 export interface CaptureEntries {
   readonly hold: Hold;

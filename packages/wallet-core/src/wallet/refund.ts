@@ -1,7 +1,8 @@
 import type { ChangeContext } from '../context.js';
 import { NotRefundableError, RefundExceedsOriginalError } from '../errors.js';
 import type { Money } from '../money/money.js';
-import type { MovementDetails, Wallet, WalletTransaction, WalletTransactionType } from './wallet.js';
+import type { WalletTransaction, WalletTransactionType } from './ledger.js';
+import type { MovementDetails, Wallet } from './wallet.js';
 
 /** The ledger rows a refund can give money back for: payments out of a wallet. */
 export const REFUNDABLE_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['withdrawal', 'transfer_out'];

@@ -1,7 +1,8 @@
 import type { ChangeContext } from '../context.js';
 import { CurrencyMismatchError, SameWalletError } from '../errors.js';
 import type { Money } from '../money/money.js';
-import type { MovementDetails, Wallet, WalletTransaction } from './wallet.js';
+import type { WalletTransaction } from './ledger.js';
+import type { MovementDetails, Wallet } from './wallet.js';
 
 export interface TransferEntries {
   readonly transferId: string;

@@ -1,4 +1,5 @@
-import type { Actor, ChangeContext } from '../context.js';
+import { ChangeLog, type Changes } from '../change-log.js';
+import type { ChangeContext } from '../context.js';
 import {
   CaptureExceedsHoldError,
   CurrencyMismatchError,
@@ -9,43 +10,14 @@ import {
   WalletHasHoldsError,
   WalletNotEmptyError,
 } from '../errors.js';
-import { domainEvent, type BalanceChanged, type WalletEvent } from '../events.js';
+import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
 import { holdCounts, type Hold } from './hold.js';
+import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
 
 export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
-
-/** Every ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
-export const WALLET_TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out'] as const;
-export type WalletTransactionType = (typeof WALLET_TRANSACTION_TYPES)[number];
-
-/** The row types that add to a balance; every other type takes from it. */
-export const CREDIT_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['deposit', 'transfer_in', 'refund_in'];
-
-export function isCredit(type: WalletTransactionType): boolean {
-  return CREDIT_TRANSACTION_TYPES.includes(type);
-}
-
-/** One append-only ledger row: every balance change has exactly one. */
-export interface WalletTransaction {
-  readonly id: string;
-  readonly walletId: string;
-  readonly type: WalletTransactionType;
-  readonly amount: Money;
-  readonly balanceAfter: Money;
-  readonly description: string | null;
-  readonly reference: string | null;
-  /** Shared by the two rows of a transfer (and of a transfer's refund). */
-  readonly transferId: string | null;
-  /** The hold a capture took this money from. */
-  readonly holdId: string | null;
-  /** The row this one gives money back for (a refund). */
-  readonly refundOf: string | null;
-  readonly actor: Actor | null;
-  readonly createdAt: Date;
-}
 
 export interface WalletState {
   readonly id: string;
@@ -75,15 +47,10 @@ export interface HoldDetails extends MovementDetails {
   expiresAt: Date;
 }
 
-/** What changed since the aggregate was loaded, for the store to write in one unit of work. */
-export interface WalletChanges {
+export interface WalletChanges extends Changes<WalletTransaction, WalletEvent> {
   readonly wallet: Wallet;
-  /** The version the row had when loaded; a store may check it as a second line of defence. */
-  readonly loadedVersion: number;
-  readonly transactions: readonly WalletTransaction[];
   /** Holds placed or changed since loading, in their new state. */
   readonly holds: readonly Hold[];
-  readonly events: readonly WalletEvent[];
 }
 
 /**
@@ -95,15 +62,12 @@ export interface WalletChanges {
  */
 export class Wallet {
   private state: WalletState;
-  private readonly loadedVersion: number;
+  private readonly changes: ChangeLog<WalletTransaction, WalletEvent, Hold>;
   private readonly holds: Map<string, Hold>;
-  private changedHolds = new Set<string>();
-  private transactions: WalletTransaction[] = [];
-  private events: WalletEvent[] = [];
 
   private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[]) {
     this.state = state;
-    this.loadedVersion = loadedVersion;
+    this.changes = new ChangeLog(loadedVersion, { aggregateType: 'wallet', aggregateId: state.id });
     this.holds = new Map(holds.map((h) => [h.id, h]));
   }
 
@@ -163,7 +127,7 @@ export class Wallet {
     return this.state;
   }
   get isNew(): boolean {
-    return this.loadedVersion === 0;
+    return this.changes.isNew;
   }
 
   /** The holds stored as active, expired or not: what a store keeps loaded with the wallet. */
@@ -365,17 +329,8 @@ export class Wallet {
 
   /** Hands over what changed since loading and forgets it. */
   pullChanges(): WalletChanges {
-    const changes: WalletChanges = {
-      wallet: this,
-      loadedVersion: this.loadedVersion,
-      transactions: this.transactions,
-      holds: [...this.changedHolds].map((id) => this.holds.get(id) as Hold),
-      events: this.events,
-    };
-    this.transactions = [];
-    this.events = [];
-    this.changedHolds = new Set();
-    return changes;
+    const { parts, ...changes } = this.changes.pull();
+    return { ...changes, wallet: this, holds: parts };
   }
 
   private activeHold(holdId: string): Hold {
@@ -401,7 +356,7 @@ export class Wallet {
       createdAt: this.bookingTime(ctx),
     };
     this.setState(ctx, { balance: balanceAfter });
-    this.transactions.push(tx);
+    this.changes.append(tx);
     const payload: BalanceChanged['payload'] = {
       userId: this.userId,
       currency: this.currency.code,
@@ -420,7 +375,7 @@ export class Wallet {
 
   private putHold(ctx: ChangeContext, hold: Hold): void {
     this.holds.set(hold.id, hold);
-    this.changedHolds.add(hold.id);
+    this.changes.touch(hold);
     this.setState(ctx, {});
   }
 
@@ -454,6 +409,6 @@ export class Wallet {
   }
 
   private record<E extends WalletEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {
-    this.events.push(domainEvent<E>(ctx, { aggregateType: 'wallet', aggregateId: this.id } as Pick<E, 'aggregateType' | 'aggregateId'>, type, payload));
+    this.changes.record<E>(ctx, type, payload);
   }
 }

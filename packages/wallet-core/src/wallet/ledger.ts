@@ -1,0 +1,36 @@
+/**
+ * The wallet ledger's vocabulary: its row types and the row itself. Events, schemas and stores
+ * read it from here, beneath the aggregate, so none of them imports the aggregate for a type.
+ */
+import type { Actor } from '../context.js';
+import type { Money } from '../money/money.js';
+
+/** Every ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
+export const WALLET_TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out'] as const;
+export type WalletTransactionType = (typeof WALLET_TRANSACTION_TYPES)[number];
+
+/** The row types that add to a balance; every other type takes from it. */
+export const CREDIT_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['deposit', 'transfer_in', 'refund_in'];
+
+export function isCredit(type: WalletTransactionType): boolean {
+  return CREDIT_TRANSACTION_TYPES.includes(type);
+}
+
+/** One append-only ledger row: every balance change has exactly one. */
+export interface WalletTransaction {
+  readonly id: string;
+  readonly walletId: string;
+  readonly type: WalletTransactionType;
+  readonly amount: Money;
+  readonly balanceAfter: Money;
+  readonly description: string | null;
+  readonly reference: string | null;
+  /** Shared by the two rows of a transfer (and of a transfer's refund). */
+  readonly transferId: string | null;
+  /** The hold a capture took this money from. */
+  readonly holdId: string | null;
+  /** The row this one gives money back for (a refund). */
+  readonly refundOf: string | null;
+  readonly actor: Actor | null;
+  readonly createdAt: Date;
+}
