@@ -57,6 +57,21 @@ async function examples(): Promise<Map<string, EventEnvelope>> {
   clock += 60_000;
   // The next change to the wallet marks the hold past its expiry as expired.
   await service.deposit({ walletId: a.id, amount: '1000', reference: 'topup-2' });
+  // An offline till: an allowance opened, two sales forwarded (one to a merchant), settled; a
+  // second allowance left past settleBy, marked expired by the wallet's next change.
+  const shop = await service.createWallet({ userId: 'merchant-8' });
+  const allowance = await service.openAllowance({ walletId: a.id, tillId: 'store-12/till-3', amount: '40000', spendUntil: new Date(clock + 3_600_000) });
+  await service.syncAllowance({
+    allowanceId: allowance.id,
+    spends: [
+      { seq: 1, amount: '12000', occurredAt: new Date(clock - 500), reference: 'sale-1' },
+      { seq: 2, amount: '8000', occurredAt: new Date(clock - 400), reference: 'sale-2', toWalletId: shop.id },
+    ],
+  });
+  await service.settleAllowance({ allowanceId: allowance.id, lastSeq: 2 });
+  await service.openAllowance({ walletId: a.id, tillId: 'store-12/till-4', amount: '5000', spendUntil: new Date(clock + 3_600_000) });
+  clock += 4 * 86_400_000;
+  await service.deposit({ walletId: a.id, amount: '1000', reference: 'topup-3' });
   const out = new Map<string, EventEnvelope>();
   for (const { row } of await store.listEvents('0', 1000)) if (!out.has(row.type)) out.set(row.type, eventEnvelope(row));
   return out;

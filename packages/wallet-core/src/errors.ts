@@ -27,6 +27,12 @@ export const ERROR_CODES = [
   'CAPTURE_EXCEEDS_HOLD',
   'NOT_REFUNDABLE',
   'REFUND_EXCEEDS_ORIGINAL',
+  'ALLOWANCE_NOT_FOUND',
+  'ALLOWANCE_EXISTS',
+  'ALLOWANCE_NOT_ACTIVE',
+  'ALLOWANCE_SEQ_GAP',
+  'ALLOWANCE_SEQ_CONFLICT',
+  'ALLOWANCE_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -42,6 +48,11 @@ export class WalletError extends Error {
   static readonly code: ErrorCode = 'INTERNAL_ERROR';
   readonly code: ErrorCode;
   readonly [MARKER] = true;
+  /**
+   * The figures a caller acts on (a till resumes from `expectedSeq`), sent next to `detail` in a
+   * problem body. Only what the caller may see: never an internal value.
+   */
+  readonly figures?: Readonly<Record<string, string | number>>;
 
   /** The code is the class's own static `code`: each class names its code once. */
   constructor(message: string, options?: { cause?: unknown }) {
@@ -206,7 +217,7 @@ export class WalletHasHoldsError extends WalletError {
     readonly walletId: string,
     readonly heldAmount: string,
   ) {
-    super(`Wallet ${walletId} has active holds of ${heldAmount}; void or capture them before closing`);
+    super(`Wallet ${walletId} has active holds or allowances reserving ${heldAmount}; void, capture or settle them before closing`);
   }
 }
 
@@ -239,5 +250,78 @@ export class RefundExceedsOriginalError extends WalletError {
     readonly requested: string,
   ) {
     super(`Only ${remaining} of transaction ${transactionId} is left to give back, ${requested} requested`);
+  }
+}
+
+export class AllowanceNotFoundError extends WalletError {
+  static override readonly code = 'ALLOWANCE_NOT_FOUND';
+  constructor(readonly allowanceId: string) {
+    super(`Allowance ${allowanceId} not found`);
+  }
+}
+
+export class AllowanceExistsError extends WalletError {
+  static override readonly code = 'ALLOWANCE_EXISTS';
+  constructor(
+    readonly walletId: string,
+    readonly tillId: string,
+  ) {
+    super(`Wallet ${walletId} already has an active allowance for till ${JSON.stringify(tillId)}`);
+  }
+}
+
+export class AllowanceNotActiveError extends WalletError {
+  static override readonly code = 'ALLOWANCE_NOT_ACTIVE';
+  override readonly figures: { allowanceStatus: string };
+  constructor(
+    readonly allowanceId: string,
+    readonly status: string,
+  ) {
+    super(`Allowance ${allowanceId} is ${status}, not active`);
+    this.figures = { allowanceStatus: status };
+  }
+}
+
+/** A spend whose `seq` is not the next one: the till must send the missing ones first. */
+export class AllowanceSeqGapError extends WalletError {
+  static override readonly code = 'ALLOWANCE_SEQ_GAP';
+  override readonly figures: { expectedSeq: number };
+  constructor(
+    readonly allowanceId: string,
+    readonly expectedSeq: number,
+    readonly seq: number,
+  ) {
+    super(`Allowance ${allowanceId} expects seq ${expectedSeq} next, got ${seq}`);
+    this.figures = { expectedSeq };
+  }
+}
+
+/** A `seq` already booked with other content, or a settle naming fewer spends than were booked: a till restored from an old copy. */
+export class AllowanceSeqConflictError extends WalletError {
+  static override readonly code = 'ALLOWANCE_SEQ_CONFLICT';
+  override readonly figures: { seq: number; lastSeq: number };
+  constructor(
+    readonly allowanceId: string,
+    readonly seq: number,
+    readonly lastSeq: number,
+    detail = `Seq ${seq} of allowance ${allowanceId} was booked with other content`,
+  ) {
+    super(detail);
+    this.figures = { seq, lastSeq };
+  }
+}
+
+/** Spends beyond the allowance's amount, one of its caps, or its count. */
+export class AllowanceExceededError extends WalletError {
+  static override readonly code = 'ALLOWANCE_EXCEEDED';
+  override readonly figures: { cap: string; limit: string; requested: string };
+  constructor(
+    readonly allowanceId: string,
+    readonly cap: 'amount' | 'maxSpendAmount' | 'maxSpends',
+    readonly limit: string,
+    readonly requested: string,
+  ) {
+    super(`Allowance ${allowanceId}: ${cap} allows ${limit}, the spends need ${requested}`);
+    this.figures = { cap, limit, requested };
   }
 }

@@ -26,6 +26,14 @@ const holdPayload = {
   reference: z.string().nullable(),
 };
 
+const allowancePayload = {
+  userId: z.string(),
+  currency: z.string(),
+  allowanceId: z.uuid(),
+  tillId: z.string(),
+  amount: amount.meta({ description: 'What the allowance set aside' }),
+};
+
 const pointsPayload = {
   userId: z.string(),
   transactionId: z.uuid(),
@@ -53,6 +61,8 @@ export const eventPayloadSchemas = {
     reference: z.string().nullable(),
     holdId: z.uuid().nullable().optional().meta({ description: 'The hold a capture took the money from' }),
     refundOf: z.uuid().nullable().optional().meta({ description: 'The payment a refund gives money back for' }),
+    allowanceId: z.uuid().nullable().optional().meta({ description: "The allowance a till's offline sale was spent from" }),
+    allowanceSeq: z.int().nullable().optional().meta({ description: "The till's seq of that sale" }),
   }),
   WalletFrozen: z.object({ userId: z.string(), reason }),
   WalletUnfrozen: z.object({ userId: z.string(), reason }),
@@ -67,6 +77,19 @@ export const eventPayloadSchemas = {
   }),
   HoldVoided: z.object({ ...holdPayload, reason }),
   HoldExpired: z.object({ ...holdPayload, expiresAt: isoTime }),
+  AllowanceOpened: z.object({ ...allowancePayload, spendUntil: isoTime, settleBy: isoTime }),
+  AllowanceSettled: z.object({
+    ...allowancePayload,
+    spentAmount: amount,
+    releasedAmount: amount.meta({ description: 'What was left, back in the available balance' }),
+    lastSeq: z.int(),
+  }),
+  AllowanceExpired: z.object({
+    ...allowancePayload,
+    spentAmount: amount,
+    releasedAmount: amount.meta({ description: 'What was left, back in the available balance' }),
+    settleBy: isoTime,
+  }),
   PointAccountCreated: z.object({ userId: z.string() }),
   PointsEarned: z.object({ ...pointsPayload, pending: z.boolean(), expiresAt: isoTime.nullable() }),
   PointsSpent: z.object(pointsPayload),
@@ -97,6 +120,9 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   HoldCaptured: 'A hold was captured, all or in part; the rest went back to the available balance.',
   HoldVoided: 'A hold was released without taking anything.',
   HoldExpired: 'A hold past its expiry was marked expired (it had stopped counting at `expiresAt` already).',
+  AllowanceOpened: "Part of a wallet's available balance was set aside for a till to spend offline until `spendUntil`; reserved until `settleBy`.",
+  AllowanceSettled: 'A till settled its allowance: its spends are booked (each a BalanceChanged with `allowanceId`), what was left is released.',
+  AllowanceExpired: 'An allowance past `settleBy` was marked expired (what was left had stopped counting at `settleBy` already).',
   PointAccountCreated: "A user's point account was opened (on the first earn or adjustment).",
   PointsEarned: 'Points were credited, or held as pending when `pending` is true.',
   PointsSpent: 'Points were spent (earliest-expiring lots first).',
@@ -118,6 +144,9 @@ const aggregateOf = {
   HoldCaptured: 'wallet',
   HoldVoided: 'wallet',
   HoldExpired: 'wallet',
+  AllowanceOpened: 'wallet',
+  AllowanceSettled: 'wallet',
+  AllowanceExpired: 'wallet',
   PointAccountCreated: 'point_account',
   PointsEarned: 'point_account',
   PointsSpent: 'point_account',

@@ -34,6 +34,8 @@ export type BalanceChanged = EventBase<
     reference: string | null;
     holdId?: string | null | undefined;
     refundOf?: string | null | undefined;
+    allowanceId?: string | null | undefined;
+    allowanceSeq?: number | null | undefined;
   }
 >;
 export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;
@@ -56,6 +58,17 @@ export type HoldCaptured = EventBase<
 export type HoldVoided = EventBase<'HoldVoided', 'wallet', HoldPayload & { reason: string | null }>;
 export type HoldExpired = EventBase<'HoldExpired', 'wallet', HoldPayload & { expiresAt: string }>;
 
+interface AllowancePayload {
+  userId: string;
+  currency: string;
+  allowanceId: string;
+  tillId: string;
+  amount: string;
+}
+export type AllowanceOpened = EventBase<'AllowanceOpened', 'wallet', AllowancePayload & { spendUntil: string; settleBy: string }>;
+export type AllowanceSettled = EventBase<'AllowanceSettled', 'wallet', AllowancePayload & { spentAmount: string; releasedAmount: string; lastSeq: number }>;
+export type AllowanceExpired = EventBase<'AllowanceExpired', 'wallet', AllowancePayload & { spentAmount: string; releasedAmount: string; settleBy: string }>;
+
 interface PointsPayload {
   userId: string;
   transactionId: string;
@@ -74,7 +87,19 @@ export type PendingPointsCancelled = EventBase<'PendingPointsCancelled', 'point_
 export type PointsRefunded = EventBase<'PointsRefunded', 'point_account', PointsPayload & { refundOf: string; expiredPoints: number }>;
 export type PointsReversed = EventBase<'PointsReversed', 'point_account', PointsPayload & { refundOf: string; shortfall: number }>;
 
-export type WalletEvent = WalletCreated | BalanceChanged | WalletFrozen | WalletUnfrozen | WalletClosed | HoldPlaced | HoldCaptured | HoldVoided | HoldExpired;
+export type WalletEvent =
+  | WalletCreated
+  | BalanceChanged
+  | WalletFrozen
+  | WalletUnfrozen
+  | WalletClosed
+  | HoldPlaced
+  | HoldCaptured
+  | HoldVoided
+  | HoldExpired
+  | AllowanceOpened
+  | AllowanceSettled
+  | AllowanceExpired;
 export type PointEvent =
   | PointAccountCreated
   | PointsEarned

@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { randomIds, systemClock, type Actor, type ChangeContext, type Clock, type IdGenerator } from './context.js';
 import { decodeCursor, decodeWalletCursor, encodeCursor, encodeWalletCursor } from './cursor.js';
 import {
+  AllowanceNotActiveError,
+  AllowanceNotFoundError,
   HoldNotFoundError,
   IdempotencyConflictError,
   NotRefundableError,
@@ -22,11 +24,13 @@ import * as s from './schemas.js';
 import type { FactReader, FoundWalletTransaction, LockPlan, LockedPointTransaction, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 import { parseInput as parse } from './validate.js';
 import {
+  allowanceView,
   holdView,
   pointAccountView,
   pointTransactionView,
   walletTransactionView,
   walletView,
+  type AllowanceView,
   type HoldView,
   type Page,
   type PointAccountView,
@@ -34,6 +38,8 @@ import {
   type WalletTransactionView,
   type WalletView,
 } from './views.js';
+import { allowanceStatusAt, type Allowance, type AllowanceSpend } from './wallet/allowance.js';
+import { syncAllowance as syncSpends } from './wallet/allowance-sync.js';
 import { captureHold as captureBetween } from './wallet/capture.js';
 import { assertRefundable, refund as refundPayment } from './wallet/refund.js';
 import { transfer as transferBetween } from './wallet/transfer.js';
@@ -50,12 +56,28 @@ export interface WalletServiceOptions {
   ids?: IdGenerator | undefined;
   /** How long a hold lasts when placed without `expiresAt`, in milliseconds. Default 7 days; at most 30 days. */
   holdTtlMs?: number | undefined;
+  /** How long a till may sell from an allowance opened without `spendUntil`, in milliseconds. Default 24 h; at most 7 days. */
+  allowanceTtlMs?: number | undefined;
+  /** How long after `spendUntil` an allowance stays reserved for late forwarding (`settleBy`), in milliseconds. Default 72 h; at most 30 days. */
+  allowanceSyncGraceMs?: number | undefined;
 }
 
 const DAY_MS = 86_400_000;
 /** The longest a hold may reserve money: a till's pre-authorisation, not a savings plan. */
 export const MAX_HOLD_TTL_MS = 30 * DAY_MS;
 export const DEFAULT_HOLD_TTL_MS = 7 * DAY_MS;
+/** The longest a till may sell offline from one allowance: a shift or a few, not a credit line. */
+export const MAX_ALLOWANCE_TTL_MS = 7 * DAY_MS;
+export const DEFAULT_ALLOWANCE_TTL_MS = DAY_MS;
+export const MAX_ALLOWANCE_SYNC_GRACE_MS = 30 * DAY_MS;
+export const DEFAULT_ALLOWANCE_SYNC_GRACE_MS = 3 * DAY_MS;
+
+/** A positive whole number of milliseconds up to `max`, or the constructor refuses the option. */
+function durationOption(name: string, value: number | undefined, fallback: number, max: number, maxText: string): number {
+  const ms = value ?? fallback;
+  if (!Number.isSafeInteger(ms) || ms <= 0 || ms > max) throw new TypeError(`${name} must be a positive number of milliseconds up to ${maxText}, got ${ms}`);
+  return ms;
+}
 
 export interface CommandOptions {
   /** Makes a retry of this command safe: a replay returns the first result and changes nothing. */
@@ -104,6 +126,8 @@ export type BalanceAtView = z.output<typeof s.balanceAtResource>;
 /** A wallet's statement for a period: opening and closing balances, and per type the sum of the period's rows. */
 export type StatementView = z.output<typeof s.statementResource>;
 export type BalanceSummary = z.output<typeof s.balanceSummary>;
+/** The allowance after the sync, and per spend (in seq order) whether it was booked now or before. */
+export type AllowanceSyncResult = z.output<typeof s.allowanceSyncResult>;
 
 /** An input whose time fields take a `Date` as well as an ISO 8601 string. */
 export type WithTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | Date };
@@ -124,6 +148,23 @@ function isoTimes(input: unknown, ...keys: string[]): unknown {
     }
   }
   return out ?? input;
+}
+
+/** `isoTimes` for each spend of a sync. */
+function isoSpendTimes(input: unknown): unknown {
+  if (input === null || typeof input !== 'object') return input;
+  const spends = (input as { spends?: unknown }).spends;
+  return Array.isArray(spends) ? { ...input, spends: spends.map((spend) => isoTimes(spend, 'occurredAt')) } : input;
+}
+
+/** A time ahead of `now` (`ttlMs` from it when not given), at most `maxMs` ahead; VALIDATION_ERROR naming `path` otherwise. */
+function deadline(path: string, given: string | undefined, now: Date, ttlMs: number, maxMs: number, maxText: string): Date {
+  const at = given === undefined ? new Date(now.getTime() + ttlMs) : new Date(given);
+  if (at.getTime() <= now.getTime()) throw new ValidationError(`${path} must be in the future`, [{ path, message: 'must be in the future' }]);
+  if (at.getTime() - now.getTime() > maxMs) {
+    throw new ValidationError(`${path} must be at most ${maxText} ahead`, [{ path, message: `must be at most ${maxText} ahead` }]);
+  }
+  return at;
 }
 
 function periodError(): ValidationError {
@@ -157,6 +198,8 @@ export class WalletService {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly holdTtlMs: number;
+  private readonly allowanceTtlMs: number;
+  private readonly allowanceSyncGraceMs: number;
 
   constructor(options: WalletServiceOptions) {
     this.store = options.store;
@@ -165,10 +208,15 @@ export class WalletService {
     if (!MAX_AMOUNT_PATTERN.test(this.maxAmount)) throw new TypeError(`maxAmount must be a positive decimal string, got ${this.maxAmount}`);
     this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? randomIds;
-    this.holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
-    if (!Number.isSafeInteger(this.holdTtlMs) || this.holdTtlMs <= 0 || this.holdTtlMs > MAX_HOLD_TTL_MS) {
-      throw new TypeError(`holdTtlMs must be a positive number of milliseconds up to 30 days, got ${this.holdTtlMs}`);
-    }
+    this.holdTtlMs = durationOption('holdTtlMs', options.holdTtlMs, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, '30 days');
+    this.allowanceTtlMs = durationOption('allowanceTtlMs', options.allowanceTtlMs, DEFAULT_ALLOWANCE_TTL_MS, MAX_ALLOWANCE_TTL_MS, '7 days');
+    this.allowanceSyncGraceMs = durationOption(
+      'allowanceSyncGraceMs',
+      options.allowanceSyncGraceMs,
+      DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
+      MAX_ALLOWANCE_SYNC_GRACE_MS,
+      '30 days',
+    );
   }
 
   // ---- wallets -------------------------------------------------------------------------------
@@ -455,13 +503,7 @@ export class WalletService {
       cmd,
       options,
       async (uow, ctx) => {
-        const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.holdTtlMs) : new Date(cmd.expiresAt);
-        if (expiresAt.getTime() <= ctx.now.getTime()) {
-          throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
-        }
-        if (expiresAt.getTime() - ctx.now.getTime() > MAX_HOLD_TTL_MS) {
-          throw new ValidationError('expiresAt must be at most 30 days ahead', [{ path: 'expiresAt', message: 'must be at most 30 days ahead' }]);
-        }
+        const expiresAt = deadline('expiresAt', cmd.expiresAt, ctx.now, this.holdTtlMs, MAX_HOLD_TTL_MS, '30 days');
         const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
         const hold = wallet.placeHold(ctx, this.amount(cmd.amount, wallet), { expiresAt, reference: cmd.reference, description: cmd.description });
         uow.save(wallet.pullChanges());
@@ -531,6 +573,118 @@ export class WalletService {
         return { hold: holdView(hold, ctx.now), wallet: walletView(wallet, ctx.now) };
       },
       holdWallet(cmd.holdId, undefined),
+    );
+  }
+
+  // ---- offline allowances --------------------------------------------------------------------
+
+  /**
+   * Sets aside `amount` of a wallet's available balance for one till to spend offline until
+   * `spendUntil`; it stays reserved until `settleBy` (`spendUntil` plus the sync grace), so sales
+   * forwarded late are still covered. One active allowance per (wallet, till).
+   */
+  async openAllowance(input: s.OpenAllowanceInput, options: CommandOptions = {}): Promise<AllowanceView> {
+    const cmd = parse(s.openAllowanceInput, isoTimes(input, 'spendUntil'));
+    return this.command(
+      'openAllowance',
+      cmd,
+      options,
+      async (uow, ctx) => {
+        const spendUntil = deadline('spendUntil', cmd.spendUntil, ctx.now, this.allowanceTtlMs, MAX_ALLOWANCE_TTL_MS, '7 days');
+        const wallet = await this.lockOne(uow, cmd.walletId, options.asUser);
+        const allowance = wallet.openAllowance(ctx, {
+          tillId: cmd.tillId,
+          amount: this.amount(cmd.amount, wallet),
+          spendUntil,
+          settleBy: new Date(spendUntil.getTime() + this.allowanceSyncGraceMs),
+          maxSpendAmount: cmd.maxSpendAmount === undefined ? null : this.amount(cmd.maxSpendAmount, wallet),
+          maxSpends: cmd.maxSpends ?? null,
+        });
+        uow.save(wallet.pullChanges());
+        return allowanceView(allowance, ctx.now);
+      },
+      { wallets: [cmd.walletId], pointAccounts: [] },
+    );
+  }
+
+  async getAllowance(input: s.AllowanceIdInput, options: QueryOptions = {}): Promise<AllowanceView> {
+    const cmd = parse(s.allowanceIdInput, input);
+    return allowanceView(await this.visibleAllowance(cmd.allowanceId, options.asUser), this.clock());
+  }
+
+  /** A wallet's allowances, newest first; `status` as a reader sees it now (one past `settleBy` is `expired`). */
+  async listAllowances(input: s.ListAllowancesInput, options: QueryOptions = {}): Promise<Page<AllowanceView>> {
+    const q = parse(s.listAllowancesInput, input);
+    const before = q.cursor === undefined || q.cursor === null ? undefined : decodeCursor(q.cursor);
+    await this.visibleWallet(q.walletId, options.asUser);
+    const now = this.clock();
+    const rows = await this.store.listAllowances(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
+    return this.page(rows, q.limit, (a) => allowanceView(a, now));
+  }
+
+  /**
+   * Books the spends a till forwarded, in seq order, each a capture of the allowance (a
+   * `withdrawal`, or a transfer pair into `toWalletId`) with `allowanceId`, `allowanceSeq` and the
+   * till's `occurredAt` on its rows. Exactly once per seq: a seq booked with the same content
+   * answers `replayed`, with other content ALLOWANCE_SEQ_CONFLICT; a gap is ALLOWANCE_SEQ_GAP.
+   * Whole or nothing. A frozen wallet still takes them: the money was set aside before.
+   */
+  async syncAllowance(input: s.SyncAllowanceInput, options: CommandOptions = {}): Promise<AllowanceSyncResult> {
+    const cmd = parse(s.syncAllowanceInput, isoSpendTimes(input));
+    const merchants = [...new Set(cmd.spends.flatMap((spend) => (spend.toWalletId === undefined ? [] : [spend.toWalletId])))];
+    const seqs = cmd.spends.map((spend) => spend.seq);
+    return this.command(
+      'syncAllowance',
+      cmd,
+      options,
+      async (uow, ctx, resolved: Allowance | null) => {
+        const locked = await uow.lockWallets(resolved === null ? [] : [resolved.walletId, ...merchants]);
+        const { wallet: payer, found } = this.allowanceWallet(locked, cmd.allowanceId, resolved, ctx.now, options.asUser);
+        const spends: AllowanceSpend[] = cmd.spends
+          .map((spend) => ({
+            seq: spend.seq,
+            amount: this.amount(spend.amount, payer),
+            occurredAt: new Date(spend.occurredAt),
+            reference: spend.reference ?? null,
+            description: spend.description ?? null,
+            toWalletId: spend.toWalletId ?? null,
+          }))
+          .sort((a, b) => a.seq - b.seq);
+        const { lastSeq } = payer.activeAllowance(ctx, found.id);
+        const seen = spends.filter((spend) => spend.seq <= lastSeq).map((spend) => spend.seq);
+        const booked = seen.length === 0 ? new Map() : await uow.bookedSpends(found.id, seen);
+        const result = syncSpends(ctx, payer, found.id, spends, locked, booked);
+        for (const wallet of locked.values()) uow.save(wallet.pullChanges());
+        return { allowance: allowanceView(result.allowance, ctx.now), results: [...result.results] };
+      },
+      // The allowance's wallet never changes: the resolve step reads it, and the sync joins a batch
+      // with every seq it names, so that a retry compares with what was booked under the lock.
+      allowanceWallet(cmd.allowanceId, (found) => ({
+        wallets: [found.walletId, ...merchants],
+        pointAccounts: [],
+        bookedSpends: [{ allowanceId: found.id, seqs }],
+      })),
+    );
+  }
+
+  /**
+   * Ends an allowance once the till has forwarded every sale: `lastSeq` is the till's last seq.
+   * What was not spent goes back to the available balance.
+   */
+  async settleAllowance(input: s.SettleAllowanceInput, options: CommandOptions = {}): Promise<AllowanceView> {
+    const cmd = parse(s.settleAllowanceInput, input);
+    return this.command(
+      'settleAllowance',
+      cmd,
+      options,
+      async (uow, ctx, resolved: Allowance | null) => {
+        const locked = await uow.lockWallets(resolved === null ? [] : [resolved.walletId]);
+        const { wallet } = this.allowanceWallet(locked, cmd.allowanceId, resolved, ctx.now, options.asUser);
+        const settled = wallet.settleAllowance(ctx, cmd.allowanceId, cmd.lastSeq);
+        uow.save(wallet.pullChanges());
+        return allowanceView(settled, ctx.now);
+      },
+      allowanceWallet(cmd.allowanceId, (found) => ({ wallets: [found.walletId], pointAccounts: [] })),
     );
   }
 
@@ -751,6 +905,37 @@ export class WalletService {
     return locked;
   }
 
+  /** An allowance as stored, if the caller may see its wallet; ALLOWANCE_NOT_FOUND otherwise. */
+  private async visibleAllowance(allowanceId: string, asUser: string | undefined): Promise<Allowance> {
+    const allowance = await this.store.getAllowance(allowanceId);
+    if (!allowance) throw new AllowanceNotFoundError(allowanceId);
+    if (asUser !== undefined) {
+      const wallet = await this.store.getWallet(allowance.walletId);
+      if (!wallet || hidden(asUser, wallet.userId)) throw new AllowanceNotFoundError(allowanceId);
+    }
+    return allowance;
+  }
+
+  /**
+   * The locked wallet of an allowance the resolve step found. A wallet loads its stored-active
+   * allowances only: one it lacks ended meanwhile, by settle unless `settleBy` has passed.
+   */
+  private allowanceWallet(
+    locked: ReadonlyMap<string, Wallet>,
+    allowanceId: string,
+    found: Allowance | null,
+    now: Date,
+    asUser: string | undefined,
+  ): { wallet: Wallet; found: Allowance } {
+    const wallet = found === null ? undefined : locked.get(found.walletId);
+    if (!wallet || !found || hidden(asUser, wallet.userId)) throw new AllowanceNotFoundError(allowanceId);
+    if (!wallet.allowance(found.id)) {
+      const status = allowanceStatusAt(found, now);
+      throw new AllowanceNotActiveError(found.id, status === 'active' ? 'settled' : status);
+    }
+    return { wallet, found };
+  }
+
   private async visibleWallet(walletId: string, asUser: string | undefined): Promise<Wallet> {
     const wallet = await this.store.getWallet(walletId);
     if (!wallet || hidden(asUser, wallet.userId)) throw new WalletNotFoundError(walletId);
@@ -835,6 +1020,11 @@ export class WalletService {
     }, plan);
     return replayed ? markReplayed(result) : result;
   }
+}
+
+/** The resolve step of a command on an allowance: the allowance as stored, for its wallet, which `locks` names. */
+function allowanceWallet(allowanceId: string, locks: (found: Allowance) => DeclaredLocks): Resolved<Allowance | null> {
+  return { resolve: (facts) => facts.allowance(allowanceId), locks: (found) => (found === null ? NO_LOCKS : locks(found)) };
 }
 
 /** The resolve step of a command on a hold: its wallet, locked with `otherId` when given. */

@@ -14,12 +14,35 @@
  */
 export { Money, AMOUNT_PATTERN, MAX_AMOUNT_PATTERN, DEFAULT_MAX_AMOUNT, type ParseOptions } from './money/money.js';
 export { currencyOf, isCurrencyCode, CURRENCY_CODE_PATTERN, DEFAULT_CURRENCY, type Currency } from './money/currency.js';
-export { Wallet, WALLET_STATUSES, type HoldDetails, type WalletState, type WalletStatus, type WalletChanges, type MovementDetails } from './wallet/wallet.js';
+export {
+  Wallet,
+  WALLET_STATUSES,
+  type HoldDetails,
+  type WalletState,
+  type WalletStatus,
+  type WalletChanges,
+  type MovementDetails,
+  type RowLinks,
+} from './wallet/wallet.js';
 export { WALLET_TRANSACTION_TYPES, CREDIT_TRANSACTION_TYPES, isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 export type { Changes } from './change-log.js';
 export { transfer, type TransferEntries } from './wallet/transfer.js';
 export { HOLD_STATUSES, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
 export { captureHold, type CaptureEntries } from './wallet/capture.js';
+export {
+  ALLOWANCE_STATUSES,
+  allowanceCounts,
+  allowanceStatusAt,
+  allowanceLeft,
+  isSameSpend,
+  isAllowanceSpend,
+  type Allowance,
+  type AllowanceStatus,
+  type AllowanceTerms,
+  type AllowanceSpend,
+  type BookedSpend,
+} from './wallet/allowance.js';
+export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
 export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundEntries } from './wallet/refund.js';
 export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
 export { POINT_TRANSACTION_TYPES, type PointTransaction, type PointTransactionType } from './points/ledger.js';
@@ -60,6 +83,12 @@ export {
   CaptureExceedsHoldError,
   NotRefundableError,
   RefundExceedsOriginalError,
+  AllowanceNotFoundError,
+  AllowanceExistsError,
+  AllowanceNotActiveError,
+  AllowanceSeqGapError,
+  AllowanceSeqConflictError,
+  AllowanceExceededError,
   type ErrorCode,
   type ValidationIssue,
 } from './errors.js';
@@ -85,8 +114,13 @@ export {
   type RefundResult,
   type PointsRefundResult,
   type PointsReversalResult,
+  type AllowanceSyncResult,
   DEFAULT_HOLD_TTL_MS,
   MAX_HOLD_TTL_MS,
+  DEFAULT_ALLOWANCE_TTL_MS,
+  MAX_ALLOWANCE_TTL_MS,
+  DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
+  MAX_ALLOWANCE_SYNC_GRACE_MS,
 } from './facade.js';
 export {
   EVENT_VERSION,
@@ -107,6 +141,8 @@ export {
   pointAccountView,
   pointTransactionView,
   holdView,
+  allowanceView,
+  type AllowanceView,
   type WalletView,
   type WalletTransactionView,
   type PointAccountView,
@@ -126,6 +162,7 @@ export {
   type PageRequest,
   type Positioned,
   type HoldPageRequest,
+  type AllowancePageRequest,
   type WalletPageRequest,
   type BalanceAtRequest,
   type StatementRequest,

@@ -12,6 +12,7 @@ import {
   type WalletPageRequest,
   type WalletSearchRequest,
   type FoundWalletTransaction,
+  type AllowancePageRequest,
   type HoldPageRequest,
   type IdempotencyClaim,
   type IdempotencyRequest,
@@ -24,6 +25,7 @@ import {
   type UnitOfWork,
   type WalletStore,
 } from './store.js';
+import { allowanceStatusAt, isAllowanceSpend, type Allowance, type BookedSpend } from './wallet/allowance.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
 import { POINTS_NOT_AVAILABLE_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
@@ -56,8 +58,10 @@ export class MemoryWalletStore implements WalletStore {
   private readonly openWalletByOwner = new Map<string, string>();
   private readonly walletTransactions = new Map<string, Positioned<WalletTransaction>[]>();
   private readonly walletTransactionById = new Map<string, WalletTransaction>();
-  private readonly holds = new Map<string, Positioned<Hold>>();
-  private readonly holdsByWallet = new Map<string, string[]>();
+  private readonly holds = new WalletParts<Hold>();
+  private readonly allowances = new WalletParts<Allowance>();
+  /** The payer row of each allowance's spends, by seq. */
+  private readonly spendsOf = new Map<string, Map<number, string>>();
   private readonly accounts = new Map<string, PointAccountState>();
   private readonly accountByUser = new Map<string, string>();
   private readonly lots = new Map<string, Map<string, PointLot>>();
@@ -100,20 +104,19 @@ export class MemoryWalletStore implements WalletStore {
   }
 
   async getHold(id: string): Promise<Hold | null> {
-    return this.holds.get(id)?.row ?? null;
+    return this.holds.get(id);
   }
 
   async listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]> {
-    const rows = (this.holdsByWallet.get(walletId) ?? []).map((id) => this.holds.get(id) as Positioned<Hold>);
-    const before = page.before === undefined ? null : BigInt(page.before);
-    const out: Positioned<Hold>[] = [];
-    for (let i = rows.length - 1; i >= 0 && out.length < page.limit; i--) {
-      const r = rows[i] as Positioned<Hold>;
-      if (before !== null && BigInt(r.position) >= before) continue;
-      if (page.status !== undefined && holdStatusAt(r.row, page.now) !== page.status) continue;
-      out.push(r);
-    }
-    return out;
+    return this.holds.page(walletId, page, (h) => page.status === undefined || holdStatusAt(h, page.now) === page.status);
+  }
+
+  async getAllowance(id: string): Promise<Allowance | null> {
+    return this.allowances.get(id);
+  }
+
+  async listAllowances(walletId: string, page: AllowancePageRequest): Promise<Positioned<Allowance>[]> {
+    return this.allowances.page(walletId, page, (a) => page.status === undefined || allowanceStatusAt(a, page.now) === page.status);
   }
 
   async listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]> {
@@ -298,6 +301,15 @@ export class MemoryWalletStore implements WalletStore {
         }
         return out;
       },
+      bookedSpends: async (allowanceId, seqs) => {
+        const out = new Map<number, BookedSpend>();
+        const bySeq = this.spendsOf.get(allowanceId);
+        for (const seq of seqs) {
+          const transaction = this.walletTransactionById.get(bySeq?.get(seq) ?? '');
+          if (transaction) out.set(seq, { transaction, toWalletId: this.counterpartOf(transaction)?.walletId ?? null });
+        }
+        return out;
+      },
       refundedAmount: async (original) => {
         let sum = Money.zero(original.amount.currency);
         for (const id of this.refundsOf.get(original.id) ?? []) {
@@ -347,16 +359,13 @@ export class MemoryWalletStore implements WalletStore {
 
   /** The facts a resolve step reads, straight from the maps. */
   private readonly facts: FactReader = {
-    holdWallet: async (holdId) => this.holds.get(holdId)?.row.walletId ?? null,
+    holdWallet: async (holdId) => this.holds.get(holdId)?.walletId ?? null,
     walletTransaction: async (transactionId): Promise<FoundWalletTransaction | null> => {
       const transaction = this.walletTransactionById.get(transactionId);
       if (!transaction) return null;
-      const counterpart =
-        transaction.transferId === null
-          ? undefined
-          : [...this.walletTransactionById.values()].find((t) => t.transferId === transaction.transferId && t.id !== transaction.id);
-      return { transaction, counterpartWalletId: counterpart?.walletId ?? null };
+      return { transaction, counterpartWalletId: this.counterpartOf(transaction)?.walletId ?? null };
     },
+    allowance: async (allowanceId) => this.allowances.get(allowanceId),
     pointTransactionOwner: async (transactionId) => {
       const transaction = this.pointTransactionById.get(transactionId);
       return transaction === undefined ? null : (this.accounts.get(transaction.accountId)?.userId ?? null);
@@ -377,8 +386,14 @@ export class MemoryWalletStore implements WalletStore {
   private restoreWallet(id: string): Wallet | null {
     const state = this.wallets.get(id);
     if (!state) return null;
-    const active = (this.holdsByWallet.get(id) ?? []).map((h) => (this.holds.get(h) as Positioned<Hold>).row).filter((h) => h.status === 'active');
-    return Wallet.restore(state, active);
+    const isActive = (part: { status: string }) => part.status === 'active';
+    return Wallet.restore(state, this.holds.ofWallet(id).filter(isActive), this.allowances.ofWallet(id).filter(isActive));
+  }
+
+  /** The other row of a transfer pair. */
+  private counterpartOf(transaction: WalletTransaction): WalletTransaction | undefined {
+    if (transaction.transferId === null) return undefined;
+    return [...this.walletTransactionById.values()].find((t) => t.transferId === transaction.transferId && t.id !== transaction.id);
   }
 
   private restoreAccount(id: string, alsoLots: readonly string[] = []): PointAccount {
@@ -401,6 +416,12 @@ export class MemoryWalletStore implements WalletStore {
         } else if (this.wallets.get(w.id)?.version !== c.loadedVersion) {
           throw new Error(`Wallet ${w.id} changed under a unit of work`);
         }
+        // The database's unique key on (allowance, seq): a spend is booked at most once.
+        for (const t of c.transactions) {
+          if (isAllowanceSpend(t) && this.spendsOf.get(t.allowanceId)?.has(t.allowanceSeq)) {
+            throw new Error(`Seq ${String(t.allowanceSeq)} of allowance ${t.allowanceId} is booked already`);
+          }
+        }
       } else if (c.loadedVersion === 0 ? this.accountByUser.has(c.account.userId) : this.accounts.get(c.account.id)?.version !== c.loadedVersion) {
         throw new Error(`Point account ${c.account.id} changed under a unit of work`);
       }
@@ -415,16 +436,15 @@ export class MemoryWalletStore implements WalletStore {
         } else {
           this.openWalletByOwner.set(owner, w.id);
         }
-        for (const hold of c.holds) {
-          const known = this.holds.get(hold.id);
-          if (known) {
-            this.holds.set(hold.id, { position: known.position, row: hold });
-          } else {
-            this.holds.set(hold.id, { position: this.next(), row: hold });
-            this.holdsByWallet.set(w.id, [...(this.holdsByWallet.get(w.id) ?? []), hold.id]);
-          }
-        }
+        for (const hold of c.holds) this.holds.put(hold, () => this.next());
+        for (const allowance of c.allowances) this.allowances.put(allowance, () => this.next());
         this.appendRows(this.walletTransactions, this.walletTransactionById, w.id, c.transactions);
+        for (const t of c.transactions) {
+          if (!isAllowanceSpend(t)) continue;
+          const bySeq = this.spendsOf.get(t.allowanceId) ?? new Map<number, string>();
+          bySeq.set(t.allowanceSeq, t.id);
+          this.spendsOf.set(t.allowanceId, bySeq);
+        }
       } else {
         const a = c.account;
         this.accounts.set(a.id, a.snapshot);
@@ -485,4 +505,42 @@ function timeOrder(a: Positioned<WalletTransaction>, b: Positioned<WalletTransac
   const pa = BigInt(a.position);
   const pb = BigInt(b.position);
   return pa < pb ? -1 : pa > pb ? 1 : 0;
+}
+
+/** What a wallet keeps beside its balance (holds, allowances): rows by id, each wallet's in the order they were placed. */
+class WalletParts<T extends { readonly id: string; readonly walletId: string }> {
+  private readonly byId = new Map<string, Positioned<T>>();
+  private readonly byWallet = new Map<string, string[]>();
+
+  get(id: string): T | null {
+    return this.byId.get(id)?.row ?? null;
+  }
+
+  /** A new row takes the next position; a changed one keeps its own. */
+  put(row: T, next: () => string): void {
+    const known = this.byId.get(row.id);
+    if (known) {
+      this.byId.set(row.id, { position: known.position, row });
+      return;
+    }
+    this.byId.set(row.id, { position: next(), row });
+    this.byWallet.set(row.walletId, [...(this.byWallet.get(row.walletId) ?? []), row.id]);
+  }
+
+  ofWallet(walletId: string): T[] {
+    return (this.byWallet.get(walletId) ?? []).map((id) => (this.byId.get(id) as Positioned<T>).row);
+  }
+
+  /** Newest first, before a position (exclusive), those `keep` keeps, at most `limit`. */
+  page(walletId: string, page: { limit: number; before?: string | undefined }, keep: (row: T) => boolean): Positioned<T>[] {
+    const ids = this.byWallet.get(walletId) ?? [];
+    const before = page.before === undefined ? null : BigInt(page.before);
+    const out: Positioned<T>[] = [];
+    for (let i = ids.length - 1; i >= 0 && out.length < page.limit; i--) {
+      const r = this.byId.get(ids[i] as string) as Positioned<T>;
+      if (before !== null && BigInt(r.position) >= before) continue;
+      if (keep(r.row)) out.push(r);
+    }
+    return out;
+  }
 }

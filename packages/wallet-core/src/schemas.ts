@@ -9,6 +9,7 @@ import { MAX_POSITION } from './cursor.js';
 import { CURRENCY_CODE_PATTERN } from './money/currency.js';
 import { AMOUNT_PATTERN } from './money/money.js';
 import { POINT_TRANSACTION_TYPES } from './points/ledger.js';
+import { ALLOWANCE_STATUSES } from './wallet/allowance.js';
 import { HOLD_STATUSES } from './wallet/hold.js';
 import { WALLET_TRANSACTION_TYPES } from './wallet/ledger.js';
 import { WALLET_STATUSES } from './wallet/wallet.js';
@@ -79,6 +80,7 @@ export const isoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ descrip
 export const walletTransactionTypeSchema = z.enum(WALLET_TRANSACTION_TYPES);
 export const pointTransactionTypeSchema = z.enum(POINT_TRANSACTION_TYPES);
 export const holdStatusSchema = z.enum(HOLD_STATUSES);
+export const allowanceStatusSchema = z.enum(ALLOWANCE_STATUSES);
 
 /**
  * Page size: a JSON integer from a library caller, or a plain decimal string from a query string.
@@ -224,6 +226,55 @@ export const refundPointsInput = z.strictObject({
 });
 export const reversePointsInput = refundPointsInput;
 
+// ---- offline allowances -------------------------------------------------------------------------
+/** The most spends one sync forwards: a till sends its backlog in batches of this many. */
+export const MAX_SPENDS_PER_SYNC = 500;
+/** The largest seq and spend count: what a PostgreSQL integer holds. */
+export const MAX_ALLOWANCE_SEQ = 2_147_483_647;
+export const tillIdSchema = cleanText({ min: 1, max: 100 })
+  .refine((s) => s.trim() === s, 'must not have surrounding whitespace')
+  .meta({ description: 'The till (POS terminal) the allowance is set aside for', examples: ['store-12/till-3'] });
+const seqSchema = z.int().min(1).max(MAX_ALLOWANCE_SEQ).meta({ description: "The till's number of the spend: 1, 2, 3 … per allowance, no gap" });
+
+export const openAllowanceInput = z.strictObject({
+  walletId: uuidSchema,
+  tillId: tillIdSchema,
+  amount: amountSchema.meta({ description: 'What the till may spend offline; reserved from the available balance' }),
+  spendUntil: isoDateTimeSchema
+    .optional()
+    .meta({ description: 'When the till must stop selling; default the configured allowance TTL (24 h), at most 7 days ahead' }),
+  maxSpendAmount: amountSchema.optional().meta({ description: 'The most one spend may take' }),
+  maxSpends: z.int().min(1).max(MAX_ALLOWANCE_SEQ).optional().meta({ description: 'The most spends the allowance takes' }),
+});
+export const allowanceIdInput = z.strictObject({ allowanceId: uuidSchema });
+export const listAllowancesInput = z.strictObject({
+  walletId: uuidSchema,
+  status: allowanceStatusSchema.optional(),
+  limit: limitSchema,
+  cursor: cursorSchema.optional(),
+});
+export const allowanceSpendInput = z.strictObject({
+  seq: seqSchema,
+  amount: amountSchema,
+  occurredAt: isoDateTimeSchema.meta({ description: "When the sale was made, by the till's clock: kept on the ledger row as occurredAt" }),
+  reference: referenceSchema.optional(),
+  description: descriptionSchema.optional(),
+  toWalletId: uuidSchema.optional().meta({ description: "The merchant's wallet: the spend is a transfer into it instead of a withdrawal" }),
+});
+export const syncAllowanceInput = z.strictObject({
+  allowanceId: uuidSchema,
+  spends: z
+    .array(allowanceSpendInput)
+    .min(1)
+    .max(MAX_SPENDS_PER_SYNC)
+    .refine((spends) => new Set(spends.map((x) => x.seq)).size === spends.length, 'must not name one seq twice')
+    .meta({ description: `1 to ${MAX_SPENDS_PER_SYNC} spends, booked in seq order` }),
+});
+export const settleAllowanceInput = z.strictObject({
+  allowanceId: uuidSchema,
+  lastSeq: z.int().min(0).max(MAX_ALLOWANCE_SEQ).meta({ description: "The till's last seq: every spend up to it must be booked, and none after it" }),
+});
+
 export type CreateWalletInput = z.input<typeof createWalletInput>;
 export type WalletIdInput = z.input<typeof walletIdInput>;
 export type UserIdInput = z.input<typeof userIdInput>;
@@ -256,6 +307,14 @@ export type VoidHoldInput = z.input<typeof voidHoldInput>;
 export type RefundInput = z.input<typeof refundInput>;
 export type RefundPointsInput = z.input<typeof refundPointsInput>;
 export type ReversePointsInput = z.input<typeof reversePointsInput>;
+/** A time may be given as a `Date` or an ISO 8601 string. */
+export type OpenAllowanceInput = Omit<z.input<typeof openAllowanceInput>, 'spendUntil'> & { spendUntil?: string | Date | undefined };
+export type AllowanceIdInput = z.input<typeof allowanceIdInput>;
+export type ListAllowancesInput = z.input<typeof listAllowancesInput>;
+/** A time may be given as a `Date` or an ISO 8601 string. */
+export type AllowanceSpendInput = Omit<z.input<typeof allowanceSpendInput>, 'occurredAt'> & { occurredAt: string | Date };
+export type SyncAllowanceInput = { allowanceId: string; spends: AllowanceSpendInput[] };
+export type SettleAllowanceInput = z.input<typeof settleAllowanceInput>;
 
 // ---- resources: the shapes the facade returns and the HTTP API sends ----------------------------
 
@@ -272,7 +331,7 @@ export const walletResource = z
     userId: z.string(),
     currency: z.string(),
     balance: formattedAmount,
-    heldAmount: formattedAmount.meta({ description: 'Reserved by active holds that have not expired' }),
+    heldAmount: formattedAmount.meta({ description: 'Reserved by active holds that have not expired, and what active allowances have not spent' }),
     availableBalance: formattedAmount.meta({ description: 'balance - heldAmount: what can be paid, transferred or held' }),
     status: z.enum(WALLET_STATUSES),
     version: z.int(),
@@ -296,6 +355,9 @@ export const walletTransactionResource = z
     refundOf: z.uuid().nullable(),
     actor: actorResource,
     createdAt: isoString,
+    occurredAt: isoString.meta({ description: "Business time: the till's clock for a sale made offline, else createdAt" }),
+    allowanceId: z.uuid().nullable().meta({ description: "The allowance a till's offline sale was spent from" }),
+    allowanceSeq: z.int().nullable().meta({ description: "The till's seq of that sale" }),
   })
   .meta({ id: 'WalletTransaction' });
 
@@ -313,6 +375,25 @@ export const holdResource = z
     updatedAt: isoString,
   })
   .meta({ id: 'Hold' });
+
+export const allowanceResource = z
+  .object({
+    id: z.uuid(),
+    walletId: z.uuid(),
+    tillId: z.string(),
+    amount: formattedAmount,
+    spentAmount: formattedAmount,
+    spendCount: z.int(),
+    lastSeq: z.int().meta({ description: 'The seq of the last spend booked; 0 before the first' }),
+    status: allowanceStatusSchema.meta({ description: 'An active allowance past settleBy reads as expired, whether or not anything marked it so' }),
+    spendUntil: isoString,
+    settleBy: isoString.meta({ description: 'spendUntil plus the grace for forwarding: what is left stays reserved until then' }),
+    maxSpendAmount: formattedAmount.nullable(),
+    maxSpends: z.int().nullable(),
+    createdAt: isoString,
+    updatedAt: isoString,
+  })
+  .meta({ id: 'Allowance' });
 
 export const pointAccountResource = z
   .object({
@@ -379,6 +460,20 @@ export const pointsRefundResult = z
 export const pointsReversalResult = z
   .object({ account: pointAccountResource, transaction: pointTransactionResource, shortfall: z.int() })
   .meta({ id: 'PointsReversalResult', description: 'shortfall: points already spent or expired, not clawed back' });
+
+export const allowancePage = z.object({ items: z.array(allowanceResource), nextCursor: z.string().nullable() }).meta({ id: 'AllowancePage' });
+export const allowanceSyncResult = z
+  .object({
+    allowance: allowanceResource,
+    results: z.array(
+      z.object({
+        seq: z.int(),
+        status: z.enum(['booked', 'replayed']).meta({ description: 'replayed: this seq was booked before with the same content' }),
+        transactionId: z.uuid().meta({ description: "The payer's withdrawal or transfer_out row" }),
+      }),
+    ),
+  })
+  .meta({ id: 'AllowanceSyncResult', description: 'One result per spend, in seq order' });
 
 export const walletPage = z.object({ items: z.array(walletResource), nextCursor: z.string().nullable() }).meta({ id: 'WalletPage' });
 export const balanceAtResource = z

@@ -9,6 +9,7 @@ import type { Money } from './money/money.js';
 import type { PointTransaction, PointTransactionType } from './points/ledger.js';
 import type { LotClaim } from './points/lot.js';
 import type { PointAccount, PointAccountChanges } from './points/point-account.js';
+import type { Allowance, AllowanceStatus, BookedSpend } from './wallet/allowance.js';
 import type { Hold, HoldStatus } from './wallet/hold.js';
 import type { ReconciliationFindings } from './reconciliation.js';
 import type { WalletTransaction, WalletTransactionType } from './wallet/ledger.js';
@@ -96,6 +97,14 @@ export interface HoldPageRequest {
   readonly now: Date;
 }
 
+export interface AllowancePageRequest {
+  readonly limit: number;
+  readonly before?: string | undefined;
+  /** As a reader sees it at `now`: `active` excludes allowances past `settleBy`, `expired` includes them. */
+  readonly status?: AllowanceStatus | undefined;
+  readonly now: Date;
+}
+
 /** A wallet ledger row found by id, with the other wallet of its transfer (if it is one). */
 export interface FoundWalletTransaction {
   readonly transaction: WalletTransaction;
@@ -133,6 +142,12 @@ export interface UnitOfWork {
    * absent from the map.
    */
   lockWallets(ids: readonly string[]): Promise<ReadonlyMap<string, Wallet>>;
+  /**
+   * What was booked under these seqs of an allowance: each spend's payer row, and the wallet a
+   * transfer went to, with the allowance's wallet locked (every spend of it locks that wallet, so
+   * none is booked meanwhile). Seqs never booked are absent. The plan names them in `bookedSpends`.
+   */
+  bookedSpends(allowanceId: string, seqs: readonly number[]): Promise<ReadonlyMap<number, BookedSpend>>;
   /**
    * What refunds of `original` gave back so far, with `original`'s wallet locked (every refund of
    * it locks that wallet, so the sum cannot change under the caller). The plan names the row in
@@ -181,6 +196,8 @@ export interface LockPlan {
    * read, so that a pair already taken fails this unit alone, before anything is written.
    */
   readonly newWallets?: readonly { readonly userId: string; readonly currency: string }[] | undefined;
+  /** The (allowance, seq) pairs the unit passes to `bookedSpends` (the allowances' wallets are in `wallets`). */
+  readonly bookedSpends?: readonly { readonly allowanceId: string; readonly seqs: readonly number[] }[] | undefined;
 }
 
 /**
@@ -201,6 +218,11 @@ export interface FactReader {
   lotOwner(lotId: string): Promise<string | null>;
   /** The users whose accounts hold a lot due at `asOf`. */
   usersWithDueLots(asOf: Date): Promise<string[]>;
+  /**
+   * An allowance as stored, for its wallet (which never changes). Its status and spends are only
+   * authoritative once that wallet is locked: the locked wallet carries its active allowances.
+   */
+  allowance(allowanceId: string): Promise<Allowance | null>;
 }
 
 /** A plan resolved from facts first: the store reads them, then runs the unit under the plan returned. */
@@ -215,12 +237,16 @@ export interface WalletStore {
    */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T>;
 
-  /** A wallet with its stored-active holds (a reader decides which still count). */
+  /** A wallet with its stored-active holds and allowances (a reader decides which still count). */
   getWallet(id: string): Promise<Wallet | null>;
   listWallets(userId: string): Promise<Wallet[]>;
   /** An account with its open lots (a reader decides which have expired). */
   getPointAccount(userId: string): Promise<PointAccount | null>;
   getHold(id: string): Promise<Hold | null>;
+  /** An allowance as stored (a reader decides whether it is past `settleBy`). */
+  getAllowance(id: string): Promise<Allowance | null>;
+  /** A wallet's allowances, newest first. */
+  listAllowances(walletId: string, page: AllowancePageRequest): Promise<Positioned<Allowance>[]>;
   /** A wallet's holds, newest first. */
   listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]>;
   listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]>;

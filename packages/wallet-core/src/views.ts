@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { PointTransaction } from './points/ledger.js';
 import type { PointAccount } from './points/point-account.js';
 import type * as s from './schemas.js';
+import { allowanceStatusAt, type Allowance } from './wallet/allowance.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
 import type { WalletTransaction } from './wallet/ledger.js';
 import type { Wallet } from './wallet/wallet.js';
@@ -16,6 +17,7 @@ import type { Wallet } from './wallet/wallet.js';
 export type WalletView = z.output<typeof s.walletResource>;
 export type WalletTransactionView = z.output<typeof s.walletTransactionResource>;
 export type HoldView = z.output<typeof s.holdResource>;
+export type AllowanceView = z.output<typeof s.allowanceResource>;
 export type PointAccountView = z.output<typeof s.pointAccountResource>;
 export type PointTransactionView = z.output<typeof s.pointTransactionResource>;
 
@@ -55,6 +57,29 @@ export function walletTransactionView(t: WalletTransaction): WalletTransactionVi
     refundOf: t.refundOf,
     actor: t.actor,
     createdAt: t.createdAt.toISOString(),
+    occurredAt: t.occurredAt.toISOString(),
+    allowanceId: t.allowanceId,
+    allowanceSeq: t.allowanceSeq,
+  };
+}
+
+/** The allowance as a reader sees it at `now`: an active allowance past `settleBy` reads as expired. */
+export function allowanceView(a: Allowance, now: Date): AllowanceView {
+  return {
+    id: a.id,
+    walletId: a.walletId,
+    tillId: a.tillId,
+    amount: a.amount.format(),
+    spentAmount: a.spentAmount.format(),
+    spendCount: a.spendCount,
+    lastSeq: a.lastSeq,
+    status: allowanceStatusAt(a, now),
+    spendUntil: a.spendUntil.toISOString(),
+    settleBy: a.settleBy.toISOString(),
+    maxSpendAmount: a.maxSpendAmount?.format() ?? null,
+    maxSpends: a.maxSpends,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
   };
 }
 

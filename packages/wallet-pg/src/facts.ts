@@ -3,9 +3,9 @@
  * ago must be found), outside any transaction, each kind coalesced while a read of it is in
  * flight. @internal
  */
-import { type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
+import { currencyOf, type Allowance, type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
 import type { SqlSession } from './driver.js';
-import { walletTransactionFromRow } from './rows.js';
+import { allowanceFromRow, walletTransactionFromRow } from './rows.js';
 import * as q from './sql/reads.js';
 import type { Statement } from './sql/statement.js';
 
@@ -70,6 +70,10 @@ export class SqlFacts implements FactReader {
       }),
     );
   });
+  private readonly allowances = new CoalescedReads(async (ids) => {
+    const rows = await this.read(q.getAllowances, [ids]);
+    return new Map(rows.map((r): [string, Allowance] => [String(r.id), allowanceFromRow(r, currencyOf(String(r.currency)))]));
+  });
   private readonly owners = (statement: Statement) =>
     new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));
   private readonly pointTransactionOwners = this.owners(q.pointTransactionOwners);
@@ -86,6 +90,9 @@ export class SqlFacts implements FactReader {
   }
   lotOwner(lotId: string): Promise<string | null> {
     return this.lotOwners.load(lotId);
+  }
+  allowance(allowanceId: string): Promise<Allowance | null> {
+    return this.allowances.load(allowanceId);
   }
   async usersWithDueLots(asOf: Date): Promise<string[]> {
     return (await this.read(q.usersWithDueLots, [asOf.toISOString()])).map((r) => String(r.user_id));

@@ -17,7 +17,9 @@ import {
   RetryableConflict,
   Wallet,
   WalletAlreadyExistsError,
+  isAllowanceSpend,
   isWalletError,
+  type BookedSpend,
   type FactReader,
   type IdempotencyClaim,
   type LockPlan,
@@ -37,7 +39,17 @@ import { toWalletError } from './errors.js';
 import * as q from './sql/batch.js';
 import type { Statement } from './sql/statement.js';
 import { BatchWrite, type KeyRef } from './sql/write.js';
-import { accountStateFromRow, claimFromRow, hasHolds, jsonRows, lotFromRow, pointTransactionFromRow, walletFromRow } from './rows.js';
+import {
+  accountStateFromRow,
+  claimFromRow,
+  hasAllowances,
+  hasHolds,
+  jsonRows,
+  lotFromRow,
+  pointTransactionFromRow,
+  walletFromRow,
+  walletTransactionFromRow,
+} from './rows.js';
 
 type Changes = WalletChanges | PointAccountChanges;
 type Unit<T> = (uow: UnitOfWork) => Promise<T>;
@@ -318,7 +330,11 @@ interface Locked {
   /** What refunds gave back of each wallet ledger row named in a plan's `refundsOf`. */
   readonly refunded: Map<string, Money>;
   readonly pointRows: Map<string, LockedPointRow>;
+  /** What was booked under the (allowance, seq) pairs the plans named in `bookedSpends`, by `spendKey`. */
+  readonly booked: Map<string, BookedSpend>;
 }
+
+const spendKey = (allowanceId: string, seq: number) => `${allowanceId}:${seq}`;
 
 async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise<Locked> {
   const plans = batch.map((item) => item.plan);
@@ -327,6 +343,7 @@ async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise
   const pairs = plans.flatMap((p) => p.newWallets ?? []);
   const refundsOf = [...new Set(plans.flatMap((p) => p.refundsOf ?? []))];
   const pointRowIds = [...new Set(plans.flatMap((p) => p.pointTransactions ?? []))];
+  const spends = plans.flatMap((p) => p.bookedSpends ?? []);
   let walletRows: Row[] = [];
   let accountRows: Row[] = [];
   const run = (statement: Statement, params: readonly unknown[]) => session.query(statement.text, params, statement.name);
@@ -348,15 +365,20 @@ async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise
     accountRows = await run(q.lockAccounts, [userIds]);
   }
   // After the lock, in statements of their own: their snapshots see what the previous lock holders committed.
-  const withHolds = walletRows.filter(hasHolds).map((r) => String(r.id));
-  const holds = withHolds.length === 0 ? [] : await run(q.activeHolds, [withHolds]);
-  const holdsOf = new Map<string, Row[]>();
-  for (const h of holds) {
-    const list = holdsOf.get(String(h.wallet_id));
-    if (list) list.push(h);
-    else holdsOf.set(String(h.wallet_id), [h]);
-  }
-  const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [])]));
+  // Holds and allowances only of wallets whose row says they have some: most payments touch none.
+  const byWallet = async (statement: Statement, has: (r: Row) => boolean) => {
+    const ids = walletRows.filter(has).map((r) => String(r.id));
+    const out = new Map<string, Row[]>();
+    for (const row of ids.length === 0 ? [] : await run(statement, [ids])) {
+      const list = out.get(String(row.wallet_id));
+      if (list) list.push(row);
+      else out.set(String(row.wallet_id), [row]);
+    }
+    return out;
+  };
+  const holdsOf = await byWallet(q.activeHolds, hasHolds);
+  const allowancesOf = await byWallet(q.activeAllowances, hasAllowances);
+  const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [], allowancesOf.get(String(r.id)) ?? [])]));
   const refunded = new Map<string, Money>();
   if (refundsOf.length > 0) {
     for (const r of await run(q.refundedAmounts, [refundsOf])) {
@@ -386,10 +408,18 @@ async function lockPlans(session: SqlSession, batch: readonly Queued[]): Promise
     const lots = lotRows.filter((l) => String(l.account_id) === state.id).map(lotFromRow);
     accounts.set(state.userId, { state, lots: new Map(lots.map((l) => [l.id, l])) });
   }
-  return { wallets, accounts, takenPairs: taken, refunded, pointRows };
+  const booked = new Map<string, BookedSpend>();
+  if (spends.length > 0) {
+    const named = spends.flatMap((named) => named.seqs.map((seq) => [named.allowanceId, seq] as const));
+    for (const r of await run(q.bookedSpends, [named.map(([id]) => id), named.map(([, seq]) => seq)])) {
+      const toWalletId = r.counterpart_wallet_id === null || r.counterpart_wallet_id === undefined ? null : String(r.counterpart_wallet_id);
+      booked.set(spendKey(String(r.allowance_id), Number(r.allowance_seq)), { transaction: walletTransactionFromRow(r), toWalletId });
+    }
+  }
+  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked };
 }
 
-const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds);
+const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances);
 
 /**
  * One unit's view of a batch: its claim as the batch's statement settled it, and copies of what
@@ -447,6 +477,18 @@ class PlannedUnitOfWork implements UnitOfWork {
     return Promise.resolve(refunded);
   }
 
+  bookedSpends(allowanceId: string, seqs: readonly number[]): Promise<ReadonlyMap<number, BookedSpend>> {
+    const named = (this.plan.bookedSpends ?? []).find((n) => n.allowanceId === allowanceId);
+    const out = new Map<number, BookedSpend>();
+    for (const seq of seqs) {
+      if (named === undefined || !named.seqs.includes(seq))
+        return Promise.reject(new OutsideLockPlan(`seq ${seq} of allowance ${allowanceId} not in the plan`));
+      const spend = this.locked.booked.get(spendKey(allowanceId, seq));
+      if (spend !== undefined) out.set(seq, spend);
+    }
+    return Promise.resolve(out);
+  }
+
   lockPointAccountByTransaction(transactionId: string): Promise<LockedPointTransaction | null> {
     if (!(this.plan.pointTransactions ?? []).includes(transactionId)) {
       return Promise.reject(new OutsideLockPlan(`points row ${transactionId} not in the plan`));
@@ -469,6 +511,22 @@ class PlannedUnitOfWork implements UnitOfWork {
 
   /** The unit succeeded: what it saved is what the next unit of the batch sees. */
   commitTo(locked: Locked): void {
+    // A spend booked here is what a later unit of the batch compares a retry with: the payer's
+    // row, and where its transfer went (the credit is in the merchant's changes).
+    const credits = new Map<string, string>();
+    for (const c of this.changes) {
+      if ('wallet' in c) for (const t of c.transactions) if (t.type === 'transfer_in' && t.transferId !== null) credits.set(t.transferId, t.walletId);
+    }
+    for (const c of this.changes) {
+      if (!('wallet' in c)) continue;
+      for (const t of c.transactions) {
+        if (!isAllowanceSpend(t)) continue;
+        locked.booked.set(spendKey(t.allowanceId, t.allowanceSeq), {
+          transaction: t,
+          toWalletId: t.transferId === null ? null : (credits.get(t.transferId) ?? null),
+        });
+      }
+    }
     for (const c of this.changes) {
       if ('wallet' in c) {
         const w = c.wallet;

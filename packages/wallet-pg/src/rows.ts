@@ -1,6 +1,7 @@
 /** Row ⇄ aggregate mapping. Numbers arrive as text (numeric, bigint) and never pass through a float. @internal */
 import {
   Money,
+  type Allowance,
   PointAccount,
   Wallet,
   currencyOf,
@@ -51,15 +52,42 @@ export function holdFromRow(r: Row, currency: Currency): Hold {
   };
 }
 
+export function allowanceFromRow(r: Row, currency: Currency): Allowance {
+  const money = (v: unknown) => Money.fromStorage(str(v), currency);
+  return {
+    id: str(r.id),
+    walletId: str(r.wallet_id),
+    tillId: str(r.till_id),
+    amount: money(r.amount),
+    spentAmount: money(r.spent_amount),
+    spendCount: Number(r.spend_count),
+    lastSeq: Number(r.last_seq),
+    largestSpend: money(r.largest_spend),
+    status: str(r.status) as Allowance['status'],
+    spendUntil: date(r.spend_until),
+    settleBy: date(r.settle_by),
+    maxSpendAmount: r.max_spend_amount === null || r.max_spend_amount === undefined ? null : money(r.max_spend_amount),
+    maxSpends: r.max_spends === null || r.max_spends === undefined ? null : Number(r.max_spends),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+  };
+}
+
 /** Whether a locked wallet row says it has holds stored as active, which must then be loaded with it. */
 export function hasHolds(r: Row): boolean {
   return !/^0(\.0*)?$/.test(str(r.held_amount));
 }
 
-/** A wallet row; its active holds come from the row's `holds` JSON array or are given. */
-export function walletFromRow(r: Row, holds?: readonly Row[]): Wallet {
+/** Whether a locked wallet row says it has allowances stored as active, which must then be loaded with it. */
+export function hasAllowances(r: Row): boolean {
+  return Number(r.active_allowances ?? 0) > 0;
+}
+
+/** A wallet row; its active holds and allowances come from the row's `holds` and `allowances` JSON arrays or are given. */
+export function walletFromRow(r: Row, holds?: readonly Row[], allowances?: readonly Row[]): Wallet {
   const currency = currencyOf(str(r.currency));
   const holdRows = holds ?? (json(r.holds) as Row[] | null | undefined) ?? [];
+  const allowanceRows = allowances ?? (json(r.allowances) as Row[] | null | undefined) ?? [];
   return Wallet.restore(
     {
       id: str(r.id),
@@ -73,6 +101,7 @@ export function walletFromRow(r: Row, holds?: readonly Row[]): Wallet {
       closedAt: nullableDate(r.closed_at),
     },
     holdRows.map((h) => holdFromRow(h, currency)),
+    allowanceRows.map((a) => allowanceFromRow(a, currency)),
   );
 }
 
@@ -126,6 +155,10 @@ export function walletTransactionFromRow(r: Row): WalletTransaction {
     refundOf: nullableStr(r.refund_of),
     actor: actor(r.actor),
     createdAt: date(r.created_at),
+    // Stored only where it differs from created_at (a sale made offline).
+    occurredAt: date(r.occurred_at ?? r.created_at),
+    allowanceId: nullableStr(r.allowance_id),
+    allowanceSeq: r.allowance_seq === null || r.allowance_seq === undefined ? null : Number(r.allowance_seq),
   };
 }
 

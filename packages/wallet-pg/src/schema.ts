@@ -5,6 +5,7 @@
  * Ledger tables carry a `seq` identity: the keyset order of history pages.
  */
 import {
+  ALLOWANCE_STATUSES,
   CURRENCY_CODE_PATTERN,
   HOLD_STATUSES,
   POINT_LOT_STATUSES,
@@ -27,8 +28,15 @@ export const wallets = pgTable(
     userId: text('user_id').notNull(),
     currency: text('currency').notNull(),
     balance: numeric('balance').notNull(),
-    /** The sum of the wallet's holds stored as active: 0 tells a lock that there are none to load. */
+    /**
+     * What the wallet's holds and allowances stored as active reserve (an allowance: what it has
+     * not spent): 0 tells a lock that there are no holds to load.
+     */
     heldAmount: numeric('held_amount')
+      .notNull()
+      .default(sql`0`),
+    /** How many allowances are stored as active: 0 tells a lock that there are none to load (one spent to the last đồng reserves nothing). */
+    activeAllowances: integer('active_allowances')
       .notNull()
       .default(sql`0`),
     status: text('status', { enum: WALLET_STATUSES }).notNull(),
@@ -55,6 +63,8 @@ export const wallets = pgTable(
     check('wallets_status_valid', sql`${t.status} IN ${oneOf(WALLET_STATUSES)}`),
     check('wallets_currency_code', sql`${t.currency} ~ ${sql.raw(`'${CURRENCY_CODE_PATTERN.source}'`)}`),
     check('wallets_closed_at_when_closed', sql`(${t.status} = 'closed') = (${t.closedAt} IS NOT NULL)`),
+    // A till may still forward sales against an active allowance: its wallet cannot be closed.
+    check('wallets_active_allowances', sql`${t.activeAllowances} >= 0 AND (${t.status} <> 'closed' OR ${t.activeAllowances} = 0)`),
   ],
 );
 
@@ -76,6 +86,11 @@ export const walletTransactions = pgTable(
     refundOf: uuid('refund_of'),
     actor: jsonb('actor'),
     createdAt: ts('created_at').notNull(),
+    /** Business time when it differs from created_at (a sale made offline, by the till's clock); null: created_at. */
+    occurredAt: ts('occurred_at'),
+    /** The allowance a till's offline sale was spent from, and the till's seq of that sale. */
+    allowanceId: uuid('allowance_id'),
+    allowanceSeq: integer('allowance_seq'),
     /**
      * SHA-256 (hex) over the previous row's hash (of the same wallet) and this row's canonical
      * content, set by a trigger in the statement that inserts the row (migration
@@ -112,6 +127,61 @@ export const walletTransactions = pgTable(
       sql`${t.type} = 'refund_in' OR (${t.type} IN ('transfer_in', 'transfer_out', 'refund_out')) = (${t.transferId} IS NOT NULL)`,
     ),
     check('wallet_transactions_refund_of', sql`(${t.type} IN ('refund_in', 'refund_out')) = (${t.refundOf} IS NOT NULL)`),
+    check('wallet_transactions_allowance_seq', sql`(${t.allowanceId} IS NULL) = (${t.allowanceSeq} IS NULL) AND ${t.allowanceSeq} > 0`),
+    // Exactly once: an allowance's seq is booked by one payer row at most (its transfer_in on the
+    // merchant carries the same pair). A second booking fails here whatever the code did.
+    uniqueIndex('wallet_transactions_allowance_seq_key')
+      .on(t.allowanceId, t.allowanceSeq)
+      .where(sql`${t.allowanceId} IS NOT NULL AND ${t.type} IN ('withdrawal', 'transfer_out')`),
+  ],
+);
+
+/**
+ * Offline allowances: money of a wallet set aside for one till, spent by it offline and booked
+ * when forwarded. The caps hold here too: never more spent than the amount, no spend above
+ * max_spend_amount (largest_spend is kept for this check), never more than max_spends, and seqs
+ * without a gap (last_seq = spend_count).
+ */
+export const allowances = pgTable(
+  'allowances',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    walletId: uuid('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    tillId: text('till_id').notNull(),
+    amount: numeric('amount').notNull(),
+    spentAmount: numeric('spent_amount').notNull(),
+    spendCount: integer('spend_count').notNull(),
+    lastSeq: integer('last_seq').notNull(),
+    largestSpend: numeric('largest_spend').notNull(),
+    status: text('status', { enum: ALLOWANCE_STATUSES }).notNull(),
+    spendUntil: ts('spend_until').notNull(),
+    settleBy: ts('settle_by').notNull(),
+    maxSpendAmount: numeric('max_spend_amount'),
+    maxSpends: integer('max_spends'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('allowances_wallet_seq_idx').on(t.walletId, t.seq),
+    // What a lock loads with a wallet whose active_allowances is not zero.
+    index('allowances_wallet_active_idx')
+      .on(t.walletId)
+      .where(sql`${t.status} = 'active'`),
+    // One active allowance per (wallet, till).
+    uniqueIndex('allowances_wallet_till_active_key')
+      .on(t.walletId, t.tillId)
+      .where(sql`${t.status} = 'active'`),
+    check('allowances_amount_positive', sql`${t.amount} > 0`),
+    check('allowances_spent_within_amount', sql`${t.spentAmount} >= 0 AND ${t.spentAmount} <= ${t.amount}`),
+    check('allowances_largest_spend', sql`${t.largestSpend} >= 0 AND ${t.largestSpend} <= ${t.spentAmount}`),
+    check('allowances_max_spend_amount', sql`${t.maxSpendAmount} IS NULL OR (${t.maxSpendAmount} > 0 AND ${t.largestSpend} <= ${t.maxSpendAmount})`),
+    check('allowances_max_spends', sql`${t.maxSpends} IS NULL OR (${t.maxSpends} > 0 AND ${t.spendCount} <= ${t.maxSpends})`),
+    check('allowances_seq_without_gap', sql`${t.spendCount} >= 0 AND ${t.lastSeq} = ${t.spendCount}`),
+    check('allowances_settle_after_spend', sql`${t.settleBy} > ${t.spendUntil}`),
+    check('allowances_status_valid', sql`${t.status} IN ${oneOf(ALLOWANCE_STATUSES)}`),
   ],
 );
 

@@ -2,6 +2,8 @@ import {
   DEFAULT_EVENT_READ_LIMIT,
   Money,
   currencyOf,
+  type Allowance,
+  type AllowancePageRequest,
   type DomainEvent,
   type Hold,
   type HoldPageRequest,
@@ -34,7 +36,7 @@ import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
 import * as reconcile from './sql/reconcile.js';
 import type { Statement } from './sql/statement.js';
-import { accountFromRows, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
+import { accountFromRows, allowanceFromRow, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
 
 export interface SqlStoreOptions {
   /** How many times a unit of work runs at most when it meets a deadlock or serialization failure. Default 8. */
@@ -120,14 +122,30 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]> {
-    const before = page.before ?? null;
-    const rows =
-      page.status === undefined
-        ? await this.read(q.holdPages.any, [walletId, page.limit, before])
-        : page.status === 'active' || page.status === 'expired'
-          ? await this.read(q.holdPages[page.status], [walletId, page.limit, before, page.now.toISOString()])
-          : await this.read(q.holdPages.plain, [walletId, page.limit, before, page.status]);
+    const rows = await this.statusPage(q.holdPages, walletId, page);
     return rows.map((r) => ({ position: String(r.position), row: holdFromRow(r, currencyOf(String(r.currency))) }));
+  }
+
+  async getAllowance(id: string): Promise<Allowance | null> {
+    const [row] = await this.read(q.getAllowances, [[id]]);
+    return row ? allowanceFromRow(row, currencyOf(String(row.currency))) : null;
+  }
+
+  async listAllowances(walletId: string, page: AllowancePageRequest): Promise<Positioned<Allowance>[]> {
+    const rows = await this.statusPage(q.allowancePages, walletId, page);
+    return rows.map((r) => ({ position: String(r.position), row: allowanceFromRow(r, currencyOf(String(r.currency))) }));
+  }
+
+  /** A page of holds or allowances: `active` and `expired` as a reader sees them at `now`, any other status as stored. */
+  private statusPage(
+    pages: Record<q.StatusFilter, Statement>,
+    walletId: string,
+    page: { limit: number; before?: string | undefined; status?: string | undefined; now: Date },
+  ): Promise<Row[]> {
+    const before = page.before ?? null;
+    if (page.status === undefined) return this.read(pages.any, [walletId, page.limit, before]);
+    if (page.status === 'active' || page.status === 'expired') return this.read(pages[page.status], [walletId, page.limit, before, page.now.toISOString()]);
+    return this.read(pages.plain, [walletId, page.limit, before, page.status]);
   }
 
   async listWalletTransactions(walletId: string, page: WalletPageRequest): Promise<Positioned<WalletTransaction>[]> {

@@ -58,6 +58,7 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
     const tables = await withDriver((d) => d.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'wallet' ORDER BY table_name`));
     expect(tables.map((t) => t.table_name)).toEqual([
       '__drizzle_migrations',
+      'allowances',
       'holds',
       'idempotency_keys',
       'outbox_dead_letters',

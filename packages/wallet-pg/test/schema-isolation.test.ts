@@ -17,6 +17,7 @@ import type { SqlWalletStore } from '../src/sql-store.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const OUR_TABLES = [
+  'allowances',
   'holds',
   'idempotency_keys',
   'outbox_dead_letters',

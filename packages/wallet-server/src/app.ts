@@ -124,6 +124,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       body = problem(err.code, internal ? `${err.message}; quote request id ${requestId}` : err.message, {
         instance: c.req.path,
         requestId,
+        figures: err.figures,
         ...(err instanceof ValidationError || err.code === 'VALIDATION_ERROR' ? { errors: (err as ValidationError).issues } : {}),
       });
     } else if (err instanceof TransportError) {

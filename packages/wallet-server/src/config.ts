@@ -73,6 +73,10 @@ export const configSchema = z
         .optional(),
     ),
     WALLET_AMQP_URL: optionalText.pipe(z.url({ protocol: /^amqps?$/ }).optional()),
+    // Offline allowances: how long a till sells from one opened without spendUntil, and how long
+    // after spendUntil its rest stays reserved for late forwarding.
+    WALLET_ALLOWANCE_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 7, 'must be more than 0 and at most 7d'),
+    WALLET_ALLOWANCE_SYNC_GRACE: durationSchema.default(UNIT_MS.h * 72).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 30, 'must be more than 0 and at most 30d'),
   })
   .refine((c) => c.WALLET_WEBHOOK_URLS.length === 0 || c.WALLET_WEBHOOK_SECRET !== undefined, {
     message: 'WALLET_WEBHOOK_URLS needs WALLET_WEBHOOK_SECRET',

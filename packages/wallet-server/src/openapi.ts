@@ -21,8 +21,15 @@ const problemSchema = z
     instance: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    expectedSeq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_GAP: the seq the allowance takes next' }),
+    seq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_CONFLICT: the seq booked with other content (or the lastSeq a settle named)' }),
+    lastSeq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_CONFLICT: the last seq booked' }),
+    allowanceStatus: z.enum(['settled', 'expired']).optional().meta({ description: 'ALLOWANCE_NOT_ACTIVE: what the allowance is' }),
+    cap: z.enum(['amount', 'maxSpendAmount', 'maxSpends']).optional().meta({ description: 'ALLOWANCE_EXCEEDED: the cap the spends would pass' }),
+    limit: z.string().optional().meta({ description: 'ALLOWANCE_EXCEEDED: what the cap allows (an amount, or a count)' }),
+    requested: z.string().optional().meta({ description: 'ALLOWANCE_EXCEEDED: what the spends need' }),
   })
-  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details, with the figures a caller acts on next to `detail`' });
 
 const idempotencyKey = z
   .string()

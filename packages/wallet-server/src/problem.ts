@@ -39,6 +39,12 @@ export const STATUS_OF: Record<ProblemCode, ContentfulStatusCode> = {
   CAPTURE_EXCEEDS_HOLD: 422,
   NOT_REFUNDABLE: 422,
   REFUND_EXCEEDS_ORIGINAL: 422,
+  ALLOWANCE_NOT_FOUND: 404,
+  ALLOWANCE_EXISTS: 409,
+  ALLOWANCE_NOT_ACTIVE: 409,
+  ALLOWANCE_SEQ_GAP: 409,
+  ALLOWANCE_SEQ_CONFLICT: 409,
+  ALLOWANCE_EXCEEDED: 422,
 };
 
 const TITLES: Record<ProblemCode, string> = {
@@ -69,6 +75,12 @@ const TITLES: Record<ProblemCode, string> = {
   CAPTURE_EXCEEDS_HOLD: 'Capture exceeds the hold',
   NOT_REFUNDABLE: 'Transaction cannot be refunded',
   REFUND_EXCEEDS_ORIGINAL: 'Refund exceeds what is left of the original',
+  ALLOWANCE_NOT_FOUND: 'Allowance not found',
+  ALLOWANCE_EXISTS: 'The till already has an active allowance on this wallet',
+  ALLOWANCE_NOT_ACTIVE: 'Allowance is not active',
+  ALLOWANCE_SEQ_GAP: 'A spend is missing before this seq',
+  ALLOWANCE_SEQ_CONFLICT: 'This seq was booked with other content',
+  ALLOWANCE_EXCEEDED: 'The spends exceed the allowance',
 };
 
 export interface Problem {
@@ -82,13 +94,22 @@ export interface Problem {
   errors?: readonly ValidationIssue[];
 }
 
-export function problem(code: ProblemCode, detail: string, extra: Partial<Problem> = {}): Problem {
+export function problem(
+  code: ProblemCode,
+  detail: string,
+  extra: Partial<Problem> & {
+    /** The figures the caller acts on, sent as fields next to `detail` (a till resumes from `expectedSeq`). */
+    figures?: Readonly<Record<string, string | number>> | undefined;
+  } = {},
+): Problem {
+  const { figures, ...rest } = extra;
   return {
     type: `urn:goodgo:wallet:problem:${code.toLowerCase().replace(/_/g, '-')}`,
     title: TITLES[code],
     status: STATUS_OF[code],
     detail,
+    ...figures,
     code,
-    ...extra,
+    ...rest,
   };
 }

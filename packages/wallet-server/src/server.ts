@@ -94,7 +94,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   // ready 503, commands 503) while the connector keeps trying.
   await connector.firstAttempt;
   const store = connector.store;
-  const service = new WalletService({ store, defaultCurrency: config.WALLET_DEFAULT_CURRENCY, maxAmount: config.WALLET_MAX_AMOUNT });
+  const service = new WalletService({
+    store,
+    defaultCurrency: config.WALLET_DEFAULT_CURRENCY,
+    maxAmount: config.WALLET_MAX_AMOUNT,
+    allowanceTtlMs: config.WALLET_ALLOWANCE_TTL,
+    allowanceSyncGraceMs: config.WALLET_ALLOWANCE_SYNC_GRACE,
+  });
   let shuttingDown = false;
   const metrics = new Metrics();
   const outbox = {

@@ -111,6 +111,26 @@ describe('the error table, row by row', () => {
     expectProblem(await refundOf(deposit.id), 'NOT_REFUNDABLE', 422);
   });
 
+  it('ALLOWANCE_NOT_FOUND 404, ALLOWANCE_EXISTS, ALLOWANCE_SEQ_GAP, ALLOWANCE_SEQ_CONFLICT, ALLOWANCE_NOT_ACTIVE 409, ALLOWANCE_EXCEEDED 422', async () => {
+    const u = await h.userWithWallet('100');
+    expectProblem(await h.call('GET', '/api/v1/wallets/allowances/00000000-0000-4000-8000-00000000000a', { token: u.token }), 'ALLOWANCE_NOT_FOUND', 404);
+    const open = () => h.call('POST', '/api/v1/wallets/allowances', { token: u.token, body: { walletId: u.walletId, tillId: 'till-9', amount: '60' } });
+    const allowance = await open();
+    expect(allowance.status).toBe(201);
+    expectProblem(await open(), 'ALLOWANCE_EXISTS', 409);
+    const sync = (seq: number, amount: string) =>
+      h.call('POST', `/api/v1/wallets/allowances/${allowance.body.id}/sync`, {
+        token: service,
+        body: { spends: [{ seq, amount, occurredAt: '2026-12-07T08:00:00+07:00' }] },
+      });
+    expectProblem(await sync(2, '1'), 'ALLOWANCE_SEQ_GAP', 409);
+    expectProblem(await sync(1, '61'), 'ALLOWANCE_EXCEEDED', 422);
+    expect((await sync(1, '10')).status).toBe(200);
+    expectProblem(await sync(1, '11'), 'ALLOWANCE_SEQ_CONFLICT', 409);
+    expect((await h.call('POST', `/api/v1/wallets/allowances/${allowance.body.id}/settle`, { token: service, body: { lastSeq: 1 } })).status).toBe(200);
+    expectProblem(await sync(2, '1'), 'ALLOWANCE_NOT_ACTIVE', 409);
+  });
+
   it('PAYLOAD_TOO_LARGE 413, UNSUPPORTED_MEDIA_TYPE 415', async () => {
     const raw = JSON.stringify({ userId: 'x', points: 1, source: 'a', description: 'y'.repeat(1024 * 1024 + 1) });
     expectProblem(

@@ -14,6 +14,7 @@ import { eventSchemas } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
+import { allowanceCases } from './allowance-cases.js';
 import { booksCases } from './books-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { codeOf, uniqueUser } from './support.js';
@@ -463,6 +464,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     lifecycleCases(() => ({ store, service }), n);
     booksCases(() => ({ store }));
+    allowanceCases(() => ({ store, service }), n);
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

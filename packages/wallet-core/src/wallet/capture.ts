@@ -37,6 +37,12 @@ export function captureHold(
   to.assertCanReceive(checked.amount);
   const transferId = ctx.newId();
   const { hold, transaction } = from.captureHold(ctx, holdId, checked.amount, { ...details, transferId, toWalletId: to.id });
-  const credit = to.transferIn(ctx, checked.amount, transferId, { description: transaction.description, reference: transaction.reference }, hold.id);
+  const credit = to.transferIn(
+    ctx,
+    checked.amount,
+    transferId,
+    { description: transaction.description, reference: transaction.reference },
+    { holdId: hold.id },
+  );
   return { hold, debit: transaction, credit, transferId };
 }

@@ -33,4 +33,9 @@ export interface WalletTransaction {
   readonly refundOf: string | null;
   readonly actor: Actor | null;
   readonly createdAt: Date;
+  /** Business time: the till's clock for a sale made offline, else `createdAt`. */
+  readonly occurredAt: Date;
+  /** The allowance a till's offline sale was spent from, with the till's seq of that sale. */
+  readonly allowanceId: string | null;
+  readonly allowanceSeq: number | null;
 }

@@ -1,6 +1,10 @@
 import { ChangeLog, type Changes } from '../change-log.js';
 import type { ChangeContext } from '../context.js';
 import {
+  AllowanceExistsError,
+  AllowanceNotActiveError,
+  AllowanceSeqConflictError,
+  AllowanceSeqGapError,
   CaptureExceedsHoldError,
   CurrencyMismatchError,
   HoldNotActiveError,
@@ -13,6 +17,7 @@ import {
 import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
+import { allowanceCounts, allowanceLeft, assertSpendable, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
 import { holdCounts, type Hold } from './hold.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
 
@@ -37,10 +42,14 @@ export interface MovementDetails {
 }
 
 /** Links of a ledger row beyond its amount. */
-interface RowLinks {
+export interface RowLinks {
   transferId?: string | null;
   holdId?: string | null;
   refundOf?: string | null;
+  allowanceId?: string | null;
+  allowanceSeq?: number | null;
+  /** Business time, when it is not the booking time (a sale made offline). */
+  occurredAt?: Date | null;
 }
 
 export interface HoldDetails extends MovementDetails {
@@ -51,7 +60,11 @@ export interface WalletChanges extends Changes<WalletTransaction, WalletEvent> {
   readonly wallet: Wallet;
   /** Holds placed or changed since loading, in their new state. */
   readonly holds: readonly Hold[];
+  /** Allowances opened or changed since loading, in their new state. */
+  readonly allowances: readonly Allowance[];
 }
+
+const isAllowance = (part: Hold | Allowance): part is Allowance => 'tillId' in part;
 
 /**
  * The wallet aggregate: one currency, a balance that never goes below zero, a status, and the
@@ -62,18 +75,20 @@ export interface WalletChanges extends Changes<WalletTransaction, WalletEvent> {
  */
 export class Wallet {
   private state: WalletState;
-  private readonly changes: ChangeLog<WalletTransaction, WalletEvent, Hold>;
+  private readonly changes: ChangeLog<WalletTransaction, WalletEvent, Hold | Allowance>;
   private readonly holds: Map<string, Hold>;
+  private readonly allowances: Map<string, Allowance>;
 
-  private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[]) {
+  private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[], allowances: readonly Allowance[]) {
     this.state = state;
     this.changes = new ChangeLog(loadedVersion, { aggregateType: 'wallet', aggregateId: state.id });
     this.holds = new Map(holds.map((h) => [h.id, h]));
+    this.allowances = new Map(allowances.map((a) => [a.id, a]));
   }
 
-  /** Rebuilds a wallet from stored state and its stored-active holds; records nothing. */
-  static restore(state: WalletState, activeHolds: readonly Hold[] = []): Wallet {
-    return new Wallet(state, state.version, activeHolds);
+  /** Rebuilds a wallet from stored state and its stored-active holds and allowances; records nothing. */
+  static restore(state: WalletState, activeHolds: readonly Hold[] = [], activeAllowances: readonly Allowance[] = []): Wallet {
+    return new Wallet(state, state.version, activeHolds, activeAllowances);
   }
 
   static open(ctx: ChangeContext, input: { id?: string; userId: string; currency: Currency }): Wallet {
@@ -90,6 +105,7 @@ export class Wallet {
         closedAt: null,
       },
       0,
+      [],
       [],
     );
     wallet.record(ctx, 'WalletCreated', { userId: input.userId, currency: input.currency.code });
@@ -137,15 +153,22 @@ export class Wallet {
 
   /** The sum of the holds stored as active: the wallet row's stored `held_amount`. */
   get storedHeldAmount(): Money {
-    return this.activeHolds.reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+    const holds = this.activeHolds.reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+    return this.activeAllowances.reduce((sum, a) => sum.add(allowanceLeft(a)), holds);
   }
 
-  /** What the holds that count at `now` reserve. */
+  /** The allowances stored as active, past `settleBy` or not: what a store keeps loaded with the wallet. */
+  get activeAllowances(): readonly Allowance[] {
+    return [...this.allowances.values()].filter((a) => a.status === 'active');
+  }
+
+  /** What the holds and the allowances that count at `now` reserve. */
   heldAt(now: Date): Money {
-    return [...this.holds.values()].filter((h) => holdCounts(h, now)).reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+    const holds = [...this.holds.values()].filter((h) => holdCounts(h, now)).reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
+    return [...this.allowances.values()].filter((a) => allowanceCounts(a, now)).reduce((sum, a) => sum.add(allowanceLeft(a)), holds);
   }
 
-  /** The balance less what counting holds reserve at `now`: what can be paid out or held. */
+  /** The balance less what counting holds and allowances reserve at `now`: what can be paid out or held. */
   availableAt(now: Date): Money {
     return this.state.balance.subtract(this.heldAt(now));
   }
@@ -173,10 +196,11 @@ export class Wallet {
     return this.move(ctx, 'transfer_out', amount, details, { transferId });
   }
 
-  transferIn(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}, holdId: string | null = null): WalletTransaction {
+  /** The credit of a transfer; `links` carry what the debit was captured from (a hold, an allowance's spend). */
+  transferIn(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}, links: RowLinks = {}): WalletTransaction {
     this.settleExpiredHolds(ctx);
     this.assertCanReceive(amount);
-    return this.move(ctx, 'transfer_in', amount, details, { transferId, holdId });
+    return this.move(ctx, 'transfer_in', amount, details, { ...links, transferId });
   }
 
   /** Gives money back to the payer of `refundOf`. A frozen or closed wallet refuses it. */
@@ -263,6 +287,106 @@ export class Wallet {
     return { hold: captured, transaction };
   }
 
+  /** An allowance loaded with this wallet (the stored-active ones, and those changed since loading). */
+  allowance(id: string): Allowance | undefined {
+    return this.allowances.get(id);
+  }
+
+  /**
+   * Sets aside `terms.amount` of the available balance for one till until `terms.settleBy`. A
+   * frozen or closed wallet refuses it, and a till has one active allowance per wallet at a time.
+   */
+  openAllowance(ctx: ChangeContext, terms: AllowanceTerms): Allowance {
+    this.settleExpiredHolds(ctx);
+    if (this.activeAllowances.some((a) => a.tillId === terms.tillId)) throw new AllowanceExistsError(this.id, terms.tillId);
+    this.assertCanPay(ctx, terms.amount);
+    const zero = Money.zero(this.currency);
+    const allowance: Allowance = {
+      id: ctx.newId(),
+      walletId: this.id,
+      ...terms,
+      spentAmount: zero,
+      spendCount: 0,
+      lastSeq: 0,
+      largestSpend: zero,
+      status: 'active',
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    };
+    this.putAllowance(ctx, allowance);
+    this.record(ctx, 'AllowanceOpened', {
+      ...this.allowancePayload(allowance),
+      spendUntil: allowance.spendUntil.toISOString(),
+      settleBy: allowance.settleBy.toISOString(),
+    });
+    return allowance;
+  }
+
+  /** An allowance that is active now; marks the ones past `settleBy` expired first. */
+  activeAllowance(ctx: ChangeContext, allowanceId: string): Allowance {
+    this.settleExpiredHolds(ctx);
+    const allowance = this.allowances.get(allowanceId);
+    if (!allowance || allowance.status !== 'active') throw new AllowanceNotActiveError(allowanceId, allowance?.status ?? 'not active');
+    return allowance;
+  }
+
+  /**
+   * Books the next spend of an active allowance: a `withdrawal`, or with `transferId` the
+   * `transfer_out` of a pair, taken from what the allowance reserves. Allowed on a frozen wallet:
+   * the money was set aside before the freeze, for goods already handed over.
+   */
+  spendAllowance(ctx: ChangeContext, allowanceId: string, spend: AllowanceSpend, transferId: string | null): WalletTransaction {
+    const allowance = this.activeAllowance(ctx, allowanceId);
+    assertSpendable(allowance, [spend]);
+    this.assertNotClosed();
+    if (spend.amount.currency.code !== this.currency.code) throw new CurrencyMismatchError(this.currency.code, spend.amount.currency.code);
+    // What the allowance reserves is in the balance; a shortfall here would mean corrupted state.
+    if (this.state.balance.lessThan(spend.amount)) throw new InsufficientFundsError(this.id, this.state.balance.format(), spend.amount.format());
+    this.putAllowance(ctx, {
+      ...allowance,
+      spentAmount: allowance.spentAmount.add(spend.amount),
+      spendCount: allowance.spendCount + 1,
+      lastSeq: spend.seq,
+      largestSpend: allowance.largestSpend.lessThan(spend.amount) ? spend.amount : allowance.largestSpend,
+      updatedAt: ctx.now,
+    });
+    return this.move(
+      ctx,
+      transferId === null ? 'withdrawal' : 'transfer_out',
+      spend.amount,
+      { description: spend.description, reference: spend.reference },
+      { transferId, holdId: allowance.id, allowanceId: allowance.id, allowanceSeq: spend.seq, occurredAt: spend.occurredAt },
+    );
+  }
+
+  /**
+   * Ends an active allowance: what it did not spend goes back to the available balance. `lastSeq`
+   * is the till's last sale: one not booked yet is ALLOWANCE_SEQ_GAP (forward it first), fewer
+   * than were booked is ALLOWANCE_SEQ_CONFLICT (a till restored from an old copy). Allowed on a
+   * frozen wallet: it only releases money.
+   */
+  settleAllowance(ctx: ChangeContext, allowanceId: string, lastSeq: number): Allowance {
+    const allowance = this.activeAllowance(ctx, allowanceId);
+    if (lastSeq > allowance.lastSeq) throw new AllowanceSeqGapError(allowanceId, allowance.lastSeq + 1, lastSeq);
+    if (lastSeq < allowance.lastSeq) {
+      throw new AllowanceSeqConflictError(
+        allowanceId,
+        lastSeq,
+        allowance.lastSeq,
+        `Allowance ${allowanceId} has ${allowance.lastSeq} spends booked, the till names ${lastSeq}`,
+      );
+    }
+    const settled: Allowance = { ...allowance, status: 'settled', updatedAt: ctx.now };
+    this.putAllowance(ctx, settled);
+    this.record(ctx, 'AllowanceSettled', {
+      ...this.allowancePayload(settled),
+      spentAmount: settled.spentAmount.format(),
+      releasedAmount: allowanceLeft(settled).format(),
+      lastSeq: settled.lastSeq,
+    });
+    return settled;
+  }
+
   /** Releases a hold without taking anything. Allowed on a frozen wallet: it moves no money. */
   voidHold(ctx: ChangeContext, holdId: string, reason: string | null = null): Hold {
     this.settleExpiredHolds(ctx);
@@ -273,8 +397,21 @@ export class Wallet {
     return voided;
   }
 
-  /** Marks every active hold past its expiry as expired, one HoldExpired event each. */
+  /**
+   * Marks every active hold past its expiry as expired, one HoldExpired event each, and every
+   * active allowance past `settleBy` likewise (AllowanceExpired).
+   */
   settleExpiredHolds(ctx: ChangeContext): Hold[] {
+    for (const allowance of this.activeAllowances.filter((a) => !allowanceCounts(a, ctx.now))) {
+      const expired: Allowance = { ...allowance, status: 'expired', updatedAt: ctx.now };
+      this.putAllowance(ctx, expired);
+      this.record(ctx, 'AllowanceExpired', {
+        ...this.allowancePayload(expired),
+        spentAmount: expired.spentAmount.format(),
+        releasedAmount: allowanceLeft(expired).format(),
+        settleBy: expired.settleBy.toISOString(),
+      });
+    }
     const due = this.activeHolds.filter((h) => !holdCounts(h, ctx.now));
     return due.map((hold) => {
       const expired: Hold = { ...hold, status: 'expired', updatedAt: ctx.now };
@@ -321,7 +458,8 @@ export class Wallet {
     this.assertNotClosed();
     this.settleExpiredHolds(ctx);
     const held = this.heldAt(ctx.now);
-    if (!held.isZero()) throw new WalletHasHoldsError(this.id, held.format());
+    // An allowance counts until settled or past settleBy, even one spent to the last đồng: its till may still forward.
+    if (!held.isZero() || this.activeAllowances.length > 0) throw new WalletHasHoldsError(this.id, held.format());
     if (!this.state.balance.isZero()) throw new WalletNotEmptyError(this.id, this.state.balance.format());
     this.setState(ctx, { status: 'closed', closedAt: ctx.now });
     this.record(ctx, 'WalletClosed', { userId: this.userId, reason });
@@ -330,7 +468,13 @@ export class Wallet {
   /** Hands over what changed since loading and forgets it. */
   pullChanges(): WalletChanges {
     const { parts, ...changes } = this.changes.pull();
-    return { ...changes, wallet: this, holds: parts };
+    const holds: Hold[] = [];
+    const allowances: Allowance[] = [];
+    for (const part of parts) {
+      if (isAllowance(part)) allowances.push(part);
+      else holds.push(part);
+    }
+    return { ...changes, wallet: this, holds, allowances };
   }
 
   private activeHold(holdId: string): Hold {
@@ -354,6 +498,9 @@ export class Wallet {
       refundOf: links.refundOf ?? null,
       actor: ctx.actor ?? null,
       createdAt: this.bookingTime(ctx),
+      occurredAt: links.occurredAt ?? this.bookingTime(ctx),
+      allowanceId: links.allowanceId ?? null,
+      allowanceSeq: links.allowanceSeq ?? null,
     };
     this.setState(ctx, { balance: balanceAfter });
     this.changes.append(tx);
@@ -368,6 +515,8 @@ export class Wallet {
       reference: tx.reference,
       holdId: tx.holdId,
       refundOf: tx.refundOf,
+      // Only on an allowance's rows: every other event keeps the payload it always had.
+      ...(tx.allowanceId === null ? {} : { allowanceId: tx.allowanceId, allowanceSeq: tx.allowanceSeq }),
     };
     this.record(ctx, 'BalanceChanged', payload);
     return tx;
@@ -377,6 +526,16 @@ export class Wallet {
     this.holds.set(hold.id, hold);
     this.changes.touch(hold);
     this.setState(ctx, {});
+  }
+
+  private putAllowance(ctx: ChangeContext, allowance: Allowance): void {
+    this.allowances.set(allowance.id, allowance);
+    this.changes.touch(allowance);
+    this.setState(ctx, {});
+  }
+
+  private allowancePayload(a: Allowance) {
+    return { userId: this.userId, currency: this.currency.code, allowanceId: a.id, tillId: a.tillId, amount: a.amount.format() };
   }
 
   private holdPayload(hold: Hold) {

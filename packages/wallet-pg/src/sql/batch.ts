@@ -3,7 +3,7 @@
  * command is a batch of one): claim the keys, read the answers of keys taken before, check the
  * pairs new wallets take, lock, and read under the locks. @internal
  */
-import { ACCOUNT_COLUMNS, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_COLUMNS, WALLET_COLUMNS, idempotencyKeys } from './columns.js';
+import { ACCOUNT_COLUMNS, ALLOWANCE_COLUMNS, HOLD_COLUMNS, WALLET_TX_COLUMNS, LOT_COLUMNS, POINT_TX_COLUMNS, WALLET_COLUMNS, idempotencyKeys } from './columns.js';
 import { OPEN_LOT } from './lots.js';
 import { jsonArray, named as s } from './statement.js';
 
@@ -56,6 +56,23 @@ export const lockWalletsAndAccounts = s(
 
 /** Sent only when a locked wallet's held_amount is not zero: most payments touch no hold. */
 export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
+/** Sent only when a locked wallet's active_allowances is not zero (one spent to the last đồng reserves nothing, yet loads). */
+export const activeAllowances = s(
+  'active_allowances',
+  `SELECT ${ALLOWANCE_COLUMNS} FROM allowances a WHERE a.wallet_id = ANY($1::uuid[]) AND a.status = 'active'`,
+);
+/**
+ * The payer rows that booked these (allowance, seq) pairs (the unique key's index), with the wallet
+ * each transfer went to. Every spend of an allowance locks its wallet, so none is booked meanwhile.
+ */
+export const bookedSpends = s(
+  'booked_spends',
+  `SELECT ${WALLET_TX_COLUMNS}, (SELECT c.wallet_id FROM wallet_transactions c
+     WHERE t.transfer_id IS NOT NULL AND c.transfer_id = t.transfer_id AND c.type = 'transfer_in' LIMIT 1) AS counterpart_wallet_id
+   FROM unnest($1::uuid[], $2::int[]) AS x(allowance_id, allowance_seq)
+   JOIN wallet_transactions t ON t.allowance_id = x.allowance_id AND t.allowance_seq = x.allowance_seq AND t.type IN ('withdrawal', 'transfer_out')
+   JOIN wallets w ON w.id = t.wallet_id`,
+);
 export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($1::uuid[]) AND ${OPEN_LOT}`);
 /** What refunds gave back of each row named (every refund of a row locks its wallet, so the sum holds). */
 export const refundedAmounts = s(

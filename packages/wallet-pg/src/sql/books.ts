@@ -4,7 +4,7 @@
  * `SqlStoreOptions.readDriver`): none writes, none locks, none needs a transaction.
  * @internal
  */
-import { ACTIVE_HOLDS_JSON, WALLET_TX_COLUMNS, wallets } from './columns.js';
+import { ACTIVE_ALLOWANCES_JSON, ACTIVE_HOLDS_JSON, WALLET_TX_COLUMNS, wallets } from './columns.js';
 import { named as s, shapes } from './statement.js';
 
 /**
@@ -87,7 +87,7 @@ export const walletSearch = shapes<keyof WalletSearchShape>(['userId', 'status',
   if (shape.after) where.push(`(w.created_at, w.id) < (SELECT c.created_at, c.id FROM wallets c WHERE c.id = $${next++}::uuid)`);
   return s(
     `search_wallets_${id}`,
-    `SELECT ${wallets.select({ alias: 'w' })}, ${ACTIVE_HOLDS_JSON} FROM wallets w
+    `SELECT ${wallets.select({ alias: 'w' })}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY w.created_at DESC, w.id DESC LIMIT $1`,
   );
 });

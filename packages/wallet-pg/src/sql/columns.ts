@@ -85,6 +85,7 @@ const catalogue = <T extends PgTable>(table: T) => new Catalogue<ColumnOf<T>>(ta
 
 export const wallets = catalogue(schema.wallets);
 export const holds = catalogue(schema.holds);
+export const allowances = catalogue(schema.allowances);
 export const walletTransactions = catalogue(schema.walletTransactions);
 export const pointAccounts = catalogue(schema.pointAccounts);
 export const pointLots = catalogue(schema.pointLots);
@@ -108,5 +109,10 @@ export const HOLD_COLUMNS = `h.seq::text AS position, ${holds.select({ alias: 'h
 export const WALLET_TX_COLUMNS = `t.seq::text AS position, ${walletTransactions.select({ alias: 't', omit: ['seq', 'hash'] })}, w.currency`;
 export const POINT_TX_PAGE_COLUMNS = `seq::text AS position, ${POINT_TX_COLUMNS}`;
 export const EVENT_COLUMNS = `seq::text AS position, ${outboxEvents.select({ omit: ['seq'] })}`;
+export const ALLOWANCE_COLUMNS = `a.seq::text AS position, ${allowances.select({ alias: 'a', omit: ['seq'] })}`;
+/** A wallet's (`w`) stored-active allowances as one JSON array, for reads that need no lock. */
+export const ACTIVE_ALLOWANCES_JSON = `${jsonArray(
+  `SELECT ${ALLOWANCE_COLUMNS} FROM allowances a WHERE w.active_allowances > 0 AND a.wallet_id = w.id AND a.status = 'active'`,
+)} AS allowances`;
 /** A wallet's (`w`) stored-active holds as one JSON array, for reads that need no lock. */
 export const ACTIVE_HOLDS_JSON = `${jsonArray(`SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active'`)} AS holds`;

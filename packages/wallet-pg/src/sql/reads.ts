@@ -2,38 +2,48 @@
  * The store's reads outside a batch: wallets, holds and point accounts as a reader sees them,
  * points history pages, the facts a resolve step reads, and the purge of old keys. @internal
  */
-import { ACCOUNT_COLUMNS, ACTIVE_HOLDS_JSON, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_PAGE_COLUMNS, WALLET_COLUMNS, WALLET_TX_COLUMNS } from './columns.js';
+import { ACCOUNT_COLUMNS, ACTIVE_ALLOWANCES_JSON, ACTIVE_HOLDS_JSON, ALLOWANCE_COLUMNS, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_PAGE_COLUMNS, WALLET_COLUMNS, WALLET_TX_COLUMNS } from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
 import { jsonArray, named as s, type Statement } from './statement.js';
 
-export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE id = $1`);
-export const listWallets = s('list_wallets', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`);
+export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE id = $1`);
+export const listWallets = s(
+  'list_wallets',
+  `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`,
+);
 
 /** Holds by id with their wallets' currency; also the resolve step's read of holds' wallets. */
 export const getHolds = s('get_hold', `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id WHERE h.id = ANY($1::uuid[])`);
+/** The status filters of a page of holds or allowances. */
+export type StatusFilter = 'any' | 'active' | 'expired' | 'plain';
 /**
- * A wallet's holds, newest first, by keyset; the status filter is what a reader sees at `$now`:
- * an active hold past its expiry is expired. One text per combination, each an index range scan.
+ * A wallet's holds or allowances, newest first, by keyset; the status filter is what a reader sees
+ * at `$now`: an active one past `until` (a hold's expiry, an allowance's settle_by) is expired.
+ * One text per combination, each an index range scan.
  */
-const holdFilters = {
-  any: '',
-  active: "AND h.status = 'active' AND h.expires_at > $4::timestamptz",
-  expired: "AND (h.status = 'expired' OR (h.status = 'active' AND h.expires_at <= $4::timestamptz))",
-  plain: 'AND h.status = $4::text',
-} as const;
-export type HoldFilter = keyof typeof holdFilters;
-const holdPage = (filter: HoldFilter) =>
-  s(
-    `holds_${filter}`,
-    `SELECT ${HOLD_COLUMNS}, w.currency FROM holds h JOIN wallets w ON w.id = h.wallet_id
-     WHERE h.wallet_id = $1 AND ($3::bigint IS NULL OR h.seq < $3) ${holdFilters[filter]} ORDER BY h.seq DESC LIMIT $2`,
-  );
-export const holdPages: Record<HoldFilter, Statement> = {
-  any: holdPage('any'),
-  active: holdPage('active'),
-  expired: holdPage('expired'),
-  plain: holdPage('plain'),
-};
+function statusPages(table: 'holds' | 'allowances', alias: string, columns: string, until: string): Record<StatusFilter, Statement> {
+  const filters: Record<StatusFilter, string> = {
+    any: '',
+    active: `AND ${alias}.status = 'active' AND ${alias}.${until} > $4::timestamptz`,
+    expired: `AND (${alias}.status = 'expired' OR (${alias}.status = 'active' AND ${alias}.${until} <= $4::timestamptz))`,
+    plain: `AND ${alias}.status = $4::text`,
+  };
+  const page = (filter: StatusFilter) =>
+    s(
+      `${table}_${filter}`,
+      `SELECT ${columns}, w.currency FROM ${table} ${alias} JOIN wallets w ON w.id = ${alias}.wallet_id
+     WHERE ${alias}.wallet_id = $1 AND ($3::bigint IS NULL OR ${alias}.seq < $3) ${filters[filter]} ORDER BY ${alias}.seq DESC LIMIT $2`,
+    );
+  return { any: page('any'), active: page('active'), expired: page('expired'), plain: page('plain') };
+}
+export const holdPages = statusPages('holds', 'h', HOLD_COLUMNS, 'expires_at');
+
+/** Allowances by id with their wallets' currency; also the resolve step's read of allowances' wallets. */
+export const getAllowances = s(
+  'get_allowance',
+  `SELECT ${ALLOWANCE_COLUMNS}, w.currency FROM allowances a JOIN wallets w ON w.id = a.wallet_id WHERE a.id = ANY($1::uuid[])`,
+);
+export const allowancePages = statusPages('allowances', 'a', ALLOWANCE_COLUMNS, 'settle_by');
 
 export const getAccount = s(
   'get_account',

@@ -39,12 +39,19 @@ export const reconcilePoints = s(
      FROM point_lots GROUP BY account_id) l ON l.account_id = a.id
    WHERE a.available_points <> coalesce(l.available, 0) OR a.pending_points <> coalesce(l.pending, 0)`,
 );
-/** The stored held amount of each wallet against the holds stored as active (what a lock loads). */
+/**
+ * The stored held amount of each wallet against what its holds and allowances stored as active
+ * reserve, and its count of active allowances (what a lock loads).
+ */
 export const reconcileHeld = s(
   'reconcile_held',
-  `SELECT w.id, w.held_amount::text AS held, coalesce(h.active, 0)::text AS active
-   FROM wallets w LEFT JOIN (SELECT wallet_id, sum(amount) AS active FROM holds WHERE status = 'active' GROUP BY wallet_id) h ON h.wallet_id = w.id
-   WHERE w.held_amount <> coalesce(h.active, 0)`,
+  `SELECT w.id, w.held_amount::text AS held, (coalesce(h.active, 0) + coalesce(a.active, 0))::text AS active,
+     w.active_allowances, coalesce(a.count, 0)::int AS allowances
+   FROM wallets w
+   LEFT JOIN (SELECT wallet_id, sum(amount) AS active FROM holds WHERE status = 'active' GROUP BY wallet_id) h ON h.wallet_id = w.id
+   LEFT JOIN (SELECT wallet_id, sum(amount - spent_amount) AS active, count(*) AS count FROM allowances WHERE status = 'active' GROUP BY wallet_id) a
+     ON a.wallet_id = w.id
+   WHERE w.held_amount <> coalesce(h.active, 0) + coalesce(a.active, 0) OR w.active_allowances <> coalesce(a.count, 0)`,
 );
 /** Each points row against the previous row of its account: pending and cancel rows leave available points as they were. */
 export const reconcilePointChains = s(

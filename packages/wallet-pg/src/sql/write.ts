@@ -39,7 +39,7 @@ const FLUSH_PARTS = [
     name: 'changed_wallets',
     params: 2,
     counted: true,
-    cte: (p) => c.wallets.update(['balance', 'held_amount', 'status', 'version', 'updated_at', 'closed_at'], p(0), p(1)),
+    cte: (p) => c.wallets.update(['balance', 'held_amount', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at'], p(0), p(1)),
   },
   // New holds in the order they were placed (seq is the page order); a changed hold only changes
   // its status, captured amount and time.
@@ -49,6 +49,19 @@ const FLUSH_PARTS = [
     params: 1,
     counted: true,
     cte: (p) => c.holds.insert(p(0), { ordered: true, onConflict: c.holds.upsert(['captured_amount', 'status', 'updated_at']) }),
+  },
+  // In the order they changed: an allowance marked expired is written before the one opened for its
+  // till in the same batch, so the one-active-per-till key never sees both active.
+  {
+    part: 'allowances',
+    name: 'allowances',
+    params: 1,
+    counted: true,
+    cte: (p) =>
+      c.allowances.insert(p(0), {
+        ordered: true,
+        onConflict: c.allowances.upsert(['spent_amount', 'spend_count', 'last_seq', 'largest_spend', 'status', 'updated_at']),
+      }),
   },
   { part: 'walletRows', name: 'wallet_rows', params: 1, counted: false, cte: (p) => c.walletTransactions.insert(p(0), { ordered: true }) },
   { part: 'newAccounts', name: 'new_accounts', params: 1, counted: true, cte: (p) => c.pointAccounts.insert(p(0)) },
@@ -159,6 +172,7 @@ type Versioned<R> = R & { id: string; loaded_version: number };
 type Identified<R> = R & { id: string };
 type WalletRow = Versioned<WrittenRow<typeof schema.wallets>> & { user_id: string; currency: string; version: number };
 type HoldRow = Identified<WrittenRow<typeof schema.holds>>;
+type AllowanceRow = Identified<WrittenRow<typeof schema.allowances>>;
 /** A wallet ledger row; its hash is the database's (the chain's trigger). */
 type LedgerRow = WrittenRow<typeof schema.walletTransactions, 'hash'>;
 type AccountRow = Versioned<WrittenRow<typeof schema.pointAccounts>> & { user_id: string; version: number };
@@ -176,6 +190,7 @@ const walletRow = (c: WalletChanges): WalletRow => {
     currency: w.currency.code,
     balance: w.balance.format(),
     held_amount: w.storedHeldAmount.format(),
+    active_allowances: w.activeAllowances.length,
     status: w.status,
     version: w.version,
     created_at: w.createdAt.toISOString(),
@@ -196,6 +211,23 @@ const holdRow = (h: WalletChanges['holds'][number]): HoldRow => ({
   created_at: h.createdAt.toISOString(),
   updated_at: h.updatedAt.toISOString(),
 });
+const allowanceRow = (a: WalletChanges['allowances'][number]): AllowanceRow => ({
+  id: a.id,
+  wallet_id: a.walletId,
+  till_id: a.tillId,
+  amount: a.amount.format(),
+  spent_amount: a.spentAmount.format(),
+  spend_count: a.spendCount,
+  last_seq: a.lastSeq,
+  largest_spend: a.largestSpend.format(),
+  status: a.status,
+  spend_until: a.spendUntil.toISOString(),
+  settle_by: a.settleBy.toISOString(),
+  max_spend_amount: a.maxSpendAmount?.format() ?? null,
+  max_spends: a.maxSpends,
+  created_at: a.createdAt.toISOString(),
+  updated_at: a.updatedAt.toISOString(),
+});
 /** The one place a wallet ledger row is built. */
 export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow => ({
   id: t.id,
@@ -210,6 +242,10 @@ export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow =
   refund_of: t.refundOf,
   actor: t.actor,
   created_at: t.createdAt.toISOString(),
+  // Stored only where it differs from created_at (a sale made offline).
+  occurred_at: t.occurredAt.getTime() === t.createdAt.getTime() ? null : t.occurredAt.toISOString(),
+  allowance_id: t.allowanceId,
+  allowance_seq: t.allowanceSeq,
 });
 const accountRow = (c: PointAccountChanges): AccountRow => {
   const a = c.account;
@@ -276,6 +312,7 @@ const eventRow = (e: Changes['events'][number]): EventRow => ({
 export class BatchWrite {
   private readonly wallets = new Latest<WalletRow>();
   private readonly holds = new Latest<HoldRow>();
+  private readonly allowances = new Latest<AllowanceRow>();
   private readonly walletRows: LedgerRow[] = [];
   private readonly accounts = new Latest<AccountRow>();
   private readonly lots = new Latest<LotRow>();
@@ -289,6 +326,7 @@ export class BatchWrite {
   add(changes: readonly Changes[], response: (KeyRef & { body: string }) | null): void {
     const wallets: WalletRow[] = [];
     const holds: HoldRow[] = [];
+    const allowances: AllowanceRow[] = [];
     const walletRows: LedgerRow[] = [];
     const accounts: AccountRow[] = [];
     const lots: LotRow[] = [];
@@ -299,6 +337,7 @@ export class BatchWrite {
       if ('wallet' in c) {
         wallets.push(walletRow(c));
         holds.push(...c.holds.map(holdRow));
+        allowances.push(...c.allowances.map(allowanceRow));
         walletRows.push(...c.transactions.map(ledgerRow));
       } else {
         accounts.push(accountRow(c));
@@ -308,10 +347,11 @@ export class BatchWrite {
       }
       events.push(...c.events.map(eventRow));
     }
-    assertStorable([wallets, holds, walletRows, accounts, lots, pointRows, events, response]);
+    assertStorable([wallets, holds, allowances, walletRows, accounts, lots, pointRows, events, response]);
     for (const w of wallets) this.wallets.put({ ...w, loaded_version: this.wallets.get(w.id)?.loaded_version ?? w.loaded_version });
     for (const a of accounts) this.accounts.put({ ...a, loaded_version: this.accounts.get(a.id)?.loaded_version ?? a.loaded_version });
     for (const h of holds) this.holds.put(h);
+    for (const a of allowances) this.allowances.put(a);
     for (const l of lots) this.lots.put(l);
     this.walletRows.push(...walletRows);
     this.pointRows.push(...pointRows);
@@ -347,6 +387,7 @@ export class BatchWrite {
       newWallets: jsonPart(newWallets),
       changedWallets: updatePart(changedWallets),
       holds: jsonPart([...this.holds.values()]),
+      allowances: jsonPart([...this.allowances.values()]),
       walletRows: jsonPart(this.walletRows),
       newAccounts: jsonPart(newAccounts),
       changedAccounts: updatePart(changedAccounts),

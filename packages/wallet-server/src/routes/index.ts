@@ -3,6 +3,7 @@
  * these and the OpenAPI document lists exactly these (a test holds both to it).
  */
 import type { AnyRoute } from '../route.js';
+import { allowanceRoutes } from './allowances.js';
 import { bookRoutes } from './books.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
@@ -19,6 +20,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...lifecyclePointRoutes,
   ...eventRoutes,
   ...lifecycleRoutes,
+  ...allowanceRoutes,
   ...bookRoutes,
   ...walletRoutes,
 ];

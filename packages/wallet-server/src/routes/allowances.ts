@@ -1,0 +1,84 @@
+/**
+ * Offline allowances: money a till may spend while the network is down, set aside before it goes,
+ * booked when the till forwards its sales, and settled after the shift.
+ */
+import { schemas as s } from '@goodgo/wallet-core';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import type { AppEnv } from '../env.js';
+import { ownerScope } from '../http.js';
+import { route } from '../route.js';
+
+const API = '/api/v1/wallets';
+
+const allowancePath = z.object({ id: s.uuidSchema.meta({ description: 'Allowance id' }) });
+const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+
+/**
+ * An allowance is reached by its own id, not its wallet's: for a caller without the service role
+ * the facade scopes it to the caller's wallets (someone else's answers ALLOWANCE_NOT_FOUND).
+ */
+const asOwner = (c: Context<AppEnv>) => ({ asUser: ownerScope(c) });
+
+const openAllowance = route({
+  method: 'post',
+  path: `${API}/allowances`,
+  summary: 'Open an offline allowance: set aside part of the available balance for one till to spend offline',
+  role: 'user',
+  owner: { wallet: (r) => r.body.walletId },
+  body: s.openAllowanceInput,
+  response: { status: 201, schema: s.allowanceResource },
+  errors: [404, 422],
+  handler: ({ service }, r) => service.openAllowance(r.body, r.options),
+});
+
+const getAllowance = route({
+  method: 'get',
+  path: `${API}/allowances/{id}`,
+  summary: 'An allowance',
+  role: 'user',
+  params: allowancePath,
+  response: { status: 200, schema: s.allowanceResource },
+  errors: [404],
+  handler: ({ service }, r, c) => service.getAllowance({ allowanceId: r.params.id }, asOwner(c)),
+});
+
+const listAllowances = route({
+  method: 'get',
+  path: `${API}/{id}/allowances`,
+  summary: 'Allowances of a wallet, newest first',
+  role: 'user',
+  owner: { wallet: (r) => r.params.id },
+  params: walletPath,
+  query: z.object(s.listAllowancesInput.shape).omit({ walletId: true }),
+  response: { status: 200, schema: s.allowancePage },
+  errors: [404],
+  handler: ({ service }, r) => service.listAllowances({ ...r.query, walletId: r.params.id }, r.options),
+});
+
+const syncAllowance = route({
+  method: 'post',
+  path: `${API}/allowances/{id}/sync`,
+  summary: "Book a till's offline spends in seq order, exactly once each (a replayed seq answers its booking); whole or nothing",
+  role: 'service',
+  params: allowancePath,
+  body: s.syncAllowanceInput.omit({ allowanceId: true }),
+  response: { status: 200, schema: s.allowanceSyncResult },
+  errors: [404, 422],
+  handler: ({ service }, r) => service.syncAllowance({ ...r.body, allowanceId: r.params.id }, r.options),
+});
+
+const settleAllowance = route({
+  method: 'post',
+  path: `${API}/allowances/{id}/settle`,
+  summary: "Settle an allowance once every spend up to the till's lastSeq is booked: the rest is released",
+  role: 'service',
+  params: allowancePath,
+  body: s.settleAllowanceInput.omit({ allowanceId: true }),
+  response: { status: 200, schema: s.allowanceResource },
+  errors: [404],
+  handler: ({ service }, r) => service.settleAllowance({ ...r.body, allowanceId: r.params.id }, r.options),
+});
+
+/** Before the wallet routes, so that `allowances` is never read as a wallet id. */
+export const allowanceRoutes = [openAllowance, getAllowance, listAllowances, syncAllowance, settleAllowance];
