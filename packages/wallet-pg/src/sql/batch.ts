@@ -3,7 +3,16 @@
  * command is a batch of one): claim the keys, read the answers of keys taken before, check the
  * pairs new wallets take, lock, and read under the locks. @internal
  */
-import { ACCOUNT_COLUMNS, ALLOWANCE_COLUMNS, HOLD_COLUMNS, WALLET_TX_COLUMNS, LOT_COLUMNS, POINT_TX_COLUMNS, WALLET_COLUMNS, idempotencyKeys } from './columns.js';
+import {
+  ACCOUNT_COLUMNS,
+  ALLOWANCE_COLUMNS,
+  HOLD_COLUMNS,
+  WALLET_TX_COLUMNS,
+  LOT_COLUMNS,
+  POINT_TX_COLUMNS,
+  WALLET_COLUMNS,
+  idempotencyKeys,
+} from './columns.js';
 import { OPEN_LOT } from './lots.js';
 import { jsonArray, named as s } from './statement.js';
 

@@ -2,7 +2,17 @@
  * The store's reads outside a batch: wallets, holds and point accounts as a reader sees them,
  * points history pages, the facts a resolve step reads, and the purge of old keys. @internal
  */
-import { ACCOUNT_COLUMNS, ACTIVE_ALLOWANCES_JSON, ACTIVE_HOLDS_JSON, ALLOWANCE_COLUMNS, HOLD_COLUMNS, LOT_COLUMNS, POINT_TX_PAGE_COLUMNS, WALLET_COLUMNS, WALLET_TX_COLUMNS } from './columns.js';
+import {
+  ACCOUNT_COLUMNS,
+  ACTIVE_ALLOWANCES_JSON,
+  ACTIVE_HOLDS_JSON,
+  ALLOWANCE_COLUMNS,
+  HOLD_COLUMNS,
+  LOT_COLUMNS,
+  POINT_TX_PAGE_COLUMNS,
+  WALLET_COLUMNS,
+  WALLET_TX_COLUMNS,
+} from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
 import { jsonArray, named as s, type Statement } from './statement.js';
 
