@@ -84,6 +84,13 @@ export interface GroupCommitOptions {
 const MIN_SPLIT_BATCH = 8;
 const keyOf = (k: KeyRef) => `${k.scope}\u0000${k.key}`;
 const pairOf = (userId: string, currency: string) => `${userId}\u0000${currency}`;
+/** Everything a plan holds for the length of its batch, as names that cannot collide across kinds. */
+const locksOf = (plan: LockPlan): string[] => [
+  ...plan.wallets.map((id) => `w:${id}`),
+  ...plan.pointAccounts.map((userId) => `a:${userId}`),
+  ...(plan.idempotency === null ? [] : [`k:${keyOf(plan.idempotency)}`]),
+  ...(plan.newWallets ?? []).map((p) => `p:${pairOf(p.userId, p.currency)}`),
+];
 /** A lock not granted within the lock timeout, or a statement cancelled by its timeout. */
 const waitedTooLong = (e: unknown) => {
   const state = sqlState(e);
@@ -94,6 +101,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class GroupCommit {
   private readonly queue: Queued[] = [];
   private inFlight = 0;
+  /** What each batch in flight holds: its rows, keys and new wallets' pairs (see `locksOf`). */
+  private readonly held = new Set<ReadonlySet<string>>();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -116,28 +125,44 @@ export class GroupCommit {
   }
 
   /**
-   * Sends what is queued over the free slots. With one slot, batches follow each other; with two,
-   * the queue is split over both, so that one batch's Node work (applying, answering) overlaps the
-   * other's database work. Batches in flight together lock in the same order as everything else
-   * (keys, wallets, point accounts, each sorted), so they wait for each other but never in a cycle.
+   * Sends what is queued over the free slots. A batch takes, in arrival order, every unit that
+   * shares no row, key or new wallet's pair with a batch in flight (nor with a unit passed over
+   * before it: what one row sees keeps its arrival order). With two free slots, the queue is split
+   * when the second part is still a real batch of its own rows, so that one batch's Node work
+   * overlaps the other's database work; when most units want the same rows (a hot merchant, a few
+   * accounts), they leave as one batch instead of two that would wait for each other's locks. Batches
+   * in flight together lock in one order (keys, wallets, point accounts, each sorted) all the same.
    */
   private pump(): void {
-    const free = this.options.maxInFlight - this.inFlight;
-    if (free <= 0 || this.queue.length === 0) return;
-    // Splitting pays only when each part is still a real batch.
-    const parts = Math.max(1, Math.min(free, Math.floor(this.queue.length / MIN_SPLIT_BATCH)));
-    const size = Math.ceil(this.queue.length / parts);
-    for (let i = 0; i < parts && this.queue.length > 0; i++) this.send(this.take(Math.min(size, this.options.maxBatchSize)));
+    while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      const busy = new Set<string>();
+      for (const locks of this.held) for (const lock of locks) busy.add(lock);
+      const all = this.select(busy, this.options.maxBatchSize);
+      if (all.length === 0) return;
+      let chosen = all;
+      if (this.options.maxInFlight - this.inFlight >= 2 && all.length >= 2 * MIN_SPLIT_BATCH) {
+        const first = all.slice(0, Math.ceil(all.length / 2));
+        for (const item of first) for (const lock of locksOf(item.plan)) busy.add(lock);
+        const rest = this.select(busy, this.options.maxBatchSize, new Set(first));
+        if (rest.length >= MIN_SPLIT_BATCH) chosen = first;
+      }
+      const taken = new Set(chosen);
+      for (let i = this.queue.length - 1; i >= 0; i--) if (taken.has(this.queue[i] as Queued)) this.queue.splice(i, 1);
+      this.send(chosen);
+    }
   }
 
   private send(batch: Queued[]): void {
     this.options.onBatch?.(batch.length);
     this.inFlight += 1;
+    const locks = new Set(batch.flatMap((item) => locksOf(item.plan)));
+    this.held.add(locks);
     const sent = this.runBatch(batch, 1).catch((e: unknown) => {
       // Not expected (runBatch answers its callers), but no caller may be left waiting.
       for (const item of batch) item.reject(toWalletError(e));
     });
     void sent.then(() => {
+      this.held.delete(locks);
       // The callers just answered send their next commands from their continuations: let those
       // run before the next batch leaves, or it would leave with the first of them alone and the
       // rest would wait a whole round trip more. The slot stays taken for that one turn of the
@@ -150,23 +175,26 @@ export class GroupCommit {
   }
 
   /**
-   * The next batch, in arrival order, up to the size limit. A unit whose key is already in the
-   * batch waits for the next one: by then the first has committed, and it replays that answer,
-   * exactly as a concurrent duplicate does.
+   * The units of the next batch, in arrival order, up to `limit`, none sharing anything with
+   * `busy`. A unit whose key is already in the batch waits for the next one: by then the first has
+   * committed, and it replays that answer, exactly as a concurrent duplicate does. A unit passed
+   * over makes its rows busy for the units after it.
    */
-  private take(limit: number): Queued[] {
+  private select(busy: ReadonlySet<string>, limit: number, skip: ReadonlySet<Queued> = new Set()): Queued[] {
     const batch: Queued[] = [];
     const keys = new Set<string>();
-    for (let i = 0; i < this.queue.length && batch.length < limit;) {
-      const item = this.queue[i] as Queued;
+    const blocked = new Set(busy);
+    for (const item of this.queue) {
+      if (batch.length >= limit) break;
+      if (skip.has(item)) continue;
       const key = item.plan.idempotency === null ? null : keyOf(item.plan.idempotency);
-      if (key !== null && keys.has(key)) {
-        i++;
+      const locks = locksOf(item.plan);
+      if ((key !== null && keys.has(key)) || locks.some((lock) => blocked.has(lock))) {
+        for (const lock of locks) blocked.add(lock);
         continue;
       }
       if (key !== null) keys.add(key);
       batch.push(item);
-      this.queue.splice(i, 1);
     }
     return batch;
   }

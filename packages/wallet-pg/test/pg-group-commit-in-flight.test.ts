@@ -20,7 +20,7 @@ describe.runIf(adminUrl)('two batches in flight on one pool (PostgreSQL, the def
     await drop();
   });
 
-  it('splits a queue over both slots; transfers crossing between the two batches lose and invent nothing', async () => {
+  it('keeps a queue whose commands share their wallets in one batch: two batches would only wait for each other', async () => {
     const wallets: WalletView[] = [];
     for (let i = 0; i < 6; i++) {
       const w = await service.createWallet({ userId: `in-flight-${i}` });
@@ -31,8 +31,8 @@ describe.runIf(adminUrl)('two batches in flight on one pool (PostgreSQL, the def
     // One turn of the event loop: the set-up's last command has fully left its slot.
     await new Promise((resolve) => setImmediate(resolve));
     batches.length = 0;
-    // The opener takes a slot; the 60 queued behind it leave as two batches of 30 that lock the
-    // same wallets in both directions: one waits for the other's row locks, never in a cycle.
+    // The opener takes a slot; the 60 queued behind it lock the same six wallets in both
+    // directions: split over two slots, one batch would only wait for the other's row locks.
     const opener = service.deposit({ walletId: wallets[0]!.id, amount: '1' });
     expected.set(wallets[0]!.id, 1001);
     const burst = Array.from({ length: 60 }, (_, i) => {
@@ -46,9 +46,31 @@ describe.runIf(adminUrl)('two batches in flight on one pool (PostgreSQL, the def
     await opener;
     const results = await Promise.allSettled(burst);
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    expect(batches.slice(0, 3)).toEqual([1, 30, 30]);
+    expect(batches.slice(0, 2)).toEqual([1, 60]);
     for (const w of wallets) expect((await service.getWallet({ walletId: w.id })).balance).toBe(String(expected.get(w.id)));
     const report = await service.reconcile();
     expect(report.problems).toEqual([]);
+  });
+
+  it('splits a queue of commands on rows of their own over both slots, and batches in flight together share no row', async () => {
+    const pairs: [WalletView, WalletView][] = [];
+    for (let i = 0; i < 60; i++) {
+      const from = await service.createWallet({ userId: `in-flight-a-${i}` });
+      await service.deposit({ walletId: from.id, amount: '100' });
+      pairs.push([from, await service.createWallet({ userId: `in-flight-b-${i}` })]);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    batches.length = 0;
+    const opener = service.deposit({ walletId: pairs[0]![0].id, amount: '1' });
+    const burst = pairs.map(([from, to], i) => service.transfer({ fromWalletId: from.id, toWalletId: to.id, amount: String(1 + (i % 7)) }));
+    await opener;
+    const results = await Promise.allSettled(burst);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(batches.slice(0, 3)).toEqual([1, 30, 30]);
+    for (const [i, [from, to]] of pairs.entries()) {
+      expect((await service.getWallet({ walletId: from.id })).balance).toBe(String((i === 0 ? 101 : 100) - (1 + (i % 7))));
+      expect((await service.getWallet({ walletId: to.id })).balance).toBe(String(1 + (i % 7)));
+    }
+    expect((await service.reconcile()).problems).toEqual([]);
   });
 });
