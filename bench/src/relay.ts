@@ -85,9 +85,14 @@ export async function benchRelay(report: Report, url: string, seconds: number, a
     });
     report.raw.relayProduced = { eventsPerSecond: produced, transfersPerSecond: run.perSecond, backlog: total };
 
-    const sinks: [string, EventSink][] = [['webhook (local receiver, one POST per event)', webhookSink({ url: hooks.url, secret: SECRET })]];
+    const sinks: [string, EventSink][] = [
+      ['webhook (local receiver, one POST per event)', webhookSink({ url: hooks.url, secret: SECRET, startAt: 'beginning' })],
+    ];
     if (await brokerReachable(amqpUrl)) {
-      sinks.push(['RabbitMQ (topic exchange, persistent, publisher confirms)', amqpSink({ url: amqpUrl, exchange: 'goodgo.wallet.bench' })]);
+      sinks.push([
+        'RabbitMQ (topic exchange, persistent, publisher confirms)',
+        amqpSink({ url: amqpUrl, exchange: 'goodgo.wallet.bench', startAt: 'beginning' }),
+      ]);
     } else {
       report.note(`no RabbitMQ at ${new URL(amqpUrl).host}: the RabbitMQ relay figure was not measured`);
     }

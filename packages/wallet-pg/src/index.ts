@@ -22,4 +22,4 @@ export {
   type Row,
 } from './driver.js';
 export * as schema from './schema.js';
-export { SqlOutbox, readCommittedEvents, type DeadLetter } from './outbox.js';
+export { SqlOutbox, readCommittedEvents, type DeadLetter, type SinkState, type PendingResend } from './outbox.js';

@@ -344,11 +344,18 @@ export const outboxEvents = pgTable('outbox_events', {
 /**
  * How far each sink of the outbox relay got: the position of the last event it delivered. The relay
  * reads after it, so a crash resumes there (at least once: the batch in flight is delivered again).
+ * A sink is keyed by its configured name, never by its URL (which may carry a token). The failure
+ * streak lives here, not in the relay's memory, so every instance (standby ones too) reports the
+ * same sink health.
  */
 export const outboxSinkCursors = pgTable('outbox_sink_cursors', {
   sink: text('sink').primaryKey(),
   position: bigint('position', { mode: 'bigint' }).notNull(),
   updatedAt: ts('updated_at').notNull(),
+  /** Failed attempts since the last success (0 when the last attempt went through). */
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  lastError: text('last_error'),
+  lastErrorAt: ts('last_error_at'),
 });
 
 /**
@@ -365,6 +372,10 @@ export const outboxDeadLetters = pgTable(
     attempts: integer('attempts').notNull(),
     lastError: text('last_error').notNull(),
     createdAt: ts('created_at').notNull(),
+    /** Set by an admin's re-send; the active relay delivers it on its next round and clears it. */
+    resendRequestedAt: ts('resend_requested_at'),
+    /** When a re-send went through (the letter stays listed, as a record). */
+    redeliveredAt: ts('redelivered_at'),
   },
   (t) => [primaryKey({ name: 'outbox_dead_letters_pkey', columns: [t.sink, t.position] }), index('outbox_dead_letters_created_idx').on(t.createdAt)],
 );

@@ -1,6 +1,6 @@
-import { eventEnvelope } from '@goodgo/wallet-core';
+import { eventEnvelope, type DomainEvent, type Positioned } from '@goodgo/wallet-core';
 import { SqlOutbox, type DeadLetter, type SqlDriver, type SqlSession } from '@goodgo/wallet-pg';
-import { PartialDelivery, type EventSink, type OutboxMessage, type RetryPolicy } from './sink.js';
+import { PartialDelivery, errorMessage, type EventSink, type OutboxMessage, type RetryPolicy, type StartAt } from './sink.js';
 
 export type RelayLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -17,10 +17,34 @@ export interface OutboxRelayOptions {
   onDelivered?: (sink: string, count: number, position: string) => void;
   /** Called when a sink gives up on events. */
   onDeadLetter?: (sink: string, count: number) => void;
+  /** Failed attempts in a row after which a sink reports itself failing. Default 3. */
+  failingAfter?: number;
+  /** How often the active relay looks for dead letters an admin asked to re-send. Default 1 s. */
+  resendPollMs?: number;
+}
+
+/** A sink as an operator sees it: read from the database, so every instance answers the same. */
+export interface SinkReport {
+  name: string;
+  target: string;
+  /** The event types it takes; null: all. */
+  events: readonly string[] | null;
+  /** Its stored position; null before the active relay first saw it. */
+  position: string | null;
+  /** Events after its position (capped at one million) and the age of the oldest, in seconds. */
+  lagEvents: number;
+  lagSeconds: number;
+  consecutiveFailures: number;
+  /** The last error it met, kept after it recovered (`failing` says whether it still fails). */
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** True once it failed `failingAfter` times in a row: `/health` reports it degraded. */
+  failing: boolean;
 }
 
 export interface SinkStatus {
   name: string;
+  target: string;
   /** The position of the last event it delivered (or dead-lettered), as stored. */
   position: string;
   delivered: number;
@@ -79,7 +103,8 @@ export class OutboxRelay {
     if (names.size !== options.sinks.length) throw new TypeError('every sink needs a distinct name');
     this.pollMs = options.pollIntervalMs ?? 250;
     this.leaderRetryMs = options.leaderRetryMs ?? 2000;
-    for (const s of options.sinks) this.stats.set(s.name, { name: s.name, position: '0', delivered: 0, deadLettered: 0, failures: 0, lastError: null });
+    for (const s of options.sinks)
+      this.stats.set(s.name, { name: s.name, target: s.target, position: '0', delivered: 0, deadLettered: 0, failures: 0, lastError: null });
   }
 
   /** Starts contending for the relay lock and, once held, delivering. Idempotent. */
@@ -99,9 +124,40 @@ export class OutboxRelay {
     return { active: this.active, sinks: [...this.stats.values()].map((s) => ({ ...s })) };
   }
 
-  /** The events sinks gave up on, newest first. */
-  async deadLetters(limit = 100): Promise<DeadLetter[]> {
-    return new SqlOutbox(this.options.driver).listDeadLetters(limit);
+  /** The events sinks gave up on, newest first (one sink's when named). */
+  async deadLetters(limit = 100, sink?: string): Promise<DeadLetter[]> {
+    return new SqlOutbox(this.options.driver).listDeadLetters(limit, sink);
+  }
+
+  /**
+   * Asks for one dead letter (`position`) or all of a sink's to be sent again; the active relay
+   * (on whichever instance) sends them on its next round. How many were marked; a letter already
+   * re-sent is left as it is.
+   */
+  async resend(sink: string, position?: string): Promise<number> {
+    return new SqlOutbox(this.options.driver).requestResend(sink, position);
+  }
+
+  /** Each configured sink's position, lag and failure streak, from the database. */
+  async report(): Promise<SinkReport[]> {
+    const states = new Map((await new SqlOutbox(this.options.driver).sinkStates(this.options.sinks.map((s) => s.name))).map((s) => [s.sink, s]));
+    const failingAfter = this.options.failingAfter ?? 3;
+    return this.options.sinks.map((sink) => {
+      const state = states.get(sink.name);
+      const failures = state?.consecutiveFailures ?? 0;
+      return {
+        name: sink.name,
+        target: sink.target,
+        events: sink.events ?? null,
+        position: state?.position ?? null,
+        lagEvents: state?.lagEvents ?? 0,
+        lagSeconds: state?.lagSeconds ?? 0,
+        consecutiveFailures: failures,
+        lastError: state?.lastError ?? null,
+        lastErrorAt: state?.lastErrorAt?.toISOString() ?? null,
+        failing: failures >= failingAfter,
+      };
+    });
   }
 
   private log(level: RelayLogLevel, message: string, fields?: Record<string, unknown>): void {
@@ -150,74 +206,128 @@ export class OutboxRelay {
 
   private async runSink(outbox: SqlOutbox, sink: EventSink, signal: AbortSignal): Promise<void> {
     const stat = this.stats.get(sink.name) as SinkStatus;
-    let position = await outbox.cursor(sink.name);
+    let position = await outbox.startCursor(sink.name, () => startPosition(outbox, sink.startAt ?? 'now'));
     stat.position = position;
+    let resendsCheckedAt = 0;
+    let prefetched: Promise<Positioned<DomainEvent>[]> | null = null;
     while (!signal.aborted) {
-      const rows = await outbox.read(position, sink.batchSize);
+      if (Date.now() - resendsCheckedAt >= (this.options.resendPollMs ?? 1000)) {
+        resendsCheckedAt = Date.now();
+        await this.resendRequested(outbox, sink, stat, signal);
+      }
+      const rows = await (prefetched ?? outbox.read(position, sink.batchSize));
+      prefetched = null;
       if (rows.length === 0) {
         await sleep(this.pollMs, signal);
         continue;
       }
-      let batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) }));
-      // Attempts the head of the batch already failed: one when the last round stopped at it.
-      let tried = 0;
-      while (batch.length > 0) {
-        const outcome = await this.deliverWithRetry(outbox, sink, batch, stat, signal, tried);
-        if (outcome === null) return; // stopped while retrying: the rest is delivered again next time
-        const settled = outcome.settled;
-        tried = outcome.stoppedAt ? 1 : 0;
-        position = (batch[settled - 1] as OutboxMessage).position;
-        await outbox.saveCursor(sink.name, position);
-        stat.position = position;
-        batch = batch.slice(settled);
+      const batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) }));
+      // A full round means more is waiting: read it while this one is delivered. A round always
+      // settles whole (or the relay stops), so the next one starts after its last event.
+      if (rows.length === sink.batchSize) {
+        const next = outbox.read((batch.at(-1) as OutboxMessage).position, sink.batchSize);
+        next.catch(() => undefined); // awaited below; a failure surfaces there
+        prefetched = next;
       }
+      const settled = await this.settle(outbox, sink, stat, position, batch, signal);
+      if (settled === null) return; // stopped while retrying: the rest is delivered again next time
+      position = settled;
     }
+    await prefetched?.catch(() => undefined);
   }
 
   /**
-   * How many events from the head of the batch are settled (delivered, or the head dead-lettered);
-   * null when stopped first. A sink that got part of the batch through before failing settles that
-   * part; the retry policy then applies to the event it stopped at, and giving up dead-letters that
-   * event alone, so an event the sink never tried is never dead-lettered. `tried` counts the
-   * failed attempts the head already had; `stoppedAt` says the sink failed at the next event.
+   * Delivers what the sink takes of the batch, retrying what failed, and stores how far the sink
+   * got after each attempt: up to the first event not yet delivered (those after it that did go
+   * through are not handed to the sink again, outside a crash). The retry policy counts the
+   * attempts at that first event; giving up dead-letters it alone, so an event the sink never
+   * tried is never dead-lettered. Returns the new position, or null when stopped first.
    */
-  private async deliverWithRetry(
+  private async settle(
     outbox: SqlOutbox,
     sink: EventSink,
-    batch: readonly OutboxMessage[],
     stat: SinkStatus,
+    from: string,
+    batch: readonly OutboxMessage[],
     signal: AbortSignal,
-    tried: number,
-  ): Promise<{ settled: number; stoppedAt: boolean } | null> {
-    if (tried > 0) {
-      if (tried >= sink.retry.maxAttempts) return this.deadLetter(outbox, sink, batch[0] as OutboxMessage, stat, tried, stat.lastError ?? 'failed');
-      await sleep(backoffDelay(sink.retry, tried), signal);
-    }
-    for (let attempt = tried + 1; ; attempt++) {
+  ): Promise<string | null> {
+    const only = sink.events ? new Set(sink.events) : null;
+    let pending = only ? batch.filter((m) => only.has(m.event.type)) : [...batch];
+    let saved = from;
+    // The position before the first pending event: every event up to it is settled.
+    const settledUpTo = (): string => {
+      const head = pending[0];
+      if (!head) return (batch.at(-1) as OutboxMessage).position;
+      const before = batch.filter((m) => BigInt(m.position) < BigInt(head.position)).at(-1);
+      return before ? before.position : from;
+    };
+    // Whether the sink got an event through since the position was last stored.
+    let through = false;
+    const save = async () => {
+      const next = settledUpTo();
+      if (next === saved && !through) return;
+      await outbox.saveCursor(sink.name, next, through);
+      saved = next;
+      stat.position = next;
+      through = false;
+    };
+    let head: string | null = null;
+    let attempts = 0;
+    while (pending.length > 0) {
       if (signal.aborted) return null;
-      let delivered = batch.length;
-      let failure: unknown = null;
-      try {
-        await sink.deliver(batch, signal);
-      } catch (e) {
-        if (signal.aborted) return null;
-        delivered = e instanceof PartialDelivery ? Math.min(e.delivered, batch.length - 1) : 0;
-        failure = e;
+      const { delivered, failure } = await attempt(sink, pending, signal);
+      if (failure !== null && signal.aborted) return null;
+      if (delivered.size > 0) {
+        stat.delivered += delivered.size;
+        const last = pending.filter((_, i) => delivered.has(i)).at(-1) as OutboxMessage;
+        this.options.onDelivered?.(sink.name, delivered.size, last.position);
+        pending = pending.filter((_, i) => !delivered.has(i));
+        through = true;
       }
-      const message = failure === null ? null : failure instanceof Error ? failure.message : String(failure);
-      if (message !== null) stat.failures += 1;
-      stat.lastError = message;
-      if (delivered > 0) {
-        stat.delivered += delivered;
-        this.options.onDelivered?.(sink.name, delivered, (batch[delivered - 1] as OutboxMessage).position);
-        return { settled: delivered, stoppedAt: message !== null };
+      await save();
+      stat.lastError = failure;
+      if (failure === null) continue;
+      stat.failures += 1;
+      await outbox.recordFailure(sink.name, failure);
+      const first = pending[0] as OutboxMessage;
+      attempts = first.position === head ? attempts + 1 : 1;
+      head = first.position;
+      if (attempts >= sink.retry.maxAttempts) {
+        await this.deadLetter(outbox, sink, first, stat, attempts, failure);
+        pending = pending.slice(1);
+        head = null;
+        await save();
+        continue;
       }
-      if (message === null) throw new Error('unreachable: a batch neither delivered nor failed');
-      if (attempt >= sink.retry.maxAttempts) return this.deadLetter(outbox, sink, batch[0] as OutboxMessage, stat, attempt, message);
-      const delay = backoffDelay(sink.retry, attempt);
-      this.log('warn', 'sink delivery failed; retrying', { sink: sink.name, attempt, delayMs: delay, error: message });
+      const delay = backoffDelay(sink.retry, attempts);
+      this.log('warn', 'sink delivery failed; retrying', { sink: sink.name, attempt: attempts, delayMs: delay, error: failure });
       await sleep(delay, signal);
     }
+    await save();
+    return saved;
+  }
+
+  /** Sends the dead letters an admin asked for, once each: a failure goes back to the admin. */
+  private async resendRequested(outbox: SqlOutbox, sink: EventSink, stat: SinkStatus, signal: AbortSignal): Promise<void> {
+    const letters = await outbox.pendingResends(sink.name, sink.batchSize);
+    const gone = letters.filter((l) => l.event === null);
+    for (const l of gone) await outbox.resendFailed(sink.name, l.position, 'the event is no longer in the outbox');
+    const messages = letters.flatMap((l) => (l.event ? [{ position: l.position, event: eventEnvelope(l.event) }] : []));
+    if (messages.length === 0) return;
+    const { delivered, failure } = await attempt(sink, messages, signal);
+    for (const [i, m] of messages.entries()) {
+      if (delivered.has(i)) await outbox.markRedelivered(sink.name, m.position);
+      else if (!signal.aborted) await outbox.resendFailed(sink.name, m.position, failure ?? 'not delivered');
+    }
+    stat.delivered += delivered.size;
+    // Getting a letter through ends the failure streak, as any delivery does.
+    if (delivered.size > 0) await outbox.saveCursor(sink.name, stat.position);
+    this.log(failure === null ? 'info' : 'warn', 'dead letters re-sent', {
+      sink: sink.name,
+      delivered: delivered.size,
+      failed: messages.length - delivered.size,
+      error: failure,
+    });
   }
 
   private async deadLetter(
@@ -234,6 +344,24 @@ export class OutboxRelay {
     this.log('error', 'sink gave up on an event: dead-lettered', { sink: sink.name, position: head.position, attempts, error: lastError });
     return { settled: 1, stoppedAt: false };
   }
+}
+
+/** One delivery attempt: which of `messages` went through (indexes) and the error, if any. */
+async function attempt(sink: EventSink, messages: readonly OutboxMessage[], signal: AbortSignal): Promise<{ delivered: Set<number>; failure: string | null }> {
+  try {
+    await sink.deliver(messages, signal);
+    return { delivered: new Set(messages.keys()), failure: null };
+  } catch (e) {
+    const delivered = new Set(e instanceof PartialDelivery ? e.delivered.filter((i) => i >= 0 && i < messages.length) : []);
+    // A sink that claims all of them and still throws has failed nothing the relay can retry.
+    if (delivered.size === messages.length) return { delivered, failure: null };
+    return { delivered, failure: errorMessage(e) };
+  }
+}
+
+async function startPosition(outbox: SqlOutbox, startAt: StartAt): Promise<string> {
+  if (startAt === 'now') return outbox.horizon();
+  return startAt === 'beginning' ? '0' : startAt;
 }
 
 /** Creates a relay and starts it: what the server and a host application call. */

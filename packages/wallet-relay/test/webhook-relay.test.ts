@@ -27,7 +27,12 @@ describe('outbox relay to a webhook endpoint (PGlite)', () => {
   }
 
   function relay(retry = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 4 }): OutboxRelay {
-    return new OutboxRelay({ driver: store.driver, sinks: [webhookSink({ url, secret: receiver.secret, retry })], pollIntervalMs: 10, leaderRetryMs: 50 });
+    return new OutboxRelay({
+      driver: store.driver,
+      sinks: [webhookSink({ name: 'loyalty', url, secret: receiver.secret, retry, startAt: 'beginning' })],
+      pollIntervalMs: 10,
+      leaderRetryMs: 50,
+    });
   }
 
   it('delivers every committed event in order, signed per Standard Webhooks, and resumes where it stopped', async () => {
@@ -73,7 +78,7 @@ describe('outbox relay to a webhook endpoint (PGlite)', () => {
     expect(receiver.accepted[before]?.event.type).toBe('BalanceChanged');
     const created = (await store.listEvents('0', 100_000)).find((e) => e.row.type === 'WalletCreated' && e.row.aggregateId === wallet.id);
     expect(letters[0]).toMatchObject({
-      sink: `webhook:${url}`,
+      sink: 'loyalty',
       eventId: created?.row.id,
       eventType: 'WalletCreated',
       attempts: 4,

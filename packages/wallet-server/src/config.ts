@@ -2,6 +2,7 @@ import { DEFAULT_CURRENCY, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, isCurrencyCod
 import { DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
+import { WEBHOOK_SECRET, parseWebhookEndpoints } from './webhook-endpoints.js';
 
 const optionalText = z
   .string()
@@ -50,36 +51,25 @@ export const configSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     // The contract keeps keys at least 24 h: a shorter TTL is refused rather than silently raised.
     WALLET_IDEMPOTENCY_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms >= UNIT_MS.h * 24, 'must be at least 24h (keys live at least 24 h)'),
-    // The outbox relay's sinks: each webhook URL is a sink of its own (its own position, its own
-    // retries), all signed with the one Standard Webhooks secret.
-    WALLET_WEBHOOK_URLS: optionalText.pipe(
-      z
-        .string()
-        .optional()
-        .transform((v) =>
-          v === undefined
-            ? []
-            : v
-                .split(',')
-                .map((u) => u.trim())
-                .filter(Boolean),
-        )
-        .pipe(z.array(z.url({ protocol: /^https?$/ }))),
-    ),
-    WALLET_WEBHOOK_SECRET: optionalText.pipe(
-      z
-        .string()
-        .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, 'must be a Standard Webhooks secret: whsec_ followed by base64')
-        .optional(),
-    ),
+    // The outbox relay's webhook sinks (src/webhook-endpoints.ts): each a sink of its own, with its
+    // own name, position, retries, secret and event filter.
+    WALLET_WEBHOOK_URLS: optionalText.transform((v, ctx) => {
+      try {
+        return parseWebhookEndpoints(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+    WALLET_WEBHOOK_SECRET: optionalText.pipe(z.string().regex(WEBHOOK_SECRET, 'must be a Standard Webhooks secret: whsec_ followed by base64').optional()),
     WALLET_AMQP_URL: optionalText.pipe(z.url({ protocol: /^amqps?$/ }).optional()),
     // Offline allowances: how long a till sells from one opened without spendUntil, and how long
     // after spendUntil its rest stays reserved for late forwarding.
     WALLET_ALLOWANCE_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 7, 'must be more than 0 and at most 7d'),
     WALLET_ALLOWANCE_SYNC_GRACE: durationSchema.default(UNIT_MS.h * 72).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 30, 'must be more than 0 and at most 30d'),
   })
-  .refine((c) => c.WALLET_WEBHOOK_URLS.length === 0 || c.WALLET_WEBHOOK_SECRET !== undefined, {
-    message: 'WALLET_WEBHOOK_URLS needs WALLET_WEBHOOK_SECRET',
+  .refine((c) => c.WALLET_WEBHOOK_URLS.every((e) => e.secret !== undefined) || c.WALLET_WEBHOOK_SECRET !== undefined, {
+    message: 'an endpoint of WALLET_WEBHOOK_URLS without a secret of its own needs WALLET_WEBHOOK_SECRET',
     path: ['WALLET_WEBHOOK_SECRET'],
   })
   .refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {

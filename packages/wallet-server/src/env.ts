@@ -1,4 +1,5 @@
 import type { DeadLetter } from '@goodgo/wallet-pg';
+import type { SinkReport } from '@goodgo/wallet-relay';
 import type { WalletService, WalletStore } from '@goodgo/wallet-core';
 import type { Logger } from 'pino';
 import type { openApiDocument } from './openapi.js';
@@ -15,9 +16,16 @@ export interface AppEnv {
 }
 
 /** What the route handlers are given by `createApp`. */
-/** What the admin routes read of the outbox relay's bookkeeping. */
+/** What the admin routes and `/health` read of the outbox relay, and the one thing they ask of it. */
 export interface OutboxAdmin {
-  deadLetters(limit: number): Promise<DeadLetter[]>;
+  /** Newest first; one sink's when named. */
+  deadLetters(limit: number, sink?: string): Promise<DeadLetter[]>;
+  /** Whether this instance is the active relay, and each configured sink as the database knows it. */
+  relay(): Promise<{ active: boolean; sinks: SinkReport[] }>;
+  /** Asks for one dead letter (or all of a sink's) to be sent again; how many were marked. */
+  resend(sink: string, position?: string): Promise<number>;
+  /** The configured sinks' names. */
+  sinkNames(): readonly string[];
 }
 
 export interface Deps {

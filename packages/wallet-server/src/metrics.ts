@@ -1,4 +1,10 @@
+import type { SinkReport } from '@goodgo/wallet-relay';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the relay's gauges read at each scrape. */
+interface RelaySource {
+  relay(): Promise<{ active: boolean; sinks: SinkReport[] }>;
+}
 
 /**
  * The service's Prometheus metrics, on a registry of its own (no global state, so several apps
@@ -61,6 +67,66 @@ export class Metrics {
     labelNames: ['sink'] as const,
     registers: [this.registry],
   });
+
+  private relaySource: RelaySource | null = null;
+  private relayScrape: { at: number; report: Promise<{ active: boolean; sinks: SinkReport[] } | null> } | null = null;
+  /** Each relay gauge reads one figure of each sink; labelled by the sink's configured name only. */
+  private relayGauge(name: string, help: string, value: (s: SinkReport) => number | null): Gauge<'sink'> {
+    const report = () => this.relayReport();
+    const gauge: Gauge<'sink'> = new Gauge({
+      name,
+      help,
+      labelNames: ['sink'] as const,
+      registers: [this.registry],
+      async collect() {
+        gauge.reset();
+        for (const s of (await report())?.sinks ?? []) {
+          const v = value(s);
+          if (v !== null) gauge.set({ sink: s.name }, v);
+        }
+      },
+    });
+    return gauge;
+  }
+  readonly relayPosition = this.relayGauge('wallet_relay_sink_position', 'The outbox position each sink has settled up to', (s) =>
+    s.position === null ? null : Number(s.position),
+  );
+  readonly relayLagEvents = this.relayGauge(
+    'wallet_relay_sink_lag_events',
+    'Events in the outbox after the sink position (counted up to one million)',
+    (s) => s.lagEvents,
+  );
+  readonly relayLagSeconds = this.relayGauge(
+    'wallet_relay_sink_lag_seconds',
+    'Age of the oldest event a sink has not settled (0 when caught up)',
+    (s) => s.lagSeconds,
+  );
+  readonly relayFailures = this.relayGauge(
+    'wallet_relay_sink_consecutive_failures',
+    'Failed delivery attempts in a row (0 after a success)',
+    (s) => s.consecutiveFailures,
+  );
+  readonly relayFailing = this.relayGauge('wallet_relay_sink_failing', '1 when the sink keeps failing (health reports it degraded)', (s) =>
+    s.failing ? 1 : 0,
+  );
+  readonly relayLastError = this.relayGauge('wallet_relay_sink_last_error_timestamp_seconds', 'When the sink last failed (Unix time)', (s) =>
+    s.lastErrorAt === null ? null : Date.parse(s.lastErrorAt) / 1000,
+  );
+
+  /** Makes the relay gauges read `source` at each scrape (one database read per scrape, shared by the gauges). */
+  watchRelay(source: RelaySource): void {
+    this.relaySource = source;
+  }
+
+  private relayReport(): Promise<{ active: boolean; sinks: SinkReport[] } | null> {
+    const source = this.relaySource;
+    if (!source) return Promise.resolve(null);
+    if (this.relayScrape && Date.now() - this.relayScrape.at < 1000) return this.relayScrape.report;
+    // The database down: the gauges are left out of this scrape rather than failing /metrics.
+    const report = source.relay().catch(() => null);
+    this.relayScrape = { at: Date.now(), report };
+    return report;
+  }
 
   readonly reconciliationProblems = new Gauge({
     name: 'wallet_reconciliation_problems',

@@ -6,6 +6,7 @@ import { amqpSink, startOutboxRelay, webhookSink, type EventSink, type OutboxRel
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuthenticator, type AuthConfig } from './auth.js';
+import type { OutboxAdmin } from './env.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { answerParserErrors } from './client-errors.js';
@@ -67,13 +68,22 @@ function authConfig(config: Config, logger: Logger): AuthConfig {
 
 /** The relay's sinks from the configuration; none configured means no relay runs. */
 export function sinksOf(config: Config): EventSink[] {
-  const sinks: EventSink[] = config.WALLET_WEBHOOK_URLS.map((url) => webhookSink({ url, secret: config.WALLET_WEBHOOK_SECRET as string }));
+  const sinks: EventSink[] = config.WALLET_WEBHOOK_URLS.map((e) =>
+    webhookSink({
+      name: e.name,
+      url: e.url,
+      secret: e.secret ?? (config.WALLET_WEBHOOK_SECRET as string),
+      startAt: e.from,
+      ordering: e.ordering,
+      ...(e.events ? { events: e.events } : {}),
+      ...(e.retry ? { retry: e.retry } : {}),
+    }),
+  );
   if (config.WALLET_AMQP_URL) sinks.push(amqpSink({ url: config.WALLET_AMQP_URL }));
   return sinks;
 }
 
-function startRelay(config: Config, store: SqlWalletStore, metrics: Metrics, logger: Logger): OutboxRelay | null {
-  const sinks = sinksOf(config);
+function startRelay(sinks: EventSink[], store: SqlWalletStore, metrics: Metrics, logger: Logger): OutboxRelay | null {
   if (sinks.length === 0) return null;
   const log = logger.child({ component: 'outbox-relay' });
   return startOutboxRelay({
@@ -103,21 +113,31 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   let shuttingDown = false;
   const metrics = new Metrics();
-  const outbox = {
-    deadLetters: async (limit: number) => {
-      if (!opened) throw new ServiceUnavailableError('The database is not connected yet');
-      return new SqlOutbox(opened.driver).listDeadLetters(limit);
-    },
-  };
-  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox });
+  // Built now, so that a URL that could never deliver stops the start (it is checked again here).
+  const sinks = sinksOf(config);
   // Every instance runs a relay once the database answers; the advisory lock keeps all but one
   // of them standing by.
   let relay: OutboxRelay | null = null;
+  const driver = () => {
+    if (!opened) throw new ServiceUnavailableError('The database is not connected yet');
+    return opened.driver;
+  };
+  const outbox: OutboxAdmin = {
+    deadLetters: (limit, sink) => new SqlOutbox(driver()).listDeadLetters(limit, sink),
+    relay: async () => {
+      driver();
+      return { active: relay?.status().active ?? false, sinks: relay ? await relay.report() : [] };
+    },
+    resend: (sink, position) => new SqlOutbox(driver()).requestResend(sink, position),
+    sinkNames: () => sinks.map((s) => s.name),
+  };
+  metrics.watchRelay(outbox);
+  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox });
   // Started once the database answers; stopped first on shutdown.
   let purge: IdempotencyPurge | undefined;
   void connector.ready.then(() => {
     if (shuttingDown) return;
-    if (opened) relay = startRelay(config, opened, metrics, logger);
+    if (opened) relay = startRelay(sinks, opened, metrics, logger);
     purge = startIdempotencyPurge({ store, ttlMs: config.WALLET_IDEMPOTENCY_TTL, metrics, logger });
     void purge.runOnce();
   });

@@ -1,5 +1,5 @@
 import amqp from 'amqplib';
-import type { EventSink, OutboxMessage, RetryPolicy } from '../sink.js';
+import type { EventSink, OutboxMessage, RetryPolicy, StartAt } from '../sink.js';
 
 export interface AmqpSinkOptions {
   /** `amqp://user:pass@host:5672/vhost` */
@@ -10,6 +10,12 @@ export interface AmqpSinkOptions {
   batchSize?: number;
   /** Default: 500 ms doubling up to 30 s, never giving up. */
   retry?: Partial<RetryPolicy>;
+  /** Default `amqp:<host>[/<vhost>]/<exchange>` (no credentials). */
+  name?: string;
+  /** Where it starts the first time the relay sees its name. Default `'now'`. */
+  startAt?: StartAt;
+  /** The event types it publishes. Default: all. */
+  events?: readonly string[];
 }
 
 const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: Number.POSITIVE_INFINITY };
@@ -60,7 +66,10 @@ export function amqpSink(options: AmqpSinkOptions): EventSink {
   safeUrl.password = '';
   safeUrl.username = '';
   return {
-    name: `amqp:${safeUrl.host}${safeUrl.pathname === '/' ? '' : safeUrl.pathname}/${exchange}`,
+    name: options.name ?? `amqp:${safeUrl.host}${safeUrl.pathname === '/' ? '' : safeUrl.pathname}/${exchange}`,
+    target: `${safeUrl.protocol}//${safeUrl.host}`,
+    ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
+    ...(options.events !== undefined ? { events: options.events } : {}),
     batchSize: options.batchSize ?? 200,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     async deliver(messages: readonly OutboxMessage[]): Promise<void> {

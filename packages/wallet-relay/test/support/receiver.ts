@@ -17,6 +17,11 @@ export class WebhookReceiver {
   failNext = 0;
   /** Answer 503 to every delivery of an event this says yes to. */
   failWhen: ((event: Received['event']) => boolean) | null = null;
+  /** How long it takes to answer each request. */
+  delayMs = 0;
+  /** The most requests it had in hand at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   /** Called for every accepted delivery (after recording it). */
   onAccepted: ((r: Received) => void) | null = null;
   private server: Server | null = null;
@@ -29,8 +34,12 @@ export class WebhookReceiver {
   async listen(): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      this.inFlight += 1;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      res.once('finish', () => (this.inFlight -= 1));
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', () => (this.delayMs > 0 ? setTimeout(answer, this.delayMs) : answer()));
+      const answer = () => {
         if (this.failNext > 0) {
           this.failNext -= 1;
           res.writeHead(503).end();
@@ -53,7 +62,7 @@ export class WebhookReceiver {
         this.accepted.push(r);
         res.writeHead(204).end();
         this.onAccepted?.(r);
-      });
+      };
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}/hooks`;

@@ -56,27 +56,6 @@ const events = route({
   },
 });
 
-const deadLetter = z.object({
-  sink: z.string(),
-  position: z.string(),
-  eventId: z.uuid(),
-  eventType: z.string(),
-  attempts: z.int(),
-  lastError: z.string(),
-  createdAt: z.string(),
-});
-
-const deadLetters = route({
-  method: 'get',
-  path: `${API}/admin/dead-letters`,
-  summary: 'Events a relay sink gave up on after its retries, newest first (at most 200)',
-  role: 'admin',
-  response: { status: 200, schema: z.object({ items: z.array(deadLetter) }).meta({ id: 'DeadLetterList' }) },
-  handler: async ({ outbox }) => ({
-    items: (outbox ? await outbox.deadLetters(200) : []).map((d) => ({ ...d, createdAt: d.createdAt.toISOString() })),
-  }),
-});
-
 const reconciliation = route({
   method: 'get',
   path: `${API}/admin/reconciliation`,
@@ -103,4 +82,4 @@ const reconciliation = route({
   },
 });
 
-export const eventRoutes = [events, deadLetters, reconciliation];
+export const eventRoutes = [events, reconciliation];

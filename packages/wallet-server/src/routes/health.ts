@@ -1,5 +1,6 @@
 import type { WalletStore } from '@goodgo/wallet-core';
 import { z } from 'zod';
+import type { Deps } from '../env.js';
 import { route } from '../route.js';
 
 async function database(store: WalletStore, timeoutMs: number): Promise<{ status: 'up' | 'down'; latencyMs: number }> {
@@ -20,7 +21,31 @@ async function database(store: WalletStore, timeoutMs: number): Promise<{ status
   }
 }
 
-const healthBody = z.object({ status: z.enum(['ok', 'unavailable']) }).loose();
+const healthBody = z.object({ status: z.enum(['ok', 'degraded', 'unavailable']) }).loose();
+
+/**
+ * The relay's sinks that keep failing. Degraded is never unavailable: payments go on while a
+ * webhook endpoint is down, the events wait in the outbox. Null when it cannot be told (no
+ * relay bookkeeping, or the database did not answer in time).
+ */
+async function relayHealth(outbox: Deps['outbox'], timeoutMs: number): Promise<{ status: 'ok' | 'degraded'; failing: string[] } | null> {
+  if (!outbox || outbox.sinkNames().length === 0) return null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const report = await Promise.race([
+      outbox.relay(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    const failing = report.sinks.filter((s) => s.failing).map((s) => s.name);
+    return { status: failing.length > 0 ? 'degraded' : 'ok', failing };
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const health = {
   role: 'anyone',
   method: 'get',
@@ -54,17 +79,18 @@ const full = route({
   ...health,
   path: '/health',
   summary: 'Full health report',
-  handler: async ({ store, health: o, version }, _r, c) => {
+  handler: async ({ store, health: o, version, outbox }, _r, c) => {
     const db = await database(store, o.timeoutMs);
     const ok = db.status === 'up' && !o.isShuttingDown();
+    const relay = ok ? await relayHealth(outbox, o.timeoutMs) : null;
     if (!ok) c.header('Retry-After', '1');
     return c.json(
       {
-        status: ok ? 'ok' : 'unavailable',
+        status: !ok ? 'unavailable' : relay?.status === 'degraded' ? 'degraded' : 'ok',
         version,
         uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
         shuttingDown: o.isShuttingDown(),
-        checks: { database: { status: db.status, latencyMs: db.latencyMs } },
+        checks: { database: { status: db.status, latencyMs: db.latencyMs }, ...(relay ? { relay } : {}) },
       },
       ok ? 200 : 503,
     );

@@ -10,6 +10,7 @@ import { healthRoutes } from './health.js';
 import { lifecyclePointRoutes, lifecycleRoutes } from './lifecycle.js';
 import { metaRoutes } from './meta.js';
 import { pointRoutes } from './points.js';
+import { relayRoutes } from './relay.js';
 import { walletRoutes } from './wallets.js';
 
 // `/points…` before the wallet routes, so that `points` is never read as a wallet id.
@@ -19,6 +20,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...pointRoutes,
   ...lifecyclePointRoutes,
   ...eventRoutes,
+  ...relayRoutes,
   ...lifecycleRoutes,
   ...allowanceRoutes,
   ...bookRoutes,
