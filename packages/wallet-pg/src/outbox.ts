@@ -105,6 +105,12 @@ export class SqlOutbox {
   }
 
   /** Stores how far the sink got; `delivered`: it got something through, ending its failure streak. */
+  /** The newest position; cheaper than the horizon and never waits for writers (it may be ahead of it). */
+  async head(): Promise<string> {
+    const [row] = await this.session.query(q.outboxHead.text, [], q.outboxHead.name);
+    return String(row?.head ?? '0');
+  }
+
   async saveCursor(sink: string, position: string, delivered = true): Promise<void> {
     await this.session.query(q.saveSinkCursor.text, [sink, position, delivered], q.saveSinkCursor.name);
   }

@@ -5,7 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
-import type { AppEnv, Deps, OutboxAdmin } from './env.js';
+import type { AppEnv, ConsoleOptions, Deps, OutboxAdmin } from './env.js';
 import { PayloadTooLargeError, TransportError, UnauthorizedError } from './errors.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -33,6 +33,8 @@ export interface AppOptions {
   outbox?: OutboxAdmin;
   /** How often a caught-up event stream polls for new events. Default 1 000 ms. */
   eventsPollMs?: number;
+  /** The operator console's sign-in. Default: a pasted token. */
+  console?: ConsoleOptions;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -82,6 +84,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     health: { timeoutMs: options.readyTimeoutMs ?? 1500, isShuttingDown, startedAt: Date.now() },
     outbox: options.outbox,
     events: { pollMs: options.eventsPollMs ?? 1000, heartbeatMs: 15_000 },
+    console: options.console ?? { oidc: null, rolesClaim: null },
     document: () => (document ??= openApiDocument(version)),
   };
   // The routes open to anyone (health, metrics, the document) answer before authentication.

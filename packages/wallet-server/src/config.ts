@@ -62,6 +62,10 @@ export const configSchema = z
       }
     }),
     WALLET_WEBHOOK_SECRET: optionalText.pipe(z.string().regex(WEBHOOK_SECRET, 'must be a Standard Webhooks secret: whsec_ followed by base64').optional()),
+    // The operator console signs in through the IAM (JWT_AUTHORITY) with this public client id
+    // (authorization code + PKCE); without it, the console takes a pasted token.
+    WALLET_CONSOLE_OIDC_CLIENT_ID: optionalText,
+    WALLET_CONSOLE_OIDC_SCOPE: z.string().min(1).default('openid'),
     WALLET_AMQP_URL: optionalText.pipe(z.url({ protocol: /^amqps?$/ }).optional()),
     // Offline allowances: how long a till sells from one opened without spendUntil, and how long
     // after spendUntil its rest stays reserved for late forwarding.
@@ -75,6 +79,10 @@ export const configSchema = z
   .refine((c) => c.DATABASE_READ_URL === undefined || c.DATABASE_URL !== undefined, {
     message: 'DATABASE_READ_URL needs DATABASE_URL (a replica of PostgreSQL, not of the embedded store)',
     path: ['DATABASE_READ_URL'],
+  })
+  .refine((c) => c.WALLET_CONSOLE_OIDC_CLIENT_ID === undefined || c.JWT_AUTHORITY !== undefined, {
+    message: 'WALLET_CONSOLE_OIDC_CLIENT_ID needs JWT_AUTHORITY (the IAM the console signs in through)',
+    path: ['WALLET_CONSOLE_OIDC_CLIENT_ID'],
   })
   .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
 

@@ -21,11 +21,18 @@ export interface OutboxAdmin {
   /** Newest first; one sink's when named. */
   deadLetters(limit: number, sink?: string): Promise<DeadLetter[]>;
   /** Whether this instance is the active relay, and each configured sink as the database knows it. */
-  relay(): Promise<{ active: boolean; sinks: SinkReport[] }>;
+  relay(): Promise<{ active: boolean; head: string; sinks: SinkReport[] }>;
   /** Asks for one dead letter (or all of a sink's) to be sent again; how many were marked. */
   resend(sink: string, position?: string): Promise<number>;
   /** The configured sinks' names. */
   sinkNames(): readonly string[];
+}
+
+export interface ConsoleOptions {
+  /** Sign-in through the IAM (authorization code + PKCE); null: a pasted token. */
+  oidc: { authority: string; clientId: string; scope: string } | null;
+  /** Where the token's roles are (a dot path), as the server reads them; null: `roles`, then `role`. */
+  rolesClaim: string | null;
 }
 
 export interface Deps {
@@ -48,6 +55,8 @@ export interface Deps {
     /** How often an idle stream sends a comment, so that proxies keep it open. */
     heartbeatMs: number;
   };
+  /** What the operator console's page tells its script. */
+  console: ConsoleOptions;
   /** The OpenAPI document of this app's routes. */
   document: () => ReturnType<typeof openApiDocument>;
 }

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** What the relay's gauges read at each scrape. */
 interface RelaySource {
-  relay(): Promise<{ active: boolean; sinks: SinkReport[] }>;
+  relay(): Promise<{ sinks: SinkReport[] }>;
 }
 
 /**
@@ -69,7 +69,7 @@ export class Metrics {
   });
 
   private relaySource: RelaySource | null = null;
-  private relayScrape: { at: number; report: Promise<{ active: boolean; sinks: SinkReport[] } | null> } | null = null;
+  private relayScrape: { at: number; report: Promise<{ sinks: SinkReport[] } | null> } | null = null;
   /** Each relay gauge reads one figure of each sink; labelled by the sink's configured name only. */
   private relayGauge(name: string, help: string, value: (s: SinkReport) => number | null): Gauge<'sink'> {
     const report = () => this.relayReport();
@@ -118,7 +118,7 @@ export class Metrics {
     this.relaySource = source;
   }
 
-  private relayReport(): Promise<{ active: boolean; sinks: SinkReport[] } | null> {
+  private relayReport(): Promise<{ sinks: SinkReport[] } | null> {
     const source = this.relaySource;
     if (!source) return Promise.resolve(null);
     if (this.relayScrape && Date.now() - this.relayScrape.at < 1000) return this.relayScrape.report;

@@ -125,14 +125,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const outbox: OutboxAdmin = {
     deadLetters: (limit, sink) => new SqlOutbox(driver()).listDeadLetters(limit, sink),
     relay: async () => {
-      driver();
-      return { active: relay?.status().active ?? false, sinks: relay ? await relay.report() : [] };
+      const head = await new SqlOutbox(driver()).head();
+      return { active: relay?.status().active ?? false, head, sinks: relay ? await relay.report() : [] };
     },
     resend: (sink, position) => new SqlOutbox(driver()).requestResend(sink, position),
     sinkNames: () => sinks.map((s) => s.name),
   };
   metrics.watchRelay(outbox);
-  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox });
+  const consoleOptions = {
+    oidc:
+      config.WALLET_CONSOLE_OIDC_CLIENT_ID && config.JWT_AUTHORITY
+        ? { authority: config.JWT_AUTHORITY, clientId: config.WALLET_CONSOLE_OIDC_CLIENT_ID, scope: config.WALLET_CONSOLE_OIDC_SCOPE }
+        : null,
+    rolesClaim: config.JWT_ROLES_CLAIM ?? null,
+  };
+  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox, console: consoleOptions });
   // Started once the database answers; stopped first on shutdown.
   let purge: IdempotencyPurge | undefined;
   void connector.ready.then(() => {

@@ -196,6 +196,7 @@ describe.runIf(adminUrl && broker)('the relay an operator runs (PostgreSQL, Rabb
         'freezes',
         expect.stringMatching(/^amqp:127\.0\.0\.1:5672\/goodgo\.wallet$/),
       ]);
+      expect(report.body.head).toBe(by.loyalty.position);
       expect(by.loyalty).toMatchObject({
         target: new URL(loyalty.url).origin,
         events: null,

@@ -5,6 +5,7 @@
 import type { AnyRoute } from '../route.js';
 import { allowanceRoutes } from './allowances.js';
 import { bookRoutes } from './books.js';
+import { consoleRoutes } from './console.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { lifecyclePointRoutes, lifecycleRoutes } from './lifecycle.js';
@@ -16,6 +17,7 @@ import { walletRoutes } from './wallets.js';
 // `/points…` before the wallet routes, so that `points` is never read as a wallet id.
 export const ROUTES: readonly AnyRoute[] = [
   ...metaRoutes,
+  ...consoleRoutes,
   ...healthRoutes,
   ...pointRoutes,
   ...lifecyclePointRoutes,

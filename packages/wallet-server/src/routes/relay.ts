@@ -86,12 +86,16 @@ const relayStatus = route({
   response: {
     status: 200,
     schema: z
-      .object({ active: z.boolean().meta({ description: 'Whether the instance that answered is the active relay' }), sinks: z.array(sinkReport) })
+      .object({
+        active: z.boolean().meta({ description: 'Whether the instance that answered is the active relay' }),
+        head: z.string().meta({ description: 'The newest outbox position (0 when empty): the events feed resumes `after` it for new events only' }),
+        sinks: z.array(sinkReport),
+      })
       .meta({ id: 'RelayStatus' }),
   },
   handler: async ({ outbox }) => {
-    const { active, sinks } = outbox ? await outbox.relay() : { active: false, sinks: [] };
-    return { active, sinks: sinks.map((sink) => ({ ...sink, events: sink.events ? [...sink.events] : null })) };
+    const { active, head, sinks } = outbox ? await outbox.relay() : { active: false, head: '0', sinks: [] };
+    return { active, head, sinks: sinks.map((sink) => ({ ...sink, events: sink.events ? [...sink.events] : null })) };
   },
 });
 
