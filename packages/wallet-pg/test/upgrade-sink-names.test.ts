@@ -9,7 +9,7 @@ import { PgliteDriver } from '../src/pglite/driver.js';
 import { webhookNameOf } from '../../wallet-relay/src/sinks/webhook.js';
 
 /** The migration before sinks were named by configuration. */
-const PREVIOUS = '0009_idempotency_fillfactor';
+const PREVIOUS = '0010_offline_allowances';
 const TOKEN = 'secret-token-in-the-query';
 const URL_WITH_TOKEN = `https://hooks.example/in?token=${TOKEN}`;
 // The name the relay gives a webhook configured by URL alone: the migration must compute the same.
