@@ -1,7 +1,6 @@
 /**
- * The resolve step's reads (`FactReader`): immutable facts, on the primary (a hold placed a moment
- * ago must be found), outside any transaction, each kind coalesced while a read of it is in
- * flight. @internal
+ * The resolve step's reads (`FactReader`), made by a batch in its own transaction before it locks
+ * anything: facts that never change, each kind read once for every unit of the batch. @internal
  */
 import { currencyOf, type Allowance, type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
 import type { SqlSession } from './driver.js';
@@ -10,13 +9,13 @@ import * as q from './sql/reads.js';
 import type { Statement } from './sql/statement.js';
 
 /**
- * Reads by key that coalesce: a read asked for while one is in flight joins the next, and that one
- * statement reads every key asked for meanwhile (so that 64 captures cost two reads of their
- * holds, not 64). A lone read leaves at once.
+ * Reads by key that coalesce: every key asked for in one turn of the event loop is read by one
+ * statement (the units of a batch start their resolve steps together, so 64 captures read their
+ * holds once).
  */
 class CoalescedReads<V> {
   private pending = new Map<string, { resolve(value: V | null): void; reject(error: unknown): void }[]>();
-  private inFlight = false;
+  private scheduled = false;
 
   /** `read` returns what it found by key; a key it does not return reads as null. */
   constructor(private readonly read: (keys: string[]) => Promise<Map<string, V>>) {}
@@ -26,32 +25,36 @@ class CoalescedReads<V> {
       const waiting = this.pending.get(key);
       if (waiting) waiting.push({ resolve, reject });
       else this.pending.set(key, [{ resolve, reject }]);
-      if (!this.inFlight) void this.send();
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.send());
+      }
     });
   }
 
   private async send(): Promise<void> {
-    if (this.pending.size === 0) return;
+    this.scheduled = false;
     const batch = this.pending;
     this.pending = new Map();
-    this.inFlight = true;
     try {
       const found = await this.read([...batch.keys()]);
       for (const [key, waiting] of batch) for (const w of waiting) w.resolve(found.get(key) ?? null);
     } catch (e) {
       for (const waiting of batch.values()) for (const w of waiting) w.reject(e);
-    } finally {
-      this.inFlight = false;
-      void this.send();
     }
   }
 }
 
 export class SqlFacts implements FactReader {
+  /** The statements of one session leave one after another. */
+  private last: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly session: SqlSession) {}
 
   private read(statement: Statement, params: readonly unknown[]) {
-    return this.session.query(statement.text, params, statement.name);
+    const next = this.last.then(() => this.session.query(statement.text, params, statement.name));
+    this.last = next.catch(() => undefined);
+    return next;
   }
 
   private readonly holds = new CoalescedReads(async (ids) => {

@@ -88,7 +88,7 @@ export class SqlWalletStore implements WalletStore {
     const maxBatchSize = options.maxBatchSize ?? 128;
     if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     const counted = countedDriver(driver, this.onStatement);
-    this.group = new GroupCommit(counted, new SqlFacts(counted), {
+    this.group = new GroupCommit(counted, (session) => new SqlFacts(session), {
       maxBatchSize,
       maxInFlight: options.maxBatchesInFlight ?? 2,
       maxAttempts: options.maxAttempts ?? 8,
