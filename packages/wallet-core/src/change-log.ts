@@ -44,10 +44,15 @@ export class ChangeLog<T, E extends DomainEvent, P extends { readonly id: string
 
   /** Hands over what changed since loading (or the last pull) and forgets it. */
   pull(): Changes<T, E> & { readonly parts: readonly P[] } {
-    const changes = { loadedVersion: this.loadedVersion, transactions: this.transactions, events: this.events, parts: [...this.parts.values()] };
+    const changes = {
+      loadedVersion: this.loadedVersion,
+      transactions: this.transactions,
+      events: this.events,
+      parts: this.parts.size === 0 ? [] : [...this.parts.values()],
+    };
     this.transactions = [];
     this.events = [];
-    this.parts = new Map();
+    if (this.parts.size > 0) this.parts = new Map();
     return changes;
   }
 }

@@ -38,11 +38,8 @@ const pointsPayload = {
   userId: z.string(),
   transactionId: z.uuid(),
   points: z.int().meta({ description: 'Signed: spend, expire and cancel are negative' }),
-  // The ledger row's `balanceAfter` under the name of the balance it is: an account has three
-  // (total, available, pending), and events are a versioned contract, so the name stays.
-  availableAfter: z.int().meta({
-    description:
-      "Available points after the change: the `balanceAfter` of the points ledger row `transactionId`, named for which of the account's balances it is",
+  balanceAfter: z.int().meta({
+    description: 'Available points after the change: the `balanceAfter` of the points ledger row `transactionId`',
   }),
   source: z.string(),
 };

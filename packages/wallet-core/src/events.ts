@@ -73,8 +73,8 @@ interface PointsPayload {
   userId: string;
   transactionId: string;
   points: number;
-  /** The row's `balanceAfter`: available points after the change (see event-schemas.ts on the name). */
-  availableAfter: number;
+  /** The row's `balanceAfter`: available points after the change. */
+  balanceAfter: number;
   source: string;
 }
 export type PointAccountCreated = EventBase<'PointAccountCreated', 'point_account', { userId: string }>;

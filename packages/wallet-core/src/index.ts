@@ -18,17 +18,19 @@ export {
   Wallet,
   WALLET_STATUSES,
   type HoldDetails,
+  type CaptureDetails,
   type WalletState,
   type WalletStatus,
   type WalletChanges,
   type MovementDetails,
   type RowLinks,
+  type TransferEntries,
+  type CaptureEntries,
+  type RefundEntries,
 } from './wallet/wallet.js';
 export { WALLET_TRANSACTION_TYPES, CREDIT_TRANSACTION_TYPES, isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 export type { Changes } from './change-log.js';
-export { transfer, type TransferEntries } from './wallet/transfer.js';
-export { HOLD_STATUSES, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
-export { captureHold, type CaptureEntries } from './wallet/capture.js';
+export { HOLD_STATUSES, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
 export {
   ALLOWANCE_STATUSES,
   allowanceCounts,
@@ -43,7 +45,7 @@ export {
   type BookedSpend,
 } from './wallet/allowance.js';
 export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
-export { refund, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type RefundEntries } from './wallet/refund.js';
+export { refundPayment, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput } from './wallet/refund.js';
 export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
 export { POINT_TRANSACTION_TYPES, type PointTransaction, type PointTransactionType } from './points/ledger.js';
 export {
@@ -94,29 +96,12 @@ export {
 } from './errors.js';
 export * as schemas from './schemas.js';
 export { isCleanText } from './schemas.js';
-export { parseInput } from './validate.js';
+export { parseInput, type WithTimes } from './validate.js';
+export type { CommandOptions, QueryOptions } from './command.js';
 export {
   WalletService,
   type WalletServiceOptions,
-  type CommandOptions,
-  type QueryOptions,
-  type MovementResult,
-  type TransferResult,
-  type PointsResult,
-  type ExpireResult,
-  type BalanceSummary,
-  type BalanceAtView,
-  type StatementView,
-  type WithTimes,
-  type EventPage,
-  type CaptureResult,
-  type VoidResult,
-  type RefundResult,
-  type PointsRefundResult,
-  type PointsReversalResult,
   type AllowanceSyncResult,
-  DEFAULT_HOLD_TTL_MS,
-  MAX_HOLD_TTL_MS,
   DEFAULT_ALLOWANCE_TTL_MS,
   MAX_ALLOWANCE_TTL_MS,
   DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
@@ -149,6 +134,19 @@ export {
   type PointTransactionView,
   type HoldView,
   type Page,
+  type MovementResult,
+  type TransferResult,
+  type PointsResult,
+  type ExpireResult,
+  type BalanceSummary,
+  type BalanceAtView,
+  type StatementView,
+  type EventPage,
+  type CaptureResult,
+  type VoidResult,
+  type RefundResult,
+  type PointsRefundResult,
+  type PointsReversalResult,
 } from './views.js';
 export { wasReplayed, isValidIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 export {

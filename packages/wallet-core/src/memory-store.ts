@@ -73,7 +73,7 @@ export class MemoryWalletStore implements WalletStore {
   private readonly refundsOf = new Map<string, string[]>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly events: Positioned<DomainEvent>[] = [];
-  private sequence = 0n;
+  private sequence = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -294,9 +294,10 @@ export class MemoryWalletStore implements WalletStore {
         response = { value };
       },
       lockWallets: async (ids) => {
+        // Units run one at a time here, so the order matters only for agreeing with the SQL stores.
         const out = new Map<string, Wallet>();
-        for (const id of [...new Set(ids)].sort()) {
-          const wallet = this.restoreWallet(id);
+        for (const id of ids.length === 1 ? ids : [...ids].sort()) {
+          const wallet = out.has(id) ? null : this.restoreWallet(id);
           if (wallet) out.set(id, wallet);
         }
         return out;
@@ -430,11 +431,11 @@ export class MemoryWalletStore implements WalletStore {
       if (isWalletChanges(c)) {
         const w = c.wallet;
         this.wallets.set(w.id, w.snapshot);
-        const owner = ownerKey(w.userId, w.currency.code);
-        if (w.status === 'closed') {
-          if (this.openWalletByOwner.get(owner) === w.id) this.openWalletByOwner.delete(owner);
-        } else {
-          this.openWalletByOwner.set(owner, w.id);
+        // A wallet takes its (user, currency) when it opens and frees it when it closes; nothing else moves it.
+        if (c.loadedVersion === 0 || w.status === 'closed') {
+          const owner = ownerKey(w.userId, w.currency.code);
+          if (w.status !== 'closed') this.openWalletByOwner.set(owner, w.id);
+          else if (this.openWalletByOwner.get(owner) === w.id) this.openWalletByOwner.delete(owner);
         }
         for (const hold of c.holds) this.holds.put(hold, () => this.next());
         for (const allowance of c.allowances) this.allowances.put(allowance, () => this.next());
@@ -465,8 +466,9 @@ export class MemoryWalletStore implements WalletStore {
   }
 
   private next(): string {
-    this.sequence += 1n;
-    return this.sequence.toString();
+    // A number, not a bigint: exact to 2^53 rows, which no process holds in memory.
+    this.sequence += 1;
+    return String(this.sequence);
   }
 
   /** Appends ledger rows to an owner's history in order, indexed by id and by the row they refund. */

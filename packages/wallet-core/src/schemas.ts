@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { MAX_POSITION } from './cursor.js';
+import { eventEnvelopeSchema } from './event-schemas.js';
 import { CURRENCY_CODE_PATTERN } from './money/currency.js';
 import { AMOUNT_PATTERN } from './money/money.js';
 import { POINT_TRANSACTION_TYPES } from './points/ledger.js';
@@ -82,6 +83,10 @@ export const pointTransactionTypeSchema = z.enum(POINT_TRANSACTION_TYPES);
 export const holdStatusSchema = z.enum(HOLD_STATUSES);
 export const allowanceStatusSchema = z.enum(ALLOWANCE_STATUSES);
 
+/** A page's size when the caller names none, and the most one page holds. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
 /**
  * Page size: a JSON integer from a library caller, or a plain decimal string from a query string.
  * `1e2`, `0x10`, ` 5` or `5.0` are refused, not coerced.
@@ -94,8 +99,8 @@ export const limitSchema = z
       .regex(/^(0|[1-9][0-9]{0,5})$/, 'must be a plain decimal integer')
       .transform(Number),
   ])
-  .pipe(z.int().min(1).max(200))
-  .default(50);
+  .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
+  .default(DEFAULT_PAGE_SIZE);
 /** A `nextCursor` as returned; `null` (the last page's) reads as the first page. */
 export const cursorSchema = z.string().min(1).max(200).nullable();
 
@@ -442,8 +447,10 @@ export const balanceSummary = z
 
 export const eventPage = z
   .object({
-    items: z.array(z.object({ position: z.string(), event: z.looseObject({ id: z.uuid(), type: z.string() }) })),
-    nextAfter: z.string().nullable(),
+    items: z.array(z.object({ position: z.string(), event: eventEnvelopeSchema })),
+    nextAfter: z.string().nullable().meta({
+      description: "Pass back as `after` for the next page: the last item's position, or the `after` given when there was none",
+    }),
   })
   .meta({ id: 'EventPage', description: 'Events in position order; each `event` is an envelope as in the event catalogue (docs/events.md)' });
 export const holdPage = z.object({ items: z.array(holdResource), nextCursor: z.string().nullable() }).meta({ id: 'HoldPage' });

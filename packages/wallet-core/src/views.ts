@@ -4,12 +4,14 @@
  * idempotent replays, so a replay answers byte for byte what the first call answered.
  */
 import type { z } from 'zod';
+import { Money } from './money/money.js';
 import type { PointTransaction } from './points/ledger.js';
 import type { PointAccount } from './points/point-account.js';
 import type * as s from './schemas.js';
 import { allowanceStatusAt, type Allowance } from './wallet/allowance.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
-import type { WalletTransaction } from './wallet/ledger.js';
+import type { StatementFigures } from './store.js';
+import { WALLET_TRANSACTION_TYPES, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 import type { Wallet } from './wallet/wallet.js';
 
 // Each view is its response schema's output: the schema that documents and (in tests) checks the
@@ -21,6 +23,30 @@ export type AllowanceView = z.output<typeof s.allowanceResource>;
 export type PointAccountView = z.output<typeof s.pointAccountResource>;
 export type PointTransactionView = z.output<typeof s.pointTransactionResource>;
 
+export type MovementResult = z.output<typeof s.movementResult>;
+/** The source side only: the target wallet's balance is not disclosed. */
+export type TransferResult = z.output<typeof s.transferResult>;
+export type PointsResult = z.output<typeof s.pointsResult>;
+export type ExpireResult = z.output<typeof s.expireResult>;
+
+/** A page of the event feed. */
+export type EventPage = z.output<typeof s.eventPage>;
+
+/** The payer's side: its wallet after the capture and its `withdrawal`, or the `transfer_out` of the pair when captured into another wallet. */
+export type CaptureResult = z.output<typeof s.captureResult>;
+export type VoidResult = z.output<typeof s.voidResult>;
+/** The payer's side: its wallet and its `refund_in` row. */
+export type RefundResult = z.output<typeof s.refundResult>;
+/** `expiredPoints`: points of lots already expired, counted as refunded, not returned. */
+export type PointsRefundResult = z.output<typeof s.pointsRefundResult>;
+/** `shortfall`: points already spent or expired, counted as reversed, not clawed back. */
+export type PointsReversalResult = z.output<typeof s.pointsReversalResult>;
+/** A wallet's balance at an instant, from its ledger. */
+export type BalanceAtView = z.output<typeof s.balanceAtResource>;
+/** A wallet's statement for a period: opening and closing balances, and per type the sum of the period's rows. */
+export type StatementView = z.output<typeof s.statementResource>;
+export type BalanceSummary = z.output<typeof s.balanceSummary>;
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -28,13 +54,14 @@ export interface Page<T> {
 
 /** The wallet as a reader sees it at `now`: holds past their expiry no longer count. */
 export function walletView(w: Wallet, now: Date): WalletView {
+  const held = w.heldAt(now);
   return {
     id: w.id,
     userId: w.userId,
     currency: w.currency.code,
     balance: w.balance.format(),
-    heldAmount: w.heldAt(now).format(),
-    availableBalance: w.availableAt(now).format(),
+    heldAmount: held.format(),
+    availableBalance: w.balance.subtract(held).format(),
     status: w.status,
     version: w.version,
     createdAt: w.createdAt.toISOString(),
@@ -125,5 +152,21 @@ export function pointTransactionView(t: PointTransaction): PointTransactionView 
     refundOf: t.refundOf,
     actor: t.actor,
     createdAt: t.createdAt.toISOString(),
+  };
+}
+
+/** A statement of [`from`, `to`): every transaction type has a total, zero when the period has none of it. */
+export function statementView(w: Wallet, from: Date, to: Date, figures: StatementFigures): StatementView {
+  const zero = Money.zero(w.currency);
+  const totals = Object.fromEntries(WALLET_TRANSACTION_TYPES.map((type) => [type, (figures.totals.get(type) ?? zero).format()]));
+  return {
+    walletId: w.id,
+    currency: w.currency.code,
+    from: from.toISOString(),
+    to: to.toISOString(),
+    openingBalance: figures.opening.format(),
+    closingBalance: figures.closing.format(),
+    totals: totals as Record<WalletTransactionType, string>,
+    count: figures.count,
   };
 }

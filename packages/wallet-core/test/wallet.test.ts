@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Money, Wallet, currencyOf, transfer, type ChangeContext } from '../src/index.js';
+import { Money, Wallet, currencyOf, type ChangeContext } from '../src/index.js';
 
 let seq = 0;
 const ctx: ChangeContext = { now: new Date('2030-01-01T00:00:00Z'), newId: () => `id-${++seq}` };
@@ -83,7 +83,7 @@ describe('transfer', () => {
   it('moves money with two ledger rows sharing one transfer id', () => {
     const a = opened('1000');
     const b = opened();
-    const r = transfer(ctx, a, b, m('400'), { description: 'rent' });
+    const r = a.transferTo(ctx, b, m('400'), { description: 'rent' });
     expect([a.balance.format(), b.balance.format()]).toEqual(['600', '400']);
     expect(r.debit.transferId).toBe(r.transferId);
     expect(r.credit).toMatchObject({ type: 'transfer_in', transferId: r.transferId, description: 'rent' });
@@ -94,12 +94,12 @@ describe('transfer', () => {
     const b = opened();
     b.freeze(ctx);
     b.pullChanges();
-    expect(codeOf(() => transfer(ctx, a, b, m('1')))).toBe('WALLET_FROZEN');
+    expect(codeOf(() => a.transferTo(ctx, b, m('1')))).toBe('WALLET_FROZEN');
     expect(a.balance.format()).toBe('1000');
     expect(a.pullChanges().transactions).toEqual([]);
-    expect(codeOf(() => transfer(ctx, a, a, m('1')))).toBe('SAME_WALLET');
+    expect(codeOf(() => a.transferTo(ctx, a, m('1')))).toBe('SAME_WALLET');
     const usd = Wallet.open(ctx, { userId: 'u', currency: currencyOf('USD') });
-    expect(codeOf(() => transfer(ctx, a, usd, m('1')))).toBe('CURRENCY_MISMATCH');
+    expect(codeOf(() => a.transferTo(ctx, usd, m('1')))).toBe('CURRENCY_MISMATCH');
   });
 
   it("checks the source (its status, then its available balance) before the target's status", () => {
@@ -110,11 +110,11 @@ describe('transfer', () => {
     frozenSource.freeze(ctx);
     frozenSource.pullChanges();
     // An empty source sending to a frozen target: the source's balance is checked first.
-    expect(codeOf(() => transfer(ctx, opened(), target, m('1')))).toBe('INSUFFICIENT_FUNDS');
-    expect(codeOf(() => transfer(ctx, frozenSource, target, m('1')))).toBe('WALLET_FROZEN');
+    expect(codeOf(() => opened().transferTo(ctx, target, m('1')))).toBe('INSUFFICIENT_FUNDS');
+    expect(codeOf(() => frozenSource.transferTo(ctx, target, m('1')))).toBe('WALLET_FROZEN');
     const closedTarget = opened();
     closedTarget.close(ctx);
-    expect(codeOf(() => transfer(ctx, opened(), closedTarget, m('1')))).toBe('INSUFFICIENT_FUNDS');
-    expect(codeOf(() => transfer(ctx, opened('5'), closedTarget, m('1')))).toBe('WALLET_CLOSED');
+    expect(codeOf(() => opened().transferTo(ctx, closedTarget, m('1')))).toBe('INSUFFICIENT_FUNDS');
+    expect(codeOf(() => opened('5').transferTo(ctx, closedTarget, m('1')))).toBe('WALLET_CLOSED');
   });
 });

@@ -5,11 +5,10 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
-import type { AppEnv, ConsoleOptions, Deps, OutboxAdmin } from './env.js';
-import { PayloadTooLargeError, TransportError, UnauthorizedError } from './errors.js';
+import type { AppEnv, ConsoleOptions, Deps, OutboxAdmin } from './deps.js';
+import { PayloadTooLargeError, RETRY_AFTER, STATUS_OF, TransportError, UnauthorizedError, problem, type Problem } from './errors.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { STATUS_OF, problem, type Problem } from './problem.js';
 import { bindRoutes } from './route.js';
 import { ROUTES } from './routes/index.js';
 import { VERSION } from './version.js';
@@ -65,7 +64,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     // keep-alive client opens a new one instead of losing its next request.
     if (hasUnreadBody(c)) c.header('Connection', 'close');
     const seconds = (performance.now() - started) / 1000;
-    const route = c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c);
+    const route = c.get('route') ?? (c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c));
     metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
     if (c.res.headers.get('Idempotent-Replayed') === 'true') metrics.replays.inc();
     const principal = c.get('principal') as { sub: string } | undefined;
@@ -153,9 +152,6 @@ function hasUnreadBody(c: Context<AppEnv>): boolean {
   return announced && !c.req.raw.bodyUsed;
 }
 
-/** Seconds a client should wait before retrying after a 503 (the database blinked or is away). */
-export const RETRY_AFTER_SECONDS = 1;
-
 /**
  * Answers given before the request body was read. The unread rest of the body would be taken for
  * the next request on the connection, so the connection ends with the answer, and says so: a
@@ -164,7 +160,7 @@ export const RETRY_AFTER_SECONDS = 1;
 const BEFORE_BODY = new Set<string>(['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
 
 function render(c: Context<AppEnv>, body: Problem): Response {
-  if (body.status === 503) c.header('Retry-After', String(RETRY_AFTER_SECONDS));
+  if (body.status === 503) c.header('Retry-After', RETRY_AFTER);
   if (BEFORE_BODY.has(body.code)) c.header('Connection', 'close');
   return c.body(JSON.stringify(body), STATUS_OF[body.code], { 'Content-Type': 'application/problem+json' });
 }

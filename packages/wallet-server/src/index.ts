@@ -13,7 +13,7 @@ export { createAuthenticator, bearerToken, type AuthConfig, type Authenticator }
 export { loadConfig, configSchema, ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 export { Metrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
-export { STATUS_OF, problem, type Problem, type ProblemCode } from './problem.js';
+export { STATUS_OF, problem, type Problem, type ProblemCode } from './errors.js';
 export {
   TRANSPORT_CODES,
   TransportError,
@@ -26,4 +26,4 @@ export {
 export { hasRole, rolesFromClaims, type Principal, type Role } from './principal.js';
 export { startServer, type RunningServer } from './server.js';
 export { mintToken } from './token.js';
-export type { AppEnv } from './env.js';
+export type { AppEnv } from './deps.js';

@@ -140,6 +140,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Counts a committed money movement: its row, and the other row of a pair (a transfer's `transfer_in`, a transfer refund's `refund_out`). */
+  countMoney(result: { wallet: { currency: string }; transaction: { type: string; transferId: string | null } }): void {
+    const { type, transferId } = result.transaction;
+    const currency = result.wallet.currency;
+    this.moneyMovements.inc({ type, currency });
+    if (transferId !== null) this.moneyMovements.inc({ type: type === 'refund_in' ? 'refund_out' : 'transfer_in', currency });
+  }
+
+  countPoints(result: { transaction: { type: string } }): void {
+    this.pointMovements.inc({ type: result.transaction.type });
+  }
+
   /** Records a reconciliation run: every kind is set, so a kind that went back to 0 shows 0. */
   recordReconciliation(report: { problems: readonly { kind: string }[]; checkedAt: string }, kinds: readonly string[]): void {
     for (const kind of kinds) this.reconciliationProblems.set({ kind }, report.problems.filter((p) => p.kind === kind).length);

@@ -2,7 +2,7 @@ import { ERROR_CODES, IDEMPOTENCY_KEY_PATTERN } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { TRANSPORT_CODES } from './errors.js';
-import type { AnyRoute, Status } from './route.js';
+import { access, type AnyRoute, type Status } from './route.js';
 import { ROUTES } from './routes/index.js';
 
 /**
@@ -36,20 +36,12 @@ const idempotencyKey = z
   .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({ description: 'Makes a retry safe: scoped to the caller, kept at least 24 h. A replay answers the first response with `Idempotent-Replayed: true`.' });
 
-/** Who may call a route, in words, from its role and owner rule. */
-function allowedFor(r: AnyRoute): string {
-  if (r.role === 'admin') return 'admin';
-  if (r.role === 'service') return 'service, admin';
-  if (r.owner && 'user' in r.owner) return 'user (own); service, admin (any user)';
-  if (r.owner) return 'owner; service, admin';
-  return 'any authenticated caller';
-}
-
 /** The problem statuses a route can answer: those its declaration implies, and those it lists. */
 function problemStatuses(r: AnyRoute): Status[] {
+  const rule = access(r);
   const statuses = new Set<Status>([400, 401, 500, 503, ...(r.errors ?? [])]);
-  if (r.role === 'service' || r.role === 'admin' || (r.owner && 'user' in r.owner)) statuses.add(403);
-  if (r.owner && 'wallet' in r.owner) statuses.add(404);
+  if (rule.mayForbid) statuses.add(403);
+  if (rule.hidesOthers) statuses.add(404);
   if (r.method === 'post') for (const s of [409, 413, 415] as const) statuses.add(s);
   return [...statuses].sort((a, b) => a - b);
 }
@@ -77,7 +69,7 @@ function operation(r: AnyRoute): ZodOpenApiOperationObject {
   }
   return {
     summary: r.summary,
-    ...(open ? {} : { description: `Allowed for: ${allowedFor(r)}.`, security: [{ bearer: [] }] }),
+    ...(open ? {} : { description: `Allowed for: ${access(r).allowedFor}.`, security: [{ bearer: [] }] }),
     ...(Object.keys(requestParams).length ? { requestParams } : {}),
     ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
     responses,

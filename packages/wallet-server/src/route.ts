@@ -2,9 +2,10 @@ import { parseInput, wasReplayed, type CommandOptions } from '@goodgo/wallet-cor
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import type { AppEnv, Deps } from './env.js';
+import type { AppEnv, Deps } from './deps.js';
 import { ForbiddenError } from './errors.js';
 import { commandOptions, jsonBody, ownerScope, subjectUser } from './http.js';
+import type { Metrics } from './metrics.js';
 import { hasRole, type Principal, type Role } from './principal.js';
 
 /**
@@ -14,9 +15,9 @@ import { hasRole, type Principal, type Role } from './principal.js';
  * can drift from the others.
  *
  * Adding a route: write one `route({...})` next to its neighbours in `routes/*.ts` and add it to
- * that file's list (order matters only where a static path shadows a `{param}` one). The handler
- * receives the validated, typed request; it returns the response body, which must match
- * `response.schema` at compile time.
+ * that file's list; order does not matter (a `{param}` matches only a UUID, see `bindRoutes`).
+ * The handler receives the validated, typed request; it returns the response body, which must
+ * match `response.schema` at compile time.
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
   method: 'get' | 'post';
@@ -33,10 +34,16 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * Whose resource the request touches, for a caller without the service role:
    * - `wallet`: the wallet it acts on. Someone else's answers WALLET_NOT_FOUND (the facade is
    *   called with `asUser`, the caller's `sub`).
+   * - `hold`, `allowance`: the hold or allowance it acts on, reached by its own id; someone else's
+   *   answers HOLD_NOT_FOUND or ALLOWANCE_NOT_FOUND.
    * - `user`: the user it names (`undefined`: the caller), handed to the handler as `userId`.
    *   Naming someone else is FORBIDDEN.
    */
-  owner?: { wallet: (req: Validated<P, Q, B>) => string } | { user: (req: Validated<P, Q, B>) => string | undefined };
+  owner?:
+    | { wallet: (req: Validated<P, Q, B>) => string }
+    | { hold: (req: Validated<P, Q, B>) => string }
+    | { allowance: (req: Validated<P, Q, B>) => string }
+    | { user: (req: Validated<P, Q, B>) => string | undefined };
   params?: P;
   query?: Q;
   body?: B;
@@ -45,6 +52,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   errors?: readonly Status[];
   /** Answers that are not problems (health's 503): documented with their own schema. */
   otherResponses?: readonly { status: Status; description: string; schema: z.ZodType }[];
+  /** Counts a committed answer in the metrics (a replay was counted the first time). */
+  counts?: (metrics: Metrics, result: z.output<R>) => void;
   /**
    * Returns the response body. Return a `Response` only where the status itself is the answer
    * (health) or the body is not JSON (metrics).
@@ -64,7 +73,7 @@ export interface Request<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
   userId: string;
   /**
    * For the facade: the idempotency key (scoped to the caller) on a POST, and `asUser` where the
-   * route's owner is a wallet and the caller is no service, so that someone else's is hidden.
+   * route's owner is a wallet or a hold and the caller is no service, so that someone else's is hidden.
    */
   options: CommandOptions;
 }
@@ -86,18 +95,63 @@ export function route<P extends z.ZodType = None, Q extends z.ZodType = None, B 
 // A list of routes of different shapes; each was type-checked against its own schemas by `route()`.
 export type AnyRoute = RouteSpec<any, any, any, any>;
 
-/** `/api/v1/wallets/{id}` → `/api/v1/wallets/:id` */
+/**
+ * Who may call a route, derived once from its declaration: the authorisation check and the OpenAPI
+ * document both read this, so what is enforced and what is documented cannot part.
+ */
+export interface Access {
+  /** `anyone`: no token, nothing validated. */
+  readonly role: Role | 'anyone';
+  /** Someone else's wallet or hold answers as a missing one (404), for a caller below the service role. */
+  readonly hidesOthers: boolean;
+  /** The request names a user, who must be the caller unless it has the service role. */
+  readonly namesUser: boolean;
+  /** Whether FORBIDDEN (403) can be the answer: a role above `user`, or a user named. */
+  readonly mayForbid: boolean;
+  /** Who may call it, in words. */
+  readonly allowedFor: string;
+}
+
+export function access(r: AnyRoute): Access {
+  const hidesOthers = r.owner !== undefined && !('user' in r.owner);
+  const namesUser = r.owner !== undefined && 'user' in r.owner;
+  const allowedFor =
+    r.role === 'admin'
+      ? 'admin'
+      : r.role === 'service'
+        ? 'service, admin'
+        : namesUser
+          ? 'user (own); service, admin (any user)'
+          : hidesOthers
+            ? 'owner; service, admin'
+            : 'any authenticated caller';
+  return { role: r.role, hidesOthers, namesUser, mayForbid: r.role === 'service' || r.role === 'admin' || namesUser, allowedFor };
+}
+
+/** The path as a label (metrics, logs): `/api/v1/wallets/{id}` → `/api/v1/wallets/:id`. */
 export const honoPath = (path: string): string => path.replace(/\{(\w+)\}/g, ':$1');
 
-/** Registers each route on the app: validate, authorise, run, send. */
+const UUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+/** The path the router matches: every `{param}` is a UUID, so no static segment is ever read as one. */
+const uuidPath = (path: string): string => path.replace(/\{(\w+)\}/g, `:$1{${UUID}}`);
+
+/**
+ * Registers each route on the app: validate, authorise, run, send. A `{param}` matches only a
+ * UUID, so the order of the routes does not matter. Then each route with a param is registered
+ * once more with any value for it, behind every route: a param that is no UUID still reaches its
+ * route, whose validation says what is wrong (400), rather than the router (404).
+ */
 export function bindRoutes(app: Hono<AppEnv>, routes: readonly AnyRoute[], deps: Deps): void {
-  for (const r of routes) app.on(r.method.toUpperCase(), honoPath(r.path), (c) => answer(c, r, deps));
+  for (const r of routes) app.on(r.method.toUpperCase(), uuidPath(r.path), (c) => answer(c, r, deps));
+  for (const r of routes) if (r.path.includes('{')) app.on(r.method.toUpperCase(), honoPath(r.path), (c) => answer(c, r, deps));
 }
 
 async function answer(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<Response> {
+  c.set('route', honoPath(r.path));
   const result = await r.handler(deps, r.role === 'anyone' ? PUBLIC : await authorise(c, r, deps), c);
   if (result instanceof Response) return result;
   if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
+  else r.counts?.(deps.metrics, result);
   return c.json(result, r.response.status);
 }
 
@@ -106,15 +160,15 @@ const PUBLIC: Request<None, None, None> = { params: {}, query: {}, body: {}, pri
 
 /**
  * Order: a role check that needs no lookup before the body is read; then the body (415, 400),
- * the path and the query are validated; then a role too low on a wallet is FORBIDDEN only if the
- * caller can see that wallet; then a user named by the request must be the caller (or a service).
+ * the path and the query are validated; then a role too low on a wallet or hold is FORBIDDEN only
+ * if the caller can see it; then a user named by the request must be the caller (or a service).
  */
 async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<Request<any, any, any>> {
   const principal = c.get('principal');
-  const role = r.role as Role;
+  const rule = access(r);
+  const role = rule.role as Role;
   const allowed = hasRole(principal, role);
-  const owner = r.owner;
-  if (!allowed && !(owner && 'wallet' in owner)) throw new ForbiddenError(`This operation needs the ${role} role`);
+  if (!allowed && !rule.hidesOthers) throw new ForbiddenError(`This operation needs the ${role} role`);
   const raw = r.method === 'post' ? await jsonBody(c) : {};
   const validated: Validated<any, any, any> = {
     params: parseInput(r.params ?? NONE, c.req.param()),
@@ -122,12 +176,17 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
     // A route without a body schema takes no fields: anything sent is refused, not ignored.
     body: parseInput(r.body ?? NO_BODY, raw),
   };
-  const asUser = owner && 'wallet' in owner ? ownerScope(c) : undefined;
-  if (!allowed && owner && 'wallet' in owner) {
-    await deps.service.getWallet({ walletId: owner.wallet(validated) }, { asUser });
+  const asUser = rule.hidesOthers ? ownerScope(c) : undefined;
+  if (!allowed) {
+    // Someone else's answers as missing; one the caller can see answers FORBIDDEN.
+    const owner = r.owner as
+      { wallet: (v: typeof validated) => string } | { hold: (v: typeof validated) => string } | { allowance: (v: typeof validated) => string };
+    if ('wallet' in owner) await deps.service.getWallet({ walletId: owner.wallet(validated) }, { asUser });
+    else if ('hold' in owner) await deps.service.getHold({ holdId: owner.hold(validated) }, { asUser });
+    else await deps.service.getAllowance({ allowanceId: owner.allowance(validated) }, { asUser });
     throw new ForbiddenError(`This operation needs the ${role} role`);
   }
-  const userId = owner && 'user' in owner ? subjectUser(c, owner.user(validated)) : principal.sub;
+  const userId = r.owner && 'user' in r.owner ? subjectUser(c, r.owner.user(validated)) : principal.sub;
   const options = r.method === 'post' ? commandOptions(c, asUser) : { asUser };
   return { ...validated, principal, userId, options };
 }

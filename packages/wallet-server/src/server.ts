@@ -6,10 +6,10 @@ import { amqpSink, startOutboxRelay, webhookSink, type EventSink, type OutboxRel
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { createAuthenticator, type AuthConfig } from './auth.js';
-import type { OutboxAdmin } from './env.js';
+import type { OutboxAdmin } from './deps.js';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
-import { answerParserErrors } from './client-errors.js';
+import { answerParserErrors } from './errors.js';
 import { startIdempotencyPurge, type IdempotencyPurge } from './idempotency-purge.js';
 import { connectStore } from './store-connector.js';
 

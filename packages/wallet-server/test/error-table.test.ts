@@ -2,7 +2,7 @@ import { ERROR_CODES } from '@goodgo/wallet-core';
 import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRANSPORT_CODES } from '../src/errors.js';
-import type { ProblemCode } from '../src/problem.js';
+import type { ProblemCode } from '../src/errors.js';
 import { harness, uniqueSub, type Harness, type Reply } from './support/harness.js';
 
 /** Every row of the contract's error table, produced through HTTP on a real PGlite store. */

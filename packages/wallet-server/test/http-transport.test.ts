@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerParserErrors } from '../src/client-errors.js';
+import { answerParserErrors } from '../src/errors.js';
 import { harness } from './support/harness.js';
 
 /** Sends raw bytes and returns what the server answered before closing the connection. */

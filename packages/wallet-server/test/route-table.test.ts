@@ -17,10 +17,10 @@ describe('the route table', () => {
       .sort();
 
   it('documents every route the app serves, and serves every route it documents', () => {
-    const served = h.app.routes
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`)
-      .sort();
+    // A route with a `{param}` is registered twice: a UUID first, any value behind every route.
+    const served = [
+      ...new Set(h.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path.replace(/:(\w+)(\{[^/]*\})?/g, '{$1}')}`)),
+    ].sort();
     expect(served).toEqual(documented());
     expect(served).toContain('POST /api/v1/wallets/deposit');
   });

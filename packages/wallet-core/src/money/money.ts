@@ -1,11 +1,5 @@
-import Decimal from 'decimal.js';
 import { CurrencyMismatchError, ValidationError } from '../errors.js';
 import { currencyOf, type Currency } from './currency.js';
-
-// A private Decimal constructor: enough digits for any numeric(38) amount, no exponent form in
-// toFixed/toString, and nobody else's global configuration can change our arithmetic.
-const D = Decimal.clone({ precision: 60, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -60, toExpPos: 60 });
-type D = InstanceType<typeof D>;
 
 /** The strict wire form: digits, optionally a point and digits; no sign, exponent or spaces. */
 export const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -23,13 +17,36 @@ export interface ParseOptions {
   field?: string;
 }
 
+/** A decimal string's digits as an integer count of `10^-scale`: `"12.5"` at scale 2 is 1250n. */
+function scaled(whole: string, fraction: string, scale: number): bigint {
+  return BigInt(whole + fraction.padEnd(scale, '0'));
+}
+
+/** `units` of `10^-scale`, written with exactly `scale` fraction digits: 1250n at 2 is `"12.50"`. */
+function written(units: bigint, scale: number): string {
+  const sign = units < 0n ? '-' : '';
+  const digits = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+  return scale === 0 ? sign + digits : `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+/** Splits a decimal string into its whole part and its fraction without trailing zeros. */
+function parts(decimal: string): { sign: string; whole: string; fraction: string } {
+  const negative = decimal.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? decimal.slice(1) : decimal).split('.');
+  return { sign: negative ? '-' : '', whole, fraction: fraction.replace(/0+$/, '') };
+}
+
+const ZEROS = new WeakMap<Currency, Money>();
+
 /**
- * An immutable amount of one currency. Arithmetic only between equal currencies; every
- * operation returns a new value; no `number` ever enters or leaves.
+ * An immutable amount of one currency, held as a bigint count of its minor units (dong, cents):
+ * exact, and cheap to add and compare. Arithmetic only between equal currencies; every operation
+ * returns a new value; no `number` ever enters or leaves.
  */
 export class Money {
   private constructor(
-    private readonly value: D,
+    /** The amount in minor units: 12.50 USD is 1250n. */
+    private readonly minor: bigint,
     readonly currency: Currency,
   ) {
     Object.freeze(this);
@@ -49,49 +66,58 @@ export class Money {
     if (typeof input !== 'string') return fail('must be a decimal string such as "125000" or "12.50"');
     const m = AMOUNT_PATTERN.exec(input);
     if (!m) return fail('must be a plain decimal string such as "125000" or "12.50"');
-    const fraction = m[2] ? m[2].length - 1 : 0;
-    if (fraction > cur.exponent) {
+    const fraction = m[2] ? m[2].slice(1) : '';
+    if (fraction.length > cur.exponent) {
       return fail(`${cur.code} allows at most ${cur.exponent} fraction digit${cur.exponent === 1 ? '' : 's'}`);
     }
-    const value = new D(input);
-    if (value.isZero()) return fail('must be greater than zero');
+    const minor = scaled(m[1] as string, fraction, cur.exponent);
+    if (minor === 0n) return fail('must be greater than zero');
     if (options.max !== undefined) {
-      const max = options.max instanceof Money ? options.max.value : new D(options.max);
-      if (value.greaterThan(max)) return fail(`must not exceed ${max.toFixed()}`);
+      const max = options.max instanceof Money ? parts(options.max.format()) : parts(options.max);
+      // Compared at the finer of the two scales: a maximum may carry more digits than the currency.
+      const scale = Math.max(cur.exponent, max.fraction.length);
+      if (minor * 10n ** BigInt(scale - cur.exponent) > scaled(max.whole, max.fraction, scale)) {
+        return fail(`must not exceed ${max.fraction === '' ? max.whole : `${max.whole}.${max.fraction}`}`);
+      }
     }
-    return new Money(value, cur);
+    return new Money(minor, cur);
   }
 
   /** Reads an amount as a database returns it (`"125000.0000"`); trusts the storage, not a client. */
   static fromStorage(stored: string, currency: Currency | string): Money {
     const cur = typeof currency === 'string' ? currencyOf(currency) : currency;
     if (!STORED.test(stored)) throw new TypeError(`Not a stored amount: ${JSON.stringify(stored)}`);
-    const value = new D(stored);
-    if (value.decimalPlaces() > cur.exponent) throw new TypeError(`Stored amount ${stored} has more digits than ${cur.code} allows`);
-    return new Money(value, cur);
+    const { sign, whole, fraction } = parts(stored);
+    if (fraction.length > cur.exponent) throw new TypeError(`Stored amount ${stored} has more digits than ${cur.code} allows`);
+    const minor = scaled(whole, fraction, cur.exponent);
+    return new Money(sign === '-' ? -minor : minor, cur);
   }
 
   static zero(currency: Currency | string): Money {
-    return new Money(new D(0), typeof currency === 'string' ? currencyOf(currency) : currency);
+    const cur = typeof currency === 'string' ? currencyOf(currency) : currency;
+    // Immutable, so one zero per currency serves every caller (sums start from it on every command).
+    let zero = ZEROS.get(cur);
+    if (zero === undefined) ZEROS.set(cur, (zero = new Money(0n, cur)));
+    return zero;
   }
 
   add(other: Money): Money {
     this.assertSameCurrency(other);
-    return new Money(this.value.plus(other.value), this.currency);
+    return new Money(this.minor + other.minor, this.currency);
   }
 
   subtract(other: Money): Money {
     this.assertSameCurrency(other);
-    return new Money(this.value.minus(other.value), this.currency);
+    return new Money(this.minor - other.minor, this.currency);
   }
 
   compare(other: Money): -1 | 0 | 1 {
     this.assertSameCurrency(other);
-    return this.value.comparedTo(other.value) as -1 | 0 | 1;
+    return this.minor < other.minor ? -1 : this.minor > other.minor ? 1 : 0;
   }
 
   equals(other: Money): boolean {
-    return this.currency.code === other.currency.code && this.value.equals(other.value);
+    return this.currency.code === other.currency.code && this.minor === other.minor;
   }
 
   lessThan(other: Money): boolean {
@@ -99,12 +125,12 @@ export class Money {
   }
 
   isZero(): boolean {
-    return this.value.isZero();
+    return this.minor === 0n;
   }
 
   /** Exactly the currency's minor-unit digits: `"12.50"`, `"125000"`, `"1.500"`. */
   format(): string {
-    return this.value.toFixed(this.currency.exponent);
+    return written(this.minor, this.currency.exponent);
   }
 
   toString(): string {

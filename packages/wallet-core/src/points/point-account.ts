@@ -2,6 +2,7 @@ import { ChangeLog, type Changes } from '../change-log.js';
 import type { ChangeContext } from '../context.js';
 import { InsufficientPointsError, NotRefundableError, RefundExceedsOriginalError, TransactionNotFoundError, ValidationError } from '../errors.js';
 import type { PointEvent } from '../events.js';
+import { assertInFuture } from '../validate.js';
 import type { PointTransaction, PointTransactionType } from './ledger.js';
 import { compareLotsForSpending, hasExpiredAt, isLotDue, isOpenLot, type LotClaim, type PointAllocation, type PointLot } from './lot.js';
 
@@ -155,9 +156,7 @@ export class PointAccount {
   earn(ctx: ChangeContext, input: EarnInput): PointTransaction {
     assertPositiveSafe(input.points);
     const expiresAt = input.expiresAt ?? null;
-    if (expiresAt && expiresAt.getTime() <= ctx.now.getTime()) {
-      throw new ValidationError('expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]);
-    }
+    if (expiresAt) assertInFuture('expiresAt', expiresAt, ctx.now);
     this.expireDue(ctx, ctx.now);
     const pending = input.pending === true;
     this.assertSafeTotal(pending ? this.state.pendingPoints + input.points : this.state.totalPoints + input.points);
@@ -355,10 +354,10 @@ export class PointAccount {
   }
 
   pullChanges(): PointAccountChanges {
-    const { parts, ...changes } = this.changes.pull();
+    const { loadedVersion, transactions, events, parts } = this.changes.pull();
     const allocations = this.allocations;
     this.allocations = [];
-    return { ...changes, account: this, lots: parts, allocations };
+    return { account: this, loadedVersion, transactions, lots: parts, allocations, events };
   }
 
   private expireDue(ctx: ChangeContext, asOf: Date): PointTransaction[] {
@@ -448,7 +447,7 @@ export class PointAccount {
   }
 
   private pointsPayload(tx: PointTransaction) {
-    return { userId: this.userId, transactionId: tx.id, points: tx.points, availableAfter: tx.balanceAfter, source: tx.source };
+    return { userId: this.userId, transactionId: tx.id, points: tx.points, balanceAfter: tx.balanceAfter, source: tx.source };
   }
 
   private record<E extends PointEvent>(ctx: ChangeContext, type: E['type'], payload: E['payload']): void {

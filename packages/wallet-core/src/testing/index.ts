@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventSchemas } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
+import { DEFAULT_MAX_AMOUNT } from '../money/money.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
 import { allowanceCases } from './allowance-cases.js';
@@ -38,7 +39,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     beforeAll(async () => {
       store = await options.setup();
-      service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: '1000000000000' });
+      service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: DEFAULT_MAX_AMOUNT });
     });
     afterAll(async () => {
       if (options.teardown) await options.teardown(store);

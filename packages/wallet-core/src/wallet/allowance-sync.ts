@@ -45,18 +45,7 @@ export function syncAllowance(
   });
   const results: SpendResult[] = replayed.map((r) => ({ ...r, status: 'replayed' }));
   fresh.forEach((spend, i) => {
-    const to = targets[i] ?? null;
-    const transferId = to === null ? null : ctx.newId();
-    const debit = payer.spendAllowance(ctx, allowanceId, spend, transferId);
-    if (to !== null && transferId !== null) {
-      to.transferIn(
-        ctx,
-        spend.amount,
-        transferId,
-        { description: debit.description, reference: debit.reference },
-        { holdId: allowanceId, allowanceId, allowanceSeq: spend.seq, occurredAt: spend.occurredAt },
-      );
-    }
+    const { debit } = payer.spendAllowance(ctx, allowanceId, spend, targets[i] ?? null);
     results.push({ seq: spend.seq, status: 'booked', transactionId: debit.id });
   });
   return { allowance: payer.activeAllowance(ctx, allowanceId), results };

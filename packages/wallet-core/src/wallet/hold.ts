@@ -1,4 +1,11 @@
 import type { Money } from '../money/money.js';
+import { assertAhead } from '../validate.js';
+
+const DAY_MS = 86_400_000;
+/** The longest a hold may reserve money: a till's pre-authorisation, not a savings plan. */
+export const MAX_HOLD_TTL_MS = 30 * DAY_MS;
+/** How long a hold placed without `expiresAt` lasts, unless the service is configured otherwise. */
+export const DEFAULT_HOLD_TTL_MS = 7 * DAY_MS;
 
 /** Every status a hold can have; the TypeScript union, the zod enum and the SQL check derive from it. */
 export const HOLD_STATUSES = ['active', 'captured', 'voided', 'expired'] as const;
@@ -36,4 +43,9 @@ export function holdCounts(hold: Hold, now: Date): boolean {
 /** The status a reader sees at `now`: an active hold past its expiry reads as `expired`. */
 export function holdStatusAt(hold: Hold, now: Date): HoldStatus {
   return hold.status === 'active' && !holdCounts(hold, now) ? 'expired' : hold.status;
+}
+
+/** A hold's expiry must lie after `now` and at most `MAX_HOLD_TTL_MS` ahead. */
+export function assertHoldExpiry(expiresAt: Date, now: Date): void {
+  assertAhead('expiresAt', expiresAt, now, MAX_HOLD_TTL_MS);
 }

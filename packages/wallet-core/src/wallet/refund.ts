@@ -2,7 +2,7 @@ import type { ChangeContext } from '../context.js';
 import { NotRefundableError, RefundExceedsOriginalError } from '../errors.js';
 import type { Money } from '../money/money.js';
 import type { WalletTransaction, WalletTransactionType } from './ledger.js';
-import type { MovementDetails, Wallet } from './wallet.js';
+import type { MovementDetails, RefundEntries, Wallet } from './wallet.js';
 
 /** The ledger rows a refund can give money back for: payments out of a wallet. */
 export const REFUNDABLE_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['withdrawal', 'transfer_out'];
@@ -21,14 +21,6 @@ export interface RefundInput {
   readonly details?: MovementDetails | undefined;
 }
 
-export interface RefundEntries {
-  /** The payer's `refund_in`. */
-  readonly credit: WalletTransaction;
-  /** The recipient's `refund_out`, for a transfer. */
-  readonly debit: WalletTransaction | null;
-  readonly transferId: string | null;
-}
-
 /** Throws NOT_REFUNDABLE unless the row is a payment that can be refunded. */
 export function assertRefundable(original: WalletTransaction): void {
   if (!REFUNDABLE_TRANSACTION_TYPES.includes(original.type)) {
@@ -39,24 +31,13 @@ export function assertRefundable(original: WalletTransaction): void {
 /**
  * Gives back all or part of a payment. All refunds of one payment never exceed it. A transfer's
  * refund takes the money back from the recipient's available balance (INSUFFICIENT_FUNDS when it
- * is gone) as a `refund_out`, and credits the payer with a `refund_in`; the two share a
- * transfer id, and both name the original in `refundOf`. Every rule is checked before any change.
+ * is gone): see `Wallet.takeRefund`. Every rule is checked before any change.
  */
-export function refund(ctx: ChangeContext, input: RefundInput): RefundEntries {
+export function refundPayment(ctx: ChangeContext, input: RefundInput): RefundEntries {
   const { original, payer, recipient } = input;
   assertRefundable(original);
   const left = original.amount.subtract(input.refundedSoFar);
   const amount = input.amount ?? left;
   if (left.isZero() || left.lessThan(amount)) throw new RefundExceedsOriginalError(original.id, left.format(), amount.format());
-  const details = input.details ?? {};
-  if (recipient === null) {
-    payer.assertCanReceive(amount);
-    return { credit: payer.refundIn(ctx, amount, original.id, null, details), debit: null, transferId: null };
-  }
-  recipient.assertCanPay(ctx, amount);
-  payer.assertCanReceive(amount);
-  const transferId = ctx.newId();
-  const debit = recipient.refundOut(ctx, amount, original.id, transferId, details);
-  const credit = payer.refundIn(ctx, amount, original.id, transferId, details);
-  return { credit, debit, transferId };
+  return payer.takeRefund(ctx, amount, original.id, recipient, input.details);
 }

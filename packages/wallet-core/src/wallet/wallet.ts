@@ -9,6 +9,7 @@ import {
   CurrencyMismatchError,
   HoldNotActiveError,
   InsufficientFundsError,
+  SameWalletError,
   WalletClosedError,
   WalletFrozenError,
   WalletHasHoldsError,
@@ -18,7 +19,7 @@ import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
 import { allowanceCounts, allowanceLeft, assertSpendable, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
-import { holdCounts, type Hold } from './hold.js';
+import { assertHoldExpiry, holdCounts, type Hold } from './hold.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
 
 export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
@@ -56,6 +57,35 @@ export interface HoldDetails extends MovementDetails {
   expiresAt: Date;
 }
 
+export interface CaptureDetails {
+  description?: string | null | undefined;
+  /** Captures into this wallet as a transfer pair; without it the money leaves as a `withdrawal`. */
+  to?: Wallet | null | undefined;
+}
+
+export interface TransferEntries {
+  readonly transferId: string;
+  readonly debit: WalletTransaction;
+  readonly credit: WalletTransaction;
+}
+
+export interface CaptureEntries {
+  readonly hold: Hold;
+  /** The payer's row: a `withdrawal`, or the `transfer_out` of a pair. */
+  readonly debit: WalletTransaction;
+  /** The `transfer_in` of the target wallet, when captured into one. */
+  readonly credit: WalletTransaction | null;
+  readonly transferId: string | null;
+}
+
+export interface RefundEntries {
+  /** The payer's `refund_in`. */
+  readonly credit: WalletTransaction;
+  /** The recipient's `refund_out`, for a transfer. */
+  readonly debit: WalletTransaction | null;
+  readonly transferId: string | null;
+}
+
 export interface WalletChanges extends Changes<WalletTransaction, WalletEvent> {
   readonly wallet: Wallet;
   /** Holds placed or changed since loading, in their new state. */
@@ -82,7 +112,8 @@ export class Wallet {
   private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[], allowances: readonly Allowance[]) {
     this.state = state;
     this.changes = new ChangeLog(loadedVersion, { aggregateType: 'wallet', aggregateId: state.id });
-    this.holds = new Map(holds.map((h) => [h.id, h]));
+    this.holds = new Map();
+    for (const h of holds) this.holds.set(h.id, h);
     this.allowances = new Map(allowances.map((a) => [a.id, a]));
   }
 
@@ -164,8 +195,11 @@ export class Wallet {
 
   /** What the holds and the allowances that count at `now` reserve. */
   heldAt(now: Date): Money {
-    const holds = [...this.holds.values()].filter((h) => holdCounts(h, now)).reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
-    return [...this.allowances.values()].filter((a) => allowanceCounts(a, now)).reduce((sum, a) => sum.add(allowanceLeft(a)), holds);
+    // Loops, not filter/reduce: every command and every view asks, and most wallets hold nothing.
+    let held = Money.zero(this.currency);
+    for (const h of this.holds.values()) if (holdCounts(h, now)) held = held.add(h.amount);
+    for (const a of this.allowances.values()) if (allowanceCounts(a, now)) held = held.add(allowanceLeft(a));
+    return held;
   }
 
   /** The balance less what counting holds and allowances reserve at `now`: what can be paid out or held. */
@@ -180,7 +214,7 @@ export class Wallet {
 
   deposit(ctx: ChangeContext, amount: Money, details: MovementDetails = {}): WalletTransaction {
     this.settleExpiredHolds(ctx);
-    this.assertCanReceive(amount);
+    this.assertMovable(amount);
     return this.move(ctx, 'deposit', amount, details, {});
   }
 
@@ -190,35 +224,46 @@ export class Wallet {
     return this.move(ctx, 'withdrawal', amount, details, {});
   }
 
-  transferOut(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}): WalletTransaction {
-    this.settleExpiredHolds(ctx);
+  /**
+   * Moves `amount` to `to`, a wallet of the same currency, as a transfer pair. Every rule of both
+   * sides is checked before either changes, so a rejected transfer leaves both as they were.
+   */
+  transferTo(ctx: ChangeContext, to: Wallet, amount: Money, details: MovementDetails = {}): TransferEntries {
+    this.assertPairWith(to);
     this.assertCanPay(ctx, amount);
-    return this.move(ctx, 'transfer_out', amount, details, { transferId });
-  }
-
-  /** The credit of a transfer; `links` carry what the debit was captured from (a hold, an allowance's spend). */
-  transferIn(ctx: ChangeContext, amount: Money, transferId: string, details: MovementDetails = {}, links: RowLinks = {}): WalletTransaction {
+    to.assertMovable(amount);
+    const transferId = ctx.newId();
     this.settleExpiredHolds(ctx);
-    this.assertCanReceive(amount);
-    return this.move(ctx, 'transfer_in', amount, details, { ...links, transferId });
+    const debit = this.move(ctx, 'transfer_out', amount, details, { transferId });
+    to.settleExpiredHolds(ctx);
+    const credit = to.move(ctx, 'transfer_in', amount, details, { transferId });
+    return { transferId, debit, credit };
   }
 
-  /** Gives money back to the payer of `refundOf`. A frozen or closed wallet refuses it. */
-  refundIn(ctx: ChangeContext, amount: Money, refundOf: string, transferId: string | null, details: MovementDetails = {}): WalletTransaction {
+  /**
+   * Gives `amount` back to this wallet, the payer of `refundOf`, as a `refund_in`. When the payment
+   * was a transfer, `recipient` gives it back from its available balance as a `refund_out` (the
+   * two share a transfer id). Both sides are checked before either changes.
+   */
+  takeRefund(ctx: ChangeContext, amount: Money, refundOf: string, recipient: Wallet | null, details: MovementDetails = {}): RefundEntries {
+    if (recipient === null) {
+      this.assertMovable(amount);
+      this.settleExpiredHolds(ctx);
+      return { credit: this.move(ctx, 'refund_in', amount, details, { refundOf }), debit: null, transferId: null };
+    }
+    recipient.assertCanPay(ctx, amount);
+    this.assertMovable(amount);
+    const transferId = ctx.newId();
+    recipient.settleExpiredHolds(ctx);
+    const debit = recipient.move(ctx, 'refund_out', amount, details, { refundOf, transferId });
     this.settleExpiredHolds(ctx);
-    this.assertCanReceive(amount);
-    return this.move(ctx, 'refund_in', amount, details, { refundOf, transferId });
+    const credit = this.move(ctx, 'refund_in', amount, details, { refundOf, transferId });
+    return { credit, debit, transferId };
   }
 
-  /** Takes back from the recipient of the transfer `refundOf` what is refunded; only from its available balance. */
-  refundOut(ctx: ChangeContext, amount: Money, refundOf: string, transferId: string, details: MovementDetails = {}): WalletTransaction {
-    this.settleExpiredHolds(ctx);
-    this.assertCanPay(ctx, amount);
-    return this.move(ctx, 'refund_out', amount, details, { refundOf, transferId });
-  }
-
-  /** Reserves `amount` of the available balance until `details.expiresAt`. */
+  /** Reserves `amount` of the available balance until `details.expiresAt`: after now, at most `MAX_HOLD_TTL_MS` ahead. */
   placeHold(ctx: ChangeContext, amount: Money, details: HoldDetails): Hold {
+    assertHoldExpiry(details.expiresAt, ctx.now);
     this.settleExpiredHolds(ctx);
     this.assertCanPay(ctx, amount);
     const hold: Hold = {
@@ -239,52 +284,37 @@ export class Wallet {
   }
 
   /**
-   * Checks that `holdId` can be captured for `amount` (default: all of it) now, and returns the
-   * hold and that amount. Marks expired holds first, so an expired hold is not active here.
+   * Captures a hold once, all of it or `amount`; the rest is released. Without `to` the money
+   * leaves as a `withdrawal`; with it, as a transfer pair into `to`. Every row carries the hold's
+   * id. Every rule of both sides is checked before either changes.
    */
-  assertCanCapture(ctx: ChangeContext, holdId: string, amount?: Money): { hold: Hold; amount: Money } {
+  captureHold(ctx: ChangeContext, holdId: string, amount: Money | undefined, details: CaptureDetails = {}): CaptureEntries {
+    const to = details.to ?? null;
+    if (to !== null) this.assertPairWith(to);
     this.settleExpiredHolds(ctx);
     const hold = this.activeHold(holdId);
-    this.assertMovable(amount ?? hold.amount);
     const take = amount ?? hold.amount;
+    this.assertMovable(take);
     if (hold.amount.lessThan(take)) throw new CaptureExceedsHoldError(hold.id, hold.amount.format(), take.format());
     // The hold guarantees the money is there; a shortfall here would mean corrupted state.
     if (this.state.balance.lessThan(take)) throw new InsufficientFundsError(this.id, this.state.balance.format(), take.format());
-    return { hold, amount: take };
-  }
-
-  /**
-   * Captures a hold once: `amount` leaves the wallet (a `withdrawal`, or with `transferId` the
-   * `transfer_out` of a pair), the rest of the hold is released. Both rows carry the hold's id.
-   */
-  captureHold(
-    ctx: ChangeContext,
-    holdId: string,
-    amount: Money | undefined,
-    details: MovementDetails & { transferId?: string | null; toWalletId?: string | null } = {},
-  ): { hold: Hold; transaction: WalletTransaction } {
-    const checked = this.assertCanCapture(ctx, holdId, amount);
-    const captured: Hold = { ...checked.hold, status: 'captured', capturedAmount: checked.amount, updatedAt: ctx.now };
+    to?.assertMovable(take);
+    const transferId = to === null ? null : ctx.newId();
+    const captured: Hold = { ...hold, status: 'captured', capturedAmount: take, updatedAt: ctx.now };
     this.putHold(ctx, captured);
-    const transferId = details.transferId ?? null;
-    const transaction = this.move(
-      ctx,
-      transferId === null ? 'withdrawal' : 'transfer_out',
-      checked.amount,
-      {
-        description: details.description ?? checked.hold.description,
-        reference: checked.hold.reference,
-      },
-      { transferId, holdId },
-    );
+    const rowDetails = { description: details.description ?? hold.description, reference: hold.reference };
+    const debit = this.move(ctx, to === null ? 'withdrawal' : 'transfer_out', take, rowDetails, { transferId, holdId });
     this.record(ctx, 'HoldCaptured', {
       ...this.holdPayload(captured),
-      capturedAmount: checked.amount.format(),
-      releasedAmount: captured.amount.subtract(checked.amount).format(),
-      transactionId: transaction.id,
-      toWalletId: details.toWalletId ?? null,
+      capturedAmount: take.format(),
+      releasedAmount: captured.amount.subtract(take).format(),
+      transactionId: debit.id,
+      toWalletId: to?.id ?? null,
     });
-    return { hold: captured, transaction };
+    if (to === null) return { hold: captured, debit, credit: null, transferId };
+    to.settleExpiredHolds(ctx);
+    const credit = to.move(ctx, 'transfer_in', take, rowDetails, { transferId, holdId });
+    return { hold: captured, debit, credit, transferId };
   }
 
   /** An allowance loaded with this wallet (the stored-active ones, and those changed since loading). */
@@ -335,11 +365,20 @@ export class Wallet {
    * `transfer_out` of a pair, taken from what the allowance reserves. Allowed on a frozen wallet:
    * the money was set aside before the freeze, for goods already handed over.
    */
-  spendAllowance(ctx: ChangeContext, allowanceId: string, spend: AllowanceSpend, transferId: string | null): WalletTransaction {
+  spendAllowance(
+    ctx: ChangeContext,
+    allowanceId: string,
+    spend: AllowanceSpend,
+    to: Wallet | null,
+  ): { debit: WalletTransaction; credit: WalletTransaction | null } {
     const allowance = this.activeAllowance(ctx, allowanceId);
     assertSpendable(allowance, [spend]);
     this.assertNotClosed();
     if (spend.amount.currency.code !== this.currency.code) throw new CurrencyMismatchError(this.currency.code, spend.amount.currency.code);
+    if (to !== null) {
+      this.assertPairWith(to);
+      to.assertMovable(spend.amount);
+    }
     // What the allowance reserves is in the balance; a shortfall here would mean corrupted state.
     if (this.state.balance.lessThan(spend.amount)) throw new InsufficientFundsError(this.id, this.state.balance.format(), spend.amount.format());
     this.putAllowance(ctx, {
@@ -350,13 +389,13 @@ export class Wallet {
       largestSpend: allowance.largestSpend.lessThan(spend.amount) ? spend.amount : allowance.largestSpend,
       updatedAt: ctx.now,
     });
-    return this.move(
-      ctx,
-      transferId === null ? 'withdrawal' : 'transfer_out',
-      spend.amount,
-      { description: spend.description, reference: spend.reference },
-      { transferId, holdId: allowance.id, allowanceId: allowance.id, allowanceSeq: spend.seq, occurredAt: spend.occurredAt },
-    );
+    const transferId = to === null ? null : ctx.newId();
+    const links = { transferId, holdId: allowance.id, allowanceId: allowance.id, allowanceSeq: spend.seq, occurredAt: spend.occurredAt };
+    const details = { description: spend.description, reference: spend.reference };
+    const debit = this.move(ctx, to === null ? 'withdrawal' : 'transfer_out', spend.amount, details, links);
+    if (to === null) return { debit, credit: null };
+    to.settleExpiredHolds(ctx);
+    return { debit, credit: to.move(ctx, 'transfer_in', spend.amount, { description: debit.description, reference: debit.reference }, links) };
   }
 
   /**
@@ -402,6 +441,7 @@ export class Wallet {
    * active allowance past `settleBy` likewise (AllowanceExpired).
    */
   settleExpiredHolds(ctx: ChangeContext): Hold[] {
+    if (this.holds.size === 0 && this.allowances.size === 0) return [];
     for (const allowance of this.activeAllowances.filter((a) => !allowanceCounts(a, ctx.now))) {
       const expired: Allowance = { ...allowance, status: 'expired', updatedAt: ctx.now };
       this.putAllowance(ctx, expired);
@@ -422,7 +462,7 @@ export class Wallet {
   }
 
   /** Checks that `amount` could be paid out (or held) now, without changing anything. */
-  assertCanPay(ctx: ChangeContext, amount: Money): void {
+  private assertCanPay(ctx: ChangeContext, amount: Money): void {
     this.assertMovable(amount);
     const available = this.availableAt(ctx.now);
     if (available.lessThan(amount)) {
@@ -430,7 +470,7 @@ export class Wallet {
     }
   }
 
-  /** Checks that `amount` could be received now, without changing anything. */
+  /** Checks that `amount` could be received now, without changing anything (a batch of spends checks every target first). */
   assertCanReceive(amount: Money): void {
     this.assertMovable(amount);
   }
@@ -467,14 +507,14 @@ export class Wallet {
 
   /** Hands over what changed since loading and forgets it. */
   pullChanges(): WalletChanges {
-    const { parts, ...changes } = this.changes.pull();
+    const { loadedVersion, transactions, events, parts } = this.changes.pull();
     const holds: Hold[] = [];
     const allowances: Allowance[] = [];
     for (const part of parts) {
       if (isAllowance(part)) allowances.push(part);
       else holds.push(part);
     }
-    return { ...changes, wallet: this, holds, allowances };
+    return { wallet: this, loadedVersion, transactions, holds, allowances, events };
   }
 
   private activeHold(holdId: string): Hold {
@@ -542,6 +582,13 @@ export class Wallet {
     return { userId: this.userId, currency: this.currency.code, holdId: hold.id, amount: hold.amount.format(), reference: hold.reference };
   }
 
+  /** Two wallets a pair of rows may join: distinct, of one currency. */
+  private assertPairWith(other: Wallet): void {
+    if (this.id === other.id) throw new SameWalletError(this.id);
+    if (this.currency.code !== other.currency.code) throw new CurrencyMismatchError(this.currency.code, other.currency.code);
+  }
+
+  /** Whether `amount` may move in or out of this wallet: open, not frozen, in its currency. */
   private assertMovable(amount: Money): void {
     this.assertNotClosed();
     if (this.state.status === 'frozen') throw new WalletFrozenError(this.id);
@@ -552,8 +599,21 @@ export class Wallet {
     if (this.state.status === 'closed') throw new WalletClosedError(this.id);
   }
 
-  private setState(ctx: ChangeContext, patch: Partial<WalletState>): void {
-    this.state = { ...this.state, ...patch, version: this.state.version + 1, updatedAt: this.bookingTime(ctx) };
+  /** A new state, never a change of the old one: a store may keep the object `snapshot` gave it. */
+  private setState(ctx: ChangeContext, patch: Partial<Pick<WalletState, 'balance' | 'status' | 'closedAt'>>): void {
+    const s = this.state;
+    // Written out, not spread: this runs on every change of every wallet.
+    this.state = {
+      id: s.id,
+      userId: s.userId,
+      currency: s.currency,
+      balance: patch.balance ?? s.balance,
+      status: patch.status ?? s.status,
+      version: s.version + 1,
+      createdAt: s.createdAt,
+      updatedAt: this.bookingTime(ctx),
+      closedAt: patch.closedAt === undefined ? s.closedAt : patch.closedAt,
+    };
   }
 
   /**

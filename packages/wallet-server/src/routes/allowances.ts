@@ -3,22 +3,13 @@
  * booked when the till forwards its sales, and settled after the shift.
  */
 import { schemas as s } from '@goodgo/wallet-core';
-import type { Context } from 'hono';
 import { z } from 'zod';
-import type { AppEnv } from '../env.js';
-import { ownerScope } from '../http.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
 const allowancePath = z.object({ id: s.uuidSchema.meta({ description: 'Allowance id' }) });
 const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
-
-/**
- * An allowance is reached by its own id, not its wallet's: for a caller without the service role
- * the facade scopes it to the caller's wallets (someone else's answers ALLOWANCE_NOT_FOUND).
- */
-const asOwner = (c: Context<AppEnv>) => ({ asUser: ownerScope(c) });
 
 const openAllowance = route({
   method: 'post',
@@ -37,10 +28,10 @@ const getAllowance = route({
   path: `${API}/allowances/{id}`,
   summary: 'An allowance',
   role: 'user',
+  owner: { allowance: (r) => r.params.id },
   params: allowancePath,
   response: { status: 200, schema: s.allowanceResource },
-  errors: [404],
-  handler: ({ service }, r, c) => service.getAllowance({ allowanceId: r.params.id }, asOwner(c)),
+  handler: ({ service }, r) => service.getAllowance({ allowanceId: r.params.id }, r.options),
 });
 
 const listAllowances = route({
@@ -80,5 +71,4 @@ const settleAllowance = route({
   handler: ({ service }, r) => service.settleAllowance({ ...r.body, allowanceId: r.params.id }, r.options),
 });
 
-/** Before the wallet routes, so that `allowances` is never read as a wallet id. */
 export const allowanceRoutes = [openAllowance, getAllowance, listAllowances, syncAllowance, settleAllowance];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { assetUrl } from '../assets.js';
-import type { Deps } from '../env.js';
+import type { Deps } from '../deps.js';
 import { route } from '../route.js';
 
 /** JSON inside a <script> element: `<` escaped so that no text in it can close the element. */

@@ -2,7 +2,7 @@ import { RECONCILIATION_KINDS, schemas as s, type EventPage, type WalletService 
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { AppEnv, Deps } from '../env.js';
+import type { AppEnv, Deps } from '../deps.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
@@ -29,7 +29,7 @@ function stream(c: Context<AppEnv>, service: WalletService, first: EventPage, { 
           }
         } else idleMs = 0;
         if (sse.aborted) break;
-        page = await service.listEvents({ ...(page.nextAfter !== null ? { after: page.nextAfter } : {}), limit: 200 });
+        page = await service.listEvents({ ...(page.nextAfter !== null ? { after: page.nextAfter } : {}), limit: s.MAX_PAGE_SIZE });
       }
     },
     async (err, sse) => {

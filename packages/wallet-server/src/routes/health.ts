@@ -1,6 +1,7 @@
 import type { WalletStore } from '@goodgo/wallet-core';
 import { z } from 'zod';
-import type { Deps } from '../env.js';
+import type { Deps } from '../deps.js';
+import { RETRY_AFTER } from '../errors.js';
 import { route } from '../route.js';
 
 async function database(store: WalletStore, timeoutMs: number): Promise<{ status: 'up' | 'down'; latencyMs: number }> {
@@ -66,11 +67,11 @@ const ready = route({
   summary: 'The service can take traffic (database answers)',
   handler: async ({ store, health: o }, _r, c) => {
     if (o.isShuttingDown()) {
-      c.header('Retry-After', '1');
+      c.header('Retry-After', RETRY_AFTER);
       return c.json({ status: 'unavailable', reason: 'shutting down' }, 503);
     }
     const db = await database(store, o.timeoutMs);
-    if (db.status === 'down') c.header('Retry-After', '1');
+    if (db.status === 'down') c.header('Retry-After', RETRY_AFTER);
     return c.json({ status: db.status === 'up' ? 'ok' : 'unavailable' }, db.status === 'up' ? 200 : 503);
   },
 });
@@ -83,7 +84,7 @@ const full = route({
     const db = await database(store, o.timeoutMs);
     const ok = db.status === 'up' && !o.isShuttingDown();
     const relay = ok ? await relayHealth(outbox, o.timeoutMs) : null;
-    if (!ok) c.header('Retry-After', '1');
+    if (!ok) c.header('Retry-After', RETRY_AFTER);
     return c.json(
       {
         status: !ok ? 'unavailable' : relay?.status === 'degraded' ? 'degraded' : 'ok',

@@ -1,5 +1,5 @@
 /**
- * Every route of the service, in the order the router tries them. The app registers exactly
+ * Every route of the service. The app registers exactly
  * these and the OpenAPI document lists exactly these (a test holds both to it).
  */
 import type { AnyRoute } from '../route.js';
@@ -8,23 +8,22 @@ import { bookRoutes } from './books.js';
 import { consoleRoutes } from './console.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
-import { lifecyclePointRoutes, lifecycleRoutes } from './lifecycle.js';
+import { lifecycleRoutes } from './lifecycle.js';
 import { metaRoutes } from './meta.js';
 import { pointRoutes } from './points.js';
 import { relayRoutes } from './relay.js';
 import { walletRoutes } from './wallets.js';
 
-// `/points…` before the wallet routes, so that `points` is never read as a wallet id.
+// In any order: a `{param}` matches only a UUID (see `bindRoutes`).
 export const ROUTES: readonly AnyRoute[] = [
   ...metaRoutes,
   ...consoleRoutes,
   ...healthRoutes,
-  ...pointRoutes,
-  ...lifecyclePointRoutes,
-  ...eventRoutes,
-  ...relayRoutes,
+  ...walletRoutes,
+  ...bookRoutes,
   ...lifecycleRoutes,
   ...allowanceRoutes,
-  ...bookRoutes,
-  ...walletRoutes,
+  ...pointRoutes,
+  ...eventRoutes,
+  ...relayRoutes,
 ];

@@ -2,38 +2,14 @@
  * The money lifecycle: holds (pre-authorisations), their capture and void, refunds of payments,
  * and points given back to their lots or clawed back from them.
  */
-import { schemas as s, wasReplayed, type CaptureResult, type MovementResult, type PointsResult } from '@goodgo/wallet-core';
-import type { Context } from 'hono';
+import { schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
-import type { AppEnv, Deps } from '../env.js';
-import { ownerScope } from '../http.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
 const holdPath = z.object({ id: s.uuidSchema.meta({ description: 'Hold id' }) });
 const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
-
-/** Counts a committed movement (a replay was counted the first time). */
-function countedMovement<T extends MovementResult | CaptureResult>({ metrics }: Deps, result: T, pair = false): T {
-  if (!wasReplayed(result)) {
-    const currency = result.wallet.currency;
-    metrics.moneyMovements.inc({ type: result.transaction.type, currency });
-    if (pair) metrics.moneyMovements.inc({ type: result.transaction.type === 'refund_in' ? 'refund_out' : 'transfer_in', currency });
-  }
-  return result;
-}
-
-function countedPoints<T extends PointsResult>({ metrics }: Deps, result: T): T {
-  if (!wasReplayed(result)) metrics.pointMovements.inc({ type: result.transaction.type });
-  return result;
-}
-
-/**
- * A hold is reached by its own id, not its wallet's: for a caller without the service role the
- * facade scopes it to the caller's wallets (someone else's hold answers HOLD_NOT_FOUND).
- */
-const asOwner = (c: Context<AppEnv>) => ({ asUser: ownerScope(c) });
 
 const placeHold = route({
   method: 'post',
@@ -52,10 +28,10 @@ const getHold = route({
   path: `${API}/holds/{id}`,
   summary: 'A hold',
   role: 'user',
+  owner: { hold: (r) => r.params.id },
   params: holdPath,
   response: { status: 200, schema: s.holdResource },
-  errors: [404],
-  handler: ({ service }, r, c) => service.getHold({ holdId: r.params.id }, asOwner(c)),
+  handler: ({ service }, r) => service.getHold({ holdId: r.params.id }, r.options),
 });
 
 const captureHold = route({
@@ -67,8 +43,8 @@ const captureHold = route({
   body: s.captureHoldInput.omit({ holdId: true }),
   response: { status: 200, schema: s.captureResult },
   errors: [404, 422],
-  handler: async (deps, r) =>
-    countedMovement(deps, await deps.service.captureHold({ ...r.body, holdId: r.params.id }, r.options), r.body.toWalletId !== undefined),
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.captureHold({ ...r.body, holdId: r.params.id }, r.options),
 });
 
 const voidHold = route({
@@ -76,11 +52,11 @@ const voidHold = route({
   path: `${API}/holds/{id}/void`,
   summary: 'Void a hold: release it without taking anything (allowed on a frozen wallet)',
   role: 'user',
+  owner: { hold: (r) => r.params.id },
   params: holdPath,
   body: s.voidHoldInput.omit({ holdId: true }),
   response: { status: 200, schema: s.voidResult },
-  errors: [404],
-  handler: ({ service }, r, c) => service.voidHold({ ...r.body, holdId: r.params.id }, { ...r.options, ...asOwner(c) }),
+  handler: ({ service }, r) => service.voidHold({ ...r.body, holdId: r.params.id }, r.options),
 });
 
 const listHolds = route({
@@ -104,10 +80,8 @@ const refund = route({
   body: s.refundInput,
   response: { status: 200, schema: s.refundResult },
   errors: [404, 422],
-  handler: async (deps, r) => {
-    const result = await deps.service.refund(r.body, r.options);
-    return countedMovement(deps, result, result.transaction.transferId !== null);
-  },
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.refund(r.body, r.options),
 });
 
 const refundPoints = route({
@@ -118,7 +92,8 @@ const refundPoints = route({
   body: s.refundPointsInput,
   response: { status: 200, schema: s.pointsRefundResult },
   errors: [404, 422],
-  handler: async (deps, r) => countedPoints(deps, await deps.service.refundPoints(r.body, r.options)),
+  counts: (m, result) => m.countPoints(result),
+  handler: ({ service }, r) => service.refundPoints(r.body, r.options),
 });
 
 const reversePoints = route({
@@ -129,9 +104,8 @@ const reversePoints = route({
   body: s.reversePointsInput,
   response: { status: 200, schema: s.pointsReversalResult },
   errors: [404, 422],
-  handler: async (deps, r) => countedPoints(deps, await deps.service.reversePoints(r.body, r.options)),
+  counts: (m, result) => m.countPoints(result),
+  handler: ({ service }, r) => service.reversePoints(r.body, r.options),
 });
 
-/** Points routes go before the wallet routes; the others before `/{id}`, so that no static segment is read as a wallet id. */
-export const lifecyclePointRoutes = [refundPoints, reversePoints];
-export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, listHolds, refund];
+export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, listHolds, refund, refundPoints, reversePoints];

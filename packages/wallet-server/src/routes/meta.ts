@@ -1,7 +1,7 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { z } from 'zod';
 import { ASSETS_PATH, SCALAR, asset } from '../assets.js';
-import type { AppEnv } from '../env.js';
+import type { AppEnv } from '../deps.js';
 import { TransportError } from '../errors.js';
 import { route } from '../route.js';
 

@@ -1,17 +1,10 @@
-import { schemas as s, wasReplayed, type PointsResult } from '@goodgo/wallet-core';
+import { schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
-import type { Deps } from '../env.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets/points';
 
 const pendingPath = z.object({ transactionId: s.uuidSchema.meta({ description: 'Id of the `pending` point transaction' }) });
-
-/** Counts a committed point transaction (a replay was counted the first time). */
-function counted({ metrics }: Deps, result: PointsResult): PointsResult {
-  if (!wasReplayed(result)) metrics.pointMovements.inc({ type: result.transaction.type });
-  return result;
-}
 
 // Point accounts are addressed by user id, not by a resource id: a role that is too low is told so
 // (FORBIDDEN) without looking anything up, which discloses nothing about any account.
@@ -49,7 +42,8 @@ const earn = route({
   role: 'service',
   body: s.earnPointsInput,
   response: { status: 200, schema: s.pointsResult },
-  handler: async (deps, r) => counted(deps, await deps.service.earnPoints(r.body, r.options)),
+  counts: (m, result) => m.countPoints(result),
+  handler: ({ service }, r) => service.earnPoints(r.body, r.options),
 });
 
 const spend = route({
@@ -61,7 +55,8 @@ const spend = route({
   body: s.spendPointsInput.partial({ userId: true }),
   response: { status: 200, schema: s.pointsResult },
   errors: [404, 422],
-  handler: async (deps, r) => counted(deps, await deps.service.spendPoints({ ...r.body, userId: r.userId }, r.options)),
+  counts: (m, result) => m.countPoints(result),
+  handler: ({ service }, r) => service.spendPoints({ ...r.body, userId: r.userId }, r.options),
 });
 
 const adjust = route({
@@ -72,7 +67,8 @@ const adjust = route({
   body: s.adjustPointsInput,
   response: { status: 200, schema: s.pointsResult },
   errors: [422],
-  handler: async (deps, r) => counted(deps, await deps.service.adjustPoints(r.body, r.options)),
+  counts: (m, result) => m.countPoints(result),
+  handler: ({ service }, r) => service.adjustPoints(r.body, r.options),
 });
 
 const settlePending = (
@@ -89,7 +85,8 @@ const settlePending = (
     params: pendingPath,
     response: { status: 200, schema: s.pointsResult },
     errors: [404],
-    handler: async (deps, r) => counted(deps, await deps.service[command]({ transactionId: r.params.transactionId }, r.options)),
+    counts: (m, result) => m.countPoints(result),
+    handler: ({ service }, r) => service[command]({ transactionId: r.params.transactionId }, r.options),
   }),
 );
 

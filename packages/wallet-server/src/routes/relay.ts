@@ -1,6 +1,6 @@
 import { ValidationError, schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
-import type { Deps } from '../env.js';
+import type { Deps } from '../deps.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets';

@@ -1,6 +1,5 @@
-import { schemas as s, wasReplayed, type MovementResult } from '@goodgo/wallet-core';
+import { schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
-import type { Deps } from '../env.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
@@ -8,16 +7,6 @@ const API = '/api/v1/wallets';
 const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
 const userQuery = z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) });
 const statusBody = z.strictObject({ reason: s.reasonSchema.optional() });
-
-/** Counts a committed movement (a replay was counted the first time). */
-function counted<T extends MovementResult>({ metrics }: Deps, result: T, transfer = false): T {
-  if (!wasReplayed(result)) {
-    const currency = result.wallet.currency;
-    metrics.moneyMovements.inc({ type: result.transaction.type, currency });
-    if (transfer) metrics.moneyMovements.inc({ type: 'transfer_in', currency });
-  }
-  return result;
-}
 
 const createWallet = route({
   method: 'post',
@@ -64,7 +53,8 @@ const deposit = route({
   body: s.depositInput,
   response: { status: 200, schema: s.movementResult },
   errors: [422],
-  handler: async (deps, r) => counted(deps, await deps.service.deposit(r.body, r.options)),
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.deposit(r.body, r.options),
 });
 
 const withdraw = route({
@@ -76,7 +66,8 @@ const withdraw = route({
   body: s.withdrawInput,
   response: { status: 200, schema: s.movementResult },
   errors: [422],
-  handler: async (deps, r) => counted(deps, await deps.service.withdraw(r.body, r.options)),
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.withdraw(r.body, r.options),
 });
 
 const transfer = route({
@@ -88,7 +79,8 @@ const transfer = route({
   body: s.transferInput,
   response: { status: 200, schema: s.transferResult },
   errors: [422],
-  handler: async (deps, r) => counted(deps, await deps.service.transfer(r.body, r.options), true),
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.transfer(r.body, r.options),
 });
 
 const statusChanges = (
@@ -134,5 +126,4 @@ const listTransactions = route({
   handler: ({ service }, r) => service.listTransactions({ ...r.query, walletId: r.params.id }, r.options),
 });
 
-/** Static paths (`/summary`, `/deposit`) before `/{id}`, so that they are never read as a wallet id. */
 export const walletRoutes = [createWallet, listWallets, summary, deposit, withdraw, transfer, ...statusChanges, getWallet, listTransactions];

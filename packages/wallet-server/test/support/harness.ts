@@ -2,7 +2,7 @@ import { MemoryWalletStore, WalletService, type WalletStore } from '@goodgo/wall
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth.js';
-import type { AppEnv } from '../../src/env.js';
+import type { AppEnv } from '../../src/deps.js';
 import { Metrics } from '../../src/metrics.js';
 import { mintToken } from '../../src/token.js';
 

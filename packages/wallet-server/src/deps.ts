@@ -2,7 +2,7 @@ import type { DeadLetter } from '@goodgo/wallet-pg';
 import type { SinkReport } from '@goodgo/wallet-relay';
 import type { WalletService, WalletStore } from '@goodgo/wallet-core';
 import type { Logger } from 'pino';
-import type { openApiDocument } from './openapi.js';
+import type { createDocument } from 'zod-openapi';
 import type { Metrics } from './metrics.js';
 import type { Principal } from './principal.js';
 
@@ -12,10 +12,11 @@ export interface AppEnv {
     requestId: string;
     principal: Principal;
     log: Logger;
+    /** The answering route's path as a label (`/api/v1/wallets/:id`), set once a route is found. */
+    route: string | undefined;
   };
 }
 
-/** What the route handlers are given by `createApp`. */
 /** What the admin routes and `/health` read of the outbox relay, and the one thing they ask of it. */
 export interface OutboxAdmin {
   /** Newest first; one sink's when named. */
@@ -35,6 +36,7 @@ export interface ConsoleOptions {
   rolesClaim: string | null;
 }
 
+/** What the route handlers are given by `createApp` (the environment of the process is config.ts's). */
 export interface Deps {
   service: WalletService;
   /** The store the service runs on, for health checks only; commands go through the service. */
@@ -58,5 +60,5 @@ export interface Deps {
   /** What the operator console's page tells its script. */
   console: ConsoleOptions;
   /** The OpenAPI document of this app's routes. */
-  document: () => ReturnType<typeof openApiDocument>;
+  document: () => ReturnType<typeof createDocument>;
 }

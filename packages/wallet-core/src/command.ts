@@ -1,0 +1,120 @@
+/**
+ * How the facade runs a command: one unit of work of the store, with its idempotency key claimed,
+ * replayed or completed inside it, and the locks it will take declared up front.
+ */
+import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
+import { IdempotencyConflictError, ValidationError } from './errors.js';
+import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
+import type { FactReader, IdempotencyRequest, LockPlan, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
+
+export interface CommandOptions {
+  /** Makes a retry of this command safe: a replay returns the first result and changes nothing. */
+  idempotencyKey?: string | undefined;
+  /** Whose key it is (the server passes the caller's `sub`). Default `''`. */
+  idempotencyScope?: string | undefined;
+  /**
+   * Acting on behalf of this user: a wallet or pending points of someone else is reported as not
+   * found, exactly like one that does not exist. The facade enforces no roles; this only scopes.
+   */
+  asUser?: string | undefined;
+  /** Who is acting, written on every ledger row and event of the command (the audit trail). Default `null`. */
+  actor?: Actor | null | undefined;
+  /** The request that caused the command, written on its events (the server passes its request id). */
+  requestId?: string | undefined;
+}
+
+export interface QueryOptions {
+  asUser?: string | undefined;
+}
+
+/**
+ * What a command will lock and read under its locks, named before anything is locked: a store may
+ * then commit it together with others (group commit).
+ */
+export type DeclaredLocks = Omit<LockPlan, 'idempotency'>;
+
+export const NO_LOCKS = { wallets: [], pointAccounts: [] } as const satisfies DeclaredLocks;
+
+/**
+ * What a command locks when that depends on facts it must read first (a hold's wallet, a refunded
+ * row's): the facts, read without a lock because they never change, then the locks they name.
+ */
+export interface Resolved<F> {
+  resolve(facts: FactReader): Promise<F>;
+  locks(facts: F): DeclaredLocks;
+}
+
+/** What commands run on. */
+export interface CommandEnv {
+  readonly store: WalletStore;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+export interface Command<I, T, F> {
+  /** Names the command in the idempotency fingerprint. */
+  readonly name: string;
+  /** The validated input, for the fingerprint. */
+  readonly input: I;
+  readonly options: CommandOptions;
+  /** `facts`: what the resolve step read (null for a command that declares its locks outright). */
+  readonly run: (uow: UnitOfWork, ctx: ChangeContext, facts: F) => Promise<T>;
+  readonly locks: DeclaredLocks | Resolved<F>;
+}
+
+/**
+ * The claim a keyed command makes: the key (1-255 visible ASCII characters, checked here and
+ * nowhere else), scoped to its caller, with a fingerprint of what was asked.
+ */
+function idempotencyRequest(
+  { name, input, options }: Pick<Command<unknown, unknown, unknown>, 'name' | 'input' | 'options'>,
+  clock: Clock,
+): IdempotencyRequest | null {
+  const { idempotencyKey: key, idempotencyScope, asUser } = options;
+  if (key === undefined) return null;
+  if (!isValidIdempotencyKey(key)) {
+    throw new ValidationError('Idempotency key must be 1-255 visible ASCII characters', [
+      { path: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' },
+    ]);
+  }
+  const fingerprint = canonicalJson({ command: name, input, asUser: asUser ?? null });
+  return { scope: idempotencyScope ?? '', key, fingerprint, now: clock() };
+}
+
+/**
+ * Runs one command as one unit of work. With an idempotency key, the key is claimed first (a
+ * concurrent duplicate waits for us), a committed replay is answered from storage, and our own
+ * response is stored in the same unit as the change: there is no window where one is committed
+ * without the other. A failing command rolls back its claim too, so it may be retried. A command
+ * with a resolve step has its facts read first, once; `run` gets them.
+ */
+export async function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
+  const { options, locks } = command;
+  const request = idempotencyRequest(command, env.clock);
+  let facts = null as F;
+  const plan: LockPlan | ResolvingLockPlan =
+    'resolve' in locks
+      ? async (reader) => {
+          facts = await locks.resolve(reader);
+          return { ...locks.locks(facts), idempotency: request };
+        }
+      : { ...locks, idempotency: request };
+  let replayed = false;
+  const result = await env.store.transaction(async (uow) => {
+    // A store may run this unit again after a deadlock; every run starts from scratch.
+    replayed = false;
+    const ctx: ChangeContext = { now: env.clock(), newId: env.ids, actor: options.actor ?? null, requestId: options.requestId ?? null };
+    if (request !== null) {
+      const claim = await uow.claimIdempotencyKey(request);
+      if (claim.status === 'replay') {
+        if (claim.fingerprint !== request.fingerprint) throw new IdempotencyConflictError(request.key);
+        replayed = true;
+        return claim.response as T;
+      }
+    }
+    const value = await command.run(uow, ctx, facts);
+    if (request !== null) uow.completeIdempotencyKey(value);
+    return value;
+  }, plan);
+  return replayed ? markReplayed(result) : result;
+}
