@@ -91,6 +91,9 @@ export function isConnectionBroken(e: unknown): boolean {
 
 /** The schema of the store's tables when none is named. */
 export const DEFAULT_SCHEMA = 'wallet';
+
+/** Connections in a pool a store makes, unless told otherwise: two batches in flight and the reads beside them. */
+export const DEFAULT_POOL_MAX = 16;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**

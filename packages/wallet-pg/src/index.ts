@@ -12,6 +12,7 @@ export { SqlWalletStore, type SqlStoreOptions } from './sql-store.js';
 export { migrate, migrationsFolder, MIGRATIONS_TABLE, type MigrateResult } from './migrate.js';
 export {
   DEFAULT_SCHEMA,
+  DEFAULT_POOL_MAX,
   isSchemaName,
   isRetryable,
   isUnavailable,

@@ -1,5 +1,5 @@
 import { DEFAULT_CURRENCY, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, isCurrencyCode } from '@goodgo/wallet-core';
-import { DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
+import { DEFAULT_POOL_MAX, DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
 import { WEBHOOK_SECRET, parseWebhookEndpoints } from './webhook-endpoints.js';
@@ -35,7 +35,7 @@ export const configSchema = z
     WALLET_MAX_AMOUNT: z.string().regex(MAX_AMOUNT_PATTERN, 'must be a positive decimal string').default(DEFAULT_MAX_AMOUNT),
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
-    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(16),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_MAX),
     // A hot standby of DATABASE_URL's database, for the reads of the books (history, balance at an
     // instant, statements, admin search); a pool of DATABASE_POOL_MAX of its own.
     DATABASE_READ_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),

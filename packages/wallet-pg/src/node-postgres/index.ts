@@ -9,7 +9,7 @@
  * ```
  */
 import pg from 'pg';
-import { schemaName } from '../driver.js';
+import { DEFAULT_POOL_MAX, schemaName } from '../driver.js';
 import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { NodePostgresDriver, type NodePostgresDriverOptions } from './driver.js';
@@ -18,7 +18,7 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
   /** A pool of yours (you end it), or the settings of one the store makes and ends on close. */
   pool?: pg.Pool | undefined;
   connectionString?: string | undefined;
-  /** Pool size. Default 16. */
+  /** Pool size. Default `DEFAULT_POOL_MAX`. */
   max?: number | undefined;
   /** Apply the shipped migrations first. Default true. */
   migrate?: boolean | undefined;
@@ -49,7 +49,7 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
 function ownPool(connectionString: string | undefined, options: NodePostgresStoreOptions, schema: string, applicationName: string): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
-    max: options.max ?? 16,
+    max: options.max ?? DEFAULT_POOL_MAX,
     connectionTimeoutMillis: 5_000,
     application_name: applicationName,
     // The search path is set as the connection opens: no statement of the store names a schema,
