@@ -2,12 +2,13 @@
 // What a user of the published packages gets, checked end to end without a registry release:
 // packs every published package (after `npm run build`), installs the tarballs into a fresh project
 // outside the repository (their dependencies from the npm registry, through the npm cache),
-// type-checks and runs the README's library example there, then starts the server with the
-// Docker image's own start command and waits for a ready health answer, an authorised request,
-// the API reference page, and a clean exit on SIGTERM.
+// type-checks and runs the README's library example there, then starts the server's bin and waits
+// for a ready health answer, an authorised request, the API reference page, and a clean exit on
+// SIGTERM. Then what the Docker image holds, without a Docker engine: the Dockerfile's build-stage
+// RUN on a copy of the sources, its CMD in that tree (the same checks), and `goodgo-wallet-reconcile`.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,13 +58,65 @@ function readmeBlock(heading) {
   return m[1];
 }
 
-/** The Dockerfile's CMD (exec form): what the image runs, in its WORKDIR of installed tarballs. */
+/** The Dockerfile's CMD (exec form): what the image runs, in its WORKDIR. */
 function imageCommand() {
   const line = readFileSync(join(root, 'Dockerfile'), 'utf8')
     .split('\n')
     .find((l) => l.startsWith('CMD '));
   if (!line) throw new Error('Dockerfile has no CMD');
   return JSON.parse(line.slice(4));
+}
+
+/** The build stage's RUN instructions (continuation lines joined), as shell commands. */
+function buildStageRuns() {
+  const text = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const stage = text.split(/^FROM /m).find((s) => / AS build\b/.test(s.split('\n')[0]));
+  if (!stage) throw new Error('Dockerfile has no build stage');
+  return stage
+    .split('\n')
+    .filter((l) => l.startsWith('RUN '))
+    .map((l) => l.slice(4));
+}
+
+/**
+ * Starts the server, waits until it answers ready, creates a wallet with a minted token, fetches
+ * the API reference, and checks that SIGTERM ends it with 0.
+ */
+async function serveAndStop(what, command, args, cwd, tokenBin) {
+  step(`starting the server ${what}: ${[command, ...args].join(' ')}`);
+  const port = await freePort();
+  const secret = randomBytes(24).toString('hex');
+  const env = {
+    PATH: `${join(cwd, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WALLET_DATA_DIR: 'memory://',
+    WALLET_ALLOW_EMBEDDED: 'true',
+    JWT_SECRET: secret,
+  };
+  const child = spawn(command === 'node' ? process.execPath : command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = [];
+  child.stdout.on('data', (d) => logs.push(String(d)));
+  child.stderr.on('data', (d) => logs.push(String(d)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await untilReady(url, child, logs);
+    const token = run(tokenBin, ['--sub', 'pos-backend', '--role', 'service'], { cwd, env: { PATH: env.PATH, JWT_SECRET: secret } }).trim();
+    const created = await fetch(`${url}/api/v1/wallets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'smoke-1' },
+      body: JSON.stringify({ userId: 'cust-42' }),
+    });
+    if (created.status !== 201) throw new Error(`POST /api/v1/wallets answered ${created.status}: ${await created.text()}`);
+    const docs = await fetch(`${url}/api/v1/wallets/docs`);
+    if (docs.status !== 200 || !(docs.headers.get('content-type') ?? '').includes('text/html'))
+      throw new Error(`GET /api/v1/wallets/docs answered ${docs.status}`);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  const code = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+  if (code !== 0) throw new Error(`the server exited ${code} on SIGTERM:\n${logs.join('')}`);
 }
 
 async function untilReady(url, child, logs) {
@@ -117,37 +170,27 @@ try {
     if (!out.includes(expected)) throw new Error(`the example's output lacks ${JSON.stringify(expected)}:\n${out}`);
   }
 
-  step(`starting the server as the image does: ${imageCommand().join(' ')}`);
-  const [command, ...args] = imageCommand();
-  const port = await freePort();
-  const secret = randomBytes(24).toString('hex');
-  const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', WALLET_DATA_DIR: 'memory://', JWT_SECRET: secret };
-  const child = spawn(command === 'node' ? process.execPath : command, args, { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const logs = [];
-  child.stdout.on('data', (d) => logs.push(String(d)));
-  child.stderr.on('data', (d) => logs.push(String(d)));
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await untilReady(url, child, logs);
-    const token = run(join(app, 'node_modules', '.bin', 'goodgo-wallet-token'), ['--sub', 'pos-backend', '--role', 'service'], {
-      cwd: app,
-      env: { PATH: env.PATH, JWT_SECRET: secret },
-    }).trim();
-    const created = await fetch(`${url}/api/v1/wallets`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'smoke-1' },
-      body: JSON.stringify({ userId: 'cust-42' }),
-    });
-    if (created.status !== 201) throw new Error(`POST /api/v1/wallets answered ${created.status}: ${await created.text()}`);
-    const docs = await fetch(`${url}/api/v1/wallets/docs`);
-    if (docs.status !== 200 || !(docs.headers.get('content-type') ?? '').includes('text/html'))
-      throw new Error(`GET /api/v1/wallets/docs answered ${docs.status}`);
-  } finally {
-    child.kill('SIGTERM');
+  const bin = join(app, 'node_modules', '.bin');
+  await serveAndStop('from the installed packages', join(bin, 'goodgo-wallet-server'), [], app, join(bin, 'goodgo-wallet-token'));
+
+  step('building the image tree: the Dockerfile build stage on a copy of the sources');
+  const tree = join(work, 'image');
+  const sources = run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root }).split('\0').filter(Boolean);
+  for (const file of sources) {
+    mkdirSync(dirname(join(tree, file)), { recursive: true });
+    cpSync(join(root, file), join(tree, file));
   }
-  const code = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
-  if (code !== 0) throw new Error(`the server exited ${code} on SIGTERM:\n${logs.join('')}`);
-  step('ok: the packed packages install, the README example runs, and the server answers ready and authorised requests');
+  for (const command of buildStageRuns()) run('sh', ['-c', command], { cwd: tree });
+  const [command, ...args] = imageCommand();
+  await serveAndStop('as the image does', command, args, tree, join(tree, 'node_modules', '.bin', 'goodgo-wallet-token'));
+  const report = run(join(tree, 'node_modules', '.bin', 'goodgo-wallet-reconcile'), [], {
+    cwd: tree,
+    env: { PATH: process.env.PATH ?? '', WALLET_DATA_DIR: 'memory://' },
+  });
+  if (!JSON.parse(report).ok) throw new Error(`goodgo-wallet-reconcile in the image tree: ${report}`);
+  step(
+    'ok: the packed packages install, the README example runs, the server answers ready and authorised requests from them and from the image tree, and reconcile runs there',
+  );
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });
 }

@@ -8,7 +8,9 @@
  * length of each measurement; BENCH_GROWTH_MAX caps section 5's ledger sizes for a quick check).
  * Section 6 (the outbox relay) uses RabbitMQ at WALLET_BENCH_AMQP_URL (default
  * amqp://guest:guest@127.0.0.1:5672) where reachable. Section 7 is the offline till (a backlog of
- * sales forwarded, and each sale's local write). Bounded: about five minutes on two cores.
+ * sales forwarded, and each sale's local write). Section 8 runs the store through PgBouncer
+ * (Debian's pgbouncer, started on loopback; noted and skipped where it is not installed).
+ * Bounded: about five minutes on two cores.
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -21,6 +23,7 @@ import { benchOneRoad } from './one-road.js';
 import { benchHttp } from './http.js';
 import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
+import { benchPgBouncer } from './pgbouncer.js';
 import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
 import { benchRelay } from './relay.js';
 import { benchTill } from './till.js';
@@ -28,7 +31,7 @@ import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7').split(',').map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8').split(',').map((x) => x.trim()));
 const amqpUrl = process.env.WALLET_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** BENCH_GROWTH_MAX caps the growth levels (for a quick check of the section); the report's levels go to 1 000 000. */
 const growthLevels = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.env.BENCH_GROWTH_MAX ?? 1_000_000));
@@ -51,7 +54,7 @@ if (ONLY.has('1')) {
 }
 
 let postgresVersion: string | undefined;
-const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('2c') || ONLY.has('4') ? await database('main') : null;
+const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('2c') || ONLY.has('4') || ONLY.has('8') ? await database('main') : null;
 let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
@@ -67,6 +70,10 @@ if (main) {
     if (ONLY.has('2') || ONLY.has('2c')) await benchOneRoad(report, pool, seeded.ids, SECONDS);
   } finally {
     await pool.end();
+  }
+  if (ONLY.has('8')) {
+    section('8. PgBouncer');
+    await benchPgBouncer(report, main.url, pgIds ?? [], SECONDS);
   }
 }
 

@@ -344,7 +344,7 @@ export class WalletService {
    */
   async listEvents(input: s.ListEventsInput = {}): Promise<v.EventPage> {
     const q = parseInput(s.listEventsInput, input);
-    const rows = await this.store.listEvents(q.after, q.limit);
+    const rows = await this.store.listEvents(q.after ?? undefined, q.limit);
     const last = rows[rows.length - 1];
     return { items: rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) })), nextAfter: last?.position ?? q.after ?? null };
   }

@@ -191,7 +191,8 @@ export const positionSchema = z
   .meta({ description: 'An event position, as returned in `position` or `nextAfter`' });
 
 export const listEventsInput = z.strictObject({
-  after: positionSchema.optional(),
+  // null: from the start, so that an empty feed's `nextAfter: null` can be handed back as is.
+  after: positionSchema.nullable().optional(),
   limit: limitSchema,
 });
 

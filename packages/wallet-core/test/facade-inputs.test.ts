@@ -36,6 +36,20 @@ describe('the facade takes back what it hands out', () => {
     expect(second.nextCursor).toBeNull();
   });
 
+  it("follows the event feed by passing each nextAfter back, an empty feed's null included", async () => {
+    const service = serviceAt({ value: new Date('2026-11-25T06:00:00Z') });
+    const empty = await service.listEvents({});
+    expect(empty).toEqual({ items: [], nextAfter: null });
+    const wallet = await service.createWallet({ userId: 'feed' });
+    // null: from the start, as a cursor's null is the first page.
+    const first = await service.listEvents({ after: empty.nextAfter, limit: 1 });
+    expect(first.items.map((i) => i.event.type)).toEqual(['WalletCreated']);
+    await service.deposit({ walletId: wallet.id, amount: '5' });
+    const next = await service.listEvents({ after: first.nextAfter });
+    expect(next.items.map((i) => i.event.type)).toEqual(['BalanceChanged']);
+    expect(await service.listEvents({ after: next.nextAfter })).toEqual({ items: [], nextAfter: next.nextAfter });
+  });
+
   it('takes a Date wherever it takes a time: expiresAt and asOf', async () => {
     const now = { value: new Date('2026-11-25T06:00:00Z') };
     const service = serviceAt(now);

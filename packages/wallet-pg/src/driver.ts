@@ -3,8 +3,6 @@
  * Two thin implementations (node-postgres and PGlite) keep the SQL in one place.
  */
 
-import type { MigrationConfig } from 'drizzle-orm/migrator';
-
 export type Row = Record<string, unknown>;
 
 export interface SqlSession {
@@ -15,22 +13,26 @@ export interface SqlSession {
   query<R extends Row = Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]>;
 }
 
-/** One connection held outside a transaction, with the schema first on its search path. */
-export interface ConnectionSession extends SqlSession {
-  /** Runs drizzle-orm's own migrator (for this driver) on this connection. */
-  drizzleMigrate(config: MigrationConfig): Promise<void>;
-}
+/**
+ * One connection held outside a transaction (for session-level advisory locks). Each of its
+ * statements selects the schema for itself, inside the statement's own transaction: the
+ * connection's session settings stay as they were.
+ */
+export type ConnectionSession = SqlSession;
 
 export interface SqlDriver extends SqlSession {
   /**
    * The PostgreSQL schema that holds every table, function and the migrations record of the store.
    * Every statement the driver runs (queries, transactions, `withConnection`) sees it as its only
-   * search path, so the store's SQL and the migrations name tables unqualified.
+   * search path, so the store's SQL and the migrations name tables unqualified. It is selected
+   * inside each of the driver's own transactions (SET LOCAL), never for the session: a connection
+   * shared with the host application, or handed to another client by a transaction pooler, keeps
+   * its own settings.
    */
   readonly schema: string;
   /** Runs `fn` inside BEGIN … COMMIT on one connection, ROLLBACK when it throws. */
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
-  /** Runs `fn` on one connection outside a transaction (for session-level advisory locks, migrations). */
+  /** Runs `fn` on one connection outside a transaction (for session-level advisory locks: the relay). */
   withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -98,7 +100,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * Whether a name may be the store's schema. Only plain lower-case identifiers are accepted: they
- * need no quoting in a connection's startup options or in `SET search_path`, and they mean the
+ * need no quoting in `SET LOCAL search_path`, and they mean the
  * same quoted or not.
  */
 export function isSchemaName(name: string): boolean {
@@ -114,9 +116,26 @@ export function schemaName(name: string | undefined): string {
   return schema;
 }
 
-/** `SET LOCAL search_path` for a transaction on a connection that is not the store's own. @internal */
-export function setLocalSearchPath(schema: string): string {
-  return `SET LOCAL search_path TO "${schema}"`;
+/** What each of the store's transactions sets for itself, before its first statement. @internal */
+export interface TransactionSettings {
+  schema: string;
+  /** False when every connection already has the schema as its search path (set at connect). */
+  searchPath: boolean;
+  lockTimeoutMs?: number | undefined;
+  statementTimeoutMs?: number | undefined;
+}
+
+/**
+ * The SET LOCAL statements that open each of the store's transactions: they last until its
+ * COMMIT or ROLLBACK, so nothing of the session (the host's, or a pooler's next client's) changes.
+ * @internal
+ */
+export function transactionSettings(settings: TransactionSettings): string[] {
+  const out: string[] = [];
+  if (settings.searchPath) out.push(`SET LOCAL search_path TO "${settings.schema}"`);
+  if (settings.lockTimeoutMs !== undefined) out.push(`SET LOCAL lock_timeout = ${Math.trunc(settings.lockTimeoutMs)}`);
+  if (settings.statementTimeoutMs !== undefined) out.push(`SET LOCAL statement_timeout = ${Math.trunc(settings.statementTimeoutMs)}`);
+  return out;
 }
 
 /** SQLSTATEs after which the same unit of work, run again, may well succeed. */
@@ -147,22 +166,6 @@ export function isUnavailable(e: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(
     message,
   );
-}
-
-/**
- * Runs `fn` with the schema as the search path of a session-level connection, then puts back the
- * search path it had: the connection may be the host application's. @internal
- */
-export async function withSearchPath<T>(session: SqlSession, schema: string, fn: () => Promise<T>): Promise<T> {
-  const [row] = await session.query<{ path: string }>(`SELECT current_setting('search_path') AS path`);
-  await session.query(`SELECT set_config('search_path', $1, false)`, [`"${schema}"`]);
-  let result: T;
-  try {
-    result = await fn();
-  } finally {
-    await session.query(`SELECT set_config('search_path', $1, false)`, [row?.path ?? '"$user", public']);
-  }
-  return result;
 }
 
 /** A session that reports the name (or text) of every statement it sends, for tests and benchmarks that count round trips. */

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import type { SqlDriver, SqlSession } from './driver.js';
 
 /** Any constant will do, as long as every process migrating this database uses the same one. */
@@ -36,36 +37,41 @@ function journalOf(folder: string): JournalEntry[] {
 }
 
 /**
- * Brings the store's schema up to date with the shipped migrations, through drizzle-orm's own
- * migrator: every table, index, trigger and function lands in `driver.schema` (default `wallet`),
- * and the record of applied migrations is `<schema>.__drizzle_migrations`, apart from any host
- * application's `drizzle.__drizzle_migrations`. Safe to run on every start and by several
- * processes at once: a session-level advisory lock makes the others wait, and they then find
- * nothing left to do. A database laid out by release 0.1 (tables in `public`, the record in
+ * Brings the store's schema up to date with the shipped migrations, read by drizzle-orm's
+ * `readMigrationFiles` and recorded as drizzle's migrator records them: every table, index,
+ * trigger and function lands in `driver.schema` (default `wallet`), and the record of applied
+ * migrations is `<schema>.__drizzle_migrations`, apart from any host application's
+ * `drizzle.__drizzle_migrations`. It all happens in one transaction of the driver, which selects
+ * the schema for itself and holds a transaction-level advisory lock: safe on every start and by
+ * several processes at once (the others wait, then find nothing left to do), on a connection
+ * shared with the host (whose session settings it never touches) and through a transaction
+ * pooler (nothing outlives the transaction). drizzle's own migrator sets none of that up, so its
+ * loop is repeated here. A database laid out by release 0.1 (tables in `public`, the record in
  * `drizzle.__drizzle_migrations`) is first moved into the schema, rows and all.
  */
 export async function migrate(driver: SqlDriver, options: { folder?: string } = {}): Promise<MigrateResult> {
   const folder = options.folder ?? migrationsFolder();
   const journal = journalOf(folder);
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
   const schema = driver.schema;
-  return driver.withConnection(async (conn) => {
-    await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
-    try {
-      await conn.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      const adopted = await adoptPublicLayout(conn, schema, journal);
-      const before = await lastApplied(conn, schema);
-      await conn.drizzleMigrate({ migrationsFolder: folder, migrationsSchema: schema, migrationsTable: MIGRATIONS_TABLE });
-      const applied = journal.filter((e) => e.when > before).map((e) => e.tag);
-      return { applied, adopted };
-    } finally {
-      await conn.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+  return driver.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const adopted = await adoptPublicLayout(tx, schema, journal);
+    await tx.query(`CREATE TABLE IF NOT EXISTS "${schema}".${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    const before = await lastApplied(tx, schema);
+    const applied: string[] = [];
+    for (const [i, m] of migrations.entries()) {
+      if (m.folderMillis <= before) continue;
+      for (const statement of m.sql) if (statement.trim() !== '') await tx.query(statement);
+      await tx.query(`INSERT INTO "${schema}".${MIGRATIONS_TABLE} (hash, created_at) VALUES ($1, $2)`, [m.hash, m.folderMillis]);
+      applied.push(journal[i]?.tag ?? String(m.folderMillis));
     }
+    return { applied, adopted };
   });
 }
 
 async function lastApplied(conn: SqlSession, schema: string): Promise<number> {
-  const [exists] = await conn.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${schema}".${MIGRATIONS_TABLE}`]);
-  if (!exists?.t) return -1;
   const [last] = await conn.query<{ at: string | null }>(`SELECT max(created_at)::text AS at FROM "${schema}".${MIGRATIONS_TABLE}`);
   return last?.at ? Number(last.at) : -1;
 }
@@ -93,30 +99,23 @@ async function adoptPublicLayout(conn: SqlSession, schema: string, journal: read
   const [found] = await conn.query<{ n: number }>(`SELECT count(*)::int AS n FROM drizzle.${MIGRATIONS_TABLE} WHERE created_at = ANY($1::bigint[])`, [whens]);
   if (!found?.n) return false;
 
-  await conn.query('BEGIN');
-  try {
-    if (schema !== 'public') {
-      for (const table of PUBLIC_LAYOUT_TABLES) {
-        const [t] = await conn.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`public.${table}`]);
-        if (t?.t) await conn.query(`ALTER TABLE public.${table} SET SCHEMA "${schema}"`);
-      }
-      for (const fn of PUBLIC_LAYOUT_FUNCTIONS) {
-        const [f] = await conn.query<{ f: string | null }>('SELECT to_regprocedure($1)::text AS f', [`public.${fn}`]);
-        if (f?.f) await conn.query(`ALTER FUNCTION public.${fn} SET SCHEMA "${schema}"`);
-      }
+  if (schema !== 'public') {
+    for (const table of PUBLIC_LAYOUT_TABLES) {
+      const [t] = await conn.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`public.${table}`]);
+      if (t?.t) await conn.query(`ALTER TABLE public.${table} SET SCHEMA "${schema}"`);
     }
-    // The same table drizzle's migrator would create; it finds it and carries on from our rows.
-    await conn.query(`CREATE TABLE "${schema}".${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-    await conn.query(
-      `WITH moved AS (DELETE FROM drizzle.${MIGRATIONS_TABLE} WHERE created_at = ANY($1::bigint[]) RETURNING id, hash, created_at)
-       INSERT INTO "${schema}".${MIGRATIONS_TABLE} (hash, created_at) SELECT hash, created_at FROM moved ORDER BY id`,
-      [whens],
-    );
-    await conn.query('COMMIT');
-  } catch (e) {
-    await conn.query('ROLLBACK');
-    throw e;
+    for (const fn of PUBLIC_LAYOUT_FUNCTIONS) {
+      const [f] = await conn.query<{ f: string | null }>('SELECT to_regprocedure($1)::text AS f', [`public.${fn}`]);
+      if (f?.f) await conn.query(`ALTER FUNCTION public.${fn} SET SCHEMA "${schema}"`);
+    }
   }
+  // The same table drizzle's migrator creates; the migration loop carries on from our rows.
+  await conn.query(`CREATE TABLE "${schema}".${MIGRATIONS_TABLE} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+  await conn.query(
+    `WITH moved AS (DELETE FROM drizzle.${MIGRATIONS_TABLE} WHERE created_at = ANY($1::bigint[]) RETURNING id, hash, created_at)
+     INSERT INTO "${schema}".${MIGRATIONS_TABLE} (hash, created_at) SELECT hash, created_at FROM moved ORDER BY id`,
+    [whens],
+  );
   return true;
 }
 

@@ -39,3 +39,5 @@ export async function freshDatabase(adminUrl: string, label: string): Promise<Fr
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => onAdmin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
+
+export { findPgBouncer, startPgBouncer, type PgBouncer } from './testing-pgbouncer.js';

@@ -24,8 +24,14 @@ export interface AppOptions {
   bodyLimit?: number;
   /** How long `/health/ready` waits for the database. Default 1 500 ms. */
   readyTimeoutMs?: number;
-  /** True once the server drains for shutdown: readiness turns 503. */
+  /**
+   * True once the server drains for shutdown: readiness turns 503, and every answer from then on
+   * says `Connection: close`, so that no keep-alive client sends another request on a connection
+   * about to end.
+   */
   isShuttingDown?: () => boolean;
+  /** Aborted when shutdown begins: open event streams end at once (clients resume with Last-Event-ID). */
+  shutdown?: AbortSignal;
   /** Reported by `/health` and in the OpenAPI document. Default: this package's version. */
   version?: string;
   /** The relay's dead letters for admins; absent when the store keeps no outbox bookkeeping. */
@@ -62,7 +68,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     // low, a body too large or of the wrong type): the unread rest would be taken for the next
     // request on this connection, so the connection ends with the answer and says so, and a
     // keep-alive client opens a new one instead of losing its next request.
-    if (hasUnreadBody(c)) c.header('Connection', 'close');
+    if (hasUnreadBody(c) || isShuttingDown()) c.header('Connection', 'close');
     const seconds = (performance.now() - started) / 1000;
     const route = c.get('route') ?? (c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c));
     metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
@@ -82,7 +88,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     version,
     health: { timeoutMs: options.readyTimeoutMs ?? 1500, isShuttingDown, startedAt: Date.now() },
     outbox: options.outbox,
-    events: { pollMs: options.eventsPollMs ?? 1000, heartbeatMs: 15_000 },
+    events: { pollMs: options.eventsPollMs ?? 1000, heartbeatMs: 15_000, shutdown: options.shutdown ?? new AbortController().signal },
     console: options.console ?? { oidc: null, rolesClaim: null },
     document: () => (document ??= openApiDocument(version)),
   };
@@ -139,7 +145,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
       body = problem('INTERNAL_ERROR', `An internal error occurred; quote request id ${requestId}`, { instance: c.req.path, requestId });
     }
     metrics.errors.inc({ code: body.code, status: String(body.status) });
-    if (err instanceof UnauthorizedError) c.header('WWW-Authenticate', 'Bearer realm="goodgo-wallet"');
+    if (err instanceof UnauthorizedError) {
+      c.header('WWW-Authenticate', 'Bearer realm="goodgo-wallet"');
+      c.get('log').warn({ status: 401, authFailure: err.reason }, 'token refused');
+    }
     return render(c, body);
   });
 

@@ -107,9 +107,13 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       try {
         ({ payload } = await verifyToken(token));
       } catch (e) {
-        if (e instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired');
-        if (e instanceof joseErrors.JWTClaimValidationFailed) throw new UnauthorizedError(`Token claim "${e.claim}" is not valid`);
-        throw new UnauthorizedError('Token is not valid');
+        if (e instanceof joseErrors.JWTExpired) throw new UnauthorizedError('Token expired', `token expired (exp): ${e.reason}`);
+        if (e instanceof joseErrors.JWTClaimValidationFailed) {
+          throw new UnauthorizedError(`Token claim "${e.claim}" is not valid`, `claim "${e.claim}" ${e.reason}: ${e.message}`);
+        }
+        // The signature, the keys (none matching, the key set unreachable), the algorithm, the form.
+        const code = e instanceof joseErrors.JOSEError ? e.code : 'ERR_UNKNOWN';
+        throw new UnauthorizedError('Token is not valid', `${code}: ${(e as Error).message}`);
       }
       const sub = claimAt(payload, userClaim);
       // The subject becomes data (owner of wallets, idempotency scope): it must be an identity as

@@ -1,4 +1,4 @@
-import { DEFAULT_CURRENCY, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, isCurrencyCode } from '@goodgo/wallet-core';
+import { DEFAULT_CURRENCY, DEFAULT_HOLD_TTL_MS, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, MAX_HOLD_TTL_MS, isCurrencyCode } from '@goodgo/wallet-core';
 import { DEFAULT_POOL_MAX, DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
@@ -34,8 +34,19 @@ export const configSchema = z
     WALLET_DEFAULT_CURRENCY: z.string().default(DEFAULT_CURRENCY).refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
     WALLET_MAX_AMOUNT: z.string().regex(MAX_AMOUNT_PATTERN, 'must be a positive decimal string').default(DEFAULT_MAX_AMOUNT),
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
+    // Says that an embedded store (PGlite, or memory://) in production is meant.
+    WALLET_ALLOW_EMBEDDED: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('false')
+      .transform((v) => v === 'true'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_MAX),
+    // false behind a pooler that keeps no prepared statement across transactions (PgBouncer 1.18
+    // in transaction mode): every statement is then parsed where it runs.
+    DATABASE_PREPARED_STATEMENTS: z
+      .enum(['true', 'false'], 'must be true or false')
+      .default('true')
+      .transform((v) => v === 'true'),
     // A hot standby of DATABASE_URL's database, for the reads of the books (history, balance at an
     // instant, statements, admin search); a pool of DATABASE_POOL_MAX of its own.
     DATABASE_READ_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
@@ -49,6 +60,8 @@ export const configSchema = z
     JWT_ROLES_CLAIM: optionalText.pipe(z.string().regex(CLAIM_PATH, 'must be claim names joined by dots, e.g. realm_access.roles').optional()),
     JWT_USER_CLAIM: optionalText.pipe(z.string().regex(CLAIM_PATH, 'must be claim names joined by dots, e.g. sub').optional()),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    // How long a hold lives when its command names no expiry; the core's bound (30 days) applies.
+    WALLET_HOLD_TTL: durationSchema.default(DEFAULT_HOLD_TTL_MS).refine((ms) => ms > 0 && ms <= MAX_HOLD_TTL_MS, 'must be more than 0 and at most 30d'),
     // The contract keeps keys at least 24 h: a shorter TTL is refused rather than silently raised.
     WALLET_IDEMPOTENCY_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms >= UNIT_MS.h * 24, 'must be at least 24h (keys live at least 24 h)'),
     // The outbox relay's webhook sinks (src/webhook-endpoints.ts): each a sink of its own, with its
@@ -84,9 +97,30 @@ export const configSchema = z
     message: 'WALLET_CONSOLE_OIDC_CLIENT_ID needs JWT_AUTHORITY (the IAM the console signs in through)',
     path: ['WALLET_CONSOLE_OIDC_CLIENT_ID'],
   })
-  .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] });
+  .refine((c) => !(c.JWT_SECRET && c.JWT_AUTHORITY), { message: 'set JWT_SECRET or JWT_AUTHORITY, not both', path: ['JWT_SECRET'] })
+  // A money service whose records live in the process's memory or a container's writable layer
+  // loses them with it: production names its database, or says the embedded store is meant.
+  .refine((c) => c.NODE_ENV !== 'production' || c.DATABASE_URL !== undefined || c.WALLET_ALLOW_EMBEDDED, {
+    message:
+      'NODE_ENV=production needs DATABASE_URL: without it the records live in embedded PGlite (WALLET_DATA_DIR) on this machine; set WALLET_ALLOW_EMBEDDED=true if that is meant',
+    path: ['DATABASE_URL'],
+  });
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * `WALLET_*` variables set in the environment that the service does not read: most likely a typo
+ * or a setting of another version, which would otherwise be ignored in silence.
+ */
+export function unknownWalletVariables(env: Record<string, string | undefined> = process.env): string[] {
+  const known = new Set(Object.keys(configSchema.shape));
+  return Object.keys(env)
+    .filter((name) => name.startsWith('WALLET_') && !known.has(name) && !READ_ELSEWHERE.has(name))
+    .sort();
+}
+
+/** WALLET_* variables read outside this schema (by the test suites and tools, not the server). */
+const READ_ELSEWHERE = new Set(['WALLET_TEST_DATABASE_URL']);
 
 export class ConfigError extends Error {}
 

@@ -56,6 +56,8 @@ export interface Deps {
     pollMs: number;
     /** How often an idle stream sends a comment, so that proxies keep it open. */
     heartbeatMs: number;
+    /** Aborted when the server shuts down: every stream ends then. */
+    shutdown: AbortSignal;
   };
   /** What the operator console's page tells its script. */
   console: ConsoleOptions;

@@ -38,8 +38,14 @@ export class TransportError extends Error {
 
 /** 401: no usable bearer token. The answer carries `WWW-Authenticate`. */
 export class UnauthorizedError extends TransportError {
-  constructor(message = 'Authentication required') {
+  /**
+   * Which check failed, for the log only (the operator's question when an IAM's tokens are
+   * refused): `message` goes to the client, this may say more.
+   */
+  readonly reason: string;
+  constructor(message = 'Authentication required', reason: string = message) {
     super('UNAUTHORIZED', message);
+    this.reason = reason;
   }
 }
 

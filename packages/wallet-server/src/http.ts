@@ -16,7 +16,7 @@ export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unkno
   const length = c.req.header('content-length');
   const announced = (length !== undefined && length.trim() !== '0') || c.req.header('transfer-encoding') !== undefined;
   if (announced && !isJson) throw new UnsupportedMediaTypeError();
-  const raw = await c.req.text();
+  const raw = strictUtf8(new Uint8Array(await c.req.arrayBuffer()));
   if (raw.length === 0) return {};
   if (!isJson) throw new UnsupportedMediaTypeError();
   let parsed: unknown;
@@ -29,6 +29,47 @@ export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unkno
     throw new ValidationError('The body must be a JSON object', [{ path: '', message: 'must be an object' }]);
   }
   return parsed as Record<string, unknown>;
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A body as text, refused when it is not well-formed UTF-8: a lenient decoder would turn each bad
+ * byte into U+FFFD, so two different requests would name one user.
+ */
+function strictUtf8(bytes: Uint8Array): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    throw new ValidationError('The body is not well-formed UTF-8', [{ path: '', message: 'invalid UTF-8' }]);
+  }
+}
+
+/**
+ * The query's parameters (the first of each name), refused when any name or value does not
+ * percent-decode to well-formed UTF-8 (`%FF`, an encoded surrogate `%ED%A0%80`): hono would keep
+ * such a value undecoded, and it would be looked up as text no one sent.
+ */
+export function strictQuery(c: Context<AppEnv>): Record<string, string> {
+  const search = new URL(c.req.url).search.slice(1);
+  const out: Record<string, string> = {};
+  if (search === '') return out;
+  for (const pair of search.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const [name, value] = eq < 0 ? [pair, ''] : [pair.slice(0, eq), pair.slice(eq + 1)];
+    const decode = (part: string, what: string) => {
+      try {
+        return decodeURIComponent(part.replace(/\+/g, ' '));
+      } catch {
+        throw new ValidationError(`The query parameter ${what} is not well-formed UTF-8`, [{ path: what, message: 'invalid percent-encoded UTF-8' }]);
+      }
+    };
+    const key = decode(name, 'name');
+    const decoded = decode(value, key);
+    if (!Object.hasOwn(out, key)) out[key] = decoded;
+  }
+  return out;
 }
 
 /** The caller's `sub` when it may only touch its own resources (no service role), else undefined. */

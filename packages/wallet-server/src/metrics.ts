@@ -158,7 +158,19 @@ export class Metrics {
     this.reconciliationLastRun.set(Date.parse(report.checkedAt) / 1000);
   }
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  constructor(options: { defaultMetrics?: boolean; logLinesDropped?: (() => number) | undefined } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'wallet_' });
+    const dropped = options.logLinesDropped;
+    if (dropped) {
+      new Counter({
+        name: 'wallet_log_lines_dropped_total',
+        help: 'Log lines dropped because the log consumer was too far behind (or gone); logging never waits for it',
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(dropped());
+        },
+      });
+    }
   }
 }

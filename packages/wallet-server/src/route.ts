@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv, Deps } from './deps.js';
 import { ForbiddenError } from './errors.js';
-import { commandOptions, jsonBody, ownerScope, subjectUser } from './http.js';
+import { commandOptions, jsonBody, ownerScope, strictQuery, subjectUser } from './http.js';
 import type { Metrics } from './metrics.js';
 import { hasRole, type Principal, type Role } from './principal.js';
 
@@ -172,7 +172,7 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
   const raw = r.method === 'post' ? await jsonBody(c) : {};
   const validated: Validated<any, any, any> = {
     params: parseInput(r.params ?? NONE, c.req.param()),
-    query: parseInput(r.query ?? NONE, c.req.query()),
+    query: parseInput(r.query ?? NONE, strictQuery(c)),
     // A route without a body schema takes no fields: anything sent is refused, not ignored.
     body: parseInput(r.body ?? NO_BODY, raw),
   };

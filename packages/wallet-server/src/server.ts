@@ -37,10 +37,17 @@ export async function openStore(config: Config, logger: Logger): Promise<SqlWall
       readConnectionString: config.DATABASE_READ_URL,
       max: config.DATABASE_POOL_MAX,
       schema: config.WALLET_DB_SCHEMA,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     });
     const replica = config.DATABASE_READ_URL !== undefined;
     logger.info(
-      { database: 'postgresql', poolMax: config.DATABASE_POOL_MAX, schema: config.WALLET_DB_SCHEMA, readReplica: replica },
+      {
+        database: 'postgresql',
+        poolMax: config.DATABASE_POOL_MAX,
+        schema: config.WALLET_DB_SCHEMA,
+        readReplica: replica,
+        preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+      },
       'store ready, migrations applied',
     );
     return store;
@@ -95,7 +102,12 @@ function startRelay(sinks: EventSink[], store: SqlWalletStore, metrics: Metrics,
   });
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export interface ServerOptions {
+  /** How many log lines the log's destination has dropped (metered as wallet_log_lines_dropped_total). */
+  logLinesDropped?: () => number;
+}
+
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const auth = createAuthenticator(authConfig(config, logger));
   // The SQL store once open: the relay and the dead-letter list need its driver.
   let opened: SqlWalletStore | null = null;
@@ -110,9 +122,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     maxAmount: config.WALLET_MAX_AMOUNT,
     allowanceTtlMs: config.WALLET_ALLOWANCE_TTL,
     allowanceSyncGraceMs: config.WALLET_ALLOWANCE_SYNC_GRACE,
+    holdTtlMs: config.WALLET_HOLD_TTL,
   });
   let shuttingDown = false;
-  const metrics = new Metrics();
+  const shutdown = new AbortController();
+  const metrics = new Metrics({ logLinesDropped: options.logLinesDropped });
   // Built now, so that a URL that could never deliver stops the start (it is checked again here).
   const sinks = sinksOf(config);
   // Every instance runs a relay once the database answers; the advisory lock keeps all but one
@@ -139,7 +153,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         : null,
     rolesClaim: config.JWT_ROLES_CLAIM ?? null,
   };
-  const app = createApp({ service, store, auth, logger, metrics, isShuttingDown: () => shuttingDown, outbox, console: consoleOptions });
+  const app = createApp({
+    service,
+    store,
+    auth,
+    logger,
+    metrics,
+    isShuttingDown: () => shuttingDown,
+    shutdown: shutdown.signal,
+    outbox,
+    console: consoleOptions,
+  });
   // Started once the database answers; stopped first on shutdown.
   let purge: IdempotencyPurge | undefined;
   void connector.ready.then(() => {
@@ -168,12 +192,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close: () =>
       (closing ??= (async () => {
         shuttingDown = true;
+        shutdown.abort();
         void purge?.stop();
         const deadline = Date.now() + config.SHUTDOWN_TIMEOUT_MS;
         const http = server as import('node:http').Server;
         logger.info('draining in-flight requests');
         await new Promise<void>((resolve) => {
+          // Connections with no request begun are closed first, and then as each becomes idle:
+          // answers given from now on say Connection: close, and an ended event stream leaves its
+          // connection idle. A request the server has begun reading is always answered.
+          const idle = setInterval(() => http.closeIdleConnections(), 50).unref();
           const force = setTimeout(() => {
+            clearInterval(idle);
             logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: closing remaining connections');
             http.closeAllConnections();
             resolve();
@@ -181,9 +211,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
           force.unref();
           server.close(() => {
             clearTimeout(force);
+            clearInterval(idle);
             resolve();
           });
-          // Keep-alive connections with no request in flight would hold close() open.
           http.closeIdleConnections();
         });
         // pool.end() waits for every checked-out connection; one stuck on a database that is gone

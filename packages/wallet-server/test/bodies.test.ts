@@ -61,4 +61,42 @@ describe('hostile and malformed bodies', () => {
       expect([points, res.status]).toEqual([points, 400]);
     }
   });
+
+  describe('text that is not well-formed UTF-8 is refused, never replaced', () => {
+    const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+
+    it.each([
+      ['an invalid byte', [0xff]],
+      ['a truncated sequence', [0xe1, 0x80]],
+      ['an overlong encoding', [0xc0, 0xaf]],
+      ['an encoded surrogate', [0xed, 0xa0, 0x80]],
+    ])('a body with %s in userId: 400 VALIDATION_ERROR, no wallet', async (_what, bad) => {
+      const userId = `bytes-${Math.random().toString(36).slice(2, 8)}`;
+      const res = await h.app.request('/api/v1/wallets', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' },
+        body: bytes(`{"userId":"${userId}`, bad, '"}'),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('VALIDATION_ERROR');
+      for (const candidate of [userId, `${userId}\uFFFD`, `${userId}\uFFFD\uFFFD`]) {
+        expect(await h.service.listWallets({ userId: candidate })).toEqual([]);
+      }
+    });
+
+    it.each([['%ED%A0%80'], ['%FF'], ['abc%E1%80'], ['%C0%AF']])('a query userId=%s: 400 VALIDATION_ERROR', async (encoded) => {
+      for (const path of ['/api/v1/wallets', '/api/v1/wallets/summary']) {
+        const res = await h.call('GET', `${path}?userId=${encoded}`, { token: service });
+        expect([path, res.status, res.body.code]).toEqual([path, 400, 'VALIDATION_ERROR']);
+      }
+    });
+
+    it('well-formed text in any script still passes, in the body and the query', async () => {
+      const userId = `khách-${Math.random().toString(36).slice(2, 8)}-😀`;
+      const created = await h.call('POST', '/api/v1/wallets', { token: service, body: { userId } });
+      expect(created.status).toBe(201);
+      const listed = await h.call('GET', `/api/v1/wallets?userId=${encodeURIComponent(userId)}`, { token: service });
+      expect([listed.status, listed.body.items.map((w: { id: string }) => w.id)]).toEqual([200, [created.body.id]]);
+    });
+  });
 });

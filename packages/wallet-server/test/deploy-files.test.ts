@@ -16,6 +16,7 @@ interface ComposeService {
   labels?: string[];
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
+  restart?: string;
 }
 
 describe('deploy/compose.yml', () => {
@@ -33,6 +34,24 @@ describe('deploy/compose.yml', () => {
     expect(wallet.environment?.DATABASE_URL).toMatch(/^\$\{DATABASE_URL:-/);
     expect(wallet.environment?.JWT_AUTHORITY).toMatch(/^\$\{JWT_AUTHORITY:\?/);
     expect(wallet.environment?.NODE_ENV).toBe('production');
+  });
+
+  it('restarts every service that stops unasked', () => {
+    for (const [name, service] of Object.entries(compose.services)) expect([name, service.restart]).toEqual([name, 'unless-stopped']);
+  });
+
+  it('passes the relay, replica, pooler and hold settings through from the environment', () => {
+    for (const name of [
+      'DATABASE_READ_URL',
+      'DATABASE_PREPARED_STATEMENTS',
+      'WALLET_HOLD_TTL',
+      'WALLET_IDEMPOTENCY_TTL',
+      'WALLET_WEBHOOK_URLS',
+      'WALLET_WEBHOOK_SECRET',
+      'WALLET_AMQP_URL',
+    ]) {
+      expect(wallet.environment?.[name]).toMatch(new RegExp(`^\\$\\{${name}:-`));
+    }
   });
 
   it('routes PathPrefix(/api/v1/wallets) to the service through Traefik, healthy instances only', () => {
@@ -54,16 +73,37 @@ describe('Dockerfile', () => {
 
   it('builds in one stage and runs production dependencies only in another, as a non-root user', () => {
     expect(lines.filter((l) => l.startsWith('FROM ')).length).toBe(2);
-    expect(dockerfile).toMatch(/npm install --omit=dev/);
-    expect(at('USER node')).toBeGreaterThan(at('FROM node:20-bookworm-slim AS runtime'));
+    expect(at('USER node')).toBeGreaterThan(at('FROM node:22-bookworm-slim AS runtime'));
     expect(at('USER node')).toBeLessThan(at('CMD '));
+  });
+
+  it('installs from the lock file only (npm ci, then pruned), never resolving versions anew', () => {
+    expect(dockerfile).toMatch(/npm ci --no-audit --no-fund/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).not.toMatch(/npm install/);
+    // The lock file is in the build context.
+    expect(read('.dockerignore').split('\n')).not.toContain('package-lock.json');
+  });
+
+  it('runs on a Node LTS that is still supported, both stages the same', () => {
+    const bases = lines.filter((l) => l.startsWith('FROM ')).map((l) => l.split(' ')[1]);
+    expect(new Set(bases)).toEqual(new Set(['node:22-bookworm-slim']));
+    // Node 20 reached its end of life in April 2026; 22 is supported to April 2027 (then 24).
+    expect(JSON.parse(read('package.json')).engines.node).toBe('>=20.19');
+  });
+
+  it('has reconcile and token as commands on the PATH', () => {
+    const pkg = JSON.parse(read('packages/wallet-server/package.json')) as { bin: Record<string, string> };
+    expect(pkg.bin['goodgo-wallet-reconcile']).toBe('./dist/reconcile.js');
+    expect(pkg.bin['goodgo-wallet-token']).toBe('./dist/token.js');
+    expect(dockerfile).toMatch(/PATH=\/app\/node_modules\/\.bin:\$PATH/);
   });
 
   it('checks /health/live, and runs node as PID 1 (exec form) so SIGTERM reaches it', () => {
     expect(lines[at('HEALTHCHECK') + 1]).toContain('/health/live');
     const cmd = JSON.parse((lines[at('CMD ')] as string).slice(4)) as string[];
     expect(cmd[0]).toBe('node');
-    expect(cmd.at(-1)).toBe('node_modules/@goodgo/wallet-server/dist/main.js');
+    expect(cmd.at(-1)).toBe('packages/wallet-server/dist/main.js');
     expect(dockerfile).toMatch(/^STOPSIGNAL SIGTERM$/m);
   });
 

@@ -7,7 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 // package's, which ship in the tarballs) is compiled under the repository's strict tsconfig,
 // against the built packages, as a module of its own.
 const root = join(import.meta.dirname, '..', '..', '..');
-const readmes = ['README.md', 'packages/wallet-core/README.md', 'packages/wallet-pg/README.md', 'packages/wallet-server/README.md'];
+const readmes = [
+  'README.md',
+  'packages/wallet-core/README.md',
+  'packages/wallet-pg/README.md',
+  'packages/wallet-relay/README.md',
+  'packages/wallet-server/README.md',
+];
 // Inside the repository, so that `@goodgo/*` resolve through its node_modules like a user's would.
 const scratch = join(root, 'node_modules', '.cache', `readme-code-${process.pid}`);
 

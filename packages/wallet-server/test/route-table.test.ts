@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { honoPath } from '../src/route.js';
 import { harness, type Harness } from './support/harness.js';
@@ -23,6 +25,20 @@ describe('the route table', () => {
     ].sort();
     expect(served).toEqual(documented());
     expect(served).toContain('POST /api/v1/wallets/deposit');
+  });
+
+  it('has every route of /api/v1/wallets in the contract, docs/API.md', () => {
+    const api = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'API.md'), 'utf8');
+    const lines = api.split('\n');
+    const missing = documented().filter((route) => {
+      const [method, path] = route.split(' ') as [string, string];
+      const cut = path.lastIndexOf('/');
+      // A row may name siblings after the first: POST `/api/v1/wallets/{id}/freeze`, `/unfreeze`.
+      const listed = (line: string) =>
+        line.includes(`${method} \`${path}\``) || (line.includes(`${method} \`${path.slice(0, cut)}/`) && line.includes(`\`${path.slice(cut)}\``));
+      return path.startsWith('/api/v1/wallets') && !lines.some(listed);
+    });
+    expect(missing).toEqual([]);
   });
 
   it('answers every documented route from its own handler, with a status the document lists', async () => {

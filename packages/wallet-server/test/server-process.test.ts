@@ -48,7 +48,7 @@ async function exercise(env: Record<string, string>): Promise<void> {
 describe('the server process (npm start)', () => {
   it('serves on PGlite in development mode, then drains and exits 0 on SIGTERM', async () => {
     await exercise({ WALLET_DATA_DIR: 'memory://' });
-  }, 60_000);
+  }, 150_000);
 
   it.runIf(adminUrl)(
     'serves on PostgreSQL with DATABASE_URL and a JWT_SECRET',
@@ -60,7 +60,7 @@ describe('the server process (npm start)', () => {
         await db.drop();
       }
     },
-    60_000,
+    150_000,
   );
 
   it('answers every request it accepted before SIGTERM, and each answered deposit is in the ledger', async () => {
@@ -96,7 +96,7 @@ describe('the server process (npm start)', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 150_000);
 
   it('refuses to start in production without JWT settings, and on invalid configuration', async () => {
     const main = join(import.meta.dirname, '..', 'dist', 'main.js');
@@ -108,12 +108,18 @@ describe('the server process (npm start)', () => {
         child.stdout.on('data', (d) => (err += d));
         child.once('exit', (code) => resolve({ code, err }));
       });
-    const prod = await run({ NODE_ENV: 'production' });
+    const prod = await run({ NODE_ENV: 'production', WALLET_ALLOW_EMBEDDED: 'true' });
     expect(prod.code).toBe(1);
     expect(prod.err).toContain('refusing to start in production');
+    // Nor on an embedded store unless that is said to be meant: records on PGlite or in memory
+    // vanish with the machine or the container's writable layer.
+    const embedded = await run({ NODE_ENV: 'production', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
+    expect(embedded.code).toBe(1);
+    expect(embedded.err).toContain('NODE_ENV=production needs DATABASE_URL');
+    expect(embedded.err).toContain('WALLET_ALLOW_EMBEDDED=true');
     const bad = await run({ WALLET_MAX_AMOUNT: '-5', WALLET_DEFAULT_CURRENCY: 'XYZ' });
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('WALLET_MAX_AMOUNT');
     expect(bad.err).toContain('WALLET_DEFAULT_CURRENCY');
-  }, 60_000);
+  }, 150_000);
 });

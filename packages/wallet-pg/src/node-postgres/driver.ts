@@ -1,12 +1,9 @@
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as drizzleMigrate } from 'drizzle-orm/node-postgres/migrator';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import {
   assertStorableParams,
   isConnectionBroken,
   schemaName,
-  setLocalSearchPath,
-  withSearchPath,
+  transactionSettings,
   type ConnectionSession,
   type Row,
   type SqlDriver,
@@ -66,11 +63,13 @@ function rowsOf<R extends Row>(result: QueryResult<R> | QueryResult<R>[], index:
   return Array.isArray(result) ? (result[index]?.rows ?? []) : result.rows;
 }
 
-function sessionOf(client: Pool | PoolClient): SqlSession {
+/** A session that sends statements by name (prepared once per connection) only when `prepared`. */
+function sessionOf(client: PoolClient, prepared: boolean): SqlSession {
   return {
     async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
       assertStorableParams(params);
-      const result = await client.query<R>(name === undefined ? { text, values: params as unknown[] } : { name, text, values: params as unknown[] });
+      const values = params as unknown[];
+      const result = await client.query<R>(name === undefined || !prepared ? { text, values } : { name, text, values });
       return result.rows;
     },
   };
@@ -83,7 +82,14 @@ function sessionOf(client: Pool | PoolClient): SqlSession {
  * listener ends the process. A client that failed that way, or whose connection is otherwise
  * broken, goes back with the error so that the pool destroys it instead of lending it again.
  */
-async function checkOut(pool: Pool): Promise<{ client: PoolClient; fail(e: unknown): void; discard(e: unknown): void; release(): void }> {
+interface Held {
+  client: PoolClient;
+  fail(e: unknown): void;
+  discard(e: unknown): void;
+  release(): void;
+}
+
+async function checkOut(pool: Pool): Promise<Held> {
   let broken: Error | undefined;
   const onError = (e: Error) => {
     broken ??= e;
@@ -131,23 +137,35 @@ export interface NodePostgresDriverOptions {
   /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
   schema?: string | undefined;
   /**
-   * Whether every connection of the pool was opened with the schema as its search path: always so
-   * for the store's own pool (`-c search_path=…` in its startup options); say so for a pool of
-   * yours only if you opened it that way (`options: '-c search_path=wallet'`). Otherwise (a pool
-   * shared with the host application) each transaction sets it with SET LOCAL in the message
-   * that carries BEGIN, so the host's connections keep their own search path. Default false.
+   * Whether every connection of the pool was opened with the schema as its search path; say so
+   * only if you opened yours that way (`options: '-c search_path=wallet'`), and never behind a
+   * transaction pooler. Otherwise each transaction selects the schema with SET LOCAL in the
+   * message that carries BEGIN, so a connection's own search path is never changed. Default false.
    */
   searchPathOnConnect?: boolean | undefined;
+  /**
+   * Send statements as named prepared statements, parsed and planned once per connection. Set
+   * false behind a pooler that keeps no prepared statement across transactions (PgBouncer 1.18 in
+   * transaction mode): every statement is then parsed where it runs. Default true.
+   */
+  preparedStatements?: boolean | undefined;
+  /**
+   * How long a command waits for a row lock, and how long any statement may run, set with SET
+   * LOCAL in each of the store's transactions (none by default: the server's settings apply).
+   */
+  lockTimeoutMs?: number | undefined;
+  statementTimeoutMs?: number | undefined;
 }
 
-/** @internal The SqlDriver over a `pg` Pool: named prepared statements, one pooled client per transaction. */
+/** @internal The SqlDriver over a `pg` Pool: named prepared statements (unless told not), one pooled client per transaction. */
 export class NodePostgresDriver implements SqlDriver {
   readonly schema: string;
-  private readonly pooled: SqlSession;
   private readonly combine: boolean;
-  /** The statement(s) that open a transaction: BEGIN, and SET LOCAL search_path on a shared pool. */
+  private readonly prepared: boolean;
+  /** The SET LOCAL statements each transaction starts with (the schema, the timeouts). */
+  private readonly settings: string[];
+  /** The statements that open a transaction: BEGIN and the settings. */
   private readonly begin: string;
-  private readonly onConnect: boolean;
   private ended = false;
 
   constructor(
@@ -155,25 +173,58 @@ export class NodePostgresDriver implements SqlDriver {
     private readonly ownsPool: boolean,
     options: NodePostgresDriverOptions = {},
   ) {
-    this.pooled = sessionOf(pool);
     this.combine = options.combineTransactionEdges ?? true;
+    this.prepared = options.preparedStatements ?? true;
     this.schema = schemaName(options.schema);
-    this.onConnect = options.searchPathOnConnect ?? false;
-    this.begin = this.onConnect ? 'BEGIN' : `BEGIN;${setLocalSearchPath(this.schema)}`;
+    this.settings = transactionSettings({
+      schema: this.schema,
+      searchPath: options.searchPathOnConnect !== true,
+      lockTimeoutMs: options.lockTimeoutMs,
+      statementTimeoutMs: options.statementTimeoutMs,
+    });
+    this.begin = ['BEGIN', ...this.settings].join(';');
   }
 
-  query<R extends Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]> {
-    if (this.onConnect) return this.pooled.query<R>(text, params, name);
-    // A shared pool's connection has the host's search path: the read runs in a transaction of
-    // its own that sets ours locally (one round trip more than on the store's own pool).
-    return this.transaction((session) => session.query<R>(text, params, name));
+  async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
+    const held = await checkOut(this.pool);
+    try {
+      return await this.statement<R>(held, text, params, name);
+    } catch (e) {
+      held.fail(e);
+      throw e;
+    } finally {
+      held.release();
+    }
+  }
+
+  /**
+   * One statement outside a transaction of ours, with the settings in force for it alone: sent
+   * after them in one simple-protocol message, which PostgreSQL runs as one implicit transaction
+   * (SET LOCAL lasts until its end). A statement whose parameters cannot travel inlined runs in
+   * a transaction of its own instead.
+   */
+  private async statement<R extends Row>(held: Held, text: string, params: readonly unknown[], name?: string): Promise<R[]> {
+    const { client } = held;
+    const plain = sessionOf(client, this.prepared);
+    if (this.settings.length === 0) return plain.query<R>(text, params, name);
+    assertStorableParams(params);
+    if (canInline(params)) return rowsOf(await client.query<R>(`${this.settings.join(';')};${inlineParams(client, text, params)}`), this.settings.length);
+    await client.query(this.begin);
+    try {
+      const rows = await plain.query<R>(text, params, name);
+      await client.query('COMMIT');
+      return rows;
+    } catch (e) {
+      if (!isConnectionBroken(e)) await client.query('ROLLBACK').catch((rollbackError: unknown) => held.discard(rollbackError));
+      throw e;
+    }
   }
 
   async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     const held = await checkOut(this.pool);
     const { client } = held;
     let begun = false;
-    const plain = sessionOf(client);
+    const plain = sessionOf(client, this.prepared);
     const session: SqlSession = this.combine
       ? {
           query: async <R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> => {
@@ -184,7 +235,7 @@ export class NodePostgresDriver implements SqlDriver {
               await client.query(this.begin);
               return plain.query<R>(text, params, name);
             }
-            return rowsOf(await client.query<R>(`${this.begin};${inlineParams(client, text, params)}`), this.onConnect ? 1 : 2);
+            return rowsOf(await client.query<R>(`${this.begin};${inlineParams(client, text, params)}`), 1 + this.settings.length);
           },
         }
       : plain;
@@ -214,19 +265,10 @@ export class NodePostgresDriver implements SqlDriver {
 
   async withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T> {
     const held = await checkOut(this.pool);
-    const { client } = held;
-    const session: ConnectionSession = {
-      ...sessionOf(client),
-      // drizzle's migrator on this very client: our advisory lock and search path are its session's.
-      drizzleMigrate: (config) => drizzleMigrate(drizzle({ client }), config),
-    };
     try {
-      if (this.onConnect) return await fn(session);
-      return await withSearchPath(session, this.schema, () => fn(session));
+      return await fn({ query: (text, params = [], name) => this.statement(held, text, params, name) });
     } catch (e) {
       held.fail(e);
-      // After a failure, the host's search path may not have been put back: the pool drops the connection.
-      if (!this.onConnect) held.discard(e);
       throw e;
     } finally {
       held.release();

@@ -29,9 +29,9 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
   schema?: string | undefined;
   /**
    * How long a command waits for a row lock before it gives up with SERVICE_UNAVAILABLE, and how
-   * long any statement may run, on connections of a pool the store makes. Defaults 5 s and 15 s:
-   * far above a healthy command (milliseconds), low enough that a stuck lock holder cannot pile up
-   * every request behind it.
+   * long any statement may run, set inside each of the store's transactions. Defaults 5 s and
+   * 15 s: far above a healthy command (milliseconds), low enough that a stuck lock holder cannot
+   * pile up every request behind it.
    */
   lockTimeoutMs?: number | undefined;
   statementTimeoutMs?: number | undefined;
@@ -45,35 +45,30 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
   readConnectionString?: string | undefined;
 }
 
-/** A pool of the store's own: its schema as the search path from the moment each connection opens. */
-function ownPool(connectionString: string | undefined, options: NodePostgresStoreOptions, schema: string, applicationName: string): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString,
-    max: options.max ?? DEFAULT_POOL_MAX,
-    connectionTimeoutMillis: 5_000,
-    application_name: applicationName,
-    // The search path is set as the connection opens: no statement of the store names a schema,
-    // and none costs a round trip to set it.
-    options: `-c search_path=${schema} -c lock_timeout=${options.lockTimeoutMs ?? 5000} -c statement_timeout=${options.statementTimeoutMs ?? 15000}`,
-  });
+/**
+ * A pool of the store's own. It sends no startup `options` (a transaction pooler such as
+ * PgBouncer refuses them): the schema and the timeouts are set inside each transaction.
+ */
+function ownPool(connectionString: string | undefined, options: NodePostgresStoreOptions, applicationName: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_MAX, connectionTimeoutMillis: 5_000, application_name: applicationName });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   return pool;
 }
 
 export async function createNodePostgresStore(options: NodePostgresStoreOptions = {}): Promise<SqlWalletStore> {
-  const schema = schemaName(options.schema);
-  const ownsPool = options.pool === undefined;
-  const pool = options.pool ?? ownPool(options.connectionString, options, schema, 'goodgo-wallet');
-  const driver = new NodePostgresDriver(pool, ownsPool, { ...options, schema, searchPathOnConnect: ownsPool || options.searchPathOnConnect === true });
+  const driverOptions: NodePostgresDriverOptions = {
+    ...options,
+    schema: schemaName(options.schema),
+    lockTimeoutMs: options.lockTimeoutMs ?? 5000,
+    statementTimeoutMs: options.statementTimeoutMs ?? 15000,
+  };
+  const pool = options.pool ?? ownPool(options.connectionString, options, 'goodgo-wallet');
+  const driver = new NodePostgresDriver(pool, options.pool === undefined, driverOptions);
   await migrateOrClose(driver, options.migrate);
   const readPool =
-    options.readPool ?? (options.readConnectionString === undefined ? undefined : ownPool(options.readConnectionString, options, schema, 'goodgo-wallet-read'));
-  const ownsReadPool = options.readPool === undefined;
-  const readDriver =
-    readPool === undefined
-      ? undefined
-      : new NodePostgresDriver(readPool, ownsReadPool, { ...options, schema, searchPathOnConnect: ownsReadPool || options.searchPathOnConnect === true });
+    options.readPool ?? (options.readConnectionString === undefined ? undefined : ownPool(options.readConnectionString, options, 'goodgo-wallet-read'));
+  const readDriver = readPool === undefined ? undefined : new NodePostgresDriver(readPool, options.readPool === undefined, driverOptions);
   return new SqlWalletStore(driver, { ...options, readDriver });
 }
 

@@ -1,16 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate as drizzleMigrate } from 'drizzle-orm/pglite/migrator';
-import {
-  assertStorableParams,
-  schemaName,
-  setLocalSearchPath,
-  withSearchPath,
-  type ConnectionSession,
-  type Row,
-  type SqlDriver,
-  type SqlSession,
-} from '../driver.js';
+import { assertStorableParams, schemaName, transactionSettings, type ConnectionSession, type Row, type SqlDriver, type SqlSession } from '../driver.js';
 
 export interface PgliteDriverOptions {
   /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
@@ -18,7 +7,7 @@ export interface PgliteDriverOptions {
   /**
    * Whether the instance's one connection already has the schema as its search path (the store's
    * own instance, set once at open). When not (an instance shared with the host application),
-   * each transaction sets it with SET LOCAL. Default false.
+   * each transaction, and each statement outside one, sets it with SET LOCAL. Default false.
    */
   searchPathOnConnect?: boolean | undefined;
 }
@@ -30,6 +19,7 @@ export interface PgliteDriverOptions {
 export class PgliteDriver implements SqlDriver {
   readonly schema: string;
   private readonly onConnect: boolean;
+  private readonly settings: string;
 
   constructor(
     readonly db: PGlite,
@@ -38,6 +28,7 @@ export class PgliteDriver implements SqlDriver {
   ) {
     this.schema = schemaName(options.schema);
     this.onConnect = options.searchPathOnConnect ?? false;
+    this.settings = transactionSettings({ schema: this.schema, searchPath: !this.onConnect }).join(';');
   }
 
   async query<R extends Row>(text: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -48,7 +39,7 @@ export class PgliteDriver implements SqlDriver {
 
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
-      if (!this.onConnect) await tx.exec(setLocalSearchPath(this.schema));
+      if (!this.onConnect) await tx.exec(this.settings);
       return fn({
         query: async <R extends Row>(text: string, params: readonly unknown[] = []) => {
           assertStorableParams(params);
@@ -58,16 +49,13 @@ export class PgliteDriver implements SqlDriver {
     });
   }
 
+  /**
+   * PGlite has one connection, shared with the host when the instance is the host's: each
+   * statement here runs in a transaction of its own that selects the schema locally, so the
+   * host's search path never changes while a long holder (the relay) has its session.
+   */
   withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T> {
-    const session: ConnectionSession = {
-      query: async <R extends Row>(text: string, params: readonly unknown[] = []) => {
-        assertStorableParams(params);
-        return (await this.db.query<R>(text, params as unknown[])).rows;
-      },
-      drizzleMigrate: (config) => drizzleMigrate(drizzle({ client: this.db }), config),
-    };
-    if (this.onConnect) return fn(session);
-    return withSearchPath(session, this.schema, () => fn(session));
+    return fn({ query: (text, params) => this.query(text, params) });
   }
 
   async close(): Promise<void> {

@@ -12,23 +12,26 @@ const SSE = /(^|,)\s*text\/event-stream\s*(;|,|$)/i;
  * Streams pages as Server-Sent Events, each event's `id` its position, so that a reconnecting
  * EventSource resumes after the last one it saw (`Last-Event-ID`); polls when caught up.
  */
-function stream(c: Context<AppEnv>, service: WalletService, first: EventPage, { pollMs, heartbeatMs }: Deps['events']): Response {
+function stream(c: Context<AppEnv>, service: WalletService, first: EventPage, { pollMs, heartbeatMs, shutdown }: Deps['events']): Response {
+  // A stream never ends by itself: on shutdown it ends at once rather than hold the drain open.
+  c.header('Connection', 'close');
   return streamSSE(
     c,
     async (sse) => {
       let page = first;
       let idleMs = 0;
-      while (!sse.aborted) {
+      const open = () => !sse.aborted && !shutdown.aborted;
+      while (open()) {
         for (const item of page.items) await sse.writeSSE({ id: item.position, data: JSON.stringify(item.event) });
         if (page.items.length === 0) {
-          await sse.sleep(pollMs);
+          await sleepUnless(pollMs, shutdown);
           idleMs += pollMs;
           if (idleMs >= heartbeatMs) {
             idleMs = 0;
             await sse.write(': keep-alive\n\n');
           }
         } else idleMs = 0;
-        if (sse.aborted) break;
+        if (!open()) break;
         page = await service.listEvents({ ...(page.nextAfter !== null ? { after: page.nextAfter } : {}), limit: s.MAX_PAGE_SIZE });
       }
     },
@@ -38,6 +41,18 @@ function stream(c: Context<AppEnv>, service: WalletService, first: EventPage, { 
       await sse.close();
     },
   );
+}
+
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 const events = route({
