@@ -29,8 +29,8 @@ export async function benchGrowth(report: Report, url: string, seconds: number, 
         // from 2020-01-01 on (so a balance at an instant has a real place to find in it).
         const offset = await count();
         await pool.query(
-          `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at)
-           SELECT gen_random_uuid(), $1, 'deposit', 1, 1000000000000 + i, timestamptz '2020-01-01' + ($3::bigint + i) * interval '1 second'
+          `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, hash)
+           SELECT gen_random_uuid(), $1, 'deposit', 1, 1000000000000 + i, timestamptz '2020-01-01' + ($3::bigint + i) * interval '1 second', md5(i::text)
            FROM generate_series(1, $2::int) i`,
           [deep, missing, offset],
         );

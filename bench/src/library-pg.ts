@@ -19,8 +19,8 @@ export async function seedWallets(pool: pg.Pool, count: number, prefix: string):
        SELECT gen_random_uuid(), $2 || i, 'VND', 1000000000000, 'active', 2, now(), now() FROM generate_series(1, $1::int) i
        RETURNING id)
      , t AS (
-       INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at)
-       SELECT gen_random_uuid(), id, 'deposit', 1000000000000, 1000000000000, now() FROM w)
+       INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, hash)
+       SELECT gen_random_uuid(), id, 'deposit', 1000000000000, 1000000000000, now(), md5(id::text) FROM w)
      SELECT id FROM w`,
     [count, prefix],
   );
@@ -51,9 +51,19 @@ export async function rawTransfer(pool: pg.Pool, from: string, to: string, amoun
       values: [to, amount],
     });
     const insert =
-      'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())';
-    await client.query({ name: 'raw_row', text: insert, values: [crypto.randomUUID(), from, 'transfer_out', amount, debit.rows[0]?.balance, transferId] });
-    await client.query({ name: 'raw_row', text: insert, values: [crypto.randomUUID(), to, 'transfer_in', amount, credit.rows[0]?.balance, transferId] });
+      'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at, hash) VALUES ($1, $2, $3, $4, $5, $6, now(), $7)';
+    // The row's hash as the writer computes it: in the process, no lookup in the database.
+    const hash = () => crypto.randomUUID().replaceAll('-', '');
+    await client.query({
+      name: 'raw_row',
+      text: insert,
+      values: [crypto.randomUUID(), from, 'transfer_out', amount, debit.rows[0]?.balance, transferId, hash()],
+    });
+    await client.query({
+      name: 'raw_row',
+      text: insert,
+      values: [crypto.randomUUID(), to, 'transfer_in', amount, credit.rows[0]?.balance, transferId, hash()],
+    });
     await client.query('COMMIT');
   } catch (e) {
     await client.query('ROLLBACK');

@@ -28,8 +28,8 @@ export async function benchPglite(report: Report, seconds: number): Promise<void
         [id],
       );
       await tx.query(
-        "INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at) VALUES (gen_random_uuid(), $1, 'deposit', 1, $2, now())",
-        [id, r[0]?.balance],
+        "INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, hash) VALUES (gen_random_uuid(), $1, 'deposit', 1, $2, now(), $3)",
+        [id, r[0]?.balance, crypto.randomUUID()],
       );
     });
   const rawTransfer = () =>
@@ -45,9 +45,9 @@ export async function benchPglite(report: Report, seconds: number): Promise<void
       ]);
       const t = crypto.randomUUID();
       const ins =
-        'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at) VALUES (gen_random_uuid(), $1, $2, 1, $3, $4, now())';
-      await tx.query(ins, [from, 'transfer_out', d.rows[0]?.b, t]);
-      await tx.query(ins, [to, 'transfer_in', c.rows[0]?.b, t]);
+        'INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, transfer_id, created_at, hash) VALUES (gen_random_uuid(), $1, $2, 1, $3, $4, now(), $5)';
+      await tx.query(ins, [from, 'transfer_out', d.rows[0]?.b, t, crypto.randomUUID()]);
+      await tx.query(ins, [to, 'transfer_in', c.rows[0]?.b, t, crypto.randomUUID()]);
     });
 
   const ms = seconds * 1000;

@@ -11,6 +11,8 @@
  * sales forwarded, and each sale's local write). Section 8 runs the store through PgBouncer
  * (Debian's pgbouncer, started on loopback; noted and skipped where it is not installed).
  * Bounded: about five minutes on two cores.
+ * Section 9 (reconciliation over a 10 M-row ledger, BENCH_RECONCILE_WALLETS × BENCH_RECONCILE_ROWS,
+ * default 500 000 × 20) runs only when named (BENCH_ONLY=9, into bench/results/reconcile.*).
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +27,7 @@ import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
 import { benchPgBouncer } from './pgbouncer.js';
 import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
+import { benchReconcile } from './reconcile.js';
 import { benchRelay } from './relay.js';
 import { benchTill } from './till.js';
 import { Report } from './report.js';
@@ -138,7 +141,17 @@ if (tillDb) {
   }
 }
 
-// A run of some sections only (BENCH_ONLY) must not replace the full report.
-const reportName = process.env.BENCH_ONLY ? 'partial' : 'latest';
+const reconcileDb = ONLY.has('9') ? await database('reconcile') : null;
+if (reconcileDb) {
+  section('9. reconciliation on a large ledger');
+  try {
+    await benchReconcile(report, reconcileDb.url, Number(process.env.BENCH_RECONCILE_WALLETS ?? 500_000), Number(process.env.BENCH_RECONCILE_ROWS ?? 20));
+  } finally {
+    await reconcileDb.drop();
+  }
+}
+
+// A run of some sections only (BENCH_ONLY) must not replace the full report; section 9 alone has a report of its own.
+const reportName = process.env.BENCH_ONLY === '9' ? 'reconcile' : process.env.BENCH_ONLY ? 'partial' : 'latest';
 report.write(join(import.meta.dirname, '..', 'results'), postgresVersion ? { postgres: `PostgreSQL ${postgresVersion} on loopback` } : {}, reportName);
 console.log(`\nwrote bench/results/${reportName}.md in ${Math.round((performance.now() - started) / 1000)} s`);

@@ -104,6 +104,24 @@ export const eventPayloadSchemas = {
     refundOf: z.uuid(),
     shortfall: z.int().meta({ description: 'Points already spent or expired: reversed, not clawed back' }),
   }),
+  LedgerCheckpointed: z.object({
+    version: z.literal(1),
+    id: z.uuid(),
+    run: z.uuid().meta({ description: 'Shared by the parts of one checkpoint' }),
+    at: isoTime.meta({ description: 'When the reconciliation run that took it started' }),
+    keyId: z.string().meta({ description: 'The ledger key (its id) the checkpoint is signed with' }),
+    previous: z.string().nullable().meta({ description: 'The signature of the checkpoint part before this one; null for the first' }),
+    through: z.string().meta({ description: 'Every ledger row at or before this position was walked and settled: the next routine run starts after it' }),
+    seen: z.string().meta({ description: 'The highest ledger position when the run started' }),
+    unkeyedThrough: z.string().meta({ description: 'The last position of the ledger written before the chain was keyed' }),
+    part: z.int(),
+    parts: z.int(),
+    heads: z
+      .array(z.object({ walletId: z.uuid(), rowId: z.uuid(), hash: z.string() }).readonly())
+      .readonly()
+      .meta({ description: 'The last ledger row and its hash of each wallet that gained rows since the previous checkpoint' }),
+    signature: z.string().meta({ description: 'HMAC-SHA-256, under the ledger key, of the checkpoint without its signature (see docs/DESIGN.md)' }),
+  }),
 } as const;
 
 /** What each event type means, for the catalogue. */
@@ -129,6 +147,8 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   PendingPointsCancelled: 'Pending points were cancelled.',
   PointsRefunded: 'A spend was given back to the lots it took, each keeping its expiry.',
   PointsReversed: 'An earn or confirm was clawed back from what was left of its lot.',
+  LedgerCheckpointed:
+    "A reconciliation run signed the chain heads of the wallets that gained ledger rows since the last checkpoint: keep them, and a wallet's deleted tail is found against them.",
 };
 
 const aggregateOf = {
@@ -153,6 +173,7 @@ const aggregateOf = {
   PendingPointsCancelled: 'point_account',
   PointsRefunded: 'point_account',
   PointsReversed: 'point_account',
+  LedgerCheckpointed: 'ledger',
 } as const satisfies { readonly [K in DomainEventType]: Extract<DomainEvent, { type: K }>['aggregateType'] };
 
 /** Every event type, in catalogue order. */

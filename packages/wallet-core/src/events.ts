@@ -4,9 +4,10 @@
  * was committed. Payload amounts are formatted decimal strings, never numbers.
  */
 import type { Actor, ChangeContext } from './context.js';
+import type { LedgerCheckpoint } from './ledger-checkpoint.js';
 import type { WalletTransactionType } from './wallet/ledger.js';
 
-export interface EventBase<T extends string, A extends 'wallet' | 'point_account', P> {
+export interface EventBase<T extends string, A extends 'wallet' | 'point_account' | 'ledger', P> {
   readonly id: string;
   readonly type: T;
   readonly aggregateType: A;
@@ -110,7 +111,9 @@ export type PointEvent =
   | PendingPointsCancelled
   | PointsRefunded
   | PointsReversed;
-export type DomainEvent = WalletEvent | PointEvent;
+/** A signed checkpoint of the ledger's chain heads (ledger-checkpoint.ts), published by a reconciliation run. */
+export type LedgerCheckpointed = EventBase<'LedgerCheckpointed', 'ledger', LedgerCheckpoint>;
+export type DomainEvent = WalletEvent | PointEvent | LedgerCheckpointed;
 export type DomainEventType = DomainEvent['type'];
 
 /** An event of the aggregate named, stamped from the change's context (id, time, actor, request). */
@@ -130,4 +133,18 @@ export function domainEvent<E extends DomainEvent>(
     requestId: ctx.requestId ?? null,
     payload,
   } as E;
+}
+
+/** A checkpoint part as the event that publishes it (its own id, the ledger as its aggregate). */
+export function checkpointEvent(part: LedgerCheckpoint): LedgerCheckpointed {
+  return {
+    id: part.id,
+    type: 'LedgerCheckpointed',
+    aggregateType: 'ledger',
+    aggregateId: part.id,
+    occurredAt: new Date(part.at),
+    actor: null,
+    requestId: null,
+    payload: part,
+  };
 }

@@ -16,7 +16,7 @@ import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
 import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
 import type { PointTransaction } from './points/ledger.js';
 import { PointAccount } from './points/point-account.js';
-import type { ReconciliationReport } from './reconciliation.js';
+import type { ReconcileOptions, ReconciliationReport } from './reconciliation.js';
 import * as s from './schemas.js';
 import type { FoundWalletTransaction, Positioned, UnitOfWork, WalletStore } from './store.js';
 import { assertNotFuture, assertPeriod, assertPeriodWithin, deadline, isoTimes, parseInput, type WithTimes } from './validate.js';
@@ -329,9 +329,13 @@ export class WalletService {
 
   // ---- the books -----------------------------------------------------------------------------
 
-  /** Runs every reconciliation check over the whole store; `ok` when nothing was found. */
-  async reconcile(): Promise<ReconciliationReport> {
-    const findings = await this.store.reconcile();
+  /**
+   * Runs the reconciliation checks: over the whole store, or (`incremental`) over what was written
+   * since the last checkpoint; `checkpoint` publishes a signed checkpoint of what it walked. `ok`
+   * when nothing was found.
+   */
+  async reconcile(options: ReconcileOptions = {}): Promise<ReconciliationReport> {
+    const findings = await this.store.reconcile({ ...options, clock: this.clock, newId: this.env.ids });
     return { ok: findings.problems.length === 0, checkedAt: this.clock().toISOString(), ...findings };
   }
 

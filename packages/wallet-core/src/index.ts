@@ -60,6 +60,7 @@ export {
   type PointLotStatus,
 } from './points/lot.js';
 export type * from './events.js';
+export { checkpointEvent } from './events.js';
 export {
   ERROR_CODES,
   WalletError,
@@ -172,9 +173,34 @@ export {
   type FactReader,
   type ResolvingLockPlan,
 } from './store.js';
-export { MemoryWalletStore } from './memory-store.js';
+export { MemoryWalletStore, type MemoryStoreOptions } from './memory-store.js';
+export { LedgerKeyring, ChainWriter, canonicalRow, canonicalDecimal, chainedRowOf, type ChainedRow, type LedgerKey, type RowLink } from './ledger-chain.js';
+export {
+  CHECKPOINT_PART_SIZE,
+  CHECKPOINT_VERSION,
+  SETTLE_MS,
+  settledThrough,
+  checkpointParts,
+  readCheckpoints,
+  signCheckpoint,
+  type CheckpointHead,
+  type CheckpointRecord,
+  type LedgerCheckpoint,
+} from './ledger-checkpoint.js';
 export {
   RECONCILIATION_KINDS,
+  RECONCILIATION_CHECKS,
+  POINTS_NOT_AVAILABLE_TYPES,
+  WalletLedgerWalk,
+  TransferTally,
+  checkpointMismatch,
+  problem,
+  figure,
+  type FiguresOf,
+  type LedgerRowToCheck,
+  type WalkStart,
+  type ReconcileOptions,
+  type ReconcileRun,
   type ReconciliationKind,
   type ReconciliationProblem,
   type ReconciliationFindings,

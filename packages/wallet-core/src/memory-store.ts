@@ -27,8 +27,19 @@ import {
 } from './store.js';
 import { allowanceStatusAt, isAllowanceSpend, type Allowance, type BookedSpend } from './wallet/allowance.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
-import { POINTS_NOT_AVAILABLE_TYPES, type ReconciliationFindings, type ReconciliationProblem } from './reconciliation.js';
-import { isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
+import { checkpointEvent } from './events.js';
+import { ChainWriter, LedgerKeyring, chainedRowOf, type RowLink } from './ledger-chain.js';
+import { checkpointParts, readCheckpoints, type CheckpointHead, type LedgerCheckpoint } from './ledger-checkpoint.js';
+import {
+  POINTS_NOT_AVAILABLE_TYPES,
+  TransferTally,
+  WalletLedgerWalk,
+  problem,
+  type ReconcileRun,
+  type ReconciliationFindings,
+  type ReconciliationProblem,
+} from './reconciliation.js';
+import type { WalletTransaction, WalletTransactionType } from './wallet/ledger.js';
 import { Wallet, type WalletChanges, type WalletState } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
@@ -45,6 +56,11 @@ function isWalletChanges(c: Changes): c is WalletChanges {
 }
 
 const ownerKey = (userId: string, currency: string) => `${userId}\u0000${currency}`;
+
+export interface MemoryStoreOptions {
+  /** The keys of the ledger's hash chain. Default: the published development key. */
+  ledgerKeys?: LedgerKeyring | undefined;
+}
 
 /**
  * The storage port in memory, with the semantics of the database stores: units of work run one
@@ -73,9 +89,18 @@ export class MemoryWalletStore implements WalletStore {
   private readonly refundsOf = new Map<string, string[]>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly events: Positioned<DomainEvent>[] = [];
+  /** Each ledger row's link in its wallet's keyed chain, and each wallet's chain head. */
+  private readonly links = new Map<string, RowLink>();
+  private readonly chainHeads = new Map<string, string>();
+  private readonly checkpoints: LedgerCheckpoint[] = [];
+  private readonly keyring: LedgerKeyring;
   private sequence = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.keyring = options.ledgerKeys ?? LedgerKeyring.developmentKey();
+  }
 
   /** Units run one at a time, each as if it locked everything: the plan is only resolved, for the facts the unit reads. */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T> {
@@ -206,64 +231,63 @@ export class MemoryWalletStore implements WalletStore {
     return due.length;
   }
 
-  async reconcile(): Promise<ReconciliationFindings> {
-    const problems: ReconciliationProblem[] = [];
+  /** Always the full run (a routine one is as cheap in memory), with the same checkpoints as the SQL stores. */
+  async reconcile(run: ReconcileRun): Promise<ReconciliationFindings> {
+    const startedAt = run.clock();
+    const seen = this.sequence.toString();
+    const record = readCheckpoints(this.keyring, this.checkpoints);
+    const since = BigInt(record.last?.through ?? '0');
+    const problems: ReconciliationProblem[] = record.broken.map((b) => problem('checkpoint_invalid', b.id, { reason: b.reason }));
+    const heads: CheckpointHead[] = [];
     let ledgerRows = 0;
-    const transfers = new Map<string, { debit: Money; credit: Money; rows: number }>();
+    const transfers = new TransferTally();
     for (const w of this.wallets.values()) {
-      let running = Money.zero(w.currency);
-      let sum = Money.zero(w.currency);
-      for (const { row } of this.walletTransactions.get(w.id) ?? []) {
-        ledgerRows += 1;
-        const credit = isCredit(row.type);
-        running = credit ? running.add(row.amount) : running.subtract(row.amount);
-        sum = credit ? sum.add(row.amount) : sum.subtract(row.amount);
-        if (!row.balanceAfter.equals(running)) {
-          problems.push({
-            kind: 'balance_after_mismatch',
-            id: row.id,
-            detail: `balanceAfter ${row.balanceAfter.format()} does not follow from the rows before it`,
-          });
-          running = row.balanceAfter;
-        }
-        if (row.transferId !== null) {
-          const t = transfers.get(row.transferId) ?? { debit: Money.zero(w.currency), credit: Money.zero(w.currency), rows: 0 };
-          if (credit) t.credit = t.credit.add(row.amount);
-          else t.debit = t.debit.add(row.amount);
-          t.rows += 1;
-          transfers.set(row.transferId, t);
-        }
+      const walk = new WalletLedgerWalk(this.keyring, { id: w.id, currency: w.currency.code }, null, record.heads.get(w.id) ?? null);
+      const wallet = { userId: w.userId, currencyCode: w.currency.code };
+      const rows = this.walletTransactions.get(w.id) ?? [];
+      for (const { row } of rows) {
+        const link = this.links.get(row.id);
+        walk.add({ ...chainedRowOf(row, wallet), hash: link?.hash ?? '', keyId: link?.keyId ?? null });
+        if (row.transferId !== null) transfers.add(row.transferId, row.type, row.amount.format(), w.currency.code);
       }
-      if (!sum.equals(w.balance))
-        problems.push({ kind: 'balance_mismatch', id: w.id, detail: `balance ${w.balance.format()} differs from its ledger (${sum.format()})` });
+      ledgerRows += walk.rows;
+      const found = walk.finish({ balance: w.balance.format(), chainHead: this.chainHeads.get(w.id) ?? null });
+      problems.push(...found);
+      const last = rows[rows.length - 1];
+      if (found.length === 0 && last !== undefined && BigInt(last.position) > since) {
+        heads.push({ walletId: w.id, rowId: last.row.id, hash: this.links.get(last.row.id)?.hash ?? '' });
+      }
     }
-    for (const [id, t] of transfers) {
-      if (t.rows !== 2 || !t.debit.equals(t.credit))
-        problems.push({ kind: 'transfer_unbalanced', id, detail: `${t.rows} rows, debits ${t.debit.format()} and credits ${t.credit.format()}` });
+    if (run.checkpoint === true) {
+      const parts = checkpointParts(this.keyring, { newId: run.newId, at: startedAt, now: run.clock(), seen, unkeyedThrough: '0' }, heads, record.last);
+      for (const part of parts) {
+        this.checkpoints.push(part);
+        this.events.push({ position: this.next(), row: checkpointEvent(part) });
+      }
     }
+    problems.push(...transfers.problems());
     for (const a of this.accounts.values()) {
       const lots = [...(this.lots.get(a.id)?.values() ?? [])];
       const available = lots.filter((l) => l.status === 'active').reduce((n, l) => n + l.remaining, 0);
       const pending = lots.filter((l) => l.status === 'pending').reduce((n, l) => n + l.points, 0);
-      let availableAfter = 0;
+      let balanceAfter = 0;
       for (const { row } of this.pointTransactions.get(a.id) ?? []) {
         ledgerRows += 1;
-        availableAfter += POINTS_NOT_AVAILABLE_TYPES.includes(row.type) ? 0 : row.points;
-        if (row.balanceAfter !== availableAfter) {
-          problems.push({
-            kind: 'points_balance_after_mismatch',
-            id: row.id,
-            detail: `balanceAfter ${row.balanceAfter}; the previous row and the points give ${availableAfter}`,
-          });
-          availableAfter = row.balanceAfter;
+        balanceAfter += POINTS_NOT_AVAILABLE_TYPES.includes(row.type) ? 0 : row.points;
+        if (row.balanceAfter !== balanceAfter) {
+          problems.push(problem('points_balance_after_mismatch', row.id, { balanceAfter: String(row.balanceAfter), expected: String(balanceAfter) }));
+          balanceAfter = row.balanceAfter;
         }
       }
       if (available !== a.availablePoints || pending !== a.pendingPoints) {
-        problems.push({
-          kind: 'points_mismatch',
-          id: a.id,
-          detail: `available ${a.availablePoints} and pending ${a.pendingPoints}; lots hold ${available} and ${pending}`,
-        });
+        problems.push(
+          problem('points_mismatch', a.id, {
+            available: String(a.availablePoints),
+            pending: String(a.pendingPoints),
+            lotAvailable: String(available),
+            lotPending: String(pending),
+          }),
+        );
       }
     }
     return { wallets: this.wallets.size, pointAccounts: this.accounts.size, ledgerRows, problems };
@@ -427,10 +451,17 @@ export class MemoryWalletStore implements WalletStore {
         throw new Error(`Point account ${c.account.id} changed under a unit of work`);
       }
     }
+    const chain = new ChainWriter(this.keyring, (walletId) => this.chainHeads.get(walletId) ?? null);
     for (const c of pending) {
       if (isWalletChanges(c)) {
         const w = c.wallet;
         this.wallets.set(w.id, w.snapshot);
+        const wallet = { userId: w.userId, currencyCode: w.currency.code };
+        for (const t of c.transactions) {
+          const link = chain.link(chainedRowOf(t, wallet));
+          this.links.set(t.id, link);
+          this.chainHeads.set(w.id, link.hash);
+        }
         // A wallet takes its (user, currency) when it opens and frees it when it closes; nothing else moves it.
         if (c.loadedVersion === 0 || w.status === 'closed') {
           const owner = ownerKey(w.userId, w.currency.code);

@@ -11,7 +11,7 @@ import type { LotClaim } from './points/lot.js';
 import type { PointAccount, PointAccountChanges } from './points/point-account.js';
 import type { Allowance, AllowanceStatus, BookedSpend } from './wallet/allowance.js';
 import type { Hold, HoldStatus } from './wallet/hold.js';
-import type { ReconciliationFindings } from './reconciliation.js';
+import type { ReconcileRun, ReconciliationFindings } from './reconciliation.js';
 import type { WalletTransaction, WalletTransactionType } from './wallet/ledger.js';
 import type { Wallet, WalletChanges, WalletStatus } from './wallet/wallet.js';
 import type { Currency } from './money/currency.js';
@@ -268,10 +268,11 @@ export interface WalletStore {
   /**
    * Checks the books: balances against ledgers, each balanceAfter (wallets and points) against
    * its predecessor, transfer pairs, point accounts against their lots, and where the store keeps
-   * them, each wallet's stored held amount against its active holds and each wallet's hash
-   * chain. Read-only.
+   * them, each wallet's stored held amount against its active holds; each wallet's keyed hash
+   * chain and its checkpointed heads. Read-only, except that it publishes a signed checkpoint when
+   * asked (an event, and the store's own record of checkpoints).
    */
-  reconcile(): Promise<ReconciliationFindings>;
+  reconcile(run: ReconcileRun): Promise<ReconciliationFindings>;
   /** Checks that the storage answers; throws when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

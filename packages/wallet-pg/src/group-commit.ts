@@ -11,6 +11,7 @@
  * statement, commits once, and only then answers each caller.
  */
 import {
+  ChainWriter,
   Money,
   OutsideLockPlan,
   PointAccount,
@@ -33,6 +34,7 @@ import {
   type UnitOfWork,
   type WalletChanges,
   type WalletTransaction,
+  type LedgerKeyring,
 } from '@goodgo/wallet-core';
 import { isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import { toWalletError } from './errors.js';
@@ -41,6 +43,7 @@ import type { Statement } from './sql/statement.js';
 import { BatchWrite, type KeyRef } from './sql/write.js';
 import {
   accountStateFromRow,
+  chainHeadOf,
   claimFromRow,
   hasAllowances,
   hasHolds,
@@ -80,6 +83,8 @@ export interface GroupCommitOptions {
   /** Marks what the executor did beside its statements (`retry`, `batch_fallback`), for tests and benchmarks. */
   readonly onStatement?: ((name: string) => void) | undefined;
   readonly onBatch?: ((size: number) => void) | undefined;
+  /** The keys the batch's ledger rows are chained with. */
+  readonly ledgerKeys: LedgerKeyring;
 }
 
 /** The smallest batch worth a slot of its own when the queue is split. */
@@ -281,7 +286,8 @@ export class GroupCommit {
     });
     const locked = await lockPlans(session, running);
     const outcomes: Outcome[] = [];
-    const write = new BatchWrite();
+    // Each wallet's rows link onto its chain head as loaded under the lock, in the order the units ran.
+    const write = new BatchWrite(new ChainWriter(this.options.ledgerKeys, (walletId) => locked.heads.get(walletId) ?? null));
     for (const [i, { item, plan }] of units.entries()) {
       const settled = resolved[i];
       if (settled?.status === 'rejected') {
@@ -393,6 +399,8 @@ interface Locked {
   readonly pointRows: Map<string, LockedPointRow>;
   /** What was booked under the (allowance, seq) pairs the plans named in `bookedSpends`, by `spendKey`. */
   readonly booked: Map<string, BookedSpend>;
+  /** Each locked wallet's chain head, as loaded. */
+  readonly heads: ReadonlyMap<string, string | null>;
 }
 
 const spendKey = (allowanceId: string, seq: number) => `${allowanceId}:${seq}`;
@@ -439,6 +447,7 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promi
   const holdsOf = await byWallet(q.activeHolds, hasHolds);
   const allowancesOf = await byWallet(q.activeAllowances, hasAllowances);
   const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [], allowancesOf.get(String(r.id)) ?? [])]));
+  const heads = new Map(walletRows.map((r) => [String(r.id), chainHeadOf(r)]));
   const refunded = new Map<string, Money>();
   if (refundsOf.length > 0) {
     for (const r of await run(q.refundedAmounts, [refundsOf])) {
@@ -476,7 +485,7 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promi
       booked.set(spendKey(String(r.allowance_id), Number(r.allowance_seq)), { transaction: walletTransactionFromRow(r), toWalletId });
     }
   }
-  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked };
+  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads };
 }
 
 const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances);

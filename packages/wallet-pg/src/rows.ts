@@ -78,6 +78,11 @@ export function hasHolds(r: Row): boolean {
   return !/^0(\.0*)?$/.test(str(r.held_amount));
 }
 
+/** A locked wallet row's chain head (null before its first keyed row). */
+export function chainHeadOf(r: Row): string | null {
+  return nullableStr(r.chain_head);
+}
+
 /** Whether a locked wallet row says it has allowances stored as active, which must then be loaded with it. */
 export function hasAllowances(r: Row): boolean {
   return Number(r.active_allowances ?? 0) > 0;

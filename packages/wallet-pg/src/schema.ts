@@ -14,7 +14,7 @@ import {
   WALLET_TRANSACTION_TYPES,
 } from '@goodgo/wallet-core';
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid, jsonb } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, index, integer, numeric, pgTable, primaryKey, text, timestamp, unique, uniqueIndex, uuid, jsonb } from 'drizzle-orm/pg-core';
 import { expiringLotSql, openLotSql, type LotColumns } from './sql/lots.js';
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -44,6 +44,12 @@ export const wallets = pgTable(
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
     closedAt: ts('closed_at'),
+    /**
+     * The hash of the wallet's last ledger row (its keyed chain's head), kept by the writer with
+     * the balance, so that linking a new row needs no lookup of the previous one. Null until the
+     * wallet's first keyed row (migration 0012_ledger_keyed_chain).
+     */
+    chainHead: text('chain_head'),
   },
   (t) => [
     // One open wallet per (user, currency): a closed wallet frees its pair.
@@ -92,17 +98,21 @@ export const walletTransactions = pgTable(
     allowanceId: uuid('allowance_id'),
     allowanceSeq: integer('allowance_seq'),
     /**
-     * SHA-256 (hex) over the previous row's hash (of the same wallet) and this row's canonical
-     * content, set by a trigger in the statement that inserts the row (migration
-     * 0007_ledger_hash_chain): reconciliation recomputes the chain to find rows edited or deleted
-     * behind the service's back.
+     * HMAC-SHA-256 (hex), under the ledger key named by `keyId`, over the previous row's hash (of
+     * the same wallet) and this row's canonical content, computed by the writer from the wallet's
+     * chain head (wallet-core's ledger-chain). Rows written before migration 0012 keep the unkeyed
+     * SHA-256 the trigger of 0007 gave them, with a null `keyId`.
      */
     hash: text('hash').notNull(),
+    keyId: text('key_id'),
   },
   (t) => [
     // Ascending on purpose: a backward scan serves ORDER BY seq DESC. drizzle writes a DESC
     // column as DESC NULLS LAST, which that ORDER BY (NULLS FIRST) cannot use at all.
     index('wallet_transactions_wallet_seq_idx').on(t.walletId, t.seq),
+    // What was written since a checkpoint, for an incremental reconciliation: seq only grows, so
+    // a block range index finds it for a few pages per insert, not a B-tree entry per row.
+    index('wallet_transactions_seq_brin').using('brin', t.seq),
     index('wallet_transactions_wallet_type_seq_idx').on(t.walletId, t.type, t.seq),
     // The ledger's time axis: a balance at an instant is one probe (the last row at or before
     // it, rows of one instant in seq order), and history pages of a period are one range scan.
@@ -183,6 +193,36 @@ export const allowances = pgTable(
     check('allowances_settle_after_spend', sql`${t.settleBy} > ${t.spendUntil}`),
     check('allowances_status_valid', sql`${t.status} IN ${oneOf(ALLOWANCE_STATUSES)}`),
   ],
+);
+
+/**
+ * One row: the last `seq` of the ledger written before the chain was keyed (migration 0012). An
+ * unkeyed row after it was not written by the service; signed checkpoints repeat the figure.
+ */
+export const ledgerChainStart = pgTable(
+  'ledger_chain_start',
+  {
+    one: boolean('one').primaryKey().default(true),
+    unkeyedThrough: bigint('unkeyed_through', { mode: 'bigint' }).notNull(),
+  },
+  (t) => [check('ledger_chain_start_one', sql`${t.one}`)],
+);
+
+/**
+ * Every signed checkpoint of the ledger's chain heads a reconciliation run published (wallet-core
+ * `ledger-checkpoint.ts`), as its event carried it. Signed, so nobody without the ledger key can add
+ * one; a deleted one breaks the chain of `previous` signatures. Where an operator keeps them out of
+ * the database too (`checkpointFile`), that copy is the one reconciliation trusts.
+ */
+export const ledgerCheckpoints = pgTable(
+  'ledger_checkpoints',
+  {
+    seq: bigint('seq', { mode: 'bigint' }).generatedAlwaysAsIdentity(),
+    id: uuid('id').primaryKey(),
+    run: uuid('run').notNull(),
+    body: jsonb('body').notNull(),
+  },
+  (t) => [index('ledger_checkpoints_seq_idx').on(t.seq)],
 );
 
 export const holds = pgTable(

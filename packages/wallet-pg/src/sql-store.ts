@@ -1,17 +1,21 @@
 import {
   DEFAULT_EVENT_READ_LIMIT,
+  LedgerKeyring,
   Money,
+  checkpointParts,
   currencyOf,
   type Allowance,
   type AllowancePageRequest,
+  problem,
+  readCheckpoints,
   type DomainEvent,
   type Hold,
   type HoldPageRequest,
   type LockPlan,
   type PageRequest,
   type PointAccount,
+  type ReconcileRun,
   type ReconciliationFindings,
-  type ReconciliationProblem,
   type PointTransaction,
   type PointTransactionType,
   type Positioned,
@@ -34,7 +38,8 @@ import { SqlFacts } from './facts.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
-import * as reconcile from './sql/reconcile.js';
+import { appendCheckpoint, loadCheckpoints, recordCheckpoint } from './checkpoints.js';
+import { reconcileAll, reconcileSince, type ReconcilePaging, type Scope } from './reconcile.js';
 import type { Statement } from './sql/statement.js';
 import { accountFromRows, allowanceFromRow, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
 
@@ -63,6 +68,22 @@ export interface SqlStoreOptions {
   maxBatchesInFlight?: number | undefined;
   /** Called with the size of every batch that leaves (1 for a command run on its own), for benchmarks. */
   onBatch?: ((size: number) => void) | undefined;
+  /**
+   * The keys of the ledger's hash chain (`WALLET_LEDGER_KEY`): the writer keys every new row with
+   * the first, reconciliation verifies with all. Default: the published development key, which
+   * chains rows but protects nothing against someone who can write the database.
+   */
+  ledgerKeys?: LedgerKeyring | undefined;
+  /**
+   * A file the signed checkpoints of the ledger's chain heads are appended to (one JSON line each),
+   * on storage the database's operators cannot write; reconciliation then trusts it over the
+   * database's own copy. Default: none (the database's copy and the event stream).
+   */
+  checkpointFile?: string | undefined;
+  /** How many wallets and rows a page of reconciliation reads. */
+  reconcilePaging?: ReconcilePaging | undefined;
+  /** How long after a run its positions count as settled for the next routine run (default `SETTLE_MS`, a minute). */
+  settleMs?: number | undefined;
 }
 
 /**
@@ -78,6 +99,10 @@ export class SqlWalletStore implements WalletStore {
   /** Where the reads of the books go: the replica when one is configured, else the primary. */
   readonly booksDriver: SqlDriver;
   private readonly group: GroupCommit;
+  readonly ledgerKeys: LedgerKeyring;
+  private readonly checkpointFile: string | undefined;
+  private readonly reconcilePaging: ReconcilePaging | undefined;
+  private readonly settleMs: number | undefined;
 
   constructor(
     readonly driver: SqlDriver,
@@ -85,6 +110,10 @@ export class SqlWalletStore implements WalletStore {
   ) {
     this.onStatement = options.onStatement;
     this.booksDriver = options.readDriver ?? driver;
+    this.ledgerKeys = options.ledgerKeys ?? LedgerKeyring.developmentKey();
+    this.checkpointFile = options.checkpointFile;
+    this.reconcilePaging = options.reconcilePaging;
+    this.settleMs = options.settleMs;
     const maxBatchSize = options.maxBatchSize ?? 128;
     if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
     const counted = countedDriver(driver, this.onStatement);
@@ -94,6 +123,7 @@ export class SqlWalletStore implements WalletStore {
       maxAttempts: options.maxAttempts ?? 8,
       onStatement: this.onStatement,
       onBatch: options.onBatch,
+      ledgerKeys: this.ledgerKeys,
     });
   }
 
@@ -213,54 +243,47 @@ export class SqlWalletStore implements WalletStore {
   }
 
   /**
-   * Every check as one read-only statement over the whole store (set-based: a scan per table,
-   * not a query per wallet). Statements run one after another, each on its own snapshot: run it
-   * when the books are quiet, or treat a finding on a row written during the run as a hint to
-   * run it again (see docs/operations.md).
+   * Every check, the ledger in keyset pages walked in this process (the keyed chain needs the
+   * key), each page of wallets and their rows one short REPEATABLE READ transaction of bounded
+   * statements: a run over any size of ledger completes. `incremental`: only what was written
+   * since the last checkpoint, on one snapshot. `checkpoint`: then publish a signed checkpoint of
+   * the heads walked (see checkpoints.ts).
    */
-  async reconcile(): Promise<ReconciliationFindings> {
-    const [counts] = await this.read(reconcile.reconcileCounts, []);
-    const problems: ReconciliationProblem[] = [];
-    for (const r of await this.read(reconcile.reconcileBalances, [])) {
-      problems.push({ kind: 'balance_mismatch', id: String(r.id), detail: `balance ${String(r.balance)} differs from its ledger (${String(r.ledger)})` });
-    }
-    for (const r of await this.read(reconcile.reconcileChains, [])) {
-      if (r.after_ok !== true) {
-        problems.push({
-          kind: 'balance_after_mismatch',
-          id: String(r.id),
-          detail: `balanceAfter ${String(r.balance_after)}; the previous row and the amount give ${String(r.expected_after)}`,
+  async reconcile(options: ReconcileRun): Promise<ReconciliationFindings> {
+    const startedAt = options.clock();
+    const incremental = options.incremental === true;
+    try {
+      const record = readCheckpoints(this.ledgerKeys, await loadCheckpoints(this.driver, this.checkpointFile, incremental), incremental);
+      const scope: Scope = (fn) =>
+        this.driver.transaction((session) => {
+          const counted = countedSession(session, this.onStatement);
+          return fn((statement, params) => counted.query(statement.text, params, statement.name));
         });
+      const run = { keyring: this.ledgerKeys, checkpoints: record, paging: this.reconcilePaging };
+      const result =
+        incremental && record.last !== null
+          ? await reconcileSince(scope, record.last, run)
+          : await reconcileAll((statement, params) => this.read(statement, params), scope, run);
+      if (options.checkpoint === true) {
+        const after = BigInt(record.last?.through ?? '0');
+        const heads = result.heads.filter((h) => BigInt(h.seq) > after).map(({ seq: _, ...head }) => head);
+        const at = {
+          newId: options.newId,
+          at: startedAt,
+          now: options.clock(),
+          seen: result.seen,
+          unkeyedThrough: result.unkeyedThrough,
+          settleMs: this.settleMs,
+        };
+        const parts = checkpointParts(this.ledgerKeys, at, heads, record.last);
+        await this.driver.transaction((session) => recordCheckpoint(countedSession(session, this.onStatement), parts));
+        if (this.checkpointFile !== undefined) await appendCheckpoint(this.checkpointFile, parts);
       }
-      if (r.hash_ok !== true)
-        problems.push({ kind: 'hash_mismatch', id: String(r.id), detail: 'the row or the row before it in this wallet was changed or removed' });
+      const broken = record.broken.map((b) => problem('checkpoint_invalid', b.id, { reason: b.reason }));
+      return { wallets: result.wallets, pointAccounts: result.pointAccounts, ledgerRows: result.ledgerRows, problems: [...broken, ...result.problems] };
+    } catch (e) {
+      throw toWalletError(e);
     }
-    for (const r of await this.read(reconcile.reconcileTransfers, [])) {
-      problems.push({ kind: 'transfer_unbalanced', id: String(r.id), detail: `${String(r.rows)} rows with a net of ${String(r.net)}` });
-    }
-    for (const r of await this.read(reconcile.reconcilePoints, [])) {
-      problems.push({
-        kind: 'points_mismatch',
-        id: String(r.id),
-        detail: `available ${String(r.available)} and pending ${String(r.pending)}; lots hold ${String(r.lot_available)} and ${String(r.lot_pending)}`,
-      });
-    }
-    for (const r of await this.read(reconcile.reconcileHeld, [])) {
-      problems.push({ kind: 'held_mismatch', id: String(r.id), detail: `held amount ${String(r.held)}; its active holds sum to ${String(r.active)}` });
-    }
-    for (const r of await this.read(reconcile.reconcilePointChains, [])) {
-      problems.push({
-        kind: 'points_balance_after_mismatch',
-        id: String(r.id),
-        detail: `balanceAfter ${String(r.balance_after)}; the previous row and the points give ${String(r.expected_after)}`,
-      });
-    }
-    return {
-      wallets: Number(counts?.wallets ?? 0),
-      pointAccounts: Number(counts?.point_accounts ?? 0),
-      ledgerRows: Number(counts?.ledger_rows ?? 0),
-      problems,
-    };
   }
 
   async ping(): Promise<void> {

@@ -46,14 +46,14 @@ describe('allowance rules as database constraints (PGlite)', () => {
     const [booked] = await sql('SELECT id FROM wallet_transactions WHERE allowance_id = $1 AND allowance_seq = 1', [allowanceId]);
     expect(booked).toBeDefined();
     await refused(
-      `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, allowance_id, allowance_seq)
-       VALUES (gen_random_uuid(), $1, 'withdrawal', 1, 84999, now(), $2, 1)`,
+      `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, allowance_id, allowance_seq, hash)
+       VALUES (gen_random_uuid(), $1, 'withdrawal', 1, 84999, now(), $2, 1, 'x')`,
       [walletId, allowanceId],
       'wallet_transactions_allowance_seq_key',
     );
     await refused(
-      `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, allowance_id)
-       VALUES (gen_random_uuid(), $1, 'withdrawal', 1, 84999, now(), $2)`,
+      `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, allowance_id, hash)
+       VALUES (gen_random_uuid(), $1, 'withdrawal', 1, 84999, now(), $2, 'x')`,
       [walletId, allowanceId],
       'wallet_transactions_allowance_seq',
     );

@@ -39,9 +39,10 @@ describe.runIf(adminUrl)('plans of the reads of the books on PostgreSQL, with ro
         CASE WHEN g % 200 = 0 THEN 'frozen' ELSE 'active' END, 1, timestamptz '2026-01-01' + g * interval '1 minute', now()
       FROM generate_series(1, 20000) g`);
     // 200 wallets of 200 rows each: 40 000 ledger rows, references repeating every 50 rows.
-    await q(`INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, reference, created_at)
+    // Planner data, not books: the rows carry a placeholder hash.
+    await q(`INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, reference, created_at, hash)
       SELECT gen_random_uuid(), w.id, CASE WHEN n % 4 = 0 THEN 'withdrawal' ELSE 'deposit' END, 1, n, 'order-' || (n % 50),
-        timestamptz '2026-01-01' + n * interval '1 hour'
+        timestamptz '2026-01-01' + n * interval '1 hour', md5(n::text)
       FROM (SELECT id FROM wallets ORDER BY id LIMIT 200) w, generate_series(1, 200) n ORDER BY w.id, n`);
     await q('ANALYZE wallets');
     await q('ANALYZE wallet_transactions');

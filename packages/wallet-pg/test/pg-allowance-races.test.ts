@@ -113,7 +113,7 @@ describe.runIf(adminUrl)('allowance races on PostgreSQL (pool of 20)', () => {
       seqs: 50,
     });
     expect((await service.settleAllowance({ allowanceId: allowance.id, lastSeq: 50 })).status).toBe('settled');
-    expect(await store.reconcile()).toMatchObject({ problems: [] });
+    expect(await service.reconcile()).toMatchObject({ problems: [] });
   });
 
   it('lets syncs of different tills join group-commit batches', async () => {

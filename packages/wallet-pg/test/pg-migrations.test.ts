@@ -61,6 +61,8 @@ describe.runIf(adminUrl)('migrations on PostgreSQL', () => {
       'allowances',
       'holds',
       'idempotency_keys',
+      'ledger_chain_start',
+      'ledger_checkpoints',
       'outbox_dead_letters',
       'outbox_events',
       'outbox_sink_cursors',

@@ -15,6 +15,35 @@ async function asSuperuser(driver: SqlDriver, table: string, trigger: string, st
   });
 }
 
+/**
+ * Rewrites a wallet's ledger the way an insider with the database and the service's own SQL would:
+ * one deposit inflated, then every balanceAfter, every hash (with `wallet_transaction_hash`, the
+ * function that hashed the unkeyed chain) and the wallet's balance and chain head recomputed, so
+ * that every figure and link the database can check is consistent again. `keyId` is what the
+ * rewritten rows name: null to pass them off as unkeyed rows, or kept as written.
+ */
+async function rewriteWallet(driver: SqlDriver, walletId: string, inflated: string, keyId: 'null' | 'kept'): Promise<void> {
+  await asSuperuser(
+    driver,
+    'wallet_transactions',
+    'wallet_transactions_append_only',
+    `DO $$
+     DECLARE r wallet_transactions%ROWTYPE; prev text; bal numeric := 0;
+     BEGIN
+       FOR r IN SELECT * FROM wallet_transactions WHERE wallet_id = '${walletId}' ORDER BY seq LOOP
+         IF r.id = '${inflated}' THEN r.amount := r.amount + 1000000; END IF;
+         bal := bal + CASE WHEN r.type IN ('deposit', 'transfer_in', 'refund_in') THEN r.amount ELSE -r.amount END;
+         r.balance_after := bal;
+         ${keyId === 'null' ? 'r.key_id := NULL;' : ''}
+         prev := wallet_transaction_hash(prev, r);
+         UPDATE wallet_transactions SET amount = r.amount, balance_after = r.balance_after, key_id = r.key_id, hash = prev WHERE id = r.id;
+       END LOOP;
+       UPDATE wallets SET balance = bal, chain_head = prev WHERE id = '${walletId}';
+     END $$`,
+    [],
+  );
+}
+
 function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore; teardown: () => Promise<void> }>) {
   describe(`reconciliation finds what was changed behind the service (${name})`, () => {
     let store: SqlWalletStore;
@@ -97,11 +126,37 @@ function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore;
           .map((p) => p.id)
           .sort();
       expect(found('held_mismatch')).toEqual([w.id, other.id].sort());
-      expect(problems.find((p) => p.id === w.id)?.detail).toBe('held amount 500; its active holds sum to 300');
+      expect(problems.find((p) => p.id === w.id)?.detail).toBe('held amount 500; its active holds and allowances reserve 300');
       expect(found('points_balance_after_mismatch')).toEqual([spent.transaction.id]);
       expect(problems.map((p) => p.kind).sort()).toEqual(['held_mismatch', 'held_mismatch', 'points_balance_after_mismatch']);
       expect(hold.status).toBe('active');
     });
+
+    it.each(['null', 'kept'] as const)(
+      'finds an inflated deposit whose balanceAfter, hashes, balance and chain head were all recomputed with the service own SQL function (key id %s)',
+      async (keyId) => {
+        const w = await service.createWallet({ userId: `tamper-rewrite-${keyId}` });
+        const first = await service.deposit({ walletId: w.id, amount: '100' });
+        const second = await service.deposit({ walletId: w.id, amount: '50' });
+        const paid = await service.withdraw({ walletId: w.id, amount: '30' });
+        const before = (await service.reconcile()).problems.map((p) => p.id);
+        expect(before).not.toContain(w.id);
+
+        await rewriteWallet(store.driver, w.id, first.transaction.id, keyId);
+        const [row] = await store.driver.query('SELECT balance::text AS balance FROM wallets WHERE id = $1', [w.id]);
+        expect(row?.balance).toBe('1000120');
+
+        const problems = (await service.reconcile()).problems.filter((p) => !before.includes(p.id));
+        // Every figure the database can check adds up; only the keyed chain tells.
+        expect(problems.map((p) => p.kind)).toEqual(['hash_mismatch', 'hash_mismatch', 'hash_mismatch']);
+        expect(problems.map((p) => p.id)).toEqual([first.transaction.id, second.transaction.id, paid.transaction.id]);
+        expect(problems[0]?.detail).toBe(
+          keyId === 'null'
+            ? 'an unkeyed hash on a row the keyed chain should have written'
+            : 'the row or the row before it in this wallet was changed or removed',
+        );
+      },
+    );
 
     it('finds a deleted ledger row by the break it leaves in the chain', async () => {
       const w = await service.createWallet({ userId: 'tamper-delete' });

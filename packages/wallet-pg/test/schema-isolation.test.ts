@@ -20,6 +20,8 @@ const OUR_TABLES = [
   'allowances',
   'holds',
   'idempotency_keys',
+  'ledger_chain_start',
+  'ledger_checkpoints',
   'outbox_dead_letters',
   'outbox_events',
   'outbox_sink_cursors',

@@ -1,13 +1,10 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { WalletService } from '@goodgo/wallet-core';
 import { codeOf } from '@goodgo/wallet-core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, migrationsFolder } from '../src/migrate.js';
-import { PgliteDriver } from '../src/pglite/driver.js';
+import { migrate } from '../src/migrate.js';
+import type { PgliteDriver } from '../src/pglite/driver.js';
 import { SqlWalletStore } from '../src/sql-store.js';
+import { databaseOfRelease } from './support/release.js';
 
 /** The last migration of the release before holds and refunds: a database made by it is what gets upgraded. */
 const PREVIOUS_RELEASE = '0005_outbox_relay';
@@ -53,31 +50,17 @@ const COUNTS = `SELECT (SELECT count(*) FROM wallets)::int AS wallets, (SELECT c
   (SELECT count(*) FROM outbox_events)::int AS events`;
 
 describe('upgrading a database of the previous release to holds and refunds', () => {
-  let db: PGlite;
   let driver: PgliteDriver;
-  let dir: string;
   let service: WalletService;
 
+  let close: () => Promise<void>;
+
   beforeAll(async () => {
-    // The previous release's migrations: the shipped folder with the journal cut after its last one.
-    dir = mkdtempSync(join(tmpdir(), 'wallet-upgrade-'));
-    cpSync(migrationsFolder(), dir, { recursive: true });
-    const journalPath = join(dir, 'meta', '_journal.json');
-    const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-    const cut = journal.entries.findIndex((e) => e.tag === PREVIOUS_RELEASE);
-    expect(cut).toBeGreaterThanOrEqual(0);
-    writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut + 1) }));
-    db = await PGlite.create();
-    driver = new PgliteDriver(db, true);
-    await migrate(driver, { folder: dir });
-    // Today's layout: the tables in the store's schema.
-    await db.exec(`SET search_path TO "${driver.schema}"; ${OLD_ROWS}`);
+    // The previous release's migrations and rows, in today's layout (the tables in the store's schema).
+    ({ driver, close } = await databaseOfRelease(PREVIOUS_RELEASE, OLD_ROWS));
     service = new WalletService({ store: new SqlWalletStore(driver) });
   });
-  afterAll(async () => {
-    await driver.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => close());
 
   it('keeps every row and gives old wallets no holds', async () => {
     const before = await driver.query(COUNTS);

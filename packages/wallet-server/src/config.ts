@@ -1,4 +1,12 @@
-import { DEFAULT_CURRENCY, DEFAULT_HOLD_TTL_MS, DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, MAX_HOLD_TTL_MS, isCurrencyCode } from '@goodgo/wallet-core';
+import {
+  DEFAULT_CURRENCY,
+  DEFAULT_HOLD_TTL_MS,
+  DEFAULT_MAX_AMOUNT,
+  LedgerKeyring,
+  MAX_AMOUNT_PATTERN,
+  MAX_HOLD_TTL_MS,
+  isCurrencyCode,
+} from '@goodgo/wallet-core';
 import { DEFAULT_POOL_MAX, DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
@@ -84,6 +92,25 @@ export const configSchema = z
     // after spendUntil its rest stays reserved for late forwarding.
     WALLET_ALLOWANCE_TTL: durationSchema.default(UNIT_MS.h * 24).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 7, 'must be more than 0 and at most 7d'),
     WALLET_ALLOWANCE_SYNC_GRACE: durationSchema.default(UNIT_MS.h * 72).refine((ms) => ms > 0 && ms <= UNIT_MS.d * 30, 'must be more than 0 and at most 30d'),
+    // Where each signed checkpoint of the ledger's chain heads is appended (one JSON line per part),
+    // besides the event stream; reconciliation then trusts this file over the database's copy.
+    WALLET_CHECKPOINT_FILE: optionalText,
+    // The ledger chain's keys: `id:secret` (or a bare secret), comma-separated, the first keying
+    // new rows and checkpoints; the rest verify older ones (rotation). Never stored in the database.
+    WALLET_LEDGER_KEY: optionalText.pipe(
+      z
+        .string()
+        .optional()
+        .transform((v, ctx) => {
+          if (v === undefined) return undefined;
+          try {
+            return LedgerKeyring.parse(v);
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message : String(e) });
+            return z.NEVER;
+          }
+        }),
+    ),
   })
   .refine((c) => c.WALLET_WEBHOOK_URLS.every((e) => e.secret !== undefined) || c.WALLET_WEBHOOK_SECRET !== undefined, {
     message: 'an endpoint of WALLET_WEBHOOK_URLS without a secret of its own needs WALLET_WEBHOOK_SECRET',

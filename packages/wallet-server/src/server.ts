@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { ServiceUnavailableError, WalletService, type WalletStore } from '@goodgo/wallet-core';
+import { LedgerKeyring, ServiceUnavailableError, WalletService, type WalletStore } from '@goodgo/wallet-core';
 import { SqlOutbox, type SqlWalletStore } from '@goodgo/wallet-pg';
 import { amqpSink, startOutboxRelay, webhookSink, type EventSink, type OutboxRelay } from '@goodgo/wallet-relay';
 import type { Logger } from 'pino';
@@ -28,11 +28,29 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * The ledger chain's keys. Without WALLET_LEDGER_KEY the chain is keyed with the published
+ * development key: rows still chain, but anyone who can write the database can recompute them.
+ */
+export function ledgerKeysOf(config: Config, logger: Logger): LedgerKeyring {
+  if (config.WALLET_LEDGER_KEY) return config.WALLET_LEDGER_KEY;
+  logger.warn(
+    { ledgerKey: 'development' },
+    'No WALLET_LEDGER_KEY is set: the ledger hash chain is keyed with the public development key, so reconciliation cannot tell ' +
+      'an edit made with database access from the service. Set WALLET_LEDGER_KEY in production (docs/operations.md).',
+  );
+  return LedgerKeyring.developmentKey();
+}
+
 /** Opens (and migrates) the store the configuration names: PostgreSQL with DATABASE_URL, else PGlite. */
 export async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
+  const ledgerKeys = ledgerKeysOf(config, logger);
+  const checkpointFile = config.WALLET_CHECKPOINT_FILE;
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
     const store = await createNodePostgresStore({
+      ledgerKeys,
+      checkpointFile,
       connectionString: config.DATABASE_URL,
       readConnectionString: config.DATABASE_READ_URL,
       max: config.DATABASE_POOL_MAX,
@@ -53,7 +71,7 @@ export async function openStore(config: Config, logger: Logger): Promise<SqlWall
     return store;
   }
   const { createPgliteStore } = await import('@goodgo/wallet-pg/pglite');
-  const store = await createPgliteStore({ dataDir: config.WALLET_DATA_DIR, schema: config.WALLET_DB_SCHEMA });
+  const store = await createPgliteStore({ dataDir: config.WALLET_DATA_DIR, schema: config.WALLET_DB_SCHEMA, ledgerKeys, checkpointFile });
   logger.info({ database: 'pglite', dataDir: config.WALLET_DATA_DIR, schema: config.WALLET_DB_SCHEMA }, 'store ready, migrations applied');
   return store;
 }

@@ -12,21 +12,19 @@ export type ColumnOf<T extends PgTable> = T['_']['columns'][keyof T['_']['column
 
 /** Numbers that must never pass through a float travel as text. */
 const AS_TEXT = /^(numeric|bigint)/;
-/** Columns the database fills itself (besides identities): the ledger's hash, by its trigger. */
-const DATABASE_WRITTEN = new Set(['wallet_transactions.hash']);
 
 export class Catalogue<C extends string> {
   readonly name: string;
   /** Every column, in the schema's order, with its SQL type. */
   readonly columns: readonly { readonly name: C; readonly type: string }[];
-  /** The columns a writer supplies: all but identities and what the database computes. */
+  /** The columns a writer supplies: all but identities. */
   readonly written: readonly C[];
 
   constructor(table: PgTable) {
     const config = getTableConfig(table);
     this.name = config.name;
     this.columns = config.columns.map((c) => ({ name: c.name as C, type: c.getSQLType() }));
-    this.written = config.columns.filter((c) => !c.generatedIdentity && !DATABASE_WRITTEN.has(`${this.name}.${c.name}`)).map((c) => c.name as C);
+    this.written = config.columns.filter((c) => !c.generatedIdentity).map((c) => c.name as C);
   }
 
   private typeOf(column: C): string {
@@ -105,8 +103,8 @@ export const ACCOUNT_COLUMNS = pointAccounts.select();
 export const LOT_COLUMNS = pointLots.select();
 export const POINT_TX_COLUMNS = pointTransactions.select({ omit: ['seq'] });
 export const HOLD_COLUMNS = `h.seq::text AS position, ${holds.select({ alias: 'h', omit: ['seq'] })}`;
-/** A wallet ledger row (`t`) with its wallet's currency (`w`); the hash is the reconciliation's, not the reader's. */
-export const WALLET_TX_COLUMNS = `t.seq::text AS position, ${walletTransactions.select({ alias: 't', omit: ['seq', 'hash'] })}, w.currency`;
+/** A wallet ledger row (`t`) with its wallet's currency (`w`); the hash and its key are the reconciliation's, not the reader's. */
+export const WALLET_TX_COLUMNS = `t.seq::text AS position, ${walletTransactions.select({ alias: 't', omit: ['seq', 'hash', 'key_id'] })}, w.currency`;
 export const POINT_TX_PAGE_COLUMNS = `seq::text AS position, ${POINT_TX_COLUMNS}`;
 export const EVENT_COLUMNS = `seq::text AS position, ${outboxEvents.select({ omit: ['seq'] })}`;
 export const ALLOWANCE_COLUMNS = `a.seq::text AS position, ${allowances.select({ alias: 'a', omit: ['seq'] })}`;

@@ -2,7 +2,7 @@
  * The whole write path: what a batch's units saved, gathered into rows (the one place each row is
  * built from its aggregate), and the one write-everything statement that sends them. @internal
  */
-import type { PointAccountChanges, WalletChanges } from '@goodgo/wallet-core';
+import { chainedRowOf, type ChainWriter, type DomainEvent, type PointAccountChanges, type WalletChanges } from '@goodgo/wallet-core';
 import { UnstorableValueError, isStorableText } from '../driver.js';
 import type * as schema from '../schema.js';
 import { keyProbe } from './batch.js';
@@ -39,7 +39,7 @@ const FLUSH_PARTS = [
     name: 'changed_wallets',
     params: 2,
     counted: true,
-    cte: (p) => c.wallets.update(['balance', 'held_amount', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at'], p(0), p(1)),
+    cte: (p) => c.wallets.update(['balance', 'held_amount', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at', 'chain_head'], p(0), p(1)),
   },
   // New holds in the order they were placed (seq is the page order); a changed hold only changes
   // its status, captured amount and time.
@@ -173,8 +173,8 @@ type Identified<R> = R & { id: string };
 type WalletRow = Versioned<WrittenRow<typeof schema.wallets>> & { user_id: string; currency: string; version: number };
 type HoldRow = Identified<WrittenRow<typeof schema.holds>>;
 type AllowanceRow = Identified<WrittenRow<typeof schema.allowances>>;
-/** A wallet ledger row; its hash is the database's (the chain's trigger). */
-type LedgerRow = WrittenRow<typeof schema.walletTransactions, 'hash'>;
+/** A wallet ledger row, its hash and key id still to come from the chain (`BatchWrite.add`). */
+type LedgerRow = WrittenRow<typeof schema.walletTransactions>;
 type AccountRow = Versioned<WrittenRow<typeof schema.pointAccounts>> & { user_id: string; version: number };
 type LotRow = Identified<WrittenRow<typeof schema.pointLots>>;
 type PointRow = WrittenRow<typeof schema.pointTransactions>;
@@ -196,6 +196,7 @@ const walletRow = (c: WalletChanges): WalletRow => {
     created_at: w.createdAt.toISOString(),
     updated_at: w.updatedAt.toISOString(),
     closed_at: w.closedAt?.toISOString() ?? null,
+    chain_head: null,
     loaded_version: c.loadedVersion,
   };
 };
@@ -246,6 +247,8 @@ export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow =
   occurred_at: t.occurredAt.getTime() === t.createdAt.getTime() ? null : t.occurredAt.toISOString(),
   allowance_id: t.allowanceId,
   allowance_seq: t.allowanceSeq,
+  hash: '',
+  key_id: null,
 });
 const accountRow = (c: PointAccountChanges): AccountRow => {
   const a = c.account;
@@ -289,7 +292,7 @@ const allocationRow = (a: PointAccountChanges['allocations'][number]): Allocatio
   lot_id: a.lotId,
   points: a.points,
 });
-const eventRow = (e: Changes['events'][number]): EventRow => ({
+const eventRow = (e: DomainEvent): EventRow => ({
   id: e.id,
   type: e.type,
   aggregate_type: e.aggregateType,
@@ -307,7 +310,8 @@ const eventRow = (e: Changes['events'][number]): EventRow => ({
  * Several changes of one wallet or account (a batch's commands one after another) become one row
  * change: its final state, checked against the version first loaded; a hold or lot changed twice
  * is written once, as it ended. Ledger rows, allocations and events keep the order they were made
- * in, so each wallet's rows reach the hash-chain trigger in order.
+ * in, and `chain` links each wallet's rows onto its head in that order (after the storability
+ * check, so a refused unit links nothing); the wallet row takes the new head.
  */
 export class BatchWrite {
   private readonly wallets = new Latest<WalletRow>();
@@ -322,6 +326,8 @@ export class BatchWrite {
   private readonly responses: (KeyRef & { body: string })[] = [];
   private readonly released: KeyRef[] = [];
 
+  constructor(private readonly chain: ChainWriter) {}
+
   /** A unit's changes and the stored answer of its claimed key; UnstorableValueError leaves the batch as it was. */
   add(changes: readonly Changes[], response: (KeyRef & { body: string }) | null): void {
     const wallets: WalletRow[] = [];
@@ -333,12 +339,18 @@ export class BatchWrite {
     const pointRows: PointRow[] = [];
     const allocations: AllocationRow[] = [];
     const events: EventRow[] = [];
+    const chained: { row: LedgerRow; t: WalletChanges['transactions'][number]; owner: { userId: string; currencyCode: string } }[] = [];
     for (const c of changes) {
       if ('wallet' in c) {
         wallets.push(walletRow(c));
         holds.push(...c.holds.map(holdRow));
         allowances.push(...c.allowances.map(allowanceRow));
-        walletRows.push(...c.transactions.map(ledgerRow));
+        const owner = { userId: c.wallet.userId, currencyCode: c.wallet.currency.code };
+        for (const t of c.transactions) {
+          const row = ledgerRow(t);
+          walletRows.push(row);
+          chained.push({ row, t, owner });
+        }
       } else {
         accounts.push(accountRow(c));
         lots.push(...c.lots.map(lotRow));
@@ -348,6 +360,12 @@ export class BatchWrite {
       events.push(...c.events.map(eventRow));
     }
     assertStorable([wallets, holds, allowances, walletRows, accounts, lots, pointRows, events, response]);
+    for (const { row, t, owner } of chained) {
+      const link = this.chain.link(chainedRowOf(t, owner));
+      row.hash = link.hash;
+      row.key_id = link.keyId;
+    }
+    for (const w of wallets) w.chain_head = this.chain.headOf(w.id);
     for (const w of wallets) this.wallets.put({ ...w, loaded_version: this.wallets.get(w.id)?.loaded_version ?? w.loaded_version });
     for (const a of accounts) this.accounts.put({ ...a, loaded_version: this.accounts.get(a.id)?.loaded_version ?? a.loaded_version });
     for (const h of holds) this.holds.put(h);
@@ -400,4 +418,9 @@ export class BatchWrite {
     };
     return flushStatement(values);
   }
+}
+
+/** The write statement of events alone (a checkpoint's, which belong to no aggregate). */
+export function eventsStatement(events: readonly DomainEvent[]): { statement: Statement; params: unknown[] } | null {
+  return flushStatement({ events: events.length ? { params: [JSON.stringify(events.map(eventRow))], rows: events.length } : undefined });
 }

@@ -75,8 +75,9 @@ const reconciliation = route({
   method: 'get',
   path: `${API}/admin/reconciliation`,
   summary:
-    "Checks the books: balances against ledgers, balanceAfter chains, transfer pairs, points against lots, each wallet's hash chain (also `npm run reconcile`)",
+    "Checks the books: balances against ledgers, balanceAfter chains, transfer pairs, points against lots, each wallet's keyed hash chain and checkpointed heads (also `npm run reconcile`). `scope=routine`: only what was written since the last checkpoint",
   role: 'admin',
+  query: z.object({ scope: z.enum(['full', 'routine']).optional() }),
   response: {
     status: 200,
     schema: z
@@ -90,8 +91,8 @@ const reconciliation = route({
       })
       .meta({ id: 'ReconciliationReport' }),
   },
-  handler: async ({ service, metrics }) => {
-    const report = await service.reconcile();
+  handler: async ({ service, metrics }, r) => {
+    const report = await service.reconcile({ incremental: r.query.scope === 'routine' });
     metrics.recordReconciliation(report, RECONCILIATION_KINDS);
     return report;
   },
