@@ -4,7 +4,7 @@
  * events a sink gave up on, and the advisory lock that makes one relay the active one.
  */
 import type { DomainEvent, Positioned } from '@goodgo/wallet-core';
-import type { SqlSession } from './driver.js';
+import type { Row, SqlSession } from './driver.js';
 import * as q from './sql/outbox.js';
 import { eventFromRow } from './rows.js';
 
@@ -65,7 +65,11 @@ export async function readCommittedEvents(session: SqlSession, after: string, li
 
 /** The relay's bookkeeping, on one session (the connection that holds the relay lock). */
 export class SqlOutbox {
-  constructor(private readonly session: SqlSession) {}
+  private readonly session: SqlSession;
+
+  constructor(session: SqlSession) {
+    this.session = oneAtATime(session);
+  }
 
   read(after: string, limit: number): Promise<Positioned<DomainEvent>[]> {
     return readCommittedEvents(this.session, after, limit);
@@ -176,4 +180,20 @@ export class SqlOutbox {
       redeliveredAt: dateOrNull(r.redelivered_at),
     }));
   }
+}
+
+/**
+ * The relay's sinks share its one connection and read ahead while they deliver. A statement
+ * whose parameters cannot be inlined runs as BEGIN, SET LOCAL, the statement, COMMIT: sent while
+ * another is in flight, the two would interleave inside one transaction. So they queue here.
+ */
+function oneAtATime(session: SqlSession): SqlSession {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    query<R extends Row = Row>(text: string, params?: readonly unknown[], name?: string): Promise<R[]> {
+      const run = tail.then(() => session.query<R>(text, params, name));
+      tail = run.catch(() => undefined);
+      return run;
+    },
+  };
 }

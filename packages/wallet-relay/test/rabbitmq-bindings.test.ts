@@ -48,7 +48,12 @@ describe.runIf(broker)('binding queues to the events exchange (RabbitMQ)', () =>
       got.set(pattern, []);
       await ch.consume(queue, (m) => m && got.get(pattern)?.push(m.fields.routingKey), { noAck: true });
     }
-    relay = new OutboxRelay({ driver: store.driver, sinks: [amqpSink({ url: amqpUrl, exchange })], pollIntervalMs: 10, leaderRetryMs: 50 }).start();
+    relay = new OutboxRelay({
+      driver: store.driver,
+      sinks: [amqpSink({ url: amqpUrl, exchange, startAt: 'beginning' })],
+      pollIntervalMs: 10,
+      leaderRetryMs: 50,
+    }).start();
   });
   afterAll(async () => {
     await relay.stop();
