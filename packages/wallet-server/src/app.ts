@@ -11,6 +11,7 @@ import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { bindRoutes } from './route.js';
 import { ROUTES } from './routes/index.js';
+import { traceRequests } from './trace-context.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -56,6 +57,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const isShuttingDown = options.isShuttingDown ?? (() => false);
   const app = new Hono<AppEnv>();
 
+  // Outermost: the request's log lines, its command and its SQL all run inside its server span.
+  app.use('*', traceRequests(routeOf));
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
@@ -70,7 +73,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     // keep-alive client opens a new one instead of losing its next request.
     if (hasUnreadBody(c) || isShuttingDown()) c.header('Connection', 'close');
     const seconds = (performance.now() - started) / 1000;
-    const route = c.get('route') ?? (c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c));
+    const route = routeOf(c);
     metrics.requestDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
     if (c.res.headers.get('Idempotent-Replayed') === 'true') metrics.replays.inc();
     const principal = c.get('principal') as { sub: string } | undefined;
@@ -153,6 +156,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** The route template that answered (`unmatched` for no route), the label of metrics and the server span's name. */
+function routeOf(c: Context<AppEnv>): string {
+  return c.get('route') ?? (c.res.status === 404 && routePath(c) === '*' ? 'unmatched' : routePath(c));
 }
 
 function hasUnreadBody(c: Context<AppEnv>): boolean {

@@ -26,4 +26,5 @@ export {
 export { hasRole, rolesFromClaims, type Principal, type Role } from './principal.js';
 export { startServer, type RunningServer } from './server.js';
 export { mintToken } from './token.js';
+export { traceFields } from './trace-context.js';
 export type { AppEnv } from './deps.js';

@@ -5,6 +5,7 @@ import { ConfigError, DEFAULT_LOG_LEVEL, loadConfig, unknownWalletVariables } fr
 import { logDestination } from './log-destination.js';
 import { startServer, type RunningServer } from './server.js';
 import { armShutdownBackstop } from './shutdown-backstop.js';
+import { traceFields } from './trace-context.js';
 
 // Logging never waits for its consumer (see log-destination.ts).
 const destination = logDestination();
@@ -13,6 +14,8 @@ const logger = pino(
   {
     level: DEFAULT_LOG_LEVEL,
     base: { service: 'goodgo-wallet' },
+    // trace_id and span_id on every line written inside a span, so Loki or Seq can open its trace.
+    mixin: traceFields,
     redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.secret'], remove: true },
   },
   destination,

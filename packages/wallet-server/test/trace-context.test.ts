@@ -1,0 +1,67 @@
+import { Writable } from 'node:stream';
+import { MemoryWalletStore, WalletService } from '@goodgo/wallet-core';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../src/app.js';
+import { createAuthenticator } from '../src/auth.js';
+import { traceFields } from '../src/trace-context.js';
+import { mintToken } from '../src/token.js';
+
+const SECRET = 'trace-context-secret-0123456789-abcdefghijk';
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+describe('W3C trace context without an OpenTelemetry SDK', () => {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const store = new MemoryWalletStore();
+  const app = createApp({
+    service: new WalletService({ store }),
+    store,
+    auth: createAuthenticator({ kind: 'secret', secret: SECRET }),
+    logger: pino({ level: 'info', mixin: traceFields }, sink),
+  });
+
+  it("continues the caller's trace: the answer names the caller's trace id and a span of its own, and so does every log line", async () => {
+    lines.length = 0;
+    const caller = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const token = await mintToken({ sub: 'trace-user', secret: SECRET });
+    const res = await app.request('/api/v1/wallets', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', traceparent: caller, tracestate: 'pos=till7' },
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    const [, traceId, spanId, flags] = TRACEPARENT.exec(res.headers.get('traceparent') ?? '') ?? [];
+    expect(traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(spanId).not.toBe('00f067aa0ba902b7');
+    expect(flags).toBe('01');
+    const request = lines.find((l) => l.msg === 'request');
+    expect(request).toMatchObject({ trace_id: traceId, span_id: spanId, route: '/api/v1/wallets', status: 201 });
+  });
+
+  it('starts a new trace for a caller that sends none, or a malformed one, and logs it on a refused request too', async () => {
+    for (const headers of [{}, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }, { traceparent: 'garbage' }]) {
+      lines.length = 0;
+      const res = await app.request('/api/v1/wallets', { headers });
+      expect(res.status).toBe(401);
+      const [, traceId, spanId, flags] = TRACEPARENT.exec(res.headers.get('traceparent') ?? '') ?? [];
+      expect(traceId).toMatch(/^(?!0{32})[0-9a-f]{32}$/);
+      expect(flags).toBe('00');
+      expect(lines.find((l) => l.authFailure !== undefined)).toMatchObject({ trace_id: traceId, span_id: spanId });
+      expect(lines.find((l) => l.msg === 'request')).toMatchObject({ trace_id: traceId, span_id: spanId, status: 401 });
+    }
+  });
+
+  it('gives two requests two different spans', async () => {
+    const a = (await app.request('/health/live')).headers.get('traceparent');
+    const b = (await app.request('/health/live')).headers.get('traceparent');
+    expect(a).toMatch(TRACEPARENT);
+    expect(b).toMatch(TRACEPARENT);
+    expect(a).not.toBe(b);
+  });
+});
