@@ -37,3 +37,14 @@ export function decodeWalletCursor(cursor: string): string {
   }
   return id;
 }
+
+/**
+ * @internal The one rule of a feed resumed at `after`: it must not lie beyond `newest`, the newest
+ * position the feed has (0 when empty). A consumer resumed past the end would never be handed the
+ * events up to its position, so that is VALIDATION_ERROR, not an empty page.
+ */
+export function assertFeedPosition(after: bigint, newest: bigint): void {
+  if (after > newest) {
+    throw new ValidationError('after is beyond the newest event', [{ path: 'after', message: `must not be beyond the newest position (${newest})` }]);
+  }
+}

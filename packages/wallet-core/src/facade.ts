@@ -9,6 +9,7 @@ import {
   NotRefundableError,
   PointAccountNotFoundError,
   TransactionNotFoundError,
+  ValidationError,
   WalletNotFoundError,
 } from './errors.js';
 import { eventEnvelope } from './event-schemas.js';
@@ -18,7 +19,7 @@ import type { PointTransaction } from './points/ledger.js';
 import { PointAccount } from './points/point-account.js';
 import type { ReconcileOptions, ReconciliationReport } from './reconciliation.js';
 import * as s from './schemas.js';
-import type { FoundWalletTransaction, Positioned, UnitOfWork, WalletStore } from './store.js';
+import type { FoundWalletTransaction, PagedListing, Positioned, UnitOfWork, WalletStore } from './store.js';
 import { assertNotFuture, assertPeriod, assertPeriodWithin, deadline, isoTimes, parseInput, type WithTimes } from './validate.js';
 import { allowanceView, holdView, pointAccountView, pointTransactionView, statementView, walletTransactionView, walletView, type Page } from './views.js';
 import type * as v from './views.js';
@@ -195,6 +196,7 @@ export class WalletService {
     const to = q.to === undefined ? undefined : new Date(q.to);
     assertPeriod(from, to);
     await this.visibleWallet(q.walletId, options.asUser);
+    await this.assertCursorRow('walletTransactions', q.walletId, before);
     const rows = await this.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type, reference: q.reference, from, to });
     return page(rows, q.limit, (r) => walletTransactionView(r.row), positionCursor);
   }
@@ -236,6 +238,7 @@ export class WalletService {
   async searchWallets(input: s.SearchWalletsInput = {}): Promise<Page<v.WalletView>> {
     const q = parseInput(s.searchWalletsInput, input);
     const after = readCursor(q.cursor, decodeWalletCursor);
+    await this.assertCursorRow('wallets', '', after);
     const rows = await this.store.searchWallets({ limit: q.limit + 1, userId: q.userId, status: q.status, currency: q.currency, after });
     const now = this.clock();
     return page(
@@ -323,6 +326,7 @@ export class WalletService {
     const q = parseInput(s.listPointTransactionsInput, input);
     const before = readCursor(q.cursor);
     const account = await this.visibleAccount(q.userId);
+    await this.assertCursorRow('pointTransactions', account.id, before);
     const rows = await this.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });
     return page(rows, q.limit, (r) => pointTransactionView(r.row), positionCursor);
   }
@@ -383,6 +387,7 @@ export class WalletService {
     const q = parseInput(s.listHoldsInput, input);
     const before = readCursor(q.cursor);
     await this.visibleWallet(q.walletId, options.asUser);
+    await this.assertCursorRow('holds', q.walletId, before);
     const now = this.clock();
     const rows = await this.store.listHolds(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
     return page(rows, q.limit, (r) => holdView(r.row, now), positionCursor);
@@ -454,6 +459,7 @@ export class WalletService {
     const q = parseInput(s.listAllowancesInput, input);
     const before = readCursor(q.cursor);
     await this.visibleWallet(q.walletId, options.asUser);
+    await this.assertCursorRow('allowances', q.walletId, before);
     const now = this.clock();
     const rows = await this.store.listAllowances(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
     return page(rows, q.limit, (r) => allowanceView(r.row, now), positionCursor);
@@ -682,6 +688,17 @@ export class WalletService {
 
   private amount(value: string, wallet: Wallet): Money {
     return Money.parse(value, wallet.currency, { max: this.maxAmount });
+  }
+
+  /**
+   * The one cursor rule of every listing: a cursor resumes after a row that exists in that very
+   * listing (its wallet's or account's rows; any wallet for the search), or it is VALIDATION_ERROR.
+   * Never an empty last page, never rows after a position of someone else's listing.
+   */
+  private async assertCursorRow(listing: PagedListing, scope: string, position: string | undefined): Promise<void> {
+    if (position !== undefined && !(await this.store.hasPosition(listing, scope, position))) {
+      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'names no row of this listing' }]);
+    }
   }
 
   /** One command as one unit of work (see `runCommand`): its locks declared, or resolved from facts it reads first. */

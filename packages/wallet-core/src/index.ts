@@ -13,7 +13,7 @@
  * ```
  */
 export { Money, AMOUNT_PATTERN, MAX_AMOUNT_PATTERN, DEFAULT_MAX_AMOUNT, type ParseOptions } from './money/money.js';
-export { currencyOf, isCurrencyCode, CURRENCY_CODE_PATTERN, DEFAULT_CURRENCY, type Currency } from './money/currency.js';
+export { currencyOf, isCurrencyCode, storedCurrencyOf, NOT_CURRENCY_CODES, CURRENCY_CODE_PATTERN, DEFAULT_CURRENCY, type Currency } from './money/currency.js';
 export {
   Wallet,
   WALLET_STATUSES,
@@ -98,6 +98,7 @@ export {
 export * as schemas from './schemas.js';
 export { isCleanText } from './schemas.js';
 export { parseInput, type WithTimes } from './validate.js';
+export { assertFeedPosition } from './cursor.js';
 export type { CommandOptions, QueryOptions } from './command.js';
 export {
   WalletService,
@@ -154,6 +155,8 @@ export {
   RetryableConflict,
   OutsideLockPlan,
   DEFAULT_EVENT_READ_LIMIT,
+  PAGED_LISTINGS,
+  type PagedListing,
   type WalletStore,
   type UnitOfWork,
   type IdempotencyClaim,

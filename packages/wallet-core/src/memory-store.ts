@@ -1,3 +1,4 @@
+import { assertFeedPosition } from './cursor.js';
 import { WalletAlreadyExistsError } from './errors.js';
 import type { DomainEvent } from './events.js';
 import { Money } from './money/money.js';
@@ -7,6 +8,7 @@ import { PointAccount, type PointAccountChanges, type PointAccountState } from '
 import {
   DEFAULT_EVENT_READ_LIMIT,
   type BalanceAtRequest,
+  type PagedListing,
   type StatementFigures,
   type StatementRequest,
   type WalletPageRequest,
@@ -158,7 +160,7 @@ export class MemoryWalletStore implements WalletStore {
       )
       .sort((a, b) => timeOrder(b, a));
     if (page.before === undefined) return newestFirst.slice(0, page.limit);
-    // The cursor names the last row of the previous page; a position that is no row of this wallet ends the listing.
+    // The cursor names the last row of the previous page (the facade has checked that it is a row of this wallet).
     const last = all.find((r) => r.position === page.before);
     return last === undefined ? [] : newestFirst.filter((r) => timeOrder(r, last) < 0).slice(0, page.limit);
   }
@@ -182,6 +184,21 @@ export class MemoryWalletStore implements WalletStore {
       totals,
       count,
     };
+  }
+
+  async hasPosition(listing: PagedListing, scope: string, position: string): Promise<boolean> {
+    switch (listing) {
+      case 'walletTransactions':
+        return (this.walletTransactions.get(scope) ?? []).some((r) => r.position === position);
+      case 'pointTransactions':
+        return (this.pointTransactions.get(scope) ?? []).some((r) => r.position === position);
+      case 'holds':
+        return this.holds.has(scope, position);
+      case 'allowances':
+        return this.allowances.has(scope, position);
+      case 'wallets':
+        return this.wallets.has(position);
+    }
   }
 
   async searchWallets(request: WalletSearchRequest): Promise<Wallet[]> {
@@ -218,6 +235,7 @@ export class MemoryWalletStore implements WalletStore {
 
   async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     const from = after === undefined ? -1n : BigInt(after);
+    assertFeedPosition(from, BigInt(this.events.at(-1)?.position ?? '0'));
     return this.events.filter((e) => BigInt(e.position) > from).slice(0, limit);
   }
 
@@ -558,6 +576,11 @@ class WalletParts<T extends { readonly id: string; readonly walletId: string }> 
     }
     this.byId.set(row.id, { position: next(), row });
     this.byWallet.set(row.walletId, [...(this.byWallet.get(row.walletId) ?? []), row.id]);
+  }
+
+  /** Whether `position` is one of the wallet's rows. */
+  has(walletId: string, position: string): boolean {
+    return (this.byWallet.get(walletId) ?? []).some((id) => this.byId.get(id)?.position === position);
   }
 
   ofWallet(walletId: string): T[] {

@@ -76,7 +76,28 @@ export const signedPointsSchema = z
   .max(Number.MAX_SAFE_INTEGER)
   .refine((n) => n !== 0, 'must not be zero');
 
-export const isoDateTimeSchema = z.iso.datetime({ offset: true }).meta({ description: 'ISO 8601 date-time' });
+/**
+ * The instants every store can hold: years 1 to 9999 in UTC. PostgreSQL (and PGlite) reads no
+ * year 0 and no five-digit year, so `0000-01-01T00:00:00Z`, or `9999-12-31T23:59:59-10:00` (year
+ * 10000 once its offset is applied), would reach the database and fail there.
+ */
+export const EARLIEST_INSTANT = new Date('0001-01-01T00:00:00.000Z');
+export const LATEST_INSTANT = new Date('9999-12-31T23:59:59.999Z');
+
+/** True for an instant within years 1 to 9999 in UTC (see `EARLIEST_INSTANT`). */
+export function isStorableInstant(at: Date): boolean {
+  const t = at.getTime();
+  return t >= EARLIEST_INSTANT.getTime() && t <= LATEST_INSTANT.getTime();
+}
+
+/**
+ * The one date rule of every input: ISO 8601 with an offset, naming an instant within years 1 to
+ * 9999 once the offset is applied. Every time field of every schema is this schema.
+ */
+export const isoDateTimeSchema = z.iso
+  .datetime({ offset: true })
+  .refine((v) => isStorableInstant(new Date(v)), 'must lie within years 1 to 9999 (UTC, after its offset)')
+  .meta({ description: 'ISO 8601 date-time with an offset, within years 1 to 9999 in UTC' });
 
 export const walletTransactionTypeSchema = z.enum(WALLET_TRANSACTION_TYPES);
 export const pointTransactionTypeSchema = z.enum(POINT_TRANSACTION_TYPES);

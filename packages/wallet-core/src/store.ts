@@ -121,6 +121,13 @@ export interface LockedPointTransaction {
 }
 
 /** A ledger row with its position in the keyset order (a per-store sequence, newest highest). */
+/**
+ * The listings a keyset cursor resumes: rows by position within a scope (a wallet's ledger, holds
+ * or allowances, an account's ledger), or, for the admin search, wallets by id.
+ */
+export const PAGED_LISTINGS = ['walletTransactions', 'pointTransactions', 'holds', 'allowances', 'wallets'] as const;
+export type PagedListing = (typeof PAGED_LISTINGS)[number];
+
 export interface Positioned<T> {
   readonly position: string;
   readonly row: T;
@@ -256,8 +263,18 @@ export interface WalletStore {
   walletStatement(request: StatementRequest): Promise<StatementFigures>;
   /** Wallets matching every filter given, newest first, with their stored-active holds. */
   searchWallets(request: WalletSearchRequest): Promise<Wallet[]>;
+  /**
+   * Whether `position` names a row of `listing` within `scope`: a row's position in a wallet's
+   * (`walletTransactions`, `holds`, `allowances`) or an account's (`pointTransactions`) listing, or
+   * for `wallets` a wallet's id (`scope` unused). A cursor resumes after such a row or nowhere.
+   */
+  hasPosition(listing: PagedListing, scope: string, position: string): Promise<boolean>;
   listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]>;
-  /** The outbox: events committed so far, oldest first, after a position, at most `limit` (default `DEFAULT_EVENT_READ_LIMIT`). For relays and tests. */
+  /**
+   * The outbox: events committed so far, oldest first, after a position, at most `limit` (default
+   * `DEFAULT_EVENT_READ_LIMIT`). A position beyond the newest event is VALIDATION_ERROR: a feed
+   * resumed there would silently skip every event up to it.
+   */
   listEvents(after?: string, limit?: number): Promise<Positioned<DomainEvent>[]>;
   /**
    * Deletes at most `limit` idempotency keys created before `olderThan`, oldest first, and says

@@ -2,7 +2,7 @@
  * The resolve step's reads (`FactReader`), made by a batch in its own transaction before it locks
  * anything: facts that never change, each kind read once for every unit of the batch. @internal
  */
-import { currencyOf, type Allowance, type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
+import { storedCurrencyOf, type Allowance, type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
 import type { SqlSession } from './driver.js';
 import { allowanceFromRow, walletTransactionFromRow } from './rows.js';
 import * as q from './sql/reads.js';
@@ -75,7 +75,7 @@ export class SqlFacts implements FactReader {
   });
   private readonly allowances = new CoalescedReads(async (ids) => {
     const rows = await this.read(q.getAllowances, [ids]);
-    return new Map(rows.map((r): [string, Allowance] => [String(r.id), allowanceFromRow(r, currencyOf(String(r.currency)))]));
+    return new Map(rows.map((r): [string, Allowance] => [String(r.id), allowanceFromRow(r, storedCurrencyOf(String(r.currency)))]));
   });
   private readonly owners = (statement: Statement) =>
     new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));

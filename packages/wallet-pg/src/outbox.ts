@@ -3,7 +3,7 @@
  * order that never skip one (see the horizon in migration 0005_outbox_relay), how far each sink got, the
  * events a sink gave up on, and the advisory lock that makes one relay the active one.
  */
-import type { DomainEvent, Positioned } from '@goodgo/wallet-core';
+import { assertFeedPosition, type DomainEvent, type Positioned } from '@goodgo/wallet-core';
 import type { Row, SqlSession } from './driver.js';
 import * as q from './sql/outbox.js';
 import { eventFromRow } from './rows.js';
@@ -54,10 +54,13 @@ const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ?
 /**
  * Events after `after`, oldest first, at most `limit`, and only up to the horizon: a page never
  * holds an event while an earlier position may still commit. Run it outside a transaction: the
- * horizon's lock lasts until the transaction of its statement ends.
+ * horizon's lock lasts until the transaction of its statement ends. `feed`: `after` is a
+ * consumer's, and one beyond the horizon (the newest position; nothing later has committed) is
+ * VALIDATION_ERROR; the relay's own position is trusted and simply waits there.
  */
-export async function readCommittedEvents(session: SqlSession, after: string, limit: number): Promise<Positioned<DomainEvent>[]> {
+export async function readCommittedEvents(session: SqlSession, after: string, limit: number, feed = false): Promise<Positioned<DomainEvent>[]> {
   const horizon = BigInt(await new SqlOutbox(session).horizon());
+  if (feed) assertFeedPosition(BigInt(after), horizon);
   if (BigInt(after) >= horizon) return [];
   const rows = await session.query(q.listEvents.text, [after, limit, horizon.toString()], q.listEvents.name);
   return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r) }));

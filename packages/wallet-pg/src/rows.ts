@@ -4,7 +4,7 @@ import {
   type Allowance,
   PointAccount,
   Wallet,
-  currencyOf,
+  storedCurrencyOf,
   type Actor,
   type Currency,
   type DomainEvent,
@@ -90,7 +90,7 @@ export function hasAllowances(r: Row): boolean {
 
 /** A wallet row; its active holds and allowances come from the row's `holds` and `allowances` JSON arrays or are given. */
 export function walletFromRow(r: Row, holds?: readonly Row[], allowances?: readonly Row[]): Wallet {
-  const currency = currencyOf(str(r.currency));
+  const currency = storedCurrencyOf(str(r.currency));
   const holdRows = holds ?? (json(r.holds) as Row[] | null | undefined) ?? [];
   const allowanceRows = allowances ?? (json(r.allowances) as Row[] | null | undefined) ?? [];
   return Wallet.restore(
@@ -146,7 +146,7 @@ export function accountFromRows(account: Row, lots: readonly Row[]): PointAccoun
 }
 
 export function walletTransactionFromRow(r: Row): WalletTransaction {
-  const currency = currencyOf(str(r.currency));
+  const currency = storedCurrencyOf(str(r.currency));
   return {
     id: str(r.id),
     walletId: str(r.wallet_id),

@@ -3,7 +3,7 @@ import {
   LedgerKeyring,
   Money,
   checkpointParts,
-  currencyOf,
+  storedCurrencyOf,
   type Allowance,
   type AllowancePageRequest,
   problem,
@@ -13,6 +13,7 @@ import {
   type HoldPageRequest,
   type LockPlan,
   type PageRequest,
+  type PagedListing,
   type PointAccount,
   type ReconcileRun,
   type ReconciliationFindings,
@@ -148,22 +149,22 @@ export class SqlWalletStore implements WalletStore {
 
   async getHold(id: string): Promise<Hold | null> {
     const [row] = await this.read(q.getHolds, [[id]]);
-    return row ? holdFromRow(row, currencyOf(String(row.currency))) : null;
+    return row ? holdFromRow(row, storedCurrencyOf(String(row.currency))) : null;
   }
 
   async listHolds(walletId: string, page: HoldPageRequest): Promise<Positioned<Hold>[]> {
     const rows = await this.statusPage(q.holdPages, walletId, page);
-    return rows.map((r) => ({ position: String(r.position), row: holdFromRow(r, currencyOf(String(r.currency))) }));
+    return rows.map((r) => ({ position: String(r.position), row: holdFromRow(r, storedCurrencyOf(String(r.currency))) }));
   }
 
   async getAllowance(id: string): Promise<Allowance | null> {
     const [row] = await this.read(q.getAllowances, [[id]]);
-    return row ? allowanceFromRow(row, currencyOf(String(row.currency))) : null;
+    return row ? allowanceFromRow(row, storedCurrencyOf(String(row.currency))) : null;
   }
 
   async listAllowances(walletId: string, page: AllowancePageRequest): Promise<Positioned<Allowance>[]> {
     const rows = await this.statusPage(q.allowancePages, walletId, page);
-    return rows.map((r) => ({ position: String(r.position), row: allowanceFromRow(r, currencyOf(String(r.currency))) }));
+    return rows.map((r) => ({ position: String(r.position), row: allowanceFromRow(r, storedCurrencyOf(String(r.currency))) }));
   }
 
   /** A page of holds or allowances: `active` and `expired` as a reader sees them at `now`, any other status as stored. */
@@ -224,6 +225,14 @@ export class SqlWalletStore implements WalletStore {
     return (await this.read(statement, params, this.booksDriver)).map((r) => walletFromRow(r));
   }
 
+  async hasPosition(listing: PagedListing, scope: string, position: string): Promise<boolean> {
+    // Asked of the driver the listing itself reads from: a replica's cursor is checked on the replica.
+    const driver = listing === 'walletTransactions' || listing === 'wallets' ? this.booksDriver : this.driver;
+    const params = listing === 'wallets' ? [position] : [scope, position];
+    const [row] = await this.read(books.cursorRow[listing], params, driver);
+    return row?.found === true;
+  }
+
   async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
     const rows = await this.page(q.pointTransactionPages, accountId, page);
     return rows.map((r) => ({ position: String(r.position), row: pointTransactionFromRow(r) }));
@@ -231,7 +240,7 @@ export class SqlWalletStore implements WalletStore {
 
   async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     try {
-      return await readCommittedEvents(countedSession(this.driver, this.onStatement), after ?? '0', limit);
+      return await readCommittedEvents(countedSession(this.driver, this.onStatement), after ?? '0', limit, true);
     } catch (e) {
       throw toWalletError(e);
     }

@@ -37,6 +37,8 @@ interface World {
   a: string;
   b: string;
   pending: string;
+  /** A cursor of bob's history: a real position, of another listing than alice's. */
+  bCursor: string;
 }
 
 const SUB_SECRET = new TextEncoder().encode(SECRET);
@@ -784,7 +786,186 @@ const routes: LazyCase[] = [
   { name: 'route: outside the API', method: 'GET', path: '/admin', as: 'none', status: 404, code: 'NOT_FOUND' },
 ];
 
-const CASES: LazyCase[] = [...amounts, ...tokens, ...bodies, ...headers, ...ids, ...cursors, ...limits, ...texts, ...routes];
+// Issue 23 item 9: codes of ISO 4217 that are no currency (funds, the SDR, metals, test codes).
+const currencies: LazyCase[] = ['XDR', 'XSU', 'XUA', 'BOV', 'CHE', 'CHW', 'CLF', 'COU', 'MXV', 'USN', 'UYI', 'UYW', 'XAU', 'XTS', 'XXX'].map((code) => ({
+  name: `currency: open a wallet in ${code}${['XDR', 'XSU', 'XUA', 'BOV', 'CHE', 'USN', 'CLF', 'UYW'].includes(code) ? ' (reproduction: was 201)' : ''}`,
+  method: 'POST' as const,
+  path: '/api/v1/wallets',
+  as: 'alice' as const,
+  body: { currency: code },
+  status: 400,
+  code: 'VALIDATION_ERROR',
+}));
+
+// Issue 23 item 2: instants no store can hold (year 0, or year 10000 once the offset is applied).
+const YEAR_0 = encodeURIComponent('0000-01-01T00:00:00Z');
+const YEAR_10000 = encodeURIComponent('9999-12-31T23:59:59-10:00');
+const dates: LazyCase[] = [
+  {
+    name: 'date: balance at year 0 (reproduction: was 500)',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/balance?at=${YEAR_0}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: statement to year 10000 after its offset (reproduction: was 500)',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/statement?from=${encodeURIComponent('9999-12-31T00:00:00Z')}&to=${YEAR_10000}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: statement from year 0',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/statement?from=${YEAR_0}&to=${encodeURIComponent('0001-01-02T00:00:00Z')}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: history from year 0 (reproduction: was 500)',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/transactions?from=${YEAR_0}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: history to year 10000',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/transactions?to=${YEAR_10000}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: points expiresAt in year 10000 (reproduction: was 500)',
+    method: 'POST',
+    path: '/api/v1/wallets/points/earn',
+    as: 'service',
+    body: { userId: 'alice', points: 1, source: 'far', expiresAt: '9999-12-31T23:59:59-10:00' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: expire asOf year 0 (reproduction: was 500)',
+    method: 'POST',
+    path: '/api/v1/wallets/points/expire',
+    as: 'service',
+    body: { asOf: '0000-01-01T00:00:00Z' },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: hold expiresAt in year 10000',
+    method: 'POST',
+    path: '/api/v1/wallets/holds',
+    as: 'alice',
+    body: (w) => ({ walletId: w.a, amount: '1', expiresAt: '9999-12-31T23:59:59-10:00' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: allowance spendUntil in year 0',
+    method: 'POST',
+    path: '/api/v1/wallets/allowances',
+    as: 'alice',
+    body: (w) => ({ walletId: w.a, tillId: 'till', amount: '1', spendUntil: '0000-06-01T00:00:00Z' }),
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'date: a sale occurredAt in year 0',
+    method: 'POST',
+    path: `/api/v1/wallets/allowances/${ZERO}/sync`,
+    as: 'service',
+    body: { spends: [{ seq: 1, amount: '1', occurredAt: '0000-06-01T00:00:00Z' }] },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+];
+
+// Issue 23 item 7: a feed resumed past its end would never hand over the events up to there.
+const BEYOND = '9223372036854775807';
+const feeds: LazyCase[] = [
+  {
+    name: 'feed: after beyond the newest event (reproduction: was 200)',
+    method: 'GET',
+    path: `/api/v1/wallets/events?after=${BEYOND}`,
+    as: 'service',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'feed: Last-Event-ID beyond the newest event, as a stream (reproduction: was 200)',
+    method: 'GET',
+    path: '/api/v1/wallets/events',
+    as: 'admin',
+    headers: { accept: 'text/event-stream', 'last-event-id': BEYOND },
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+];
+
+// Issue 23 item 8: a cursor resumes after a row of its own listing, or nowhere.
+const NO_ROW = cursor('p:9223372036854775000');
+const unknownCursors: LazyCase[] = [
+  ['no row', () => NO_ROW],
+  ["bob's history", (w: World) => w.bCursor],
+].flatMap(([name, c]) => {
+  const at = c as (w: World) => string;
+  const period = `from=${encodeURIComponent('2000-01-01T00:00:00Z')}&to=${encodeURIComponent('2100-01-01T00:00:00Z')}`;
+  return [
+    { name: `cursor naming ${name as string}: history`, path: (w: World) => `/api/v1/wallets/${w.a}/transactions?cursor=${at(w)}`, as: 'alice' as const },
+    {
+      name: `cursor naming ${name as string}: history with a period (reproduction: was 200)`,
+      path: (w: World) => `/api/v1/wallets/${w.a}/transactions?cursor=${at(w)}&${period}`,
+      as: 'alice' as const,
+    },
+  ].map((c) => ({ ...c, method: 'GET' as const, status: 400, code: 'VALIDATION_ERROR' }));
+});
+// Positions are numbered per table, so only a position of no row at all is foreign to every other listing.
+for (const [listing, path] of [
+  ['holds', (w: World) => `/api/v1/wallets/${w.a}/holds`],
+  ['allowances', (w: World) => `/api/v1/wallets/${w.a}/allowances`],
+  ['points history', () => '/api/v1/wallets/points/transactions'],
+] as const) {
+  unknownCursors.push({
+    name: `cursor naming no row: ${listing}`,
+    method: 'GET',
+    path: (w) => `${path(w)}?cursor=${NO_ROW}`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  });
+}
+unknownCursors.push({
+  name: 'cursor naming no wallet: admin search (reproduction: was 200)',
+  method: 'GET',
+  path: `/api/v1/wallets/admin/wallets?cursor=${cursor('w:00000000-0000-4000-8000-00000000dead')}`,
+  as: 'admin',
+  status: 400,
+  code: 'VALIDATION_ERROR',
+});
+
+const CASES: LazyCase[] = [
+  ...amounts,
+  ...tokens,
+  ...bodies,
+  ...headers,
+  ...ids,
+  ...cursors,
+  ...limits,
+  ...texts,
+  ...routes,
+  ...currencies,
+  ...dates,
+  ...feeds,
+  ...unknownCursors,
+];
 
 describe('hostile input: refused with its status and code, nothing changed', () => {
   let w: World;
@@ -810,7 +991,8 @@ describe('hostile input: refused with its status and code, nothing changed', () 
     });
     // The identity U+FFFD exists: a lone surrogate must never be read as this user.
     await h.call('POST', '/api/v1/wallets', { token: tokens.service, body: { userId: '\ufffd' } });
-    w = { h, tokens, a: a.body.id, b: b.body.id, pending: pending.body.transaction.id };
+    const [bRow] = await store.listWalletTransactions(b.body.id, { limit: 1 });
+    w = { h, tokens, a: a.body.id, b: b.body.id, pending: pending.body.transaction.id, bCursor: cursor(`p:${bRow?.position}`) };
   });
   afterAll(async () => {
     await store.close();
@@ -828,6 +1010,8 @@ describe('hostile input: refused with its status and code, nothing changed', () 
       points: await read('/api/v1/wallets/points', tokens.alice),
       pointLedger: await read('/api/v1/wallets/points/transactions?limit=200', tokens.alice),
       replacementUser: await read(`/api/v1/wallets?userId=${encodeURIComponent('\ufffd')}`, tokens.service),
+      aliceWallets: await read('/api/v1/wallets', tokens.alice),
+      aliceHolds: await read(`/api/v1/wallets/${w.a}/holds`, tokens.alice),
     };
   }
 

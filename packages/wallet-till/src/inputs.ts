@@ -13,7 +13,16 @@ export const tillIdSchema = z.string().regex(/^[\x21-\x7e]{1,100}$/, 'must be 1 
 export const provisionInput = z.strictObject({
   walletId: uuidSchema,
   amount: amountSchema,
-  spendUntil: z.union([z.date().transform((d) => d.toISOString()), isoDateTimeSchema]).optional(),
+  // A Date goes through the same date rule as a string (a year-10000 Date writes as "+010000-…").
+  spendUntil: z
+    .union([
+      z
+        .date()
+        .transform((d) => d.toISOString())
+        .pipe(isoDateTimeSchema),
+      isoDateTimeSchema,
+    ])
+    .optional(),
   maxSpendAmount: amountSchema.optional(),
   maxSpends: z.int().positive().max(1_000_000).optional(),
 });

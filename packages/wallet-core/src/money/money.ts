@@ -1,5 +1,5 @@
 import { CurrencyMismatchError, ValidationError } from '../errors.js';
-import { currencyOf, type Currency } from './currency.js';
+import { currencyOf, storedCurrencyOf, type Currency } from './currency.js';
 
 /** The strict wire form: digits, optionally a point and digits; no sign, exponent or spaces. */
 export const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
@@ -85,7 +85,7 @@ export class Money {
 
   /** Reads an amount as a database returns it (`"125000.0000"`); trusts the storage, not a client. */
   static fromStorage(stored: string, currency: Currency | string): Money {
-    const cur = typeof currency === 'string' ? currencyOf(currency) : currency;
+    const cur = typeof currency === 'string' ? storedCurrencyOf(currency) : currency;
     if (!STORED.test(stored)) throw new TypeError(`Not a stored amount: ${JSON.stringify(stored)}`);
     const { sign, whole, fraction } = parts(stored);
     if (fraction.length > cur.exponent) throw new TypeError(`Stored amount ${stored} has more digits than ${cur.code} allows`);

@@ -243,4 +243,142 @@ export function booksCases(get: () => { store: WalletStore }): void {
     expect(await codeOf(service.searchWallets({ currency: 'usd' }))).toBe('VALIDATION_ERROR');
     expect(await codeOf(service.searchWallets({ limit: 201 }))).toBe('VALIDATION_ERROR');
   });
+
+  it('holds every date from year 1 to 9999 (UTC) and refuses one outside, after its offset, as VALIDATION_ERROR', async () => {
+    const { service, at } = clocked('2026-09-01T00:00:00.000Z');
+    const userId = uniqueUser('dates');
+    const wallet = await service.createWallet({ userId });
+    await service.deposit({ walletId: wallet.id, amount: '1000' });
+    at('2026-09-02T00:00:00.000Z');
+    const first = '0001-01-01T00:00:00.000Z';
+    const last = '9999-12-31T23:59:59.999Z';
+    // The edges themselves reach the store and come back.
+    expect((await service.getBalanceAt({ walletId: wallet.id, at: first })).balance).toBe('0');
+    expect((await service.getBalanceAt({ walletId: wallet.id, at: '0001-01-01T07:00:00+07:00' })).at).toBe(first);
+    const edges = await service.getStatement({ walletId: wallet.id, from: '9999-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' });
+    expect([edges.openingBalance, edges.closingBalance, edges.count]).toEqual(['1000', '1000', 0]);
+    expect((await service.listTransactions({ walletId: wallet.id, from: first, to: last })).items.map((t) => t.amount)).toEqual(['1000']);
+    const earned = await service.earnPoints({ userId, points: 5, source: 'far', expiresAt: last });
+    expect(earned.transaction.expiresAt).toBe(last);
+    expect((await service.expirePoints({ asOf: first })).expiredPoints).toBe(0);
+
+    const outside = [
+      '0000-01-01T00:00:00Z',
+      '0000-12-31T23:59:59.999Z',
+      '0001-01-01T06:59:59+07:00',
+      '9999-12-31T23:59:59-10:00',
+      '9999-12-31T23:59:59.999-00:01',
+    ];
+    for (const when of outside) {
+      const refused = [
+        () => service.getBalanceAt({ walletId: wallet.id, at: when }),
+        () => service.getStatement({ walletId: wallet.id, from: when, to: '2026-09-01T12:00:00Z' }),
+        () => service.getStatement({ walletId: wallet.id, from: '2026-09-01T00:00:00Z', to: when }),
+        () => service.listTransactions({ walletId: wallet.id, from: when }),
+        () => service.listTransactions({ walletId: wallet.id, to: when }),
+        () => service.earnPoints({ userId, points: 1, source: 'edge', expiresAt: when }),
+        () => service.expirePoints({ asOf: when }),
+        () => service.placeHold({ walletId: wallet.id, amount: '1', expiresAt: when }),
+        () => service.openAllowance({ walletId: wallet.id, tillId: 'till-edge', amount: '1', spendUntil: when }),
+      ];
+      for (const [i, call] of refused.entries()) expect([when, i, await codeOf(call())]).toEqual([when, i, 'VALIDATION_ERROR']);
+      // The same instants as Dates: a Date of year 0 is as unstorable as its text.
+      expect(await codeOf(service.getBalanceAt({ walletId: wallet.id, at: new Date(when) }))).toBe('VALIDATION_ERROR');
+    }
+    expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('1000');
+    expect((await service.getPointAccount({ userId })).totalPoints).toBe(5);
+  });
+
+  it('resumes every listing only after a row of that listing: a cursor naming none is VALIDATION_ERROR, with or without filters', async () => {
+    const { service, at } = clocked('2026-10-01T00:00:00.000Z');
+    const userId = uniqueUser('cursors');
+    const wallet = await service.createWallet({ userId });
+    const other = await service.createWallet({ userId: uniqueUser('cursors-other') });
+    for (const w of [wallet, other]) {
+      for (const amount of ['100', '200', '300']) {
+        at(`2026-10-0${amount[0]}T00:00:00.000Z`);
+        await service.deposit({ walletId: w.id, amount });
+      }
+      await service.placeHold({ walletId: w.id, amount: '1' });
+      await service.placeHold({ walletId: w.id, amount: '2' });
+      await service.openAllowance({ walletId: w.id, tillId: 'till-1', amount: '1' });
+      await service.openAllowance({ walletId: w.id, tillId: 'till-2', amount: '1' });
+    }
+    await service.earnPoints({ userId, points: 1, source: 'a' });
+    await service.earnPoints({ userId, points: 2, source: 'b' });
+    const otherUser = uniqueUser('cursors-points');
+    await service.earnPoints({ userId: otherUser, points: 1, source: 'a' });
+    await service.earnPoints({ userId: otherUser, points: 2, source: 'b' });
+
+    // Cursors of the other wallet's (or account's) listings: real positions, of another listing.
+    const foreign = {
+      history: (await service.listTransactions({ walletId: other.id, limit: 1 })).nextCursor as string,
+      holds: (await service.listHolds({ walletId: other.id, limit: 1 })).nextCursor as string,
+      allowances: (await service.listAllowances({ walletId: other.id, limit: 1 })).nextCursor as string,
+      points: (await service.listPointTransactions({ userId: otherUser, limit: 1 })).nextCursor as string,
+    };
+    for (const c of Object.values(foreign)) expect(c).toEqual(expect.any(String));
+    // A well-formed cursor of a position no row has.
+    const nowhere = Buffer.from('p:9223372036854775000').toString('base64url');
+    const noWallet = Buffer.from('w:00000000-0000-4000-8000-00000000dead').toString('base64url');
+    const period = { from: '2026-09-01T00:00:00Z', to: '2026-11-01T00:00:00Z' };
+
+    const refused: [string, () => Promise<unknown>][] = [];
+    for (const [name, cursor] of [
+      ['no row', nowhere],
+      ['another listing', foreign.history],
+    ] as const) {
+      refused.push([`history, ${name}`, () => service.listTransactions({ walletId: wallet.id, cursor })]);
+      refused.push([`history with a period, ${name}`, () => service.listTransactions({ walletId: wallet.id, cursor, ...period })]);
+      refused.push([`history with a type, ${name}`, () => service.listTransactions({ walletId: wallet.id, cursor, type: 'deposit' })]);
+      refused.push([`history with a reference, ${name}`, () => service.listTransactions({ walletId: wallet.id, cursor, reference: 'r' })]);
+    }
+    refused.push(['holds, no row', () => service.listHolds({ walletId: wallet.id, cursor: nowhere })]);
+    refused.push(['holds, another listing', () => service.listHolds({ walletId: wallet.id, cursor: foreign.holds })]);
+    refused.push(['active holds, another listing', () => service.listHolds({ walletId: wallet.id, cursor: foreign.holds, status: 'active' })]);
+    refused.push(['allowances, no row', () => service.listAllowances({ walletId: wallet.id, cursor: nowhere })]);
+    refused.push(['allowances, another listing', () => service.listAllowances({ walletId: wallet.id, cursor: foreign.allowances })]);
+    refused.push(['points, no row', () => service.listPointTransactions({ userId, cursor: nowhere })]);
+    refused.push(['points, another listing', () => service.listPointTransactions({ userId, cursor: foreign.points })]);
+    refused.push(['points of a type, another listing', () => service.listPointTransactions({ userId, cursor: foreign.points, type: 'earn' })]);
+    refused.push(['search, no wallet', () => service.searchWallets({ cursor: noWallet })]);
+    refused.push(['search by user, no wallet', () => service.searchWallets({ userId, cursor: noWallet })]);
+    for (const [name, call] of refused) expect([name, await codeOf(call())]).toEqual([name, 'VALIDATION_ERROR']);
+
+    // The cursors each listing hands out still resume it, filters and all.
+    const page = await service.listTransactions({ walletId: wallet.id, limit: 1, ...period });
+    expect((await service.listTransactions({ walletId: wallet.id, limit: 5, cursor: page.nextCursor, ...period })).items.map((t) => t.amount)).toEqual([
+      '200',
+      '100',
+    ]);
+    const holds = await service.listHolds({ walletId: wallet.id, limit: 1 });
+    expect((await service.listHolds({ walletId: wallet.id, cursor: holds.nextCursor })).items.map((h) => h.amount)).toEqual(['1']);
+    const allowances = await service.listAllowances({ walletId: wallet.id, limit: 1 });
+    expect((await service.listAllowances({ walletId: wallet.id, cursor: allowances.nextCursor })).items.map((a) => a.tillId)).toEqual(['till-1']);
+    const points = await service.listPointTransactions({ userId, limit: 1 });
+    expect((await service.listPointTransactions({ userId, cursor: points.nextCursor })).items.map((t) => t.points)).toEqual([1]);
+    const search = await service.searchWallets({ userId, limit: 1 });
+    expect(search.nextCursor).toBeNull();
+    // The user's only wallet as the cursor: a wallet of the search, with nothing after it.
+    const mine = Buffer.from(`w:${wallet.id}`).toString('base64url');
+    expect((await service.searchWallets({ userId, cursor: mine })).items).toEqual([]);
+  });
+
+  it('refuses a feed resumed beyond its newest event; at the newest it answers an empty page', async () => {
+    const { service } = clocked('2026-10-10T00:00:00.000Z');
+    await service.createWallet({ userId: uniqueUser('feed') });
+    let after: string | null = null;
+    for (;;) {
+      const page: { items: unknown[]; nextAfter: string | null } = await service.listEvents({ after, limit: 200 });
+      after = page.nextAfter;
+      if (page.items.length === 0) break;
+    }
+    const newest = after as string;
+    expect(BigInt(newest)).toBeGreaterThan(0n);
+    expect(await service.listEvents({ after: newest })).toEqual({ items: [], nextAfter: newest });
+    for (const beyond of [(BigInt(newest) + 1n).toString(), (BigInt(newest) + 1000n).toString(), '9223372036854775807']) {
+      expect([beyond, await codeOf(service.listEvents({ after: beyond }))]).toEqual([beyond, 'VALIDATION_ERROR']);
+    }
+    expect((await service.listEvents({ after: '0', limit: 1 })).items).toHaveLength(1);
+  });
 }

@@ -5,7 +5,8 @@
  * @internal
  */
 import { ACTIVE_ALLOWANCES_JSON, ACTIVE_HOLDS_JSON, WALLET_TX_COLUMNS, wallets } from './columns.js';
-import { named as s, shapes } from './statement.js';
+import type { PagedListing } from '@goodgo/wallet-core';
+import { named as s, shapes, type Statement } from './statement.js';
 
 /**
  * The last row of a wallet at an instant, in (created_at, seq) order: one backward probe of
@@ -91,3 +92,16 @@ export const walletSearch = shapes<keyof WalletSearchShape>(['userId', 'status',
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY w.created_at DESC, w.id DESC LIMIT $1`,
   );
 });
+
+/**
+ * Whether a cursor's position is a row of its listing: one probe of the listing's own
+ * (scope, seq) index, or of the wallets' primary key for the admin search. Parameters: scope,
+ * position (`wallets`: the wallet id only).
+ */
+export const cursorRow = {
+  walletTransactions: s('cursor_wallet_tx', 'SELECT EXISTS (SELECT 1 FROM wallet_transactions WHERE wallet_id = $1 AND seq = $2::bigint) AS found'),
+  pointTransactions: s('cursor_point_tx', 'SELECT EXISTS (SELECT 1 FROM point_transactions WHERE account_id = $1 AND seq = $2::bigint) AS found'),
+  holds: s('cursor_hold', 'SELECT EXISTS (SELECT 1 FROM holds WHERE wallet_id = $1 AND seq = $2::bigint) AS found'),
+  allowances: s('cursor_allowance', 'SELECT EXISTS (SELECT 1 FROM allowances WHERE wallet_id = $1 AND seq = $2::bigint) AS found'),
+  wallets: s('cursor_wallet', 'SELECT EXISTS (SELECT 1 FROM wallets WHERE id = $1::uuid) AS found'),
+} satisfies Record<PagedListing, Statement>;
