@@ -5,7 +5,8 @@
  * amount with loyalty points that a later order may redeem, and takes back a returned item (a
  * partial refund of the capture, and the points that item earned clawed back from their lot).
  * Every call carries an idempotency key derived from the order or slip, so a till that retries
- * after a timeout can never charge, refund or reward twice.
+ * after a timeout can never charge, refund or reward twice. Points redeemed on an order are paid
+ * with its money in one call (`pay`): both or neither, so nothing needs cleaning up by hand.
  */
 import { WalletService, type HoldView, type WalletView } from '@goodgo/wallet-core';
 
@@ -84,34 +85,43 @@ export class Till {
   }
 
   /**
-   * Settles a tab for what was served: redeems points, captures the rest from the hold (the
-   * remainder of the hold is released), and rewards the paid amount with points.
+   * Settles a tab for what was served, and rewards the paid amount with points. Without points,
+   * the bill is captured from the hold (the remainder is released). With points, the hold is
+   * released and the bill paid with money and points in one call: a capture cannot carry points,
+   * and two calls could half-succeed. Should that payment be refused, the tab is unpaid and its
+   * hold already released: the customer pays another way, and nothing was taken.
    */
   async settle(tab: Tab, bill: { served: string; redeemPoints?: number | undefined }): Promise<Receipt> {
-    return this.pay({ id: tab.orderId, customerId: tab.customerId, total: bill.served, redeemPoints: bill.redeemPoints }, async (due) => {
-      if (due === 0n) {
-        const voided = await this.wallets.voidHold({ holdId: tab.hold.id, reason: 'Paid with points' }, { idempotencyKey: `void:${tab.orderId}` });
-        return { wallet: voided.wallet, paymentId: null };
-      }
+    const order = { id: tab.orderId, customerId: tab.customerId, total: bill.served, redeemPoints: bill.redeemPoints };
+    if ((bill.redeemPoints ?? 0) === 0) {
       const captured = await this.wallets.captureHold(
-        { holdId: tab.hold.id, amount: due.toString(), description: `Order ${tab.orderId} at ${this.shopId}` },
+        { holdId: tab.hold.id, amount: bill.served, description: `Order ${tab.orderId} at ${this.shopId}` },
         { idempotencyKey: `capture:${tab.orderId}` },
       );
-      return { wallet: captured.wallet, paymentId: captured.transaction.id };
-    });
+      return this.reward(order, 0, BigInt(bill.served), { wallet: captured.wallet, paymentId: captured.transaction.id });
+    }
+    await this.wallets.voidHold({ holdId: tab.hold.id, reason: 'Settled with points' }, { idempotencyKey: `void:${tab.orderId}` });
+    return this.checkout(order);
   }
 
-  /** Pays an order straight from the wallet (no table): redeems points, charges the rest, rewards it. */
+  /** Pays an order straight from the wallet (no table): redeemed points and the rest in money, in one call; rewards what was paid. */
   async checkout(order: Order): Promise<Receipt> {
     const wallet = await this.walletOf(order.customerId);
-    return this.pay(order, async (due) => {
-      if (due === 0n) return { wallet, paymentId: null };
-      const paid = await this.wallets.withdraw(
-        { walletId: wallet.id, amount: due.toString(), description: `Order ${order.id} at ${this.shopId}`, reference: order.id },
-        { idempotencyKey: `pay:${order.id}` },
-      );
-      return { wallet: paid.wallet, paymentId: paid.transaction.id };
-    });
+    const redeem = order.redeemPoints ?? 0;
+    let due = BigInt(order.total) - BigInt(redeem) * DONG_PER_POINT;
+    if (due < 0n) due = 0n;
+    const key = { idempotencyKey: `pay:${order.id}` };
+    const description = `Order ${order.id} at ${this.shopId}`;
+    if (due === 0n) {
+      // Points alone: one ledger, nothing that could half-succeed.
+      if (redeem > 0) await this.wallets.spendPoints({ userId: order.customerId, points: redeem, source: `order:${order.id}`, description }, key);
+      return this.reward(order, redeem, due, { wallet, paymentId: null });
+    }
+    const paid = await this.wallets.pay(
+      { walletId: wallet.id, amount: due.toString(), ...(redeem > 0 ? { points: redeem } : {}), reference: order.id, description },
+      key,
+    );
+    return this.reward(order, redeem, due, { wallet: paid.wallet, paymentId: paid.transaction.id });
   }
 
   /**
@@ -148,28 +158,8 @@ export class Till {
     };
   }
 
-  private async pay(order: Order, charge: (due: bigint) => Promise<{ wallet: WalletView; paymentId: string | null }>): Promise<Receipt> {
-    const redeem = order.redeemPoints ?? 0;
-    let due = BigInt(order.total);
-    let spendId: string | null = null;
-    if (redeem > 0) {
-      const spent = await this.wallets.spendPoints(
-        { userId: order.customerId, points: redeem, source: `order:${order.id}`, description: 'Redeemed at checkout' },
-        { idempotencyKey: `redeem:${order.id}` },
-      );
-      spendId = spent.transaction.id;
-      due -= BigInt(redeem) * DONG_PER_POINT;
-      if (due < 0n) due = 0n;
-    }
-    let paid: { wallet: WalletView; paymentId: string | null };
-    try {
-      paid = await charge(due);
-    } catch (e) {
-      // Points and money live in two ledgers, so a failed payment gives the redeemed points back
-      // to the very lots they came from, expiry and all (keyed by the order: returned once).
-      if (spendId !== null) await this.wallets.refundPoints({ transactionId: spendId, reason: 'Payment failed' }, { idempotencyKey: `unredeem:${order.id}` });
-      throw e;
-    }
+  /** Rewards what was paid in money with points, and writes the receipt. */
+  private async reward(order: Order, redeem: number, due: bigint, paid: { wallet: WalletView; paymentId: string | null }): Promise<Receipt> {
     const earned = Number(due / SPEND_PER_POINT_EARNED);
     let available = (await this.wallets.getPointAccount({ userId: order.customerId }).catch(() => null))?.availablePoints ?? 0;
     let earnId: string | null = null;

@@ -34,7 +34,7 @@ describe('POS till embedding wallet-core', () => {
     expect((await till.walletOf('c3')).balance).toBe('10000');
   });
 
-  it('gives redeemed points back to their own lot, expiry and all, when the payment fails', async () => {
+  it('redeems no points when the money part fails: one call, both or neither, nothing to give back', async () => {
     const wallets = new WalletService({ store: new MemoryWalletStore() });
     const till = new Till(wallets, 'shop-1');
     await wallets.earnPoints({ userId: 'c4', points: 5, source: 'promo', expiresAt: '2099-01-01T00:00:00Z' });
@@ -42,8 +42,21 @@ describe('POS till embedding wallet-core', () => {
     await expect(till.checkout({ id: 'o5', customerId: 'c4', total: '20000', redeemPoints: 5 })).rejects.toMatchObject({ code: 'INSUFFICIENT_FUNDS' });
     expect((await wallets.getPointAccount({ userId: 'c4' })).availablePoints).toBe(5);
     expect((await till.walletOf('c4')).balance).toBe('1000');
-    const [refund] = (await wallets.listPointTransactions({ userId: 'c4', type: 'refund' })).items;
-    expect(refund).toMatchObject({ points: 5, source: 'order:o5' });
+    // The points ledger never saw the order: no spend, and so no refund of one.
+    expect((await wallets.listPointTransactions({ userId: 'c4' })).items.map((t) => t.type)).toEqual(['earn']);
+  });
+
+  it('pays the points and the money of an order as one pair of rows, each naming the other', async () => {
+    const wallets = new WalletService({ store: new MemoryWalletStore() });
+    const till = new Till(wallets, 'shop-1');
+    await wallets.earnPoints({ userId: 'c6', points: 10, source: 'promo' });
+    await till.topUp('c6', '100000', 'slip-6');
+    const receipt = await till.checkout({ id: 'o8', customerId: 'c6', total: '30000', redeemPoints: 10 });
+    expect(receipt).toMatchObject({ charged: '20000', pointsRedeemed: 10, pointsEarned: 2, walletBalance: '80000', pointsAvailable: 2 });
+    const [payment] = (await wallets.listTransactions({ walletId: (await till.walletOf('c6')).id, type: 'withdrawal' })).items;
+    const [spend] = (await wallets.listPointTransactions({ userId: 'c6', type: 'spend' })).items;
+    expect(payment).toMatchObject({ id: receipt.paymentId, reference: 'o8', pairedWith: spend?.id });
+    expect(spend).toMatchObject({ points: -10, reference: 'o8', pairedWith: payment?.id });
   });
 
   it('runs a real day: pre-authorise, capture less, refund one item with its points', async () => {
@@ -75,7 +88,8 @@ describe('POS till embedding wallet-core', () => {
     ]);
     expect(history).toEqual([
       ['refund_in', '20000', false, true],
-      ['withdrawal', '48000', true, false],
+      // Settled with points: the hold was released and the bill paid with money and points at once.
+      ['withdrawal', '48000', false, false],
       ['withdrawal', '125000', true, false],
       ['deposit', '500000', false, false],
     ]);

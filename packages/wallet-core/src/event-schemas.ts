@@ -60,6 +60,11 @@ export const eventPayloadSchemas = {
     refundOf: z.uuid().nullable().optional().meta({ description: 'The payment a refund gives money back for' }),
     allowanceId: z.uuid().nullable().optional().meta({ description: "The allowance a till's offline sale was spent from" }),
     allowanceSeq: z.int().nullable().optional().meta({ description: "The till's seq of that sale" }),
+    pairedWith: z
+      .uuid()
+      .nullable()
+      .optional()
+      .meta({ description: "A split payment's points row, paid in the same transaction (`PointsSpent` names this row back)" }),
   }),
   WalletFrozen: z.object({ userId: z.string(), reason }),
   WalletUnfrozen: z.object({ userId: z.string(), reason }),
@@ -89,7 +94,11 @@ export const eventPayloadSchemas = {
   }),
   PointAccountCreated: z.object({ userId: z.string() }),
   PointsEarned: z.object({ ...pointsPayload, pending: z.boolean(), expiresAt: isoTime.nullable() }),
-  PointsSpent: z.object(pointsPayload),
+  PointsSpent: z.object({
+    ...pointsPayload,
+    reference: z.string().nullable().optional().meta({ description: "A split payment's reference, shared with its money row" }),
+    pairedWith: z.uuid().nullable().optional().meta({ description: "A split payment's money row, paid in the same transaction" }),
+  }),
   PointsAdjusted: z.object(pointsPayload),
   PointsExpired: z.object({ ...pointsPayload, expiresAt: isoTime }),
   PendingPointsConfirmed: z.object({ ...pointsPayload, pendingTransactionId: z.uuid() }),

@@ -37,6 +37,7 @@ export type BalanceChanged = EventBase<
     refundOf?: string | null | undefined;
     allowanceId?: string | null | undefined;
     allowanceSeq?: number | null | undefined;
+    pairedWith?: string | null | undefined;
   }
 >;
 export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;
@@ -80,7 +81,11 @@ interface PointsPayload {
 }
 export type PointAccountCreated = EventBase<'PointAccountCreated', 'point_account', { userId: string }>;
 export type PointsEarned = EventBase<'PointsEarned', 'point_account', PointsPayload & { pending: boolean; expiresAt: string | null }>;
-export type PointsSpent = EventBase<'PointsSpent', 'point_account', PointsPayload>;
+export type PointsSpent = EventBase<
+  'PointsSpent',
+  'point_account',
+  PointsPayload & { reference?: string | null | undefined; pairedWith?: string | null | undefined }
+>;
 export type PointsAdjusted = EventBase<'PointsAdjusted', 'point_account', PointsPayload>;
 export type PointsExpired = EventBase<'PointsExpired', 'point_account', PointsPayload & { expiresAt: string }>;
 export type PendingPointsConfirmed = EventBase<'PendingPointsConfirmed', 'point_account', PointsPayload & { pendingTransactionId: string }>;

@@ -27,6 +27,7 @@ import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS } from './wallet/hold.js';
 import { allowanceStatusAt, type Allowance, type AllowanceSpend } from './wallet/allowance.js';
 import { syncAllowance } from './wallet/allowance-sync.js';
 import { refundPayment } from './wallet/refund.js';
+import { payWithPoints } from './split-payment.js';
 import { Wallet } from './wallet/wallet.js';
 
 export interface WalletServiceOptions {
@@ -518,6 +519,52 @@ export class WalletService {
       const settled = wallet.settleAllowance(ctx, cmd.allowanceId, cmd.lastSeq);
       uow.save(wallet.pullChanges());
       return allowanceView(settled, ctx.now);
+    });
+  }
+
+  // ---- split payments ------------------------------------------------------------------------
+
+  /**
+   * Pays with money and points at once, both or neither: the money as a `withdrawal` (or a
+   * transfer pair into `toWalletId`) and the points as a `spend` of the wallet owner's account,
+   * in one unit of work. The two rows share `reference` and name each other (`pairedWith`). The
+   * owner is a fact of the wallet (it never changes): the resolve step reads it, and the payment
+   * locks the wallets and the account together, so it batches like any command.
+   */
+  async pay(input: s.PayInput, options: CommandOptions = {}): Promise<v.PayResult> {
+    const cmd = parseInput(s.payInput, input);
+    const points = cmd.points;
+    const walletIds = cmd.toWalletId === undefined ? [cmd.walletId] : [cmd.walletId, cmd.toWalletId];
+    const owner: Resolved<string | null> = {
+      resolve: (facts) => facts.walletOwner(cmd.walletId),
+      locks: (userId) => ({ wallets: walletIds, pointAccounts: userId === null || points === undefined ? [] : [userId] }),
+    };
+    return this.command('pay', cmd, options, owner, async (uow, ctx, userId) => {
+      const locked = await uow.lockWallets(walletIds);
+      const payer = visible(locked.get(cmd.walletId), options.asUser, () => new WalletNotFoundError(cmd.walletId));
+      const to = cmd.toWalletId === undefined ? null : visible(locked.get(cmd.toWalletId), undefined, () => new WalletNotFoundError(cmd.toWalletId as string));
+      let spend: { account: PointAccount; points: number } | null = null;
+      if (points !== undefined) {
+        const found = userId === null ? null : await uow.lockPointAccount(userId);
+        spend = { account: visible(found, undefined, () => new PointAccountNotFoundError(payer.userId)), points };
+      }
+      const entries = payWithPoints(ctx, {
+        payer,
+        to,
+        amount: this.amount(cmd.amount, payer),
+        points: spend,
+        reference: cmd.reference,
+        description: cmd.description ?? null,
+      });
+      uow.save(payer.pullChanges());
+      if (to) uow.save(to.pullChanges());
+      if (spend) uow.save(spend.account.pullChanges());
+      return {
+        wallet: walletView(payer, ctx.now),
+        transaction: walletTransactionView(entries.debit),
+        account: spend === null ? null : pointAccountView(spend.account, ctx.now),
+        pointTransaction: entries.spend === null ? null : pointTransactionView(entries.spend),
+      };
     });
   }
 

@@ -45,6 +45,7 @@ export {
   type BookedSpend,
 } from './wallet/allowance.js';
 export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
+export { payWithPoints, PAY_SOURCE, type SplitPayment, type SplitPaymentEntries } from './split-payment.js';
 export { refundPayment, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput } from './wallet/refund.js';
 export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
 export { POINT_TRANSACTION_TYPES, type PointTransaction, type PointTransactionType } from './points/ledger.js';
@@ -140,6 +141,7 @@ export {
   type TransferResult,
   type PointsResult,
   type ExpireResult,
+  type PayResult,
   type BalanceSummary,
   type BalanceAtView,
   type StatementView,

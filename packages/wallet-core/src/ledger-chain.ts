@@ -40,6 +40,8 @@ export interface ChainedRow {
   readonly occurredAtMicros: string | null;
   readonly allowanceId: string | null;
   readonly allowanceSeq: string | null;
+  /** A split payment's points row. */
+  readonly pairedWith: string | null;
 }
 
 /** A decimal without the fraction zeros a database may keep or drop ("12.50" → "12.5", "3.00" → "3"). */
@@ -72,6 +74,8 @@ export function canonicalRow(row: ChainedRow, keyId: string): string {
     row.occurredAtMicros,
     row.allowanceId,
     row.allowanceSeq,
+    // Only on rows that have one, so that every row written before it keeps the bytes it was chained with.
+    ...(row.pairedWith === null ? [] : [row.pairedWith]),
   ]);
 }
 
@@ -98,6 +102,7 @@ export function chainedRowOf(t: WalletTransaction, wallet: { readonly userId: st
     occurredAtMicros: t.occurredAt.getTime() === t.createdAt.getTime() ? null : micros(t.occurredAt),
     allowanceId: t.allowanceId,
     allowanceSeq: t.allowanceSeq === null ? null : String(t.allowanceSeq),
+    pairedWith: t.pairedWith,
   };
 }
 

@@ -253,6 +253,16 @@ export const refundPointsInput = z.strictObject({
 });
 export const reversePointsInput = refundPointsInput;
 
+// ---- what a till needs next ----------------------------------------------------------------------
+export const payInput = z.strictObject({
+  walletId: uuidSchema.meta({ description: "The payer's wallet; its owner's points are spent" }),
+  amount: amountSchema.meta({ description: 'The money part' }),
+  points: positivePointsSchema.optional().meta({ description: "The points part, spent from the wallet owner's account; none when absent" }),
+  reference: cleanText({ min: 1, max: 255 }).meta({ description: 'Shared by the money row and the points row, such as the order number' }),
+  description: descriptionSchema.optional(),
+  toWalletId: uuidSchema.optional().meta({ description: "The merchant's wallet: the money part is a transfer into it instead of a withdrawal" }),
+});
+
 // ---- offline allowances -------------------------------------------------------------------------
 /** The most spends one sync forwards: a till sends its backlog in batches of this many. */
 export const MAX_SPENDS_PER_SYNC = 500;
@@ -334,6 +344,7 @@ export type VoidHoldInput = z.input<typeof voidHoldInput>;
 export type RefundInput = z.input<typeof refundInput>;
 export type RefundPointsInput = z.input<typeof refundPointsInput>;
 export type ReversePointsInput = z.input<typeof reversePointsInput>;
+export type PayInput = z.input<typeof payInput>;
 /** A time may be given as a `Date` or an ISO 8601 string. */
 export type OpenAllowanceInput = Omit<z.input<typeof openAllowanceInput>, 'spendUntil'> & { spendUntil?: string | Date | undefined };
 export type AllowanceIdInput = z.input<typeof allowanceIdInput>;
@@ -385,6 +396,7 @@ export const walletTransactionResource = z
     occurredAt: isoString.meta({ description: "Business time: the till's clock for a sale made offline, else createdAt" }),
     allowanceId: z.uuid().nullable().meta({ description: "The allowance a till's offline sale was spent from" }),
     allowanceSeq: z.int().nullable().meta({ description: "The till's seq of that sale" }),
+    pairedWith: z.uuid().nullable().meta({ description: "A split payment's points row (paid in the same transaction; it names this row back)" }),
   })
   .meta({ id: 'WalletTransaction' });
 
@@ -445,6 +457,8 @@ export const pointTransactionResource = z
     description: z.string().nullable(),
     expiresAt: isoString.nullable(),
     refundOf: z.uuid().nullable(),
+    reference: z.string().nullable().meta({ description: "A split payment's reference, shared with its money row" }),
+    pairedWith: z.uuid().nullable().meta({ description: "A split payment's money row (paid in the same transaction; it names this row back)" }),
     actor: actorResource,
     createdAt: isoString,
   })
@@ -455,6 +469,17 @@ export const transferResult = z
   .object({ transferId: z.uuid(), wallet: walletResource, transaction: walletTransactionResource })
   .meta({ id: 'TransferResult', description: "The source side only: the target wallet's balance is not disclosed" });
 export const pointsResult = z.object({ account: pointAccountResource, transaction: pointTransactionResource }).meta({ id: 'PointsResult' });
+export const payResult = z
+  .object({
+    wallet: walletResource,
+    transaction: walletTransactionResource,
+    account: pointAccountResource.nullable(),
+    pointTransaction: pointTransactionResource.nullable(),
+  })
+  .meta({
+    id: 'PayResult',
+    description: "The payer's wallet and its withdrawal or transfer_out row; the owner's point account and its spend row (null without `points`)",
+  });
 export const expireResult = z.object({ expiredPoints: z.int(), accounts: z.int() }).meta({ id: 'ExpireResult' });
 export const walletList = z.object({ items: z.array(walletResource) }).meta({ id: 'WalletList' });
 export const walletTransactionPage = z

@@ -215,6 +215,8 @@ export interface LockPlan {
  * expires nothing).
  */
 export interface FactReader {
+  /** The user who owns a wallet (which never changes), or null when there is no such wallet. */
+  walletOwner(walletId: string): Promise<string | null>;
   /** The wallet of a hold, or null when there is no such hold. */
   holdWallet(holdId: string): Promise<string | null>;
   /** A wallet ledger row with the other wallet of its transfer pair. */

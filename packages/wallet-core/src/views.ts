@@ -28,6 +28,8 @@ export type MovementResult = z.output<typeof s.movementResult>;
 export type TransferResult = z.output<typeof s.transferResult>;
 export type PointsResult = z.output<typeof s.pointsResult>;
 export type ExpireResult = z.output<typeof s.expireResult>;
+/** A split payment: the payer's side of the money and the owner's points spend (null without points). */
+export type PayResult = z.output<typeof s.payResult>;
 
 /** A page of the event feed. */
 export type EventPage = z.output<typeof s.eventPage>;
@@ -87,6 +89,7 @@ export function walletTransactionView(t: WalletTransaction): WalletTransactionVi
     occurredAt: t.occurredAt.toISOString(),
     allowanceId: t.allowanceId,
     allowanceSeq: t.allowanceSeq,
+    pairedWith: t.pairedWith,
   };
 }
 
@@ -150,6 +153,8 @@ export function pointTransactionView(t: PointTransaction): PointTransactionView 
     description: t.description,
     expiresAt: t.expiresAt?.toISOString() ?? null,
     refundOf: t.refundOf,
+    reference: t.reference,
+    pairedWith: t.pairedWith,
     actor: t.actor,
     createdAt: t.createdAt.toISOString(),
   };

@@ -20,6 +20,7 @@ const row: ChainedRow = {
   occurredAtMicros: null,
   allowanceId: null,
   allowanceSeq: null,
+  pairedWith: null,
 };
 
 describe('the keyed ledger chain', () => {
@@ -49,6 +50,15 @@ describe('the keyed ledger chain', () => {
     expect(keys.verify('p', { ...row, occurredAtMicros: '1767225500000000' }, 'new', hash)).toBe(false);
     expect(keys.verify('p', { ...row, allowanceId: '40000000-0000-4000-8000-000000000001', allowanceSeq: '1' }, 'new', hash)).toBe(false);
     expect(keys.verify('p', row, 'unknown', hash)).toBe(false);
+  });
+
+  it("covers a split payment's link: set, cleared or pointed elsewhere, the row no longer verifies", () => {
+    const paired = { ...row, pairedWith: '50000000-0000-4000-8000-000000000001' };
+    const hash = keys.link('p', paired);
+    expect(keys.verify('p', paired, 'new', hash)).toBe(true);
+    expect(keys.verify('p', { ...paired, pairedWith: null }, 'new', hash)).toBe(false);
+    expect(keys.verify('p', { ...paired, pairedWith: '50000000-0000-4000-8000-000000000002' }, 'new', hash)).toBe(false);
+    expect(keys.verify('p', paired, 'new', keys.link('p', row))).toBe(false);
   });
 
   it('cannot be recomputed without the key: another secret gives another hash', () => {

@@ -81,6 +81,11 @@ export class SqlFacts implements FactReader {
     new CoalescedReads(async (ids) => new Map((await this.read(statement, [ids])).map((r) => [String(r.id), String(r.user_id)])));
   private readonly pointTransactionOwners = this.owners(q.pointTransactionOwners);
   private readonly lotOwners = this.owners(q.lotOwners);
+  private readonly walletOwners = this.owners(q.walletOwners);
+
+  walletOwner(walletId: string): Promise<string | null> {
+    return this.walletOwners.load(walletId);
+  }
 
   holdWallet(holdId: string): Promise<string | null> {
     return this.holds.load(holdId);

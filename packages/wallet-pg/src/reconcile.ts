@@ -80,6 +80,7 @@ export function rowToCheck(r: Row, wallet: { readonly userId: string; readonly c
     occurredAtMicros: text(r.occurred_us),
     allowanceId: text(r.allowance_id),
     allowanceSeq: text(r.allowance_seq),
+    pairedWith: text(r.paired_with),
     hash: String(r.hash),
     keyId: text(r.key_id),
     unkeyedPast: r.unkeyed_past === true,

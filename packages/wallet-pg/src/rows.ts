@@ -164,6 +164,7 @@ export function walletTransactionFromRow(r: Row): WalletTransaction {
     occurredAt: date(r.occurred_at ?? r.created_at),
     allowanceId: nullableStr(r.allowance_id),
     allowanceSeq: r.allowance_seq === null || r.allowance_seq === undefined ? null : Number(r.allowance_seq),
+    pairedWith: nullableStr(r.paired_with),
   };
 }
 
@@ -178,6 +179,8 @@ export function pointTransactionFromRow(r: Row): PointTransaction {
     description: nullableStr(r.description),
     expiresAt: nullableDate(r.expires_at),
     refundOf: nullableStr(r.refund_of),
+    reference: nullableStr(r.reference),
+    pairedWith: nullableStr(r.paired_with),
     actor: actor(r.actor),
     createdAt: date(r.created_at),
   };

@@ -97,6 +97,8 @@ export const walletTransactions = pgTable(
     /** The allowance a till's offline sale was spent from, and the till's seq of that sale. */
     allowanceId: uuid('allowance_id'),
     allowanceSeq: integer('allowance_seq'),
+    /** A split payment's points row (`point_transactions.paired_with` names this row back). */
+    pairedWith: uuid('paired_with'),
     /**
      * HMAC-SHA-256 (hex), under the ledger key named by `keyId`, over the previous row's hash (of
      * the same wallet) and this row's canonical content, computed by the writer from the wallet's
@@ -324,6 +326,9 @@ export const pointTransactions = pgTable(
     refundOf: uuid('refund_of'),
     actor: jsonb('actor'),
     createdAt: ts('created_at').notNull(),
+    /** A split payment's reference, shared with its money row, and that row (which names this one back). */
+    reference: text('reference'),
+    pairedWith: uuid('paired_with'),
   },
   (t) => [
     index('point_transactions_account_seq_idx').on(t.accountId, t.seq),

@@ -132,6 +132,24 @@ function tamperSuite(name: string, setup: () => Promise<{ store: SqlWalletStore;
       expect(hold.status).toBe('active');
     });
 
+    it("finds a split payment's money row re-pointed at another points row, or cut loose from its own", async () => {
+      const w = await service.createWallet({ userId: 'tamper-pay' });
+      await service.deposit({ walletId: w.id, amount: '1000' });
+      await service.earnPoints({ userId: 'tamper-pay', points: 10, source: 'order:1' });
+      const first = await service.pay({ walletId: w.id, amount: '100', points: 3, reference: 'ord-t1' });
+      const second = await service.pay({ walletId: w.id, amount: '100', points: 3, reference: 'ord-t2' });
+      const before = (await service.reconcile()).problems.map((p) => p.id);
+      expect(before).not.toContain(first.transaction.id);
+      const edit = (text: string, params: unknown[]) => asSuperuser(store.driver, 'wallet_transactions', 'wallet_transactions_append_only', text, params);
+      await edit('UPDATE wallet_transactions SET paired_with = $2 WHERE id = $1', [first.transaction.id, second.pointTransaction?.id]);
+      await edit('UPDATE wallet_transactions SET paired_with = NULL WHERE id = $1', [second.transaction.id]);
+      const problems = (await service.reconcile()).problems.filter((p) => !before.includes(p.id));
+      expect(problems.map((p) => [p.kind, p.id])).toEqual([
+        ['hash_mismatch', first.transaction.id],
+        ['hash_mismatch', second.transaction.id],
+      ]);
+    });
+
     it.each(['null', 'kept'] as const)(
       'finds an inflated deposit whose balanceAfter, hashes, balance and chain head were all recomputed with the service own SQL function (key id %s)',
       async (keyId) => {

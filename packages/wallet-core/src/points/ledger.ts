@@ -17,6 +17,10 @@ export interface PointTransaction {
   readonly expiresAt: Date | null;
   /** The row this one gives back (a `refund` of a spend) or takes back (a `reversal` of an earn). */
   readonly refundOf: string | null;
+  /** A split payment's reference, shared with its money row. */
+  readonly reference: string | null;
+  /** The money row paid together with this one (a split payment), and it names this row back. */
+  readonly pairedWith: string | null;
   readonly actor: Actor | null;
   readonly createdAt: Date;
 }

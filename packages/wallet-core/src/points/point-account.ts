@@ -33,6 +33,10 @@ interface PointRow {
   description?: string | null | undefined;
   expiresAt?: Date | null | undefined;
   refundOf?: string | null | undefined;
+  reference?: string | null | undefined;
+  pairedWith?: string | null | undefined;
+  /** The row's id when it was chosen before the row (a split payment's two rows name each other). */
+  id?: string | undefined;
 }
 
 /** How a row moves the account's three figures; an absent figure does not move. */
@@ -54,6 +58,10 @@ export interface SpendInput {
   points: number;
   source: string;
   description?: string | null | undefined;
+  /** A split payment's: its reference, its money row, and this row's id chosen before that row was written. */
+  reference?: string | null | undefined;
+  pairedWith?: string | null | undefined;
+  id?: string | undefined;
 }
 
 export interface AdjustInput {
@@ -188,9 +196,15 @@ export class PointAccount {
     assertPositiveSafe(input.points);
     this.expireDue(ctx, ctx.now);
     const taken = this.consume(input.points);
-    const tx = this.append(ctx, { type: 'spend', points: -input.points, source: input.source, description: input.description }, { available: -input.points });
+    const { source, description, reference, pairedWith, id } = input;
+    const tx = this.append(ctx, { type: 'spend', points: -input.points, source, description, reference, pairedWith, id }, { available: -input.points });
     for (const t of taken) this.allocate(tx.id, t.lotId, t.points);
-    this.record(ctx, 'PointsSpent', this.pointsPayload(tx));
+    // A split payment's link only on its rows: every other spend keeps the payload it always had.
+    this.record(
+      ctx,
+      'PointsSpent',
+      tx.pairedWith === null ? this.pointsPayload(tx) : { ...this.pointsPayload(tx), reference: tx.reference, pairedWith: tx.pairedWith },
+    );
     return tx;
   }
 
@@ -430,7 +444,7 @@ export class PointAccount {
       updatedAt: ctx.now,
     };
     const tx: PointTransaction = {
-      id: ctx.newId(),
+      id: row.id ?? ctx.newId(),
       accountId: this.id,
       type: row.type,
       points: row.points,
@@ -439,6 +453,8 @@ export class PointAccount {
       description: row.description ?? null,
       expiresAt: row.expiresAt ?? null,
       refundOf: row.refundOf ?? null,
+      reference: row.reference ?? null,
+      pairedWith: row.pairedWith ?? null,
       actor: ctx.actor ?? null,
       createdAt: ctx.now,
     };

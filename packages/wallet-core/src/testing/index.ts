@@ -18,6 +18,7 @@ import type { WalletStore } from '../store.js';
 import { allowanceCases } from './allowance-cases.js';
 import { booksCases } from './books-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
+import { splitPaymentCases } from './split-payment-cases.js';
 import { codeOf, uniqueUser } from './support.js';
 
 export interface StoreContractOptions {
@@ -466,6 +467,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     lifecycleCases(() => ({ store, service }), n);
     booksCases(() => ({ store }));
     allowanceCases(() => ({ store, service }), n);
+    splitPaymentCases(() => ({ store, service }), n);
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

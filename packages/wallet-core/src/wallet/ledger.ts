@@ -38,4 +38,6 @@ export interface WalletTransaction {
   /** The allowance a till's offline sale was spent from, with the till's seq of that sale. */
   readonly allowanceId: string | null;
   readonly allowanceSeq: number | null;
+  /** The points row paid together with this one (a split payment's `spend`), and it names this row back. */
+  readonly pairedWith: string | null;
 }

@@ -51,6 +51,8 @@ export interface RowLinks {
   allowanceSeq?: number | null;
   /** Business time, when it is not the booking time (a sale made offline). */
   occurredAt?: Date | null;
+  /** The points row of a split payment this row is paid with. */
+  pairedWith?: string | null;
 }
 
 export interface HoldDetails extends MovementDetails {
@@ -218,23 +220,25 @@ export class Wallet {
     return this.move(ctx, 'deposit', amount, details, {});
   }
 
-  withdraw(ctx: ChangeContext, amount: Money, details: MovementDetails = {}): WalletTransaction {
+  /** `links.pairedWith`: the points row of a split payment (see `payWithPoints`). */
+  withdraw(ctx: ChangeContext, amount: Money, details: MovementDetails = {}, links: Pick<RowLinks, 'pairedWith'> = {}): WalletTransaction {
     this.settleExpiredHolds(ctx);
     this.assertCanPay(ctx, amount);
-    return this.move(ctx, 'withdrawal', amount, details, {});
+    return this.move(ctx, 'withdrawal', amount, details, links);
   }
 
   /**
    * Moves `amount` to `to`, a wallet of the same currency, as a transfer pair. Every rule of both
    * sides is checked before either changes, so a rejected transfer leaves both as they were.
    */
-  transferTo(ctx: ChangeContext, to: Wallet, amount: Money, details: MovementDetails = {}): TransferEntries {
+  transferTo(ctx: ChangeContext, to: Wallet, amount: Money, details: MovementDetails = {}, links: Pick<RowLinks, 'pairedWith'> = {}): TransferEntries {
     this.assertPairWith(to);
     this.assertCanPay(ctx, amount);
     to.assertMovable(amount);
     const transferId = ctx.newId();
     this.settleExpiredHolds(ctx);
-    const debit = this.move(ctx, 'transfer_out', amount, details, { transferId });
+    // Only the payer's row is paid with the points; the recipient's row is a plain transfer_in.
+    const debit = this.move(ctx, 'transfer_out', amount, details, { transferId, pairedWith: links.pairedWith ?? null });
     to.settleExpiredHolds(ctx);
     const credit = to.move(ctx, 'transfer_in', amount, details, { transferId });
     return { transferId, debit, credit };
@@ -541,6 +545,7 @@ export class Wallet {
       occurredAt: links.occurredAt ?? this.bookingTime(ctx),
       allowanceId: links.allowanceId ?? null,
       allowanceSeq: links.allowanceSeq ?? null,
+      pairedWith: links.pairedWith ?? null,
     };
     this.setState(ctx, { balance: balanceAfter });
     this.changes.append(tx);
@@ -557,6 +562,7 @@ export class Wallet {
       refundOf: tx.refundOf,
       // Only on an allowance's rows: every other event keeps the payload it always had.
       ...(tx.allowanceId === null ? {} : { allowanceId: tx.allowanceId, allowanceSeq: tx.allowanceSeq }),
+      ...(tx.pairedWith === null ? {} : { pairedWith: tx.pairedWith }),
     };
     this.record(ctx, 'BalanceChanged', payload);
     return tx;

@@ -84,6 +84,8 @@ export const pointTransactionOwners = s(
   'ptx_owner',
   'SELECT t.id, a.user_id FROM point_transactions t JOIN point_accounts a ON a.id = t.account_id WHERE t.id = ANY($1::uuid[])',
 );
+/** A wallet's owner: a fact (a wallet never changes hands), read without a lock by a split payment's resolve step. */
+export const walletOwners = s('wallet_owner', 'SELECT id, user_id FROM wallets WHERE id = ANY($1::uuid[])');
 export const lotOwners = s('lot_owner', 'SELECT l.id, a.user_id FROM point_lots l JOIN point_accounts a ON a.id = l.account_id WHERE l.id = ANY($1::uuid[])');
 /** A scan, not a fact: the unit decides under the lock what is due. */
 export const usersWithDueLots = s(

@@ -247,6 +247,7 @@ export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow =
   occurred_at: t.occurredAt.getTime() === t.createdAt.getTime() ? null : t.occurredAt.toISOString(),
   allowance_id: t.allowanceId,
   allowance_seq: t.allowanceSeq,
+  paired_with: t.pairedWith,
   hash: '',
   key_id: null,
 });
@@ -286,6 +287,8 @@ const pointRow = (t: PointAccountChanges['transactions'][number]): PointRow => (
   refund_of: t.refundOf,
   actor: t.actor,
   created_at: t.createdAt.toISOString(),
+  reference: t.reference,
+  paired_with: t.pairedWith,
 });
 const allocationRow = (a: PointAccountChanges['allocations'][number]): AllocationRow => ({
   transaction_id: a.transactionId,

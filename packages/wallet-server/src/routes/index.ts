@@ -10,6 +10,7 @@ import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { lifecycleRoutes } from './lifecycle.js';
 import { metaRoutes } from './meta.js';
+import { paymentRoutes } from './payments.js';
 import { pointRoutes } from './points.js';
 import { relayRoutes } from './relay.js';
 import { walletRoutes } from './wallets.js';
@@ -20,6 +21,7 @@ export const ROUTES: readonly AnyRoute[] = [
   ...consoleRoutes,
   ...healthRoutes,
   ...walletRoutes,
+  ...paymentRoutes,
   ...bookRoutes,
   ...lifecycleRoutes,
   ...allowanceRoutes,
