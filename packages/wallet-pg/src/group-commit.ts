@@ -431,6 +431,9 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promi
     walletRows = await run(q.lockWallets, [walletIds]);
   } else if (userIds.length > 0) {
     accountRows = await run(q.lockAccounts, [userIds]);
+  } else if (plans.length > 0) {
+    // No row to lock (a batch that only opens wallets): the outbox lock still comes before the clock.
+    await run(q.outboxWriter, []);
   }
   // After the lock, in statements of their own: their snapshots see what the previous lock holders committed.
   // Holds and allowances only of wallets whose row says they have some: most payments touch none.

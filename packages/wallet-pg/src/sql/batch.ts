@@ -45,11 +45,44 @@ export const readKeys = s(
 // still fails the write statement on the unique key (the batch then runs one command at a time).
 export const takenPairs = s('taken_pairs', `SELECT user_id, currency FROM wallets WHERE user_id = ANY($1::text[]) AND status <> 'closed'`);
 
+/**
+ * The outbox's commit-order lock (migration 0005's `wallet_outbox_writer_lock`, taken SHARED by
+ * every transaction that writes events, EXCLUSIVELY for an instant by `wallet_outbox_horizon()`).
+ */
+export const OUTBOX_ORDER_LOCK = 113728307881840;
+
+/**
+ * A batch takes the outbox lock as soon as it holds its rows, before any command of it reads the
+ * clock. Taken only by the outbox insert at the write, a batch could wait there (behind a feed
+ * reader queued for the lock, which waits for a writer whose COMMIT is slow) with its rows
+ * already dated: dated before the wait, and so committed into an instant a reader had already
+ * read. As a filter that counts the locked rows first, it is taken after every row lock (never
+ * held while waiting for one, which would stall every writer behind the readers) and always,
+ * even when no row was found.
+ */
+const afterLocks = (...ctes: string[]) => {
+  // Each count depends on the one before (LATERAL), so the CTEs lock in the order given.
+  const counts = ctes.map((cte, i) =>
+    i === 0 ? `(SELECT count(*) AS c FROM ${cte}) n0` : `LATERAL (SELECT count(*) + 0 * n${i - 1}.c AS c FROM ${cte}) n${i}`,
+  );
+  return `(SELECT 1 FROM ${counts.join(', ')}, LATERAL pg_advisory_xact_lock_shared(${OUTBOX_ORDER_LOCK} + 0 * n${ctes.length - 1}.c)) = 1`;
+};
+/** The same lock for a batch that locks no row (it only opens wallets): before its clock is read. */
+export const outboxWriter = s('outbox_writer', `SELECT pg_advisory_xact_lock_shared(${OUTBOX_ORDER_LOCK})`);
+
 // ORDER BY below FOR UPDATE: rows are locked in the order they are returned, ascending id,
 // whatever order the commands named them in. That one order is what keeps transfers in opposite
 // directions, and two batches, from deadlocking.
-export const lockWallets = s('lock_wallets', `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`);
-export const lockAccounts = s('lock_accounts', `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE`);
+export const lockWallets = s(
+  'lock_wallets',
+  `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
+   SELECT * FROM w WHERE ${afterLocks('w')} ORDER BY id`,
+);
+export const lockAccounts = s(
+  'lock_accounts',
+  `WITH a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE)
+   SELECT * FROM a WHERE ${afterLocks('a')} ORDER BY id`,
+);
 // Both kinds in one statement, in one fixed order: every wallet (by id), then every point account
 // (by id); the target list's subqueries run left to right. Columns travel as JSON text.
 export const lockWalletsAndAccounts = s(
@@ -57,7 +90,8 @@ export const lockWalletsAndAccounts = s(
   `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
      a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($2::text[]) ORDER BY id FOR UPDATE)
    SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
-     (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts`,
+     (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts
+   WHERE ${afterLocks('w', 'a')}`,
 );
 
 // Each read below runs after the lock, in a statement of its own: its snapshot sees what the
