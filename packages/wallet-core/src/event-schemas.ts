@@ -111,7 +111,9 @@ export const eventPayloadSchemas = {
   PointsReversed: z.object({
     ...pointsPayload,
     refundOf: z.uuid(),
-    shortfall: z.int().meta({ description: 'Points already spent or expired: reversed, not clawed back' }),
+    shortfall: z.int().meta({
+      description: 'Points already spent or expired: reversed, not clawed back now but owed (points later refunded to the lot go to the reversal first)',
+    }),
   }),
   LedgerCheckpointed: z.object({
     version: z.literal(1),

@@ -511,9 +511,11 @@ export const refundResult = z
 export const pointsRefundResult = z
   .object({ account: pointAccountResource, transaction: pointTransactionResource, expiredPoints: z.int() })
   .meta({ id: 'PointsRefundResult', description: 'expiredPoints: points of lots already expired, not returned' });
-export const pointsReversalResult = z
-  .object({ account: pointAccountResource, transaction: pointTransactionResource, shortfall: z.int() })
-  .meta({ id: 'PointsReversalResult', description: 'shortfall: points already spent or expired, not clawed back' });
+export const pointsReversalResult = z.object({ account: pointAccountResource, transaction: pointTransactionResource, shortfall: z.int() }).meta({
+  id: 'PointsReversalResult',
+  description:
+    'shortfall: points already spent or expired, not clawed back now: they stay owed, and points a refund later gives back to the lot go to this reversal first',
+});
 
 export const allowancePage = z.object({ items: z.array(allowanceResource), nextCursor: z.string().nullable() }).meta({ id: 'AllowancePage' });
 export const allowanceSyncResult = z

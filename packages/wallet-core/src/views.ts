@@ -41,7 +41,7 @@ export type VoidResult = z.output<typeof s.voidResult>;
 export type RefundResult = z.output<typeof s.refundResult>;
 /** `expiredPoints`: points of lots already expired, counted as refunded, not returned. */
 export type PointsRefundResult = z.output<typeof s.pointsRefundResult>;
-/** `shortfall`: points already spent or expired, counted as reversed, not clawed back. */
+/** `shortfall`: points already spent or expired, counted as reversed, not clawed back now: owed, paid first from points a refund later gives back to the lot. */
 export type PointsReversalResult = z.output<typeof s.pointsReversalResult>;
 /** A wallet's balance at an instant, from its ledger. */
 export type BalanceAtView = z.output<typeof s.balanceAtResource>;

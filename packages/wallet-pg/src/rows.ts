@@ -133,6 +133,8 @@ export function lotFromRow(r: Row): PointLot {
     source: str(r.source),
     expiresAt: nullableDate(r.expires_at),
     createdAt: date(r.created_at),
+    owed: points(r.owed),
+    owedTo: nullableStr(r.owed_to),
   };
 }
 

@@ -293,6 +293,12 @@ export const pointLots = pgTable(
     source: text('source').notNull(),
     expiresAt: ts('expires_at'),
     createdAt: ts('created_at').notNull(),
+    // What a reversal of the lot's credit claimed and could not take (spent): paid first from
+    // points later returned to the lot. `owed_to` names that credit.
+    owed: bigint('owed', { mode: 'number' })
+      .notNull()
+      .default(sql`0`),
+    owedTo: uuid('owed_to'),
   },
   (t) => [
     // The open lots of an account: what a points command loads.
@@ -305,6 +311,9 @@ export const pointLots = pgTable(
       .where(sql.raw(expiringLotSql(LOT_COLUMNS))),
     check('point_lots_points_positive', sql`${t.points} > 0`),
     check('point_lots_remaining_range', sql`${t.remaining} >= 0 AND ${t.remaining} <= ${t.points}`),
+    // Owed points are paid before any come back to `remaining`, and never exceed the credit.
+    check('point_lots_owed_range', sql`${t.owed} >= 0 AND ${t.owed} <= ${t.points} AND (${t.owed} = 0 OR ${t.remaining} = 0)`),
+    check('point_lots_owed_to', sql`${t.owed} = 0 OR ${t.owedTo} IS NOT NULL`),
     check('point_lots_status_valid', sql`${t.status} IN ${oneOf(POINT_LOT_STATUSES)}`),
   ],
 );

@@ -7,7 +7,7 @@ import { adminUrl, freshDatabase } from './support/postgres.js';
 
 /**
  * Point lots are protected like the ledgers (migration 0004): no DELETE or TRUNCATE, and an UPDATE
- * changes only `remaining` and `status`, in the directions the domain moves them. The domain's own
+ * changes only `remaining` and `status` (and, from migration 0014, `owed` and `owed_to`), in the directions the domain moves them. The domain's own
  * moves (spend, expire, confirm, cancel) run through the store contract suite on the same schema.
  */
 describe.runIf(adminUrl)('point lots guarded by triggers (PostgreSQL)', () => {
@@ -77,6 +77,20 @@ describe.runIf(adminUrl)('point lots guarded by triggers (PostgreSQL)', () => {
       { status: 'active', remaining: 300 },
       { status: 'pending', remaining: 50 },
     ]);
+  });
+
+  it('keeps owed points within the rules: only on an active lot at 0 remaining, never above its points, its credit named once', async () => {
+    const other = '00000000-0000-4000-8000-0000000000ff';
+    // Owed only where nothing remains, at most the lot's points, always naming the credit.
+    await refused('UPDATE point_lots SET owed = 1, owed_to = id WHERE id = $1', [active], '23514');
+    await refused('UPDATE point_lots SET remaining = 0, owed = 301, owed_to = id WHERE id = $1', [active], '23514');
+    await refused('UPDATE point_lots SET remaining = 0, owed = 5 WHERE id = $1', [active], '23514');
+    await refused('UPDATE point_lots SET owed = 0, owed_to = id WHERE id = $1', [pending]);
+    await sql.query('BEGIN');
+    await sql.query('UPDATE point_lots SET remaining = 0, owed = 10, owed_to = id WHERE id = $1', [active]);
+    // Once named, the credit never changes.
+    await expect(sql.query('UPDATE point_lots SET owed_to = $2 WHERE id = $1', [active, other])).rejects.toMatchObject({ code: '23001' });
+    await sql.query('ROLLBACK');
   });
 
   it('lets the service confirm, spend and expire as before', async () => {

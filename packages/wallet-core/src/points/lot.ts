@@ -16,6 +16,14 @@ export interface PointLot {
   readonly source: string;
   readonly expiresAt: Date | null;
   readonly createdAt: Date;
+  /**
+   * Points a reversal of this lot's credit claimed but could not take, because they had been
+   * spent: they stay owed, and points later returned to the lot (a refund of such a spend) go to
+   * the reversal first. Never more than 0 while `remaining` is above 0.
+   */
+  readonly owed: number;
+  /** The credit (`earn` or `confirm`) whose reversal is owed; null until one is. */
+  readonly owedTo: string | null;
 }
 
 /**

@@ -186,6 +186,8 @@ export class PointAccount {
       source: input.source,
       expiresAt,
       createdAt: ctx.now,
+      owed: 0,
+      owedTo: null,
     });
     if (!pending) this.allocate(tx.id, tx.id, input.points);
     this.record(ctx, 'PointsEarned', { ...this.pointsPayload(tx), pending, expiresAt: expiresAt?.toISOString() ?? null });
@@ -234,6 +236,8 @@ export class PointAccount {
         source: input.source,
         expiresAt: null,
         createdAt: ctx.now,
+        owed: 0,
+        owedTo: null,
       });
       this.allocate(tx.id, tx.id, input.points);
     } else {
@@ -306,6 +310,7 @@ export class PointAccount {
     let returned = 0;
     let expiredPoints = 0;
     const shares: { lotId: string; points: number }[] = [];
+    const settled: { lot: PointLot; points: number }[] = [];
     for (const { claim, lot } of lots) {
       if (toGo === 0) break;
       const share = Math.min(claim.points - claim.claimedBack, toGo);
@@ -316,7 +321,10 @@ export class PointAccount {
         expiredPoints += share;
       } else {
         returned += share;
-        this.putLot({ ...lot, remaining: lot.remaining + share });
+        // What a reversal of this lot's credit still owes is paid first from what comes back.
+        const owed = Math.min(lot.owed, share);
+        if (owed > 0) settled.push({ lot, points: owed });
+        this.putLot({ ...lot, remaining: lot.remaining + share - owed, owed: lot.owed - owed });
       }
     }
     // The claims are the ledger's record of the spend; a gap here means corrupted state.
@@ -328,6 +336,10 @@ export class PointAccount {
     );
     for (const share of shares) this.allocate(tx.id, share.lotId, share.points);
     this.record(ctx, 'PointsRefunded', { ...this.pointsPayload(tx), refundOf: spend.id, expiredPoints });
+    // Each owed reversal it settles is a reversal row of its own, after the refund's, naming the
+    // credit: the ledger shows the points coming back and going to the reversal. It carries no
+    // allocation, since the reversal that left the points owed already claimed them.
+    for (const { lot, points } of settled) this.takeBack(ctx, { creditId: lot.owedTo as string, source: lot.source, reason: input.reason }, points, 0);
     return { transaction: tx, expiredPoints };
   }
 
@@ -347,17 +359,32 @@ export class PointAccount {
     const requested = this.claimable(credit.id, input.lot.points - input.lot.claimedBack, input.points);
     this.expireDue(ctx, ctx.now);
     const lot = this.lots.get(input.lot.lotId);
-    const clawed = Math.min(lot?.status === 'active' ? lot.remaining : 0, requested);
-    if (lot && clawed > 0) this.putLot({ ...lot, remaining: lot.remaining - clawed });
+    // The lot is among those loaded for the credit; a credit without it means corrupted state.
+    if (!lot) throw new Error(`Point account ${this.id}: credit ${credit.id} has no lot ${input.lot.lotId}`);
+    const clawed = Math.min(lot.status === 'active' ? lot.remaining : 0, requested);
+    const shortfall = requested - clawed;
+    // The shortfall stays owed on the lot: points that come back to it later go to this reversal
+    // first, so returning a spend before or after reversing the credit ends the same.
+    if (clawed > 0 || shortfall > 0) this.putLot({ ...lot, remaining: lot.remaining - clawed, owed: lot.owed + shortfall, owedTo: credit.id });
+    const tx = this.takeBack(ctx, { creditId: credit.id, source: credit.source, reason: input.reason }, clawed, shortfall);
+    this.allocate(tx.id, input.lot.lotId, requested);
+    return { transaction: tx, shortfall };
+  }
+
+  /** A reversal row taking `points` back from available and lifetime credited; `shortfall` is what stays owed. */
+  private takeBack(
+    ctx: ChangeContext,
+    of: { creditId: string; source: string; reason?: string | null | undefined },
+    points: number,
+    shortfall: number,
+  ): PointTransaction {
     const tx = this.append(
       ctx,
-      { type: 'reversal', points: clawed === 0 ? 0 : -clawed, source: credit.source, description: input.reason, refundOf: credit.id },
-      { available: -clawed, total: -clawed },
+      { type: 'reversal', points: points === 0 ? 0 : -points, source: of.source, description: of.reason, refundOf: of.creditId },
+      { available: -points, total: -points },
     );
-    this.allocate(tx.id, input.lot.lotId, requested);
-    const shortfall = requested - clawed;
-    this.record(ctx, 'PointsReversed', { ...this.pointsPayload(tx), refundOf: credit.id, shortfall });
-    return { transaction: tx, shortfall };
+    this.record(ctx, 'PointsReversed', { ...this.pointsPayload(tx), refundOf: of.creditId, shortfall });
+    return tx;
   }
 
   /** The points that `expire(asOf)` would take, without changing anything. */

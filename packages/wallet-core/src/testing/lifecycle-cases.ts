@@ -288,6 +288,51 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.reversePoints({ transactionId: earn.transaction.id }, { asUser: uniqueUser() }))).toBe('TRANSACTION_NOT_FOUND');
   });
 
+  it("keeps a reversal's shortfall owed: points refunded to its lot go to the reversal first, so either order ends the same", async () => {
+    const { service } = get();
+    const rows = async (userId: string) =>
+      (await service.listPointTransactions({ userId })).items.reverse().map((t) => [t.type, t.points, t.balanceAfter, t.refundOf]);
+    // Reversal first: nothing is left to take, so all 100 stay owed; the refund then pays them.
+    const first = uniqueUser();
+    const earnA = await service.earnPoints({ userId: first, points: 100, source: 'order-a' });
+    const spendB = await service.spendPoints({ userId: first, points: 100, source: 'order-b' });
+    const reversed = await service.reversePoints({ transactionId: earnA.transaction.id });
+    expect(reversed).toMatchObject({ shortfall: 100, transaction: { points: 0 }, account: { availablePoints: 0, totalPoints: 100 } });
+    const refunded = await service.refundPoints({ transactionId: spendB.transaction.id });
+    expect(refunded).toMatchObject({ expiredPoints: 0, transaction: { type: 'refund', points: 100, balanceAfter: 100 } });
+    expect(refunded.account).toMatchObject({ availablePoints: 0, totalPoints: 0 });
+    expect(await codeOf(service.reversePoints({ transactionId: earnA.transaction.id }))).toBe('REFUND_EXCEEDS_ORIGINAL');
+    expect(await codeOf(service.spendPoints({ userId: first, points: 1, source: 'order-c' }))).toBe('INSUFFICIENT_POINTS');
+    expect(await rows(first)).toEqual([
+      ['earn', 100, 100, null],
+      ['spend', -100, 0, null],
+      ['reversal', 0, 0, earnA.transaction.id],
+      ['refund', 100, 100, spendB.transaction.id],
+      ['reversal', -100, 0, earnA.transaction.id],
+    ]);
+    // The other order: the refund returns 100 and the reversal takes them. Same balances.
+    const second = uniqueUser();
+    const earnA2 = await service.earnPoints({ userId: second, points: 100, source: 'order-a' });
+    const spendB2 = await service.spendPoints({ userId: second, points: 100, source: 'order-b' });
+    await service.refundPoints({ transactionId: spendB2.transaction.id });
+    const late = await service.reversePoints({ transactionId: earnA2.transaction.id });
+    expect(late).toMatchObject({ shortfall: 0, transaction: { points: -100 }, account: { availablePoints: 0, totalPoints: 0 } });
+    // In part: 30 of a 40-point reversal are taken, 10 stay owed; a refund of 50 pays them and keeps 40.
+    const third = uniqueUser();
+    const earnC = await service.earnPoints({ userId: third, points: 100, source: 'order-c' });
+    const spendD = await service.spendPoints({ userId: third, points: 70, source: 'order-d' });
+    expect(await service.reversePoints({ transactionId: earnC.transaction.id, points: 40 })).toMatchObject({ shortfall: 10, transaction: { points: -30 } });
+    const partly = await service.refundPoints({ transactionId: spendD.transaction.id, points: 50 });
+    expect(partly).toMatchObject({ transaction: { points: 50, balanceAfter: 50 }, account: { availablePoints: 40, totalPoints: 60 } });
+    expect((await service.refundPoints({ transactionId: spendD.transaction.id })).account).toMatchObject({ availablePoints: 60, totalPoints: 60 });
+    expect((await rows(third)).slice(-3)).toEqual([
+      ['refund', 50, 50, spendD.transaction.id],
+      ['reversal', -10, 40, earnC.transaction.id],
+      ['refund', 20, 60, spendD.transaction.id],
+    ]);
+    expect((await service.reconcile()).problems).toEqual([]);
+  });
+
   it('writes the actor on every ledger row and event, and the request id on events', async () => {
     const { service, store } = get();
     const before = (await store.listEvents()).at(-1)?.position;

@@ -72,7 +72,13 @@ const FLUSH_PARTS = [
     counted: true,
     cte: (p) => c.pointAccounts.update(['total_points', 'available_points', 'pending_points', 'version', 'updated_at'], p(0), p(1)),
   },
-  { part: 'lots', name: 'lots', params: 1, counted: false, cte: (p) => c.pointLots.insert(p(0), { onConflict: c.pointLots.upsert(['remaining', 'status']) }) },
+  {
+    part: 'lots',
+    name: 'lots',
+    params: 1,
+    counted: false,
+    cte: (p) => c.pointLots.insert(p(0), { onConflict: c.pointLots.upsert(['remaining', 'status', 'owed', 'owed_to']) }),
+  },
   { part: 'pointRows', name: 'point_rows', params: 1, counted: false, cte: (p) => c.pointTransactions.insert(p(0), { ordered: true }) },
   { part: 'allocations', name: 'allocations', params: 1, counted: false, cte: (p) => c.pointAllocations.insert(p(0)) },
   { part: 'events', name: 'events', params: 1, counted: false, cte: (p) => c.outboxEvents.insert(p(0), { ordered: true }) },
@@ -274,6 +280,8 @@ const lotRow = (l: PointAccountChanges['lots'][number]): LotRow => ({
   source: l.source,
   expires_at: l.expiresAt?.toISOString() ?? null,
   created_at: l.createdAt.toISOString(),
+  owed: l.owed,
+  owed_to: l.owedTo,
 });
 const pointRow = (t: PointAccountChanges['transactions'][number]): PointRow => ({
   id: t.id,
