@@ -90,6 +90,8 @@ describe.runIf(adminUrl)('plans of the reads of the books on PostgreSQL, with ro
       ['the admin search after a cursor', search({ after: true }), [51, otherWallet], 'wallets_created_idx'],
       ['the admin search by status', search({ status: true, after: true }), [51, 'frozen', otherWallet], 'wallets_status_created_idx'],
       ['the admin search by user', search({ userId: true }), [51, 'user-77'], 'wallets_user_idx'],
+      ["a history cursor's row", books.cursorRow.walletTransactions, [walletId, cursor], 'wallet_transactions_wallet_seq_idx'],
+      ["a search cursor's wallet", books.cursorRow.wallets, [otherWallet], 'wallets_pkey'],
     ] as const;
 
   it('reaches every read of the books through its index, never by scanning a table', async () => {
