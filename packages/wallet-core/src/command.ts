@@ -2,8 +2,9 @@
  * How the facade runs a command: one unit of work of the store, with its idempotency key claimed,
  * replayed or completed inside it, and the locks it will take declared up front.
  */
+import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
-import { IdempotencyConflictError, ValidationError } from './errors.js';
+import { IdempotencyConflictError, ValidationError, isWalletError } from './errors.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import type { FactReader, IdempotencyRequest, LockPlan, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 
@@ -88,7 +89,39 @@ function idempotencyRequest(
  * without the other. A failing command rolls back its claim too, so it may be retried. A command
  * with a resolve step has its facts read first, once; `run` gets them.
  */
-export async function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
+export function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
+  // A child of whatever span the caller has active (the server's request, the monolith's own):
+  // only the API is used, so without an SDK registered by the application this records nothing.
+  return tracer.startActiveSpan(`wallet.${command.name}`, async (span) => {
+    try {
+      const result = await runTraced(env, command, span);
+      span.setAttribute('wallet.outcome', 'OK');
+      return result;
+    } catch (e) {
+      const code = isWalletError(e) ? e.code : 'INTERNAL_ERROR';
+      span.setAttribute('wallet.outcome', code);
+      // A refusal is the command's answer, not a failure of the service.
+      if (code === 'INTERNAL_ERROR' || code === 'SERVICE_UNAVAILABLE') {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        if (e instanceof Error) span.recordException(e);
+      }
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+const tracer = trace.getTracer('@goodgo/wallet-core');
+
+/** The wallets a command locks (or, for a resolving plan, found it must lock), on its span. */
+function traceLocks(span: Span, locks: DeclaredLocks): void {
+  if (!span.isRecording()) return;
+  if (locks.wallets.length > 0) span.setAttribute('wallet.ids', [...locks.wallets]);
+  if (locks.pointAccounts.length > 0) span.setAttribute('wallet.point_account.user_ids', [...locks.pointAccounts]);
+}
+
+async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
   const { options, locks } = command;
   const request = idempotencyRequest(command, env.clock);
   let facts = null as F;
@@ -96,9 +129,12 @@ export async function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T
     'resolve' in locks
       ? async (reader) => {
           facts = await locks.resolve(reader);
-          return { ...locks.locks(facts), idempotency: request };
+          const found = locks.locks(facts);
+          traceLocks(span, found);
+          return { ...found, idempotency: request };
         }
       : { ...locks, idempotency: request };
+  if (!('resolve' in locks)) traceLocks(span, locks);
   let replayed = false;
   const result = await env.store.transaction(async (uow) => {
     // A store may run this unit again after a deadlock; every run starts from scratch.
@@ -116,5 +152,6 @@ export async function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T
     if (request !== null) uow.completeIdempotencyKey(value);
     return value;
   }, plan);
+  if (replayed) span.setAttribute('wallet.idempotency.replayed', true);
   return replayed ? markReplayed(result) : result;
 }

@@ -36,8 +36,10 @@ import {
   type WalletTransaction,
   type LedgerKeyring,
 } from '@goodgo/wallet-core';
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Context, type Link } from '@opentelemetry/api';
 import { isConnectionBroken, isRetryable, isUnavailable, sqlState, type Row, type SqlDriver, type SqlSession } from './driver.js';
 import { toWalletError } from './errors.js';
+import { activeTraceparent } from './traceparent.js';
 import * as q from './sql/batch.js';
 import type { Statement } from './sql/statement.js';
 import { BatchWrite, type KeyRef } from './sql/write.js';
@@ -59,6 +61,8 @@ type Unit<T> = (uow: UnitOfWork) => Promise<T>;
 
 interface Queued {
   readonly fn: Unit<unknown>;
+  /** The caller's active context (its command's span): the batch links to it. */
+  readonly trace: Context;
   /** Null until the batch that takes the unit resolves it (`resolver`). */
   readonly plan: LockPlan | null;
   readonly resolver: ResolvingLockPlan | null;
@@ -130,7 +134,7 @@ export class GroupCommit {
   run<T>(fn: Unit<T>, planned: LockPlan | ResolvingLockPlan): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const [plan, resolver] = typeof planned === 'function' ? [null, planned] : [planned, null];
-      this.queue.push({ fn: fn as Unit<unknown>, plan, resolver, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn: fn as Unit<unknown>, trace: context.active(), plan, resolver, resolve: resolve as (value: unknown) => void, reject });
       // Nothing in flight: it leaves at once, a batch of one. Otherwise it waits for a batch to return.
       if (this.inFlight === 0) this.pump();
     });
@@ -215,7 +219,7 @@ export class GroupCommit {
   private async runBatch(batch: readonly Queued[], attempt: number): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await this.driver.transaction((session) => this.apply(session, batch));
+      outcomes = await traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch)));
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
       // only meet the same. Every caller gets the error it would have got alone. A lock not
@@ -304,7 +308,11 @@ export class GroupCommit {
       const claimed = key !== null && claim !== undefined && claim !== RELEASED && claim.status === 'claimed';
       try {
         const value = await item.fn(unit);
-        write.add(unit.changes, claimed && unit.response !== null ? { scope: key.scope, key: key.key, body: unit.response } : null);
+        write.add(
+          unit.changes,
+          claimed && unit.response !== null ? { scope: key.scope, key: key.key, body: unit.response } : null,
+          activeTraceparent(item.trace),
+        );
         if (claimed && unit.response === null) write.release(key);
         unit.commitTo(locked);
         outcomes.push({ kind: 'value', value });
@@ -335,6 +343,35 @@ function unitError(e: unknown, plan: LockPlan): unknown {
 }
 
 /** The batch's claims by position in the batch: one INSERT for every key, one read for those taken before. */
+const tracer = trace.getTracer('@goodgo/wallet-pg');
+
+/**
+ * One span for each transaction a batch runs, its statements' spans below it. A batch has many
+ * parents: it links to the span of every command it carries, and is the child of the first one's
+ * (so that a lone command's trace holds its batch and its SQL). Without an SDK the API's no-op
+ * tracer makes this a pass-through.
+ */
+function traceBatch<T>(batch: readonly Queued[], attempt: number, run: () => Promise<T>): Promise<T> {
+  const links: Link[] = [];
+  for (const item of batch) {
+    const sc = trace.getSpanContext(item.trace);
+    if (sc !== undefined && isSpanContextValid(sc)) links.push({ context: sc });
+  }
+  const attributes = { 'db.system.name': 'postgresql', 'db.operation.batch.size': batch.length, 'wallet.batch.attempt': attempt };
+  const parent = batch[0]?.trace ?? context.active();
+  return tracer.startActiveSpan('wallet.batch', { kind: SpanKind.INTERNAL, links, attributes }, parent, async (span) => {
+    try {
+      return await run();
+    } catch (e) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      if (e instanceof Error) span.recordException(e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
 async function claimKeys(session: SqlSession, units: readonly { plan: LockPlan | null }[]): Promise<Map<number, BatchClaim>> {
   const claims = new Map<number, BatchClaim>();
   const keyed = units.flatMap(({ plan }, i) => (plan === null || plan.idempotency === null ? [] : [{ i, request: plan.idempotency }]));

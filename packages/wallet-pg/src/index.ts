@@ -23,4 +23,5 @@ export {
   type Row,
 } from './driver.js';
 export * as schema from './schema.js';
-export { SqlOutbox, readCommittedEvents, type DeadLetter, type SinkState, type PendingResend } from './outbox.js';
+export { SqlOutbox, readCommittedEvents, type DeadLetter, type SinkState, type PendingResend, type OutboxEntry } from './outbox.js';
+export { activeTraceparent, spanContextOf, traceparentOf } from './traceparent.js';

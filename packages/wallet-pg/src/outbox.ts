@@ -47,7 +47,16 @@ export interface PendingResend {
   position: string;
   attempts: number;
   event: DomainEvent | null;
+  /** The traceparent of the command that wrote it (see `OutboxEntry`). */
+  traceparent: string | null;
 }
+
+/** An event as the outbox holds it: its position, and the `traceparent` of the command that wrote it (null outside a trace). */
+export interface OutboxEntry extends Positioned<DomainEvent> {
+  readonly traceparent: string | null;
+}
+
+const traceparentOfRow = (r: Row): string | null => (typeof r.traceparent === 'string' ? r.traceparent : null);
 
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
 
@@ -58,12 +67,12 @@ const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ?
  * consumer's, and one beyond the horizon (the newest position; nothing later has committed) is
  * VALIDATION_ERROR; the relay's own position is trusted and simply waits there.
  */
-export async function readCommittedEvents(session: SqlSession, after: string, limit: number, feed = false): Promise<Positioned<DomainEvent>[]> {
+export async function readCommittedEvents(session: SqlSession, after: string, limit: number, feed = false): Promise<OutboxEntry[]> {
   const horizon = BigInt(await new SqlOutbox(session).horizon());
   if (feed) assertFeedPosition(BigInt(after), horizon);
   if (BigInt(after) >= horizon) return [];
   const rows = await session.query(q.listEvents.text, [after, limit, horizon.toString()], q.listEvents.name);
-  return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r) }));
+  return rows.map((r) => ({ position: String(r.position), row: eventFromRow(r), traceparent: traceparentOfRow(r) }));
 }
 
 /** The relay's bookkeeping, on one session (the connection that holds the relay lock). */
@@ -74,7 +83,7 @@ export class SqlOutbox {
     this.session = oneAtATime(session);
   }
 
-  read(after: string, limit: number): Promise<Positioned<DomainEvent>[]> {
+  read(after: string, limit: number): Promise<OutboxEntry[]> {
     return readCommittedEvents(this.session, after, limit);
   }
 
@@ -149,7 +158,12 @@ export class SqlOutbox {
 
   async pendingResends(sink: string, limit: number): Promise<PendingResend[]> {
     const rows = await this.session.query(q.pendingResends.text, [sink, limit], q.pendingResends.name);
-    return rows.map((r) => ({ position: String(r.position), attempts: Number(r.attempts), event: r.id === null ? null : eventFromRow(r) }));
+    return rows.map((r) => ({
+      position: String(r.position),
+      attempts: Number(r.attempts),
+      event: r.id === null ? null : eventFromRow(r),
+      traceparent: traceparentOfRow(r),
+    }));
   }
 
   async markRedelivered(sink: string, position: string): Promise<void> {

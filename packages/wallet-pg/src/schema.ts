@@ -393,6 +393,8 @@ export const outboxEvents = pgTable('outbox_events', {
   occurredAt: ts('occurred_at').notNull(),
   actor: jsonb('actor'),
   requestId: text('request_id'),
+  /** The W3C traceparent of the command that wrote the event (null outside a trace): its delivery links to it and sends it on. */
+  traceparent: text('traceparent'),
 });
 
 /**

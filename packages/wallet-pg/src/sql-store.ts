@@ -240,7 +240,9 @@ export class SqlWalletStore implements WalletStore {
 
   async listEvents(after?: string, limit = DEFAULT_EVENT_READ_LIMIT): Promise<Positioned<DomainEvent>[]> {
     try {
-      return await readCommittedEvents(countedSession(this.driver, this.onStatement), after ?? '0', limit, true);
+      // The feed's readers get the events; the traceparent each row keeps is the relay's.
+      const entries = await readCommittedEvents(countedSession(this.driver, this.onStatement), after ?? '0', limit, true);
+      return entries.map(({ position, row }) => ({ position, row }));
     } catch (e) {
       throw toWalletError(e);
     }

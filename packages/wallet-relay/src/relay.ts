@@ -1,5 +1,6 @@
-import { eventEnvelope, type DomainEvent, type Positioned } from '@goodgo/wallet-core';
-import { SqlOutbox, type DeadLetter, type SqlDriver, type SqlSession } from '@goodgo/wallet-pg';
+import { eventEnvelope } from '@goodgo/wallet-core';
+import { SqlOutbox, spanContextOf, type DeadLetter, type OutboxEntry, type SqlDriver, type SqlSession } from '@goodgo/wallet-pg';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link } from '@opentelemetry/api';
 import { PartialDelivery, errorMessage, type EventSink, type OutboxMessage, type RetryPolicy, type StartAt } from './sink.js';
 
 export type RelayLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -209,7 +210,7 @@ export class OutboxRelay {
     let position = await outbox.startCursor(sink.name, () => startPosition(outbox, sink.startAt ?? 'now'));
     stat.position = position;
     let resendsCheckedAt = 0;
-    let prefetched: Promise<Positioned<DomainEvent>[]> | null = null;
+    let prefetched: Promise<OutboxEntry[]> | null = null;
     while (!signal.aborted) {
       if (Date.now() - resendsCheckedAt >= (this.options.resendPollMs ?? 1000)) {
         resendsCheckedAt = Date.now();
@@ -221,7 +222,7 @@ export class OutboxRelay {
         await sleep(this.pollMs, signal);
         continue;
       }
-      const batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) }));
+      const batch: OutboxMessage[] = rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row), traceparent: r.traceparent }));
       // A full round means more is waiting: read it while this one is delivered. A round always
       // settles whole (or the relay stops), so the next one starts after its last event.
       if (rows.length === sink.batchSize) {
@@ -312,7 +313,7 @@ export class OutboxRelay {
     const letters = await outbox.pendingResends(sink.name, sink.batchSize);
     const gone = letters.filter((l) => l.event === null);
     for (const l of gone) await outbox.resendFailed(sink.name, l.position, 'the event is no longer in the outbox');
-    const messages = letters.flatMap((l) => (l.event ? [{ position: l.position, event: eventEnvelope(l.event) }] : []));
+    const messages = letters.flatMap((l) => (l.event ? [{ position: l.position, event: eventEnvelope(l.event), traceparent: l.traceparent }] : []));
     if (messages.length === 0) return;
     const { delivered, failure } = await attempt(sink, messages, signal);
     for (const [i, m] of messages.entries()) {
@@ -347,16 +348,37 @@ export class OutboxRelay {
 }
 
 /** One delivery attempt: which of `messages` went through (indexes) and the error, if any. */
+const tracer = trace.getTracer('@goodgo/wallet-relay');
+
+/** The span context a stored `traceparent` names, for a link; none for a missing or malformed one. */
+function linkOf(traceparent: string | null | undefined): Link[] {
+  const sc = spanContextOf(traceparent);
+  return sc === undefined ? [] : [{ context: sc }];
+}
+
+/**
+ * One delivery attempt of a batch, as one span (a root of its own: the relay works for no request)
+ * linking to the command span of every event it carries, as stored in the outbox. Without an SDK
+ * the API's no-op tracer makes this a pass-through.
+ */
 async function attempt(sink: EventSink, messages: readonly OutboxMessage[], signal: AbortSignal): Promise<{ delivered: Set<number>; failure: string | null }> {
-  try {
-    await sink.deliver(messages, signal);
-    return { delivered: new Set(messages.keys()), failure: null };
-  } catch (e) {
-    const delivered = new Set(e instanceof PartialDelivery ? e.delivered.filter((i) => i >= 0 && i < messages.length) : []);
-    // A sink that claims all of them and still throws has failed nothing the relay can retry.
-    if (delivered.size === messages.length) return { delivered, failure: null };
-    return { delivered, failure: errorMessage(e) };
-  }
+  const links = messages.flatMap((m) => linkOf(m.traceparent));
+  const attributes = { 'wallet.relay.sink': sink.name, 'messaging.batch.message_count': messages.length, 'server.address': sink.target };
+  return tracer.startActiveSpan(`wallet.relay.deliver ${sink.name}`, { kind: SpanKind.PRODUCER, links, attributes, root: true }, ROOT_CONTEXT, async (span) => {
+    try {
+      await sink.deliver(messages, signal);
+      return { delivered: new Set(messages.keys()), failure: null };
+    } catch (e) {
+      const delivered = new Set(e instanceof PartialDelivery ? e.delivered.filter((i) => i >= 0 && i < messages.length) : []);
+      // A sink that claims all of them and still throws has failed nothing the relay can retry.
+      if (delivered.size === messages.length) return { delivered, failure: null };
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(e) });
+      span.setAttribute('wallet.relay.delivered', delivered.size);
+      return { delivered, failure: errorMessage(e) };
+    } finally {
+      span.end();
+    }
+  });
 }
 
 async function startPosition(outbox: SqlOutbox, startAt: StartAt): Promise<string> {

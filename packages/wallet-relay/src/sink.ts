@@ -4,6 +4,11 @@ import type { EventEnvelope } from '@goodgo/wallet-core';
 export interface OutboxMessage {
   readonly position: string;
   readonly event: EventEnvelope;
+  /**
+   * The W3C `traceparent` of the command that wrote the event (null for one written before the
+   * outbox kept it, or outside any trace): a sink sends it on, so the consumer continues that trace.
+   */
+  readonly traceparent?: string | null | undefined;
 }
 
 /** What the relay does when a sink keeps failing. */

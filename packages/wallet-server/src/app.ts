@@ -11,7 +11,7 @@ import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { bindRoutes } from './route.js';
 import { ROUTES } from './routes/index.js';
-import { traceRequests } from './trace-context.js';
+import { logBindings, traceRequests } from './trace-context.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -41,6 +41,11 @@ export interface AppOptions {
   eventsPollMs?: number;
   /** The operator console's sign-in. Default: a pasted token. */
   console?: ConsoleOptions;
+  /**
+   * W3C trace context on every request: the caller's `traceparent` continued, the server span
+   * active while it runs, its `traceparent` answered. Default true.
+   */
+  traceContext?: boolean;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -58,12 +63,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // Outermost: the request's log lines, its command and its SQL all run inside its server span.
-  app.use('*', traceRequests(routeOf));
+  if (options.traceContext ?? true) app.use('*', traceRequests(routeOf));
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     c.set('requestId', requestId);
-    c.set('log', logger.child({ reqId: requestId }));
+    c.set('log', logger.child({ reqId: requestId, ...logBindings(c.get('span')) }));
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();

@@ -1,3 +1,4 @@
+import type { SpanContext } from '@opentelemetry/api';
 import type { DeadLetter } from '@goodgo/wallet-pg';
 import type { SinkReport } from '@goodgo/wallet-relay';
 import type { WalletService, WalletStore } from '@goodgo/wallet-core';
@@ -14,6 +15,8 @@ export interface AppEnv {
     log: Logger;
     /** The answering route's path as a label (`/api/v1/wallets/:id`), set once a route is found. */
     route: string | undefined;
+    /** The request's own span (W3C trace context), when trace context is on. */
+    span: SpanContext | undefined;
   };
 }
 

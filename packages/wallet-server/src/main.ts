@@ -6,6 +6,7 @@ import { logDestination } from './log-destination.js';
 import { startServer, type RunningServer } from './server.js';
 import { armShutdownBackstop } from './shutdown-backstop.js';
 import { traceFields } from './trace-context.js';
+import { startTracing, type Tracing } from './tracing.js';
 
 // Logging never waits for its consumer (see log-destination.ts).
 const destination = logDestination();
@@ -29,7 +30,7 @@ try {
   const unknown = unknownWalletVariables();
   if (unknown.length > 0) logger.warn({ variables: unknown }, 'unknown WALLET_* variables in the environment are ignored (a typo?)');
   // Set once the server listens; a signal before that has nothing to drain.
-  const running: { server?: RunningServer } = {};
+  const running: { server?: RunningServer; tracing?: Tracing } = {};
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -43,19 +44,25 @@ try {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS + 900).unref();
     armShutdownBackstop(config.SHUTDOWN_TIMEOUT_MS + 1500);
-    (running.server?.close() ?? Promise.resolve()).then(
-      () => exit(0),
-      (e: unknown) => {
-        logger.error({ err: e }, 'shutdown failed');
-        exit(1);
-      },
-    );
+    (running.server?.close() ?? Promise.resolve())
+      // The spans of the last requests are still buffered: flushed before the exit.
+      .then(() => running.tracing?.shutdown().catch((e: unknown) => logger.warn({ err: e }, 'flushing the last spans failed')))
+      .then(
+        () => exit(0),
+        (e: unknown) => {
+          logger.error({ err: e }, 'shutdown failed');
+          exit(1);
+        },
+      );
   };
   // Listening for signals from the first moment: a SIGTERM while the database is still being
   // waited for ends the process cleanly too.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  running.server = await startServer(config, logger, { logLinesDropped: () => destination.dropped });
+  // Before the store is opened: the pg instrumentation patches the driver as it is first loaded.
+  running.tracing = await startTracing();
+  if (running.tracing.exporter) logger.info({ exporter: running.tracing.exporter, serviceName: running.tracing.serviceName }, 'tracing: exporting spans');
+  running.server = await startServer(config, logger, { logLinesDropped: () => destination.dropped, traceContext: running.tracing.traceContext });
 } catch (e) {
   if (e instanceof ConfigError) {
     logger.fatal(e.message);

@@ -123,6 +123,8 @@ function startRelay(sinks: EventSink[], store: SqlWalletStore, metrics: Metrics,
 export interface ServerOptions {
   /** How many log lines the log's destination has dropped (metered as wallet_log_lines_dropped_total). */
   logLinesDropped?: () => number;
+  /** W3C trace context on every request (default true; false with OTEL_SDK_DISABLED=true). */
+  traceContext?: boolean;
 }
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
@@ -181,6 +183,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     shutdown: shutdown.signal,
     outbox,
     console: consoleOptions,
+    traceContext: options.traceContext ?? true,
   });
   // Started once the database answers; stopped first on shutdown.
   let purge: IdempotencyPurge | undefined;

@@ -1,45 +1,43 @@
 /**
  * W3C Trace Context for every request, with or without an OpenTelemetry SDK: the caller's
- * `traceparent`/`tracestate` is continued, the server span is active while the request runs (so
- * the command, batch and database spans below it, and every log line, name it), and the answer
- * carries that span's `traceparent`.
+ * `traceparent`/`tracestate` is continued, the answer carries the request's own span's
+ * `traceparent`, and its log lines name the trace and the span.
+ *
+ * With an SDK (an exporter configured, tracing.ts) the server span is recorded and made the active
+ * span while the request runs, so the command, batch and database spans below it are its
+ * descendants and the pino mixin `traceFields` finds it for every log line. Without one, no context
+ * manager is registered at all: AsyncLocalStorage on Node 20 hooks every promise of the process,
+ * a cost the default (no exporter) must not pay. The request's logger then carries the ids as
+ * bindings instead (`logBindings`).
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import { traceparentOf } from '@goodgo/wallet-pg';
 import {
   context,
   isSpanContextValid,
-  propagation,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
   trace,
   TraceFlags,
-  type Context as OtelContext,
   type Span,
   type SpanContext,
   type TextMapGetter,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './deps.js';
 import { VERSION } from './version.js';
 
-let installed = false;
+/** True once an SDK registered a context manager (tracing.ts): the active context then carries the request's span. */
+let activeContext = false;
 
-/**
- * Registers what trace context needs even when no SDK runs: an AsyncLocalStorage context manager
- * (without one the API has no active context, and nothing below the request could see its span)
- * and the W3C propagator. Once per process; an SDK started before keeps what it registered.
- */
-export function installTraceContext(): void {
-  if (installed) return;
-  installed = true;
-  // Each returns false, changing nothing, when an SDK registered its own first.
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+/** Called once the SDK runs: from then on, requests run inside their span's context and the mixin names it. */
+export function useActiveContext(): void {
+  activeContext = true;
 }
 
+const w3c = new W3CTraceContextPropagator();
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
   keys: (headers) => [...headers.keys()],
@@ -47,9 +45,18 @@ const headerGetter: TextMapGetter<Headers> = {
 
 const tracer = trace.getTracer('@goodgo/wallet-server', VERSION);
 
-/** The `traceparent` header value of a span context (version 00). */
-export function traceparentOf(sc: SpanContext): string {
-  return `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+// Ids from a pool filled 4 KiB at a time: a crypto.randomBytes call per id cost about 9 µs
+// (measured), a tenth of a transfer's CPU; ids need to be unique, not secret.
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
 }
 
 /**
@@ -63,8 +70,8 @@ function ownSpan(span: Span, parent: SpanContext | undefined): Span {
   if (isSpanContextValid(sc) && sc.spanId !== parent?.spanId) return span;
   const valid = parent !== undefined && isSpanContextValid(parent);
   return trace.wrapSpanContext({
-    traceId: valid ? parent.traceId : randomBytes(16).toString('hex'),
-    spanId: randomBytes(8).toString('hex'),
+    traceId: valid ? parent.traceId : randomHex(16),
+    spanId: randomHex(8),
     traceFlags: valid ? parent.traceFlags : TraceFlags.NONE,
     ...(valid && parent.traceState ? { traceState: parent.traceState } : {}),
   });
@@ -75,15 +82,17 @@ function ownSpan(span: Span, parent: SpanContext | undefined): Span {
  * once the route is known (`route` names it), ended with the status.
  */
 export function traceRequests(route: (c: Context<AppEnv>) => string): MiddlewareHandler<AppEnv> {
-  installTraceContext();
   return async (c, next) => {
-    const parentCtx: OtelContext = propagation.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
+    const parentCtx = w3c.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
     const method = c.req.method;
     const started = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': c.req.path } }, parentCtx);
     const span = ownSpan(started, trace.getSpanContext(parentCtx));
-    c.header('traceparent', traceparentOf(span.spanContext()));
+    const sc = span.spanContext();
+    c.set('span', sc);
+    c.header('traceparent', traceparentOf(sc));
     try {
-      await context.with(trace.setSpan(parentCtx, span), next);
+      if (activeContext) await context.with(trace.setSpan(parentCtx, span), next);
+      else await next();
     } finally {
       if (span.isRecording()) {
         const template = route(c);
@@ -97,8 +106,14 @@ export function traceRequests(route: (c: Context<AppEnv>) => string): Middleware
   };
 }
 
-/** The pino mixin: every log line written while a span is active names its trace and span. */
+/** The pino mixin: every log line written while a span is active (an SDK running) names its trace and span. */
 export function traceFields(): { trace_id?: string; span_id?: string } {
+  if (!activeContext) return {};
   const sc = trace.getSpanContext(context.active());
   return sc !== undefined && isSpanContextValid(sc) ? { trace_id: sc.traceId, span_id: sc.spanId } : {};
+}
+
+/** What the request's logger binds: the trace ids, unless the mixin writes them (an SDK running). */
+export function logBindings(sc: SpanContext | undefined): { trace_id?: string; span_id?: string } {
+  return activeContext || sc === undefined ? {} : { trace_id: sc.traceId, span_id: sc.spanId };
 }

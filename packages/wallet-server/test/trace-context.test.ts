@@ -10,7 +10,8 @@ import { mintToken } from '../src/token.js';
 const SECRET = 'trace-context-secret-0123456789-abcdefghijk';
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-describe('W3C trace context without an OpenTelemetry SDK', () => {
+/** The app with a logger whose lines the test reads back. */
+function appWithLog(traceContext: boolean) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -24,7 +25,13 @@ describe('W3C trace context without an OpenTelemetry SDK', () => {
     store,
     auth: createAuthenticator({ kind: 'secret', secret: SECRET }),
     logger: pino({ level: 'info', mixin: traceFields }, sink),
+    traceContext,
   });
+  return { app, lines };
+}
+
+describe('W3C trace context without an OpenTelemetry SDK', () => {
+  const { app, lines } = appWithLog(true);
 
   it("continues the caller's trace: the answer names the caller's trace id and a span of its own, and so does every log line", async () => {
     lines.length = 0;
@@ -63,5 +70,17 @@ describe('W3C trace context without an OpenTelemetry SDK', () => {
     expect(a).toMatch(TRACEPARENT);
     expect(b).toMatch(TRACEPARENT);
     expect(a).not.toBe(b);
+  });
+});
+
+describe('trace context turned off (OTEL_SDK_DISABLED=true)', () => {
+  it('answers no traceparent and logs no trace ids', async () => {
+    const { app, lines } = appWithLog(false);
+    const res = await app.request('/health/live', { headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('traceparent')).toBeNull();
+    const request = lines.find((l) => l.msg === 'request');
+    expect(request).toBeDefined();
+    expect(request).not.toHaveProperty('trace_id');
   });
 });

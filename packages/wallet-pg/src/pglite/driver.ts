@@ -1,4 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
+import { spanQuery } from './query-span.js';
 import { assertStorableParams, schemaName, transactionSettings, type ConnectionSession, type Row, type SqlDriver, type SqlSession } from '../driver.js';
 
 export interface PgliteDriverOptions {
@@ -11,6 +12,9 @@ export interface PgliteDriverOptions {
    */
   searchPathOnConnect?: boolean | undefined;
 }
+
+/** PGlite's one database (`db.namespace` of its statements' spans). */
+const DATABASE = 'postgres';
 
 /**
  * @internal The SqlDriver over PGlite: one embedded connection; PGlite runs one transaction at a
@@ -34,16 +38,16 @@ export class PgliteDriver implements SqlDriver {
   async query<R extends Row>(text: string, params: readonly unknown[] = []): Promise<R[]> {
     if (!this.onConnect) return this.transaction((session) => session.query<R>(text, params));
     assertStorableParams(params);
-    return (await this.db.query<R>(text, params as unknown[])).rows;
+    return (await spanQuery(text, undefined, DATABASE, () => this.db.query<R>(text, params as unknown[]))).rows;
   }
 
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
       if (!this.onConnect) await tx.exec(this.settings);
       return fn({
-        query: async <R extends Row>(text: string, params: readonly unknown[] = []) => {
+        query: async <R extends Row>(text: string, params: readonly unknown[] = [], name?: string) => {
           assertStorableParams(params);
-          return (await tx.query<R>(text, params as unknown[])).rows;
+          return (await spanQuery(text, name, DATABASE, () => tx.query<R>(text, params as unknown[]))).rows;
         },
       });
     });

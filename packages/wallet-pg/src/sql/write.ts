@@ -303,7 +303,7 @@ const allocationRow = (a: PointAccountChanges['allocations'][number]): Allocatio
   lot_id: a.lotId,
   points: a.points,
 });
-const eventRow = (e: DomainEvent): EventRow => ({
+const eventRow = (e: DomainEvent, traceparent: string | null): EventRow => ({
   id: e.id,
   type: e.type,
   aggregate_type: e.aggregateType,
@@ -312,6 +312,7 @@ const eventRow = (e: DomainEvent): EventRow => ({
   occurred_at: e.occurredAt.toISOString(),
   actor: e.actor,
   request_id: e.requestId,
+  traceparent,
 });
 
 /**
@@ -339,8 +340,11 @@ export class BatchWrite {
 
   constructor(private readonly chain: ChainWriter) {}
 
-  /** A unit's changes and the stored answer of its claimed key; UnstorableValueError leaves the batch as it was. */
-  add(changes: readonly Changes[], response: (KeyRef & { body: string }) | null): void {
+  /**
+   * A unit's changes and the stored answer of its claimed key, its events stamped with the
+   * `traceparent` of its command; UnstorableValueError leaves the batch as it was.
+   */
+  add(changes: readonly Changes[], response: (KeyRef & { body: string }) | null, traceparent: string | null = null): void {
     const wallets: WalletRow[] = [];
     const holds: HoldRow[] = [];
     const allowances: AllowanceRow[] = [];
@@ -368,7 +372,7 @@ export class BatchWrite {
         pointRows.push(...c.transactions.map(pointRow));
         allocations.push(...c.allocations.map(allocationRow));
       }
-      events.push(...c.events.map(eventRow));
+      events.push(...c.events.map((e) => eventRow(e, traceparent)));
     }
     assertStorable([wallets, holds, allowances, walletRows, accounts, lots, pointRows, events, response]);
     for (const { row, t, owner } of chained) {
@@ -433,5 +437,5 @@ export class BatchWrite {
 
 /** The write statement of events alone (a checkpoint's, which belong to no aggregate). */
 export function eventsStatement(events: readonly DomainEvent[]): { statement: Statement; params: unknown[] } | null {
-  return flushStatement({ events: events.length ? { params: [JSON.stringify(events.map(eventRow))], rows: events.length } : undefined });
+  return flushStatement({ events: events.length ? { params: [JSON.stringify(events.map((e) => eventRow(e, null)))], rows: events.length } : undefined });
 }

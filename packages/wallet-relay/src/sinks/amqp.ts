@@ -22,7 +22,8 @@ const DEFAULT_RETRY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000, maxAt
 
 /**
  * Publishes to a RabbitMQ topic exchange: routing key = event type, persistent messages,
- * `messageId` = event id, the position in the `x-position` header. A batch counts as delivered
+ * `messageId` = event id, the position in the `x-position` header, the writing command's
+ * `traceparent` in a header of that name. A batch counts as delivered
  * only when the broker has confirmed every message of it (a confirm channel); a lost connection
  * fails the batch, and the next attempt reconnects and publishes it again.
  */
@@ -82,7 +83,8 @@ export function amqpSink(options: AmqpSinkOptions): EventSink {
             messageId: m.event.id,
             type: m.event.type,
             timestamp: Math.floor(Date.parse(m.event.occurredAt) / 1000),
-            headers: { 'x-position': m.position, 'x-event-version': m.event.version },
+            // `traceparent`: the command's trace goes on at the consumer (W3C Trace Context for AMQP).
+            headers: { 'x-position': m.position, 'x-event-version': m.event.version, ...(m.traceparent ? { traceparent: m.traceparent } : {}) },
           });
           if (!ok) {
             await new Promise<void>((resolve, reject) => {

@@ -153,6 +153,8 @@ export function webhookSink(options: WebhookSinkOptions): EventSink {
             'webhook-id': m.event.id,
             'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
             'webhook-signature': sign(m.event.id, now, body),
+            // The command's trace goes on at the receiver (W3C Trace Context).
+            ...(m.traceparent ? { traceparent: m.traceparent } : {}),
           },
           signal,
         },
