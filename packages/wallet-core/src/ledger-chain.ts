@@ -10,7 +10,7 @@
  * Rows written before the chain was keyed keep their unkeyed SHA-256 (key id null) and are checked
  * by the SQL function that wrote them; a keyed row may follow them, never the other way round.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { hmacSha256Hex, macKey, sameDigest, sha256Hex, type MacKey } from './chain-hash.js';
 import type { WalletTransaction } from './wallet/ledger.js';
 
 /**
@@ -121,7 +121,7 @@ const MIN_SECRET_LENGTH = 16;
  * put the new key first and keep the old ones for as long as rows or checkpoints name them).
  */
 export class LedgerKeyring {
-  private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly keys: ReadonlyMap<string, MacKey>;
   /** The key new rows get. */
   readonly current: string;
   /** Whether this is the built-in development key, which protects nothing. */
@@ -130,12 +130,12 @@ export class LedgerKeyring {
   constructor(keys: readonly LedgerKey[], options: { development?: boolean } = {}) {
     const [first] = keys;
     if (first === undefined) throw new TypeError('a ledger keyring needs at least one key');
-    const map = new Map<string, Buffer>();
+    const map = new Map<string, MacKey>();
     for (const k of keys) {
       if (!KEY_ID.test(k.id)) throw new TypeError(`ledger key id ${JSON.stringify(k.id)} must be 1-32 letters, digits, '.', '-' or '_'`);
       if (k.secret.length < MIN_SECRET_LENGTH) throw new TypeError(`ledger key ${k.id} is shorter than ${MIN_SECRET_LENGTH} characters`);
       if (map.has(k.id)) throw new TypeError(`ledger key id ${k.id} is named twice`);
-      map.set(k.id, Buffer.from(k.secret, 'utf8'));
+      map.set(k.id, macKey(k.secret));
     }
     this.keys = map;
     this.current = first.id;
@@ -155,7 +155,7 @@ export class LedgerKeyring {
       .map((part): LedgerKey => {
         const colon = part.indexOf(':');
         if (colon > 0 && KEY_ID.test(part.slice(0, colon))) return { id: part.slice(0, colon), secret: part.slice(colon + 1) };
-        return { id: `k${createHash('sha256').update(part).digest('hex').slice(0, 12)}`, secret: part };
+        return { id: `k${sha256Hex(part).slice(0, 12)}`, secret: part };
       });
     return new LedgerKeyring(keys);
   }
@@ -172,7 +172,7 @@ export class LedgerKeyring {
   private mac(keyId: string, text: string): string {
     const key = this.keys.get(keyId);
     if (key === undefined) throw new TypeError(`unknown ledger key ${keyId}`);
-    return createHmac('sha256', key).update(text, 'utf8').digest('hex');
+    return hmacSha256Hex(key, text);
   }
 
   /** The hash of a row that follows `previous` (null for a wallet's first row), under the current key. */
@@ -183,7 +183,7 @@ export class LedgerKeyring {
   /** Whether `hash` is the row's hash after `previous` under the key it names; false for a key not held. */
   verify(previous: string | null, row: ChainedRow, keyId: string, hash: string): boolean {
     if (!this.keys.has(keyId)) return false;
-    return sameHex(this.mac(keyId, `${previous ?? ''}\n${canonicalRow(row, keyId)}`), hash);
+    return sameDigest(this.mac(keyId, `${previous ?? ''}\n${canonicalRow(row, keyId)}`), hash);
   }
 
   /** A signature over a checkpoint's canonical text, under the current key. */
@@ -192,12 +192,8 @@ export class LedgerKeyring {
   }
 
   signedBy(keyId: string, text: string, signature: string): boolean {
-    return this.keys.has(keyId) && sameHex(this.mac(keyId, `checkpoint\n${text}`), signature);
+    return this.keys.has(keyId) && sameDigest(this.mac(keyId, `checkpoint\n${text}`), signature);
   }
-}
-
-function sameHex(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** A keyed row's hash as stored. */
