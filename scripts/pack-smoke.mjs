@@ -94,6 +94,7 @@ async function serveAndStop(what, command, args, cwd, tokenBin) {
     WALLET_DATA_DIR: 'memory://',
     WALLET_ALLOW_EMBEDDED: 'true',
     JWT_SECRET: secret,
+    WALLET_LEDGER_KEY: `smoke:${randomBytes(24).toString('hex')}`,
   };
   const child = spawn(command === 'node' ? process.execPath : command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs = [];

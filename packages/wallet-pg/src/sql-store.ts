@@ -39,7 +39,7 @@ import { SqlFacts } from './facts.js';
 import { GroupCommit } from './group-commit.js';
 import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
-import { appendCheckpoint, loadCheckpoints, recordCheckpoint } from './checkpoints.js';
+import { loadCheckpoints, publishCheckpoint } from './checkpoints.js';
 import { reconcileAll, reconcileSince, type ReconcilePaging, type Scope } from './reconcile.js';
 import type { Statement } from './sql/statement.js';
 import { accountFromRows, allowanceFromRow, holdFromRow, jsonRows, pointTransactionFromRow, walletFromRow, walletTransactionFromRow } from './rows.js';
@@ -264,7 +264,8 @@ export class SqlWalletStore implements WalletStore {
     const startedAt = options.clock();
     const incremental = options.incremental === true;
     try {
-      const record = readCheckpoints(this.ledgerKeys, await loadCheckpoints(this.driver, this.checkpointFile, incremental), incremental);
+      const loaded = await loadCheckpoints(this.driver, this.checkpointFile, incremental);
+      const record = readCheckpoints(this.ledgerKeys, loaded, incremental);
       const scope: Scope = (fn) =>
         this.driver.transaction((session) => {
           const counted = countedSession(session, this.onStatement);
@@ -286,9 +287,12 @@ export class SqlWalletStore implements WalletStore {
           unkeyedThrough: result.unkeyedThrough,
           settleMs: this.settleMs,
         };
-        const parts = checkpointParts(this.ledgerKeys, at, heads, record.last);
-        await this.driver.transaction((session) => recordCheckpoint(countedSession(session, this.onStatement), parts));
-        if (this.checkpointFile !== undefined) await appendCheckpoint(this.checkpointFile, parts);
+        const readAtStart = loaded[loaded.length - 1]?.id ?? null;
+        await this.driver.transaction((session) =>
+          publishCheckpoint(countedSession(session, this.onStatement), this.checkpointFile, readAtStart, () =>
+            checkpointParts(this.ledgerKeys, at, heads, record.last),
+          ),
+        );
       }
       const broken = record.broken.map((b) => problem('checkpoint_invalid', b.id, { reason: b.reason }));
       return { wallets: result.wallets, pointAccounts: result.pointAccounts, ledgerRows: result.ledgerRows, problems: [...broken, ...result.problems] };

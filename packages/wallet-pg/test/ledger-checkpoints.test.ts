@@ -140,3 +140,31 @@ describe.runIf(adminUrl)('on PostgreSQL', () => {
     };
   });
 });
+
+describe.runIf(adminUrl)('checkpoint publishers racing (PostgreSQL)', () => {
+  it('two instances publishing at once never fork the chain of checkpoints: the one that finds a newer checkpoint than it read publishes nothing', async () => {
+    const db = await freshDatabase('checkpoint_race');
+    const stores = [
+      await createNodePostgresStore({ connectionString: db.url, max: 4, ledgerKeys: KEYS, settleMs: 0 }),
+      await createNodePostgresStore({ connectionString: db.url, max: 4, ledgerKeys: KEYS, settleMs: 0 }),
+    ];
+    try {
+      const [one, two] = stores.map((store) => new WalletService({ store })) as [WalletService, WalletService];
+      const wallets = await Promise.all(Array.from({ length: 6 }, (_, i) => one.createWallet({ userId: `cp-race-${i}` })));
+      for (let round = 0; round < 8; round++) {
+        await Promise.all(wallets.map((w) => two.deposit({ walletId: w.id, amount: String(round + 1) })));
+        const runs = await Promise.all([one.reconcile({ checkpoint: true }), two.reconcile({ incremental: true, checkpoint: true })]);
+        for (const run of runs) expect(run.problems).toEqual([]);
+      }
+      const bodies = (await stores[0]!.driver.query('SELECT body FROM ledger_checkpoints ORDER BY seq')).map((r) => r.body as LedgerCheckpoint);
+      expect(bodies.length).toBeGreaterThanOrEqual(8);
+      // Each checkpoint signs the one before it: one line, no two naming the same predecessor.
+      expect(readCheckpoints(KEYS, bodies).broken).toEqual([]);
+      expect(new Set(bodies.map((b) => b.previous)).size).toBe(bodies.length);
+      expect(await one.reconcile()).toMatchObject({ ok: true, problems: [] });
+    } finally {
+      for (const store of stores) await store.close();
+      await db.drop();
+    }
+  }, 120_000);
+});

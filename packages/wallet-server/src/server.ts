@@ -34,6 +34,13 @@ export interface RunningServer {
  */
 export function ledgerKeysOf(config: Config, logger: Logger): LedgerKeyring {
   if (config.WALLET_LEDGER_KEY) return config.WALLET_LEDGER_KEY;
+  // Under the public key the chain proves nothing against a database writer, and rows keyed with
+  // it stay so for good: production refuses to write them, as it refuses the development JWT secret.
+  if (config.NODE_ENV === 'production') {
+    throw new ConfigError(
+      'No WALLET_LEDGER_KEY set: refusing to start in production with the public development key of the ledger hash chain (docs/operations.md)',
+    );
+  }
   logger.warn(
     { ledgerKey: 'development' },
     'No WALLET_LEDGER_KEY is set: the ledger hash chain is keyed with the public development key, so reconciliation cannot tell ' +
@@ -43,8 +50,7 @@ export function ledgerKeysOf(config: Config, logger: Logger): LedgerKeyring {
 }
 
 /** Opens (and migrates) the store the configuration names: PostgreSQL with DATABASE_URL, else PGlite. */
-export async function openStore(config: Config, logger: Logger): Promise<SqlWalletStore> {
-  const ledgerKeys = ledgerKeysOf(config, logger);
+export async function openStore(config: Config, logger: Logger, ledgerKeys = ledgerKeysOf(config, logger)): Promise<SqlWalletStore> {
   const checkpointFile = config.WALLET_CHECKPOINT_FILE;
   if (config.DATABASE_URL) {
     const { createNodePostgresStore } = await import('@goodgo/wallet-pg/node-postgres');
@@ -129,9 +135,11 @@ export interface ServerOptions {
 
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const auth = createAuthenticator(authConfig(config, logger));
+  // Read once, before the connector's retries: a missing key in production is a configuration error, not an outage.
+  const ledgerKeys = ledgerKeysOf(config, logger);
   // The SQL store once open: the relay and the dead-letter list need its driver.
   let opened: SqlWalletStore | null = null;
-  const connector = connectStore(async () => (opened = await openStore(config, logger)), { logger });
+  const connector = connectStore(async () => (opened = await openStore(config, logger, ledgerKeys)), { logger });
   // Serve at once when the database answers the first time; otherwise serve anyway (live 200,
   // ready 503, commands 503) while the connector keeps trying.
   await connector.firstAttempt;

@@ -28,11 +28,12 @@ describe('deploy/compose.yml', () => {
     expect(wallet.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
   });
 
-  it('names only environment variables the server reads, DATABASE_URL and JWT_AUTHORITY from the environment', () => {
+  it('names only environment variables the server reads, DATABASE_URL, JWT_AUTHORITY and WALLET_LEDGER_KEY from the environment', () => {
     const names = Object.keys(wallet.environment ?? {});
     expect(names.filter((n) => !variables.includes(n))).toEqual([]);
     expect(wallet.environment?.DATABASE_URL).toMatch(/^\$\{DATABASE_URL:-/);
     expect(wallet.environment?.JWT_AUTHORITY).toMatch(/^\$\{JWT_AUTHORITY:\?/);
+    expect(wallet.environment?.WALLET_LEDGER_KEY).toMatch(/^\$\{WALLET_LEDGER_KEY:\?/);
     expect(wallet.environment?.NODE_ENV).toBe('production');
   });
 

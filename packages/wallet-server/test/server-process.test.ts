@@ -98,7 +98,7 @@ describe('the server process (npm start)', () => {
     }
   }, 150_000);
 
-  it('refuses to start in production without JWT settings, and on invalid configuration', async () => {
+  it('refuses to start in production without JWT settings or a ledger key, and on invalid configuration', async () => {
     const main = join(import.meta.dirname, '..', 'dist', 'main.js');
     const run = (env: Record<string, string>) =>
       new Promise<{ code: number | null; err: string }>((resolve) => {
@@ -117,6 +117,11 @@ describe('the server process (npm start)', () => {
     expect(embedded.code).toBe(1);
     expect(embedded.err).toContain('NODE_ENV=production needs DATABASE_URL');
     expect(embedded.err).toContain('WALLET_ALLOW_EMBEDDED=true');
+    // Nor with the ledger chain keyed by the public development key: its rows could be recomputed
+    // by anyone with the database, and would stay so after a key is set.
+    const unkeyed = await run({ NODE_ENV: 'production', WALLET_ALLOW_EMBEDDED: 'true', JWT_SECRET: 'process-test-secret-0123456789-abcdefghij' });
+    expect(unkeyed.code).toBe(1);
+    expect(unkeyed.err).toContain('No WALLET_LEDGER_KEY set: refusing to start in production');
     const bad = await run({ WALLET_MAX_AMOUNT: '-5', WALLET_DEFAULT_CURRENCY: 'XYZ' });
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('WALLET_MAX_AMOUNT');

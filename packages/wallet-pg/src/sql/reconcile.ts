@@ -117,6 +117,8 @@ export const latestCheckpoint = s(
   'cp_latest',
   'SELECT body FROM ledger_checkpoints WHERE run = (SELECT run FROM ledger_checkpoints ORDER BY seq DESC LIMIT 1) ORDER BY seq',
 );
+/** One publisher at a time, per schema: held to the end of the publishing transaction. Readers go on. */
+export const lockCheckpoints = s('cp_lock', 'LOCK TABLE ledger_checkpoints IN EXCLUSIVE MODE');
 export const insertCheckpoints = s(
   'cp_insert',
   `INSERT INTO ledger_checkpoints (id, run, body)
