@@ -20,7 +20,7 @@ describe.each(cases)('the ledger chain hashes, %s', (_, hashes) => {
   it('agrees with the other implementation on text outside ASCII', () => {
     const other = hashes === portableHashes ? nativeHashes : portableHashes;
     const key = macKey('khoá-sổ-cái-2026:bí-mật');
-    for (const text of ['Nạp tiền ví GoodGo', '\n[\"v1\",\"k1\",null]', '€ 😀 \u0000 end']) {
+    for (const text of ['Nạp tiền ví GoodGo', '\n["v1","k1",null]', '€ 😀 \u0000 end']) {
       expect(hashes?.hmacSha256Hex(key, text)).toBe(other?.hmacSha256Hex(key, text));
       expect(hashes?.sha256Hex(text)).toBe(other?.sha256Hex(text));
     }

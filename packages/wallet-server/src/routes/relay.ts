@@ -25,12 +25,12 @@ const deadLetter = z
 const deadLetters = route({
   method: 'get',
   path: `${API}/admin/dead-letters`,
-  summary: 'Events a relay sink gave up on after its retries, newest first (at most 200), with what became of a re-send',
+  summary: `Events a relay sink gave up on after its retries, newest first (at most ${s.MAX_PAGE_SIZE}), with what became of a re-send`,
   role: 'admin',
   query: z.object({ sink: sinkName.optional() }),
   response: { status: 200, schema: z.object({ items: z.array(deadLetter) }).meta({ id: 'DeadLetterList' }) },
   handler: async ({ outbox }, r) => ({
-    items: (outbox ? await outbox.deadLetters(200, r.query.sink) : []).map((d) => ({
+    items: (outbox ? await outbox.deadLetters(s.MAX_PAGE_SIZE, r.query.sink) : []).map((d) => ({
       ...d,
       createdAt: d.createdAt.toISOString(),
       status: d.redeliveredAt ? ('redelivered' as const) : d.resendRequestedAt ? ('resending' as const) : ('dead' as const),
