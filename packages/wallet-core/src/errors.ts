@@ -37,6 +37,9 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** The statuses of a hold that has ended (`HoldStatus` less `active`), named by HOLD_NOT_ACTIVE. */
+export type EndedHoldStatus = 'captured' | 'voided' | 'expired';
+
 const MARKER = Symbol.for('@goodgo/wallet-core/WalletError');
 
 export interface ValidationIssue {
@@ -142,24 +145,29 @@ export class IdempotencyConflictError extends WalletError {
   }
 }
 
+/** `available`: what the wallet may pay now (its balance less what holds and allowances reserve). */
 export class InsufficientFundsError extends WalletError {
   static override readonly code = 'INSUFFICIENT_FUNDS';
+  override readonly figures: { available: string; requested: string };
   constructor(
     readonly walletId: string,
-    readonly balance: string,
+    readonly available: string,
     readonly requested: string,
   ) {
-    super(`Wallet ${walletId} holds ${balance}, less than the ${requested} requested`);
+    super(`Wallet ${walletId} has ${available} available, less than the ${requested} requested`);
+    this.figures = { available, requested };
   }
 }
 
 export class InsufficientPointsError extends WalletError {
   static override readonly code = 'INSUFFICIENT_POINTS';
+  override readonly figures: { available: number; requested: number };
   constructor(
     readonly available: number,
     readonly requested: number,
   ) {
     super(`${available} points available, ${requested} requested`);
+    this.figures = { available, requested };
   }
 }
 
@@ -201,13 +209,16 @@ export class HoldNotFoundError extends WalletError {
   }
 }
 
+/** A hold that was captured, voided or has expired: `holdStatus` says which (a till that lost an answer learns what happened). */
 export class HoldNotActiveError extends WalletError {
   static override readonly code = 'HOLD_NOT_ACTIVE';
+  override readonly figures: { holdStatus: EndedHoldStatus };
   constructor(
     readonly holdId: string,
-    readonly status: string,
+    readonly status: EndedHoldStatus,
   ) {
-    super(`Hold ${holdId} is ${status}, not active`);
+    super(`Hold ${holdId} was ${status}; only an active hold can change`);
+    this.figures = { holdStatus: status };
   }
 }
 
@@ -223,12 +234,14 @@ export class WalletHasHoldsError extends WalletError {
 
 export class CaptureExceedsHoldError extends WalletError {
   static override readonly code = 'CAPTURE_EXCEEDS_HOLD';
+  override readonly figures: { held: string; requested: string };
   constructor(
     readonly holdId: string,
     readonly held: string,
     readonly requested: string,
   ) {
     super(`Hold ${holdId} reserves ${held}, less than the ${requested} to capture`);
+    this.figures = { held, requested };
   }
 }
 
@@ -244,12 +257,14 @@ export class NotRefundableError extends WalletError {
 
 export class RefundExceedsOriginalError extends WalletError {
   static override readonly code = 'REFUND_EXCEEDS_ORIGINAL';
+  override readonly figures: { remaining: string; requested: string };
   constructor(
     readonly transactionId: string,
     readonly remaining: string,
     readonly requested: string,
   ) {
     super(`Only ${remaining} of transaction ${transactionId} is left to give back, ${requested} requested`);
+    this.figures = { remaining, requested };
   }
 }
 

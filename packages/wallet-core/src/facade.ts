@@ -5,11 +5,14 @@ import { decodeCursor, decodeWalletCursor, encodeCursor, encodeWalletCursor } fr
 import {
   AllowanceNotActiveError,
   AllowanceNotFoundError,
+  HoldNotActiveError,
   HoldNotFoundError,
+  InternalError,
   NotRefundableError,
   PointAccountNotFoundError,
   TransactionNotFoundError,
   ValidationError,
+  WalletError,
   WalletNotFoundError,
 } from './errors.js';
 import { eventEnvelope } from './event-schemas.js';
@@ -23,7 +26,7 @@ import type { FoundWalletTransaction, PagedListing, Positioned, UnitOfWork, Wall
 import { assertNotFuture, assertPeriod, assertPeriodWithin, deadline, isoTimes, parseInput, type WithTimes } from './validate.js';
 import { allowanceView, holdView, pointAccountView, pointTransactionView, statementView, walletTransactionView, walletView, type Page } from './views.js';
 import type * as v from './views.js';
-import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS } from './wallet/hold.js';
+import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type Hold } from './wallet/hold.js';
 import { allowanceStatusAt, type Allowance, type AllowanceSpend } from './wallet/allowance.js';
 import { syncAllowance } from './wallet/allowance-sync.js';
 import { refundPayment } from './wallet/refund.js';
@@ -400,8 +403,8 @@ export class WalletService {
    */
   async captureHold(input: s.CaptureHoldInput, options: CommandOptions = {}): Promise<v.CaptureResult> {
     const cmd = parseInput(s.captureHoldInput, input);
-    return this.command('captureHold', cmd, options, holdWallet(cmd.holdId, cmd.toWalletId), async (uow, ctx, walletId) => {
-      const { wallet, others } = await this.lockHoldWallet(uow, cmd.holdId, walletId, cmd.toWalletId, options.asUser);
+    return this.holdCommand('captureHold', cmd, options, holdWallet(cmd.holdId, cmd.toWalletId), async (uow, ctx, found) => {
+      const { wallet, others } = await this.lockHoldWallet(uow, cmd.holdId, found, cmd.toWalletId, options.asUser);
       const to = cmd.toWalletId === undefined ? null : visible(others.get(cmd.toWalletId), undefined, () => new WalletNotFoundError(cmd.toWalletId as string));
       const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, wallet);
       const { hold, debit } = wallet.captureHold(ctx, cmd.holdId, amount, { description: cmd.description, to });
@@ -414,8 +417,8 @@ export class WalletService {
   /** Releases an active hold without taking anything; allowed on a frozen wallet. */
   async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<v.VoidResult> {
     const cmd = parseInput(s.voidHoldInput, input);
-    return this.command('voidHold', cmd, options, holdWallet(cmd.holdId, undefined), async (uow, ctx, walletId) => {
-      const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, walletId, undefined, options.asUser);
+    return this.holdCommand('voidHold', cmd, options, holdWallet(cmd.holdId, undefined), async (uow, ctx, found) => {
+      const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, found, undefined, options.asUser);
       const hold = wallet.voidHold(ctx, cmd.holdId, cmd.reason ?? null);
       uow.save(wallet.pullChanges());
       return { hold: holdView(hold, ctx.now), wallet: walletView(wallet, ctx.now) };
@@ -688,11 +691,21 @@ export class WalletService {
     });
   }
 
-  /** Locks the wallet of a hold (and `otherId` with it, in the one lock order of lockWallets), as the resolve step found it. */
-  private async lockHoldWallet(uow: UnitOfWork, holdId: string, walletId: string | null, otherId: string | undefined, asUser: string | undefined) {
-    if (walletId === null) throw new HoldNotFoundError(holdId);
-    const others = await uow.lockWallets(otherId === undefined ? [walletId] : [walletId, otherId]);
-    return { wallet: visible(others.get(walletId), asUser, () => new HoldNotFoundError(holdId)), others };
+  /**
+   * Locks the wallet of a hold (and `otherId` with it, in the one lock order of lockWallets), as
+   * the resolve step found it. A wallet loads its stored-active holds only: one it lacks had
+   * ended, and its stored status says how (final once not active), unless it ended between the
+   * resolve step's read and the lock (`HoldEndedMeanwhile`, answered by `holdCommand`).
+   */
+  private async lockHoldWallet(uow: UnitOfWork, holdId: string, found: Hold | null, otherId: string | undefined, asUser: string | undefined) {
+    if (found === null) throw new HoldNotFoundError(holdId);
+    const others = await uow.lockWallets(otherId === undefined ? [found.walletId] : [found.walletId, otherId]);
+    const wallet = visible(others.get(found.walletId), asUser, () => new HoldNotFoundError(holdId));
+    if (wallet.hold(holdId) === undefined) {
+      if (found.status === 'active') throw new HoldEndedMeanwhile(holdId);
+      throw new HoldNotActiveError(holdId, found.status);
+    }
+    return { wallet, others };
   }
 
   /** Locks the account of a points row, as the resolve step found its owner. */
@@ -748,6 +761,29 @@ export class WalletService {
     }
   }
 
+  /**
+   * A command on a hold (`cmd.holdId`). When the hold ended between the resolve step and the lock,
+   * the unit failed having changed nothing; its final status is read then, outside it (captured,
+   * voided and expired never change again), so HOLD_NOT_ACTIVE always says how the hold ended.
+   */
+  private async holdCommand<I extends { holdId: string }, T>(
+    name: string,
+    cmd: I,
+    options: CommandOptions,
+    locks: Resolved<Hold | null>,
+    run: (uow: UnitOfWork, ctx: ChangeContext, found: Hold | null) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await this.command(name, cmd, options, locks, run);
+    } catch (e) {
+      if (!(e instanceof HoldEndedMeanwhile)) throw e;
+      const hold = await this.store.getHold(cmd.holdId);
+      if (hold === null || hold.status === 'active')
+        throw new InternalError(`Hold ${cmd.holdId} left its wallet's active holds but is stored ${hold?.status ?? 'nowhere'}`);
+      throw new HoldNotActiveError(cmd.holdId, hold.status);
+    }
+  }
+
   /** One command as one unit of work (see `runCommand`): its locks declared, or resolved from facts it reads first. */
   private command<I, T, F = null>(
     name: string,
@@ -765,12 +801,24 @@ function allowanceWallet(allowanceId: string, locks: (found: Allowance) => Decla
   return { resolve: (facts) => facts.allowance(allowanceId), locks: (found) => (found === null ? NO_LOCKS : locks(found)) };
 }
 
-/** The resolve step of a command on a hold: its wallet, locked with `otherId` when given. */
-function holdWallet(holdId: string, otherId: string | undefined): Resolved<string | null> {
+/** The resolve step of a command on a hold: the hold as stored, its wallet locked (with `otherId` when given). */
+function holdWallet(holdId: string, otherId: string | undefined): Resolved<Hold | null> {
   return {
-    resolve: (facts) => facts.holdWallet(holdId),
-    locks: (walletId) => ({ wallets: walletId === null ? [] : otherId === undefined ? [walletId] : [walletId, otherId], pointAccounts: [] }),
+    resolve: (facts) => facts.hold(holdId),
+    locks: (found) => ({ wallets: found === null ? [] : otherId === undefined ? [found.walletId] : [found.walletId, otherId], pointAccounts: [] }),
   };
+}
+
+/**
+ * A hold stored active when the resolve step read it, gone from its wallet once locked: a command
+ * ended it in between. The unit fails (changing nothing; a wallet error, so every store hands it
+ * back as the unit's own answer) and `holdCommand` answers HOLD_NOT_ACTIVE with how it ended.
+ */
+class HoldEndedMeanwhile extends WalletError {
+  static override readonly code = 'HOLD_NOT_ACTIVE';
+  constructor(readonly holdId: string) {
+    super(`Hold ${holdId} ended while the command waited for its wallet`);
+  }
 }
 
 /** The resolve step of a refund: the row refunded and its pair's other wallet, both locked. */

@@ -403,7 +403,7 @@ export class MemoryWalletStore implements WalletStore {
   /** The facts a resolve step reads, straight from the maps. */
   private readonly facts: FactReader = {
     walletOwner: async (walletId) => this.wallets.get(walletId)?.userId ?? null,
-    holdWallet: async (holdId) => this.holds.get(holdId)?.walletId ?? null,
+    hold: async (holdId) => this.holds.get(holdId) ?? null,
     walletTransaction: async (transactionId): Promise<FoundWalletTransaction | null> => {
       const transaction = this.walletTransactionById.get(transactionId);
       if (!transaction) return null;

@@ -217,8 +217,12 @@ export interface LockPlan {
 export interface FactReader {
   /** The user who owns a wallet (which never changes), or null when there is no such wallet. */
   walletOwner(walletId: string): Promise<string | null>;
-  /** The wallet of a hold, or null when there is no such hold. */
-  holdWallet(holdId: string): Promise<string | null>;
+  /**
+   * A hold as stored, for its wallet (which never changes), or null when there is no such hold.
+   * Its status is authoritative only once it has ended (captured, voided and expired are final):
+   * whether an active one is still active is for the locked wallet to say.
+   */
+  hold(holdId: string): Promise<Hold | null>;
   /** A wallet ledger row with the other wallet of its transfer pair. */
   walletTransaction(transactionId: string): Promise<FoundWalletTransaction | null>;
   /** The user whose point account holds this points ledger row. */

@@ -2,9 +2,9 @@
  * The resolve step's reads (`FactReader`), made by a batch in its own transaction before it locks
  * anything: facts that never change, each kind read once for every unit of the batch. @internal
  */
-import { storedCurrencyOf, type Allowance, type FactReader, type FoundWalletTransaction } from '@goodgo/wallet-core';
+import { storedCurrencyOf, type Allowance, type FactReader, type FoundWalletTransaction, type Hold } from '@goodgo/wallet-core';
 import type { SqlSession } from './driver.js';
-import { allowanceFromRow, walletTransactionFromRow } from './rows.js';
+import { allowanceFromRow, holdFromRow, walletTransactionFromRow } from './rows.js';
 import * as q from './sql/reads.js';
 import type { Statement } from './sql/statement.js';
 
@@ -59,7 +59,7 @@ export class SqlFacts implements FactReader {
 
   private readonly holds = new CoalescedReads(async (ids) => {
     const rows = await this.read(q.getHolds, [ids]);
-    return new Map(rows.map((r) => [String(r.id), String(r.wallet_id)]));
+    return new Map(rows.map((r): [string, Hold] => [String(r.id), holdFromRow(r, storedCurrencyOf(String(r.currency)))]));
   });
   private readonly walletTransactions = new CoalescedReads(async (ids) => {
     const rows = await this.read(q.findWalletTransactions, [ids]);
@@ -87,7 +87,7 @@ export class SqlFacts implements FactReader {
     return this.walletOwners.load(walletId);
   }
 
-  holdWallet(holdId: string): Promise<string | null> {
+  hold(holdId: string): Promise<Hold | null> {
     return this.holds.load(holdId);
   }
   walletTransaction(transactionId: string): Promise<FoundWalletTransaction | null> {

@@ -79,7 +79,7 @@ export type ProblemCode = ErrorCode | TransportCode;
  * The one table from error codes to HTTP statuses. Typed as a full Record, so a code added to
  * wallet-core or to the transport without a status here fails to compile.
  */
-export const STATUS_OF: Record<ProblemCode, ContentfulStatusCode> = {
+export const STATUS_OF: Record<ProblemCode, Exclude<ContentfulStatusCode, -1>> = {
   NOT_FOUND: 404,
   HEADERS_TOO_LARGE: 431,
   VALIDATION_ERROR: 400,

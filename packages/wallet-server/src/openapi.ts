@@ -2,7 +2,7 @@ import { ERROR_CODES, IDEMPOTENCY_KEY_PATTERN } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { TRANSPORT_CODES } from './errors.js';
-import { access, type AnyRoute, type Status } from './route.js';
+import { access, problemCodes, type AnyRoute } from './route.js';
 import { ROUTES } from './routes/index.js';
 
 /**
@@ -21,13 +21,23 @@ const problemSchema = z
     instance: z.string().optional(),
     requestId: z.string().optional(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    available: z
+      .union([z.string(), z.int()])
+      .optional()
+      .meta({ description: 'INSUFFICIENT_FUNDS: what the wallet may pay now, a decimal string; INSUFFICIENT_POINTS: the points available, an integer' }),
+    requested: z.union([z.string(), z.int()]).optional().meta({
+      description:
+        'What was asked: INSUFFICIENT_FUNDS, CAPTURE_EXCEEDS_HOLD, REFUND_EXCEEDS_ORIGINAL (a decimal string), INSUFFICIENT_POINTS (an integer), ALLOWANCE_EXCEEDED (what the spends need)',
+    }),
+    remaining: z.string().optional().meta({ description: 'REFUND_EXCEEDS_ORIGINAL: what is left to give back of the original, a decimal string' }),
+    held: z.string().optional().meta({ description: 'CAPTURE_EXCEEDS_HOLD: what the hold reserves, a decimal string' }),
+    holdStatus: z.enum(['captured', 'voided', 'expired']).optional().meta({ description: 'HOLD_NOT_ACTIVE: how the hold ended' }),
     expectedSeq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_GAP: the seq the allowance takes next' }),
     seq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_CONFLICT: the seq booked with other content (or the lastSeq a settle named)' }),
     lastSeq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_CONFLICT: the last seq booked' }),
     allowanceStatus: z.enum(['settled', 'expired']).optional().meta({ description: 'ALLOWANCE_NOT_ACTIVE: what the allowance is' }),
     cap: z.enum(['amount', 'maxSpendAmount', 'maxSpends']).optional().meta({ description: 'ALLOWANCE_EXCEEDED: the cap the spends would pass' }),
     limit: z.string().optional().meta({ description: 'ALLOWANCE_EXCEEDED: what the cap allows (an amount, or a count)' }),
-    requested: z.string().optional().meta({ description: 'ALLOWANCE_EXCEEDED: what the spends need' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details, with the figures a caller acts on next to `detail`' });
 
@@ -35,16 +45,6 @@ const idempotencyKey = z
   .string()
   .regex(IDEMPOTENCY_KEY_PATTERN)
   .meta({ description: 'Makes a retry safe: scoped to the caller, kept at least 24 h. A replay answers the first response with `Idempotent-Replayed: true`.' });
-
-/** The problem statuses a route can answer: those its declaration implies, and those it lists. */
-function problemStatuses(r: AnyRoute): Status[] {
-  const rule = access(r);
-  const statuses = new Set<Status>([400, 401, 500, 503, ...(r.errors ?? [])]);
-  if (rule.mayForbid) statuses.add(403);
-  if (rule.hidesOthers) statuses.add(404);
-  if (r.method === 'post') for (const s of [409, 413, 415] as const) statuses.add(s);
-  return [...statuses].sort((a, b) => a - b);
-}
 
 function operation(r: AnyRoute): ZodOpenApiOperationObject {
   const open = r.role === 'anyone';
@@ -63,8 +63,10 @@ function operation(r: AnyRoute): ZodOpenApiOperationObject {
     responses[`${other.status}`] = { description: other.description, content: { 'application/json': { schema: other.schema } } };
   }
   if (!open) {
-    for (const status of problemStatuses(r)) {
-      responses[`${status}`] = { description: `Problem (${status})`, content: { 'application/problem+json': { schema: problemSchema } } };
+    // Each status's problem names the codes this route can answer with it, as an enumeration.
+    for (const [status, codes] of problemCodes(r)) {
+      const schema = problemSchema.and(z.object({ code: z.enum(codes) }));
+      responses[`${status}`] = { description: `Problem: ${codes.join(', ')}`, content: { 'application/problem+json': { schema } } };
     }
   }
   return {

@@ -1,9 +1,9 @@
-import { parseInput, wasReplayed, type CommandOptions } from '@goodgo/wallet-core';
+import { parseInput, wasReplayed, type CommandOptions, type ErrorCode } from '@goodgo/wallet-core';
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv, Deps } from './deps.js';
-import { ForbiddenError } from './errors.js';
+import { ForbiddenError, STATUS_OF, type ProblemCode } from './errors.js';
 import { commandOptions, jsonBody, ownerScope, strictQuery, subjectUser } from './http.js';
 import type { Metrics } from './metrics.js';
 import { hasRole, type Principal, type Role } from './principal.js';
@@ -48,8 +48,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   response: { status: 200 | 201; schema: R; description?: string; mediaType?: string };
-  /** Other answers documented besides the derived ones (problem+json), e.g. 404 or 422 of the domain. */
-  errors?: readonly Status[];
+  /**
+   * The domain's codes the handler can answer besides those the declaration implies (see
+   * `problemCodes`): each becomes a problem response of its status in the OpenAPI document, its
+   * `code` an enumeration of them, so a generated client knows every code a route can answer.
+   */
+  codes?: readonly ErrorCode[];
   /** Answers that are not problems (health's 503): documented with their own schema. */
   otherResponses?: readonly { status: Status; description: string; schema: z.ZodType }[];
   /** Counts a committed answer in the metrics (a replay was counted the first time). */
@@ -126,6 +130,32 @@ export function access(r: AnyRoute): Access {
             ? 'owner; service, admin'
             : 'any authenticated caller';
   return { role: r.role, hidesOthers, namesUser, mayForbid: r.role === 'service' || r.role === 'admin' || namesUser, allowedFor };
+}
+
+/** Who answers as missing when the owner is someone else: the code of the resource the route reaches. */
+const HIDDEN_AS = { wallet: 'WALLET_NOT_FOUND', hold: 'HOLD_NOT_FOUND', allowance: 'ALLOWANCE_NOT_FOUND' } as const satisfies Record<string, ErrorCode>;
+
+/**
+ * Every problem code a route can answer, by status: those any route with a token can (a bad
+ * request or token, a fault, the database away), those its declaration implies (a role above
+ * `user` or a user named: FORBIDDEN; someone else's resource: its not-found code; a POST: the
+ * idempotency conflict and the body's own problems), and the domain's codes it lists. The OpenAPI
+ * document and the tests that check every answer against it both read this.
+ */
+export function problemCodes(r: AnyRoute): ReadonlyMap<Status, readonly ProblemCode[]> {
+  const rule = access(r);
+  const codes = new Set<ProblemCode>(['VALIDATION_ERROR', 'UNAUTHORIZED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', ...(r.codes ?? [])]);
+  if (rule.mayForbid) codes.add('FORBIDDEN');
+  if (r.owner !== undefined && !('user' in r.owner)) {
+    for (const kind of ['wallet', 'hold', 'allowance'] as const) if (kind in r.owner) codes.add(HIDDEN_AS[kind]);
+  }
+  if (r.method === 'post') for (const code of ['IDEMPOTENCY_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
+  const byStatus = new Map<Status, ProblemCode[]>();
+  for (const code of [...codes].sort()) {
+    const status = STATUS_OF[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return new Map([...byStatus].sort(([a], [b]) => a - b));
 }
 
 /** The path as a label (metrics, logs): `/api/v1/wallets/{id}` → `/api/v1/wallets/:id`. */

@@ -24,10 +24,11 @@ describe('the error table, row by row', () => {
   });
 
   // `status` is the contract's (API.md), written here independently of the server's table.
-  function expectProblem(res: Reply, code: ProblemCode, status: number): void {
+  // `figures`: the fields the contract lists for this code, next to `detail`.
+  function expectProblem(res: Reply, code: ProblemCode, status: number, figures: Record<string, string | number> = {}): void {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.body).toMatchObject({ code, status, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+    expect(res.body).toMatchObject({ code, status, type: expect.any(String), title: expect.any(String), detail: expect.any(String), ...figures });
     seen.add(code);
   }
 
@@ -75,9 +76,13 @@ describe('the error table, row by row', () => {
       await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '11' } }),
       'INSUFFICIENT_FUNDS',
       422,
+      { available: '10', requested: '11' },
     );
     await h.call('POST', '/api/v1/wallets/points/earn', { token: service, body: { userId: u.sub, points: 1, source: 'a' } });
-    expectProblem(await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 2, source: 'b' } }), 'INSUFFICIENT_POINTS', 422);
+    expectProblem(await h.call('POST', '/api/v1/wallets/points/spend', { token: u.token, body: { points: 2, source: 'b' } }), 'INSUFFICIENT_POINTS', 422, {
+      available: 1,
+      requested: 2,
+    });
     expectProblem(
       await h.call('POST', '/api/v1/wallets/transfer', { token: u.token, body: { fromWalletId: u.walletId, toWalletId: usd.walletId, amount: '1' } }),
       'CURRENCY_MISMATCH',
@@ -99,14 +104,17 @@ describe('the error table, row by row', () => {
       await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '61' } }),
       'CAPTURE_EXCEEDS_HOLD',
       422,
+      { held: '60', requested: '61' },
     );
     expectProblem(await h.call('POST', `/api/v1/wallets/${u.walletId}/close`, { token: admin }), 'WALLET_HAS_HOLDS', 409);
     const captured = await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/capture`, { token: service, body: { amount: '50' } });
     expect(captured.status).toBe(200);
-    expectProblem(await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/void`, { token: u.token }), 'HOLD_NOT_ACTIVE', 409);
+    const voided = await h.call('POST', `/api/v1/wallets/holds/${hold.body.id}/void`, { token: u.token });
+    expectProblem(voided, 'HOLD_NOT_ACTIVE', 409, { holdStatus: 'captured' });
+    expect(voided.body.detail).toBe(`Hold ${hold.body.id} was captured; only an active hold can change`);
     const refundOf = (transactionId: string, amount?: string) =>
       h.call('POST', '/api/v1/wallets/refund', { token: service, body: { transactionId, ...(amount ? { amount } : {}) } });
-    expectProblem(await refundOf(captured.body.transaction.id, '51'), 'REFUND_EXCEEDS_ORIGINAL', 422);
+    expectProblem(await refundOf(captured.body.transaction.id, '51'), 'REFUND_EXCEEDS_ORIGINAL', 422, { remaining: '50', requested: '51' });
     const [deposit] = (await h.call('GET', `/api/v1/wallets/${u.walletId}/transactions?type=deposit`, { token: u.token })).body.items;
     expectProblem(await refundOf(deposit.id), 'NOT_REFUNDABLE', 422);
   });

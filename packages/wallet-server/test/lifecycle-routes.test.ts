@@ -90,4 +90,27 @@ describe('money lifecycle routes', () => {
     expect(Object.keys(doc.paths['/api/v1/wallets/holds/{id}/capture'].post.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409', '422']));
     expect(doc.components.schemas.Hold.properties.status.enum).toEqual(['active', 'captured', 'voided', 'expired']);
   });
+
+  it('names in OpenAPI, per route and status, the problem codes it can answer and the figures they carry', async () => {
+    const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
+    /** The `code` enumeration of a route's problem response of one status. */
+    const codes = (path: string, method: string, status: string): string[] => {
+      const schema = doc.paths[path][method].responses[status].content['application/problem+json'].schema;
+      expect(schema.allOf[0]).toEqual({ $ref: '#/components/schemas/Problem' });
+      return schema.allOf[1].properties.code.enum;
+    };
+    const capture = '/api/v1/wallets/holds/{id}/capture';
+    expect(codes(capture, 'post', '409')).toEqual(['HOLD_NOT_ACTIVE', 'IDEMPOTENCY_CONFLICT', 'WALLET_CLOSED', 'WALLET_FROZEN']);
+    expect(codes(capture, 'post', '422')).toEqual(['CAPTURE_EXCEEDS_HOLD', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'SAME_WALLET']);
+    expect(codes(capture, 'post', '404')).toEqual(['HOLD_NOT_FOUND', 'WALLET_NOT_FOUND']);
+    expect(codes('/api/v1/wallets/refund', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
+    expect(codes('/api/v1/wallets/withdraw', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS']);
+    expect(codes('/api/v1/wallets/points/spend', 'post', '422')).toEqual(['INSUFFICIENT_POINTS']);
+    expect(codes('/api/v1/wallets/{id}', 'get', '404')).toEqual(['WALLET_NOT_FOUND']);
+    // A route that cannot refuse for money lists no 422 at all.
+    expect(doc.paths['/api/v1/wallets/{id}'].get.responses['422']).toBeUndefined();
+    const problem = doc.components.schemas.Problem.properties;
+    expect(problem.holdStatus.enum).toEqual(['captured', 'voided', 'expired']);
+    for (const field of ['available', 'requested', 'remaining', 'held']) expect(problem[field], field).toBeDefined();
+  });
 });

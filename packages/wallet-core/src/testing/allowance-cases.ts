@@ -5,12 +5,11 @@
  * @internal
  */
 import { expect, it } from 'vitest';
-import { isWalletError } from '../errors.js';
 import { eventEnvelope, eventEnvelopeSchema } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, uniqueUser } from './support.js';
+import { codeOf, figuresOf, uniqueUser } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -32,16 +31,6 @@ export function allowanceCases(get: () => { store: WalletStore; service: WalletS
 
   const at = (minute: number) => `2031-06-01T09:${String(minute).padStart(2, '0')}:00+07:00`;
   const spend = (seq: number, amount: string, extra: Record<string, string> = {}) => ({ seq, amount, occurredAt: at(seq % 60), ...extra });
-
-  async function figuresOf(promise: Promise<unknown>): Promise<{ code: string; figures: unknown }> {
-    try {
-      await promise;
-    } catch (e) {
-      if (isWalletError(e)) return { code: e.code, figures: e.figures };
-      throw e;
-    }
-    throw new Error('expected the command to fail, but it succeeded');
-  }
 
   it('opens an allowance that reserves available balance for one till; online payments see only the rest', async () => {
     const { service } = clocked();

@@ -19,6 +19,7 @@ import { allowanceCases } from './allowance-cases.js';
 import { booksCases } from './books-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { splitPaymentCases } from './split-payment-cases.js';
+import { tillCases } from './till-cases.js';
 import { codeOf, uniqueUser } from './support.js';
 
 export interface StoreContractOptions {
@@ -468,6 +469,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     booksCases(() => ({ store }));
     allowanceCases(() => ({ store, service }), n);
     splitPaymentCases(() => ({ store, service }), n);
+    tillCases(() => ({ store, service }));
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

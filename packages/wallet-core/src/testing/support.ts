@@ -9,10 +9,15 @@ export function uniqueUser(prefix = 'user'): string {
 
 /** Awaits a promise that must fail with a wallet error and returns its code. */
 export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  return (await figuresOf(promise)).code;
+}
+
+/** Awaits a promise that must fail with a wallet error and returns its code and the figures it carries. */
+export async function figuresOf(promise: Promise<unknown>): Promise<{ code: string; figures: unknown }> {
   try {
     await promise;
   } catch (e) {
-    if (isWalletError(e)) return e.code;
+    if (isWalletError(e)) return { code: e.code, figures: e.figures };
     throw e;
   }
   throw new Error('expected the command to fail, but it succeeded');

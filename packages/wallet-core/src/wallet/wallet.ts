@@ -8,6 +8,7 @@ import {
   CaptureExceedsHoldError,
   CurrencyMismatchError,
   HoldNotActiveError,
+  HoldNotFoundError,
   InsufficientFundsError,
   SameWalletError,
   WalletClosedError,
@@ -521,9 +522,14 @@ export class Wallet {
     return { wallet: this, loadedVersion, transactions, holds, allowances, events };
   }
 
+  /**
+   * A hold this wallet was loaded with (its stored-active ones) that is still active. One that
+   * ended before the wallet was loaded is not here: the facade answers for it from the stored hold.
+   */
   private activeHold(holdId: string): Hold {
     const hold = this.holds.get(holdId);
-    if (!hold || hold.status !== 'active') throw new HoldNotActiveError(holdId, hold?.status ?? 'not active');
+    if (!hold) throw new HoldNotFoundError(holdId);
+    if (hold.status !== 'active') throw new HoldNotActiveError(holdId, hold.status);
     return hold;
   }
 

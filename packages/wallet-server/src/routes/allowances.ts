@@ -19,7 +19,7 @@ const openAllowance = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.openAllowanceInput,
   response: { status: 201, schema: s.allowanceResource },
-  errors: [404, 422],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'ALLOWANCE_EXISTS'],
   handler: ({ service }, r) => service.openAllowance(r.body, r.options),
 });
 
@@ -43,7 +43,6 @@ const listAllowances = route({
   params: walletPath,
   query: z.object(s.listAllowancesInput.shape).omit({ walletId: true }),
   response: { status: 200, schema: s.allowancePage },
-  errors: [404],
   handler: ({ service }, r) => service.listAllowances({ ...r.query, walletId: r.params.id }, r.options),
 });
 
@@ -55,7 +54,19 @@ const syncAllowance = route({
   params: allowancePath,
   body: s.syncAllowanceInput.omit({ allowanceId: true }),
   response: { status: 200, schema: s.allowanceSyncResult },
-  errors: [404, 422],
+  codes: [
+    'ALLOWANCE_NOT_FOUND',
+    'ALLOWANCE_NOT_ACTIVE',
+    'ALLOWANCE_SEQ_GAP',
+    'ALLOWANCE_SEQ_CONFLICT',
+    'ALLOWANCE_EXCEEDED',
+    'WALLET_NOT_FOUND',
+    'WALLET_FROZEN',
+    'WALLET_CLOSED',
+    'SAME_WALLET',
+    'CURRENCY_MISMATCH',
+    'INSUFFICIENT_FUNDS',
+  ],
   handler: ({ service }, r) => service.syncAllowance({ ...r.body, allowanceId: r.params.id }, r.options),
 });
 
@@ -67,7 +78,7 @@ const settleAllowance = route({
   params: allowancePath,
   body: s.settleAllowanceInput.omit({ allowanceId: true }),
   response: { status: 200, schema: s.allowanceResource },
-  errors: [404],
+  codes: ['ALLOWANCE_NOT_FOUND', 'ALLOWANCE_NOT_ACTIVE', 'ALLOWANCE_SEQ_GAP', 'ALLOWANCE_SEQ_CONFLICT'],
   handler: ({ service }, r) => service.settleAllowance({ ...r.body, allowanceId: r.params.id }, r.options),
 });
 

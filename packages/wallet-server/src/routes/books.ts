@@ -19,7 +19,6 @@ const balanceAt = route({
   params: walletPath,
   query: z.object(s.balanceAtInput.shape).omit({ walletId: true }),
   response: { status: 200, schema: s.balanceAtResource },
-  errors: [404],
   handler: ({ service }, r) => service.getBalanceAt({ ...r.query, walletId: r.params.id }, r.options),
 });
 
@@ -32,7 +31,6 @@ const statement = route({
   params: walletPath,
   query: z.object(s.statementInput.shape).omit({ walletId: true }),
   response: { status: 200, schema: s.statementResource },
-  errors: [404],
   handler: ({ service }, r) => service.getStatement({ ...r.query, walletId: r.params.id }, r.options),
 });
 

@@ -19,7 +19,7 @@ const placeHold = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.placeHoldInput,
   response: { status: 201, schema: s.holdResource },
-  errors: [404, 422],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
   handler: ({ service }, r) => service.placeHold(r.body, r.options),
 });
 
@@ -42,7 +42,17 @@ const captureHold = route({
   params: holdPath,
   body: s.captureHoldInput.omit({ holdId: true }),
   response: { status: 200, schema: s.captureResult },
-  errors: [404, 422],
+  codes: [
+    'HOLD_NOT_FOUND',
+    'HOLD_NOT_ACTIVE',
+    'CAPTURE_EXCEEDS_HOLD',
+    'INSUFFICIENT_FUNDS',
+    'WALLET_NOT_FOUND',
+    'WALLET_FROZEN',
+    'WALLET_CLOSED',
+    'SAME_WALLET',
+    'CURRENCY_MISMATCH',
+  ],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.captureHold({ ...r.body, holdId: r.params.id }, r.options),
 });
@@ -56,6 +66,7 @@ const voidHold = route({
   params: holdPath,
   body: s.voidHoldInput.omit({ holdId: true }),
   response: { status: 200, schema: s.voidResult },
+  codes: ['HOLD_NOT_ACTIVE'],
   handler: ({ service }, r) => service.voidHold({ ...r.body, holdId: r.params.id }, r.options),
 });
 
@@ -68,7 +79,6 @@ const listHolds = route({
   params: walletPath,
   query: z.object(s.listHoldsInput.shape).omit({ walletId: true }),
   response: { status: 200, schema: s.holdPage },
-  errors: [404],
   handler: ({ service }, r) => service.listHolds({ ...r.query, walletId: r.params.id }, r.options),
 });
 
@@ -79,7 +89,7 @@ const refund = route({
   role: 'service',
   body: s.refundInput,
   response: { status: 200, schema: s.refundResult },
-  errors: [404, 422],
+  codes: ['TRANSACTION_NOT_FOUND', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL', 'INSUFFICIENT_FUNDS', 'WALLET_NOT_FOUND', 'WALLET_FROZEN', 'WALLET_CLOSED'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.refund(r.body, r.options),
 });
@@ -91,7 +101,7 @@ const refundPoints = route({
   role: 'service',
   body: s.refundPointsInput,
   response: { status: 200, schema: s.pointsRefundResult },
-  errors: [404, 422],
+  codes: ['TRANSACTION_NOT_FOUND', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL'],
   counts: (m, result) => m.countPoints(result),
   handler: ({ service }, r) => service.refundPoints(r.body, r.options),
 });
@@ -103,7 +113,7 @@ const reversePoints = route({
   role: 'service',
   body: s.reversePointsInput,
   response: { status: 200, schema: s.pointsReversalResult },
-  errors: [404, 422],
+  codes: ['TRANSACTION_NOT_FOUND', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL'],
   counts: (m, result) => m.countPoints(result),
   handler: ({ service }, r) => service.reversePoints(r.body, r.options),
 });

@@ -12,7 +12,16 @@ const pay = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.payInput,
   response: { status: 200, schema: s.payResult },
-  errors: [404, 422],
+  codes: [
+    'WALLET_NOT_FOUND',
+    'POINT_ACCOUNT_NOT_FOUND',
+    'WALLET_FROZEN',
+    'WALLET_CLOSED',
+    'INSUFFICIENT_FUNDS',
+    'INSUFFICIENT_POINTS',
+    'SAME_WALLET',
+    'CURRENCY_MISMATCH',
+  ],
   counts: (m, result) => {
     m.countMoney(result);
     if (result.pointTransaction !== null) m.countPoints({ transaction: result.pointTransaction });

@@ -17,7 +17,7 @@ const getAccount = route({
   owner: { user: (r) => r.query.userId },
   query: z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
   response: { status: 200, schema: s.pointAccountResource },
-  errors: [404],
+  codes: ['POINT_ACCOUNT_NOT_FOUND'],
   handler: ({ service }, r) => service.getPointAccount({ userId: r.userId }),
 });
 
@@ -31,7 +31,7 @@ const listTransactions = route({
     .object(s.listPointTransactionsInput.shape)
     .extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
   response: { status: 200, schema: s.pointTransactionPage },
-  errors: [404],
+  codes: ['POINT_ACCOUNT_NOT_FOUND'],
   handler: ({ service }, r) => service.listPointTransactions({ ...r.query, userId: r.userId }),
 });
 
@@ -54,7 +54,7 @@ const spend = route({
   owner: { user: (r) => r.body.userId },
   body: s.spendPointsInput.partial({ userId: true }),
   response: { status: 200, schema: s.pointsResult },
-  errors: [404, 422],
+  codes: ['POINT_ACCOUNT_NOT_FOUND', 'INSUFFICIENT_POINTS'],
   counts: (m, result) => m.countPoints(result),
   handler: ({ service }, r) => service.spendPoints({ ...r.body, userId: r.userId }, r.options),
 });
@@ -66,7 +66,7 @@ const adjust = route({
   role: 'admin',
   body: s.adjustPointsInput,
   response: { status: 200, schema: s.pointsResult },
-  errors: [422],
+  codes: ['INSUFFICIENT_POINTS'],
   counts: (m, result) => m.countPoints(result),
   handler: ({ service }, r) => service.adjustPoints(r.body, r.options),
 });
@@ -84,7 +84,7 @@ const settlePending = (
     role: 'service',
     params: pendingPath,
     response: { status: 200, schema: s.pointsResult },
-    errors: [404],
+    codes: ['TRANSACTION_NOT_FOUND'],
     counts: (m, result) => m.countPoints(result),
     handler: ({ service }, r) => service[command]({ transactionId: r.params.transactionId }, r.options),
   }),

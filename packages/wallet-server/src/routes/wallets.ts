@@ -19,6 +19,7 @@ const createWallet = route({
     userId: s.userIdSchema.optional().meta({ description: 'Whose wallet (service and admin only); default the caller' }),
   }),
   response: { status: 201, schema: s.walletResource },
+  codes: ['WALLET_ALREADY_EXISTS'],
   handler: ({ service }, r) => service.createWallet({ ...r.body, userId: r.userId }, r.options),
 });
 
@@ -52,7 +53,7 @@ const deposit = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.depositInput,
   response: { status: 200, schema: s.movementResult },
-  errors: [422],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.deposit(r.body, r.options),
 });
@@ -65,7 +66,7 @@ const withdraw = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.withdrawInput,
   response: { status: 200, schema: s.movementResult },
-  errors: [422],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.withdraw(r.body, r.options),
 });
@@ -78,18 +79,18 @@ const transfer = route({
   owner: { wallet: (r) => r.body.fromWalletId },
   body: s.transferInput,
   response: { status: 200, schema: s.transferResult },
-  errors: [422],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'SAME_WALLET', 'CURRENCY_MISMATCH'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.transfer(r.body, r.options),
 });
 
 const statusChanges = (
   [
-    ['freeze', 'Freeze a wallet'],
-    ['unfreeze', 'Unfreeze a wallet'],
-    ['close', 'Close an empty wallet (soft delete)'],
+    ['freeze', 'Freeze a wallet', ['WALLET_CLOSED']],
+    ['unfreeze', 'Unfreeze a wallet', ['WALLET_CLOSED']],
+    ['close', 'Close an empty wallet (soft delete)', ['WALLET_CLOSED', 'WALLET_HAS_HOLDS', 'WALLET_NOT_EMPTY']],
   ] as const
-).map(([op, title]) =>
+).map(([op, title, codes]) =>
   route({
     method: 'post',
     path: `${API}/{id}/${op}`,
@@ -99,6 +100,7 @@ const statusChanges = (
     params: walletPath,
     body: statusBody,
     response: { status: 200, schema: s.walletResource },
+    codes,
     handler: ({ service }, r) => service[op]({ ...r.body, walletId: r.params.id }, r.options),
   }),
 );

@@ -4,6 +4,8 @@ import { createApp } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth.js';
 import type { AppEnv } from '../../src/deps.js';
 import { Metrics } from '../../src/metrics.js';
+import { problemCodes, type AnyRoute } from '../../src/route.js';
+import { ROUTES } from '../../src/routes/index.js';
 import { mintToken } from '../../src/token.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -23,6 +25,26 @@ export interface Harness {
   call<T = any>(method: string, path: string, o?: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<Reply<T>>;
   /** A fresh user with a funded VND wallet, created through the API. */
   userWithWallet(balance?: string, currency?: string): Promise<{ sub: string; token: string; walletId: string }>;
+}
+
+/** Each route with the pattern of its path (a `{param}` is one segment). */
+const ROUTE_PATTERNS = ROUTES.filter((r) => r.role !== 'anyone').map((r): [RegExp, AnyRoute] => [new RegExp(`^${r.path.replace(/\{\w+\}/g, '[^/]+')}$`), r]);
+
+/**
+ * Every problem a route answers in any test must be one its OpenAPI document names for that
+ * status: the document is what a generated client knows, so an answer it does not list is a bug
+ * of the route's declaration (`codes`). A route with a static segment wins over a `{param}` one.
+ */
+function assertDocumented(method: string, path: string, status: number, body: unknown): void {
+  const code = (body as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || code === 'NOT_FOUND') return;
+  const matches = ROUTE_PATTERNS.filter(([pattern, r]) => r.method === method.toLowerCase() && pattern.test(path.split('?')[0] ?? ''));
+  const r = matches.find(([, r]) => !r.path.includes('{'))?.[1] ?? matches[0]?.[1];
+  if (r === undefined) return;
+  const listed = [...problemCodes(r)].find(([s]) => s === status)?.[1] ?? [];
+  if (!listed.some((c) => c === code)) {
+    throw new Error(`${method} ${r.path} answered ${status} ${code}, which its OpenAPI document does not list (${listed.join(', ') || 'no codes'})`);
+  }
 }
 
 let users = 0;
@@ -52,6 +74,7 @@ export async function harness(options: { store?: WalletStore } = {}): Promise<Ha
     } catch {
       // not JSON (metrics text): keep the text
     }
+    if (res.headers.get('content-type')?.startsWith('application/problem+json')) assertDocumented(method, path, res.status, parsed);
     return { status: res.status, body: parsed as never, headers: res.headers };
   };
 
