@@ -72,6 +72,9 @@ async function examples(): Promise<Map<string, EventEnvelope>> {
   await service.openAllowance({ walletId: a.id, tillId: 'store-12/till-4', amount: '5000', spendUntil: new Date(clock + 3_600_000) });
   clock += 4 * 86_400_000;
   await service.deposit({ walletId: a.id, amount: '1000', reference: 'topup-3' });
+  // A table orders another round: its pre-authorisation grows, its expiry stays.
+  const tab = await service.placeHold({ walletId: a.id, amount: '20000', reference: 'table-4', expiresAt: new Date(clock + 3_600_000) });
+  await service.incrementHold({ holdId: tab.id, amount: '8000' });
   // A reconciliation run that publishes a checkpoint of the chain heads (the development key signs it here).
   await service.reconcile({ checkpoint: true });
   const out = new Map<string, EventEnvelope>();

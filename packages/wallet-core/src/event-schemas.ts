@@ -78,6 +78,11 @@ export const eventPayloadSchemas = {
     toWalletId: z.uuid().nullable(),
   }),
   HoldVoided: z.object({ ...holdPayload, reason }),
+  HoldIncremented: z.object({
+    ...holdPayload,
+    incrementedBy: amount.meta({ description: 'What this increment added; `amount` is the new total' }),
+    expiresAt: isoTime,
+  }),
   HoldExpired: z.object({ ...holdPayload, expiresAt: isoTime }),
   AllowanceOpened: z.object({ ...allowancePayload, spendUntil: isoTime, settleBy: isoTime }),
   AllowanceSettled: z.object({
@@ -145,6 +150,7 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   HoldPlaced: "Part of a wallet's available balance was reserved until `expiresAt` (a pre-authorisation).",
   HoldCaptured: 'A hold was captured, all or in part; the rest went back to the available balance.',
   HoldVoided: 'A hold was released without taking anything.',
+  HoldIncremented: 'An active hold grew by `incrementedBy` of the available balance (a table ordered another round); its expiry is unchanged.',
   HoldExpired: 'A hold past its expiry was marked expired (it had stopped counting at `expiresAt` already).',
   AllowanceOpened: "Part of a wallet's available balance was set aside for a till to spend offline until `spendUntil`; reserved until `settleBy`.",
   AllowanceSettled: 'A till settled its allowance: its spends are booked (each a BalanceChanged with `allowanceId`), what was left is released.',
@@ -171,6 +177,7 @@ const aggregateOf = {
   HoldPlaced: 'wallet',
   HoldCaptured: 'wallet',
   HoldVoided: 'wallet',
+  HoldIncremented: 'wallet',
   HoldExpired: 'wallet',
   AllowanceOpened: 'wallet',
   AllowanceSettled: 'wallet',

@@ -58,6 +58,8 @@ export type HoldCaptured = EventBase<
   HoldPayload & { capturedAmount: string; releasedAmount: string; transactionId: string; toWalletId: string | null }
 >;
 export type HoldVoided = EventBase<'HoldVoided', 'wallet', HoldPayload & { reason: string | null }>;
+/** `amount` is the hold's new total; `incrementedBy` what this increment added. */
+export type HoldIncremented = EventBase<'HoldIncremented', 'wallet', HoldPayload & { incrementedBy: string; expiresAt: string }>;
 export type HoldExpired = EventBase<'HoldExpired', 'wallet', HoldPayload & { expiresAt: string }>;
 
 interface AllowancePayload {
@@ -102,6 +104,7 @@ export type WalletEvent =
   | HoldPlaced
   | HoldCaptured
   | HoldVoided
+  | HoldIncremented
   | HoldExpired
   | AllowanceOpened
   | AllowanceSettled

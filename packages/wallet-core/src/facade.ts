@@ -414,6 +414,20 @@ export class WalletService {
     });
   }
 
+  /**
+   * Grows an active hold by `amount`, taken from the available balance like a new hold; its
+   * expiry is unchanged. Answers with the hold.
+   */
+  async incrementHold(input: s.IncrementHoldInput, options: CommandOptions = {}): Promise<v.HoldView> {
+    const cmd = parseInput(s.incrementHoldInput, input);
+    return this.holdCommand('incrementHold', cmd, options, holdWallet(cmd.holdId, undefined), async (uow, ctx, found) => {
+      const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, found, undefined, options.asUser);
+      const hold = wallet.incrementHold(ctx, cmd.holdId, this.amount(cmd.amount, wallet));
+      uow.save(wallet.pullChanges());
+      return holdView(hold, ctx.now);
+    });
+  }
+
   /** Releases an active hold without taking anything; allowed on a frozen wallet. */
   async voidHold(input: s.VoidHoldInput, options: CommandOptions = {}): Promise<v.VoidResult> {
     const cmd = parseInput(s.voidHoldInput, input);

@@ -240,6 +240,10 @@ export const captureHoldInput = z.strictObject({
   description: descriptionSchema.optional(),
 });
 export const voidHoldInput = z.strictObject({ holdId: uuidSchema, reason: reasonSchema.optional() });
+export const incrementHoldInput = z.strictObject({
+  holdId: uuidSchema,
+  amount: amountSchema.meta({ description: 'What to add to the hold, from the available balance; the expiry stays' }),
+});
 export const refundInput = z.strictObject({
   transactionId: uuidSchema,
   amount: amountSchema.optional().meta({ description: 'Default: all that is left to refund of the payment' }),
@@ -341,6 +345,7 @@ export type HoldIdInput = z.input<typeof holdIdInput>;
 export type ListHoldsInput = z.input<typeof listHoldsInput>;
 export type CaptureHoldInput = z.input<typeof captureHoldInput>;
 export type VoidHoldInput = z.input<typeof voidHoldInput>;
+export type IncrementHoldInput = z.input<typeof incrementHoldInput>;
 export type RefundInput = z.input<typeof refundInput>;
 export type RefundPointsInput = z.input<typeof refundPointsInput>;
 export type ReversePointsInput = z.input<typeof reversePointsInput>;

@@ -76,11 +76,42 @@ describe('money lifecycle routes', () => {
     expect(reversed.body).toMatchObject({ shortfall: 20, transaction: { type: 'reversal', points: -80 }, account: { availablePoints: 0 } });
   });
 
+  it('lets the owner or a service grow an active hold, hides holds of others, and answers the figures of a refusal', async () => {
+    const u = await h.userWithWallet('100000');
+    const stranger = await h.token(uniqueSub());
+    const placed = await h.call('POST', '/api/v1/wallets/holds', { token: u.token, body: { walletId: u.walletId, amount: '30000', reference: 'table-4' } });
+    const path = `/api/v1/wallets/holds/${placed.body.id}/increment`;
+    expect((await h.call('POST', path, { token: stranger, body: { amount: '1' } })).body).toMatchObject({ status: 404, code: 'HOLD_NOT_FOUND' });
+    const grown = await h.call('POST', path, { token: u.token, body: { amount: '20000' } });
+    expect(grown.status).toBe(200);
+    expect(grown.body).toEqual({ ...placed.body, amount: '50000', updatedAt: grown.body.updatedAt });
+    const again = await h.call('POST', path, { token: service, headers: { 'Idempotency-Key': 'round-2' }, body: { amount: '10000' } });
+    expect(again.body).toMatchObject({ amount: '60000', expiresAt: placed.body.expiresAt });
+    const replay = await h.call('POST', path, { token: service, headers: { 'Idempotency-Key': 'round-2' }, body: { amount: '10000' } });
+    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body]).toEqual([200, 'true', again.body]);
+    expect((await h.call('GET', `/api/v1/wallets/${u.walletId}`, { token: u.token })).body).toMatchObject({ heldAmount: '60000', availableBalance: '40000' });
+    expect((await h.call('POST', path, { token: u.token, body: { amount: '40001' } })).body).toMatchObject({
+      status: 422,
+      code: 'INSUFFICIENT_FUNDS',
+      available: '40000',
+      requested: '40001',
+    });
+    expect((await h.call('POST', path, { token: u.token, body: { amount: 5 } })).status).toBe(400);
+    expect((await h.call('POST', path, { token: u.token, body: { amount: '5', expiresAt: '2031-01-01T00:00:00Z' } })).status).toBe(400);
+    await h.call('POST', `/api/v1/wallets/holds/${placed.body.id}/void`, { token: u.token });
+    expect((await h.call('POST', path, { token: u.token, body: { amount: '1' } })).body).toMatchObject({
+      status: 409,
+      code: 'HOLD_NOT_ACTIVE',
+      holdStatus: 'voided',
+    });
+  });
+
   it('documents the lifecycle routes in OpenAPI with their problem statuses', async () => {
     const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
     for (const path of [
       '/api/v1/wallets/holds',
       '/api/v1/wallets/holds/{id}/capture',
+      '/api/v1/wallets/holds/{id}/increment',
       '/api/v1/wallets/refund',
       '/api/v1/wallets/points/refund',
       '/api/v1/wallets/points/reverse',

@@ -469,7 +469,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     booksCases(() => ({ store }));
     allowanceCases(() => ({ store, service }), n);
     splitPaymentCases(() => ({ store, service }), n);
-    tillCases(() => ({ store, service }));
+    tillCases(() => ({ store, service }), n);
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

@@ -431,6 +431,21 @@ export class Wallet {
     return settled;
   }
 
+  /**
+   * Grows an active hold by `amount` of the available balance (a table orders another round after
+   * the pre-authorisation). Its expiry stays: growing is not a way to keep money reserved longer.
+   * Refused like a new hold of `amount`: on a frozen or closed wallet, or beyond what is available.
+   */
+  incrementHold(ctx: ChangeContext, holdId: string, amount: Money): Hold {
+    this.settleExpiredHolds(ctx);
+    const hold = this.activeHold(holdId);
+    this.assertCanPay(ctx, amount);
+    const grown: Hold = { ...hold, amount: hold.amount.add(amount), updatedAt: ctx.now };
+    this.putHold(ctx, grown);
+    this.record(ctx, 'HoldIncremented', { ...this.holdPayload(grown), incrementedBy: amount.format(), expiresAt: grown.expiresAt.toISOString() });
+    return grown;
+  }
+
   /** Releases a hold without taking anything. Allowed on a frozen wallet: it moves no money. */
   voidHold(ctx: ChangeContext, holdId: string, reason: string | null = null): Hold {
     this.settleExpiredHolds(ctx);

@@ -48,7 +48,7 @@ const FLUSH_PARTS = [
     name: 'holds',
     params: 1,
     counted: true,
-    cte: (p) => c.holds.insert(p(0), { ordered: true, onConflict: c.holds.upsert(['captured_amount', 'status', 'updated_at']) }),
+    cte: (p) => c.holds.insert(p(0), { ordered: true, onConflict: c.holds.upsert(['amount', 'captured_amount', 'status', 'updated_at']) }),
   },
   // In the order they changed: an allowance marked expired is written before the one opened for its
   // till in the same batch, so the one-active-per-till key never sees both active.

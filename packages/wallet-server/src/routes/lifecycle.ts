@@ -70,6 +70,19 @@ const voidHold = route({
   handler: ({ service }, r) => service.voidHold({ ...r.body, holdId: r.params.id }, r.options),
 });
 
+const incrementHold = route({
+  method: 'post',
+  path: `${API}/holds/{id}/increment`,
+  summary: 'Grow an active hold by an amount of the available balance; its expiry is unchanged',
+  role: 'user',
+  owner: { hold: (r) => r.params.id },
+  params: holdPath,
+  body: s.incrementHoldInput.omit({ holdId: true }),
+  response: { status: 200, schema: s.holdResource },
+  codes: ['HOLD_NOT_ACTIVE', 'WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
+  handler: ({ service }, r) => service.incrementHold({ ...r.body, holdId: r.params.id }, r.options),
+});
+
 const listHolds = route({
   method: 'get',
   path: `${API}/{id}/holds`,
@@ -118,4 +131,4 @@ const reversePoints = route({
   handler: ({ service }, r) => service.reversePoints(r.body, r.options),
 });
 
-export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, listHolds, refund, refundPoints, reversePoints];
+export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, incrementHold, listHolds, refund, refundPoints, reversePoints];
