@@ -70,8 +70,17 @@ interface Queued {
   reject(error: unknown): void;
 }
 
-/** A unit's fate inside a committed batch: answered with its value or its own error, or run again (its key was released under it, or another unit of the batch had it). */
-type Outcome = { readonly kind: 'value'; readonly value: unknown } | { readonly kind: 'error'; readonly error: unknown } | { readonly kind: 'again' };
+/**
+ * A unit's fate inside a committed batch: answered with its value or its own error, run again (its
+ * key was released under it, or another unit of the batch had it), or set aside (a row it wants
+ * was held elsewhere, or a unit set aside before it wants one of its rows) to wait for it after
+ * the batch commits.
+ */
+type Outcome =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'again' }
+  | { readonly kind: 'aside' };
 
 /** A claim the batch could not settle: the key's holder rolled back between the INSERT and the read. */
 const RELEASED = Symbol('released');
@@ -173,7 +182,7 @@ export class GroupCommit {
     this.inFlight += 1;
     const locks = new Set(batch.flatMap((item) => locksOf(item.plan)));
     this.held.add(locks);
-    const sent = this.runBatch(batch, 1).catch((e: unknown) => {
+    const sent = this.runBatch(batch, 1, false, locks).catch((e: unknown) => {
       // Not expected (runBatch answers its callers), but no caller may be left waiting.
       for (const item of batch) item.reject(toWalletError(e));
     });
@@ -215,11 +224,15 @@ export class GroupCommit {
     return batch;
   }
 
-  /** One transaction for the batch; `attempt` counts the runs of a batch of one. */
-  private async runBatch(batch: readonly Queued[], attempt: number): Promise<void> {
+  /**
+   * One transaction for the batch; `attempt` counts the runs of a batch of one. A batch of several
+   * skips the rows held elsewhere unless it is made of units set aside (`wait`); `locks` is what
+   * the slot holds, narrowed to the units set aside once the others are answered.
+   */
+  private async runBatch(batch: readonly Queued[], attempt: number, wait = false, locks?: Set<string>): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch)));
+      outcomes = await traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch, !wait && batch.length > 1)));
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
       // only meet the same. Every caller gets the error it would have got alone. A lock not
@@ -252,11 +265,25 @@ export class GroupCommit {
       return;
     }
     const again: Queued[] = [];
+    const aside: Queued[] = [];
     for (const [i, item] of batch.entries()) {
       const outcome = outcomes[i] as Outcome;
       if (outcome.kind === 'value') item.resolve(outcome.value);
       else if (outcome.kind === 'error') item.reject(outcome.error);
+      else if (outcome.kind === 'aside') aside.push(item);
       else again.push(item);
+    }
+    if (aside.length > 0) {
+      // The others are answered; the slot now holds only what the units set aside want, so that
+      // the answered callers' next commands may leave in another slot while these wait. They wait
+      // together, as one batch that queues for its rows (a lock timeout then splits it as above).
+      this.options.onStatement?.('set_aside');
+      if (locks) {
+        locks.clear();
+        for (const item of aside) for (const lock of locksOf(item.plan)) locks.add(lock);
+        this.pump();
+      }
+      await this.runBatch(aside, 1, true);
     }
     for (const item of again) {
       if (attempt < this.options.maxAttempts) await this.runBatch([item], attempt + 1);
@@ -264,7 +291,7 @@ export class GroupCommit {
     }
   }
 
-  private async apply(session: SqlSession, batch: readonly Queued[]): Promise<Outcome[]> {
+  private async apply(session: SqlSession, batch: readonly Queued[], skip: boolean): Promise<Outcome[]> {
     // The resolve steps first, together: their facts never change, so reading them in this
     // transaction before any lock is as good as before it, and costs the batch one statement.
     const facts = this.factsOf(session);
@@ -288,7 +315,10 @@ export class GroupCommit {
       const claim = claims.get(i);
       return plan !== null && (claim === undefined || (claim !== RELEASED && claim.status === 'claimed')) ? [plan] : [];
     });
-    const locked = await lockPlans(session, running);
+    const locked = await lockPlans(session, running, skip);
+    // What a unit set aside wants is closed to the units after it: each row sees its units in
+    // arrival order.
+    const blocked = new Set(locked.heldElsewhere);
     const outcomes: Outcome[] = [];
     // Each wallet's rows link onto its chain head as loaded under the lock, in the order the units ran.
     const write = new BatchWrite(new ChainWriter(this.options.ledgerKeys, (walletId) => locked.heads.get(walletId) ?? null));
@@ -303,9 +333,19 @@ export class GroupCommit {
         continue;
       }
       const claim = claims.get(i);
-      const unit = new PlannedUnitOfWork(locked, plan, claim);
       const key = plan.idempotency;
       const claimed = key !== null && claim !== undefined && claim !== RELEASED && claim.status === 'claimed';
+      if (blocked.size > 0 && (claim === undefined || claimed)) {
+        const wants = locksOf(plan);
+        if (wants.some((lock) => blocked.has(lock))) {
+          for (const lock of wants) blocked.add(lock);
+          // Its claim is undone with the batch's write: it claims its key again when it runs.
+          if (claimed) write.release(key);
+          outcomes.push({ kind: 'aside' });
+          continue;
+        }
+      }
+      const unit = new PlannedUnitOfWork(locked, plan, claim);
       try {
         const value = await item.fn(unit);
         write.add(
@@ -438,11 +478,13 @@ interface Locked {
   readonly booked: Map<string, BookedSpend>;
   /** Each locked wallet's chain head, as loaded. */
   readonly heads: ReadonlyMap<string, string | null>;
+  /** The rows a skipping lock left out because another transaction holds them, as `locksOf` names them. */
+  readonly heldElsewhere: ReadonlySet<string>;
 }
 
 const spendKey = (allowanceId: string, seq: number) => `${allowanceId}:${seq}`;
 
-async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promise<Locked> {
+async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: boolean): Promise<Locked> {
   const walletIds = [...new Set(plans.flatMap((p) => p.wallets))];
   const userIds = [...new Set(plans.flatMap((p) => p.pointAccounts))];
   const pairs = plans.flatMap((p) => p.newWallets ?? []);
@@ -460,17 +502,30 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promi
       if (wanted.has(pair)) taken.add(pair);
     }
   }
+  const lock = skip ? q.skippingLocks : q.waitingLocks;
   if (walletIds.length > 0 && userIds.length > 0) {
-    const [row] = await run(q.lockWalletsAndAccounts, [walletIds, userIds]);
+    const [row] = await run(lock.both, [walletIds, userIds]);
     walletRows = jsonRows(row?.wallets);
     accountRows = jsonRows(row?.accounts);
   } else if (walletIds.length > 0) {
-    walletRows = await run(q.lockWallets, [walletIds]);
+    walletRows = await run(lock.wallets, [walletIds]);
   } else if (userIds.length > 0) {
-    accountRows = await run(q.lockAccounts, [userIds]);
+    accountRows = await run(lock.accounts, [userIds]);
   } else if (plans.length > 0) {
     // No row to lock (a batch that only opens wallets): the outbox lock still comes before the clock.
     await run(q.outboxWriter, []);
+  }
+  const heldElsewhere = new Set<string>();
+  const gotWallets = new Set(walletRows.map((r) => String(r.id)));
+  const gotAccounts = new Set(accountRows.map((r) => String(r.user_id)));
+  const missingWallets = walletIds.filter((id) => !gotWallets.has(id));
+  const missingAccounts = userIds.filter((id) => !gotAccounts.has(id));
+  if (skip && missingWallets.length + missingAccounts.length > 0) {
+    // A row left out is either held elsewhere or not there at all (a command naming an unknown
+    // wallet, a user with no point account yet): only the held ones set their units aside.
+    const [row] = await run(q.existingRows, [missingWallets, missingAccounts]);
+    for (const id of (row?.wallets as string[] | undefined) ?? []) heldElsewhere.add(`w:${id}`);
+    for (const userId of (row?.accounts as string[] | undefined) ?? []) heldElsewhere.add(`a:${userId}`);
   }
   // After the lock, in statements of their own: their snapshots see what the previous lock holders committed.
   // Holds and allowances only of wallets whose row says they have some: most payments touch none.
@@ -525,7 +580,7 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[]): Promi
       booked.set(spendKey(String(r.allowance_id), Number(r.allowance_seq)), { transaction: walletTransactionFromRow(r), toWalletId });
     }
   }
-  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads };
+  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads, heldElsewhere };
 }
 
 const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances);

@@ -73,25 +73,42 @@ export const outboxWriter = s('outbox_writer', `SELECT pg_advisory_xact_lock_sha
 // ORDER BY below FOR UPDATE: rows are locked in the order they are returned, ascending id,
 // whatever order the commands named them in. That one order is what keeps transfers in opposite
 // directions, and two batches, from deadlocking.
-export const lockWallets = s(
-  'lock_wallets',
-  `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE)
-   SELECT * FROM w WHERE ${afterLocks('w')} ORDER BY id`,
-);
-export const lockAccounts = s(
-  'lock_accounts',
-  `WITH a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($1::text[]) ORDER BY id FOR UPDATE)
-   SELECT * FROM a WHERE ${afterLocks('a')} ORDER BY id`,
-);
-// Both kinds in one statement, in one fixed order: every wallet (by id), then every point account
-// (by id); the target list's subqueries run left to right. Columns travel as JSON text.
-export const lockWalletsAndAccounts = s(
-  'lock_wallets_accounts',
-  `WITH w AS MATERIALIZED (SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE),
-     a AS MATERIALIZED (SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY($2::text[]) ORDER BY id FOR UPDATE)
+//
+// Each lock comes in two forms. A batch of several commands locks with SKIP LOCKED: a row held
+// elsewhere (another instance's batch, a long admin transaction) is left out instead of waited
+// for, and the commands that want it are set aside and run after the batch commits, waiting for
+// it then (with the plain form). A batch of one, and the commands set aside, wait: there is no
+// neighbour to spare. Skipping never waits, so it adds no edge to the lock order either.
+const lockForms = (skip: boolean) => {
+  const mode = skip ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
+  const tag = skip ? '_skip' : '';
+  const wallets = (param: string) => `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY(${param}::uuid[]) ORDER BY id ${mode}`;
+  const accounts = (param: string) => `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY(${param}::text[]) ORDER BY id ${mode}`;
+  return {
+    wallets: s(`lock_wallets${tag}`, `WITH w AS MATERIALIZED (${wallets('$1')}) SELECT * FROM w WHERE ${afterLocks('w')} ORDER BY id`),
+    accounts: s(`lock_accounts${tag}`, `WITH a AS MATERIALIZED (${accounts('$1')}) SELECT * FROM a WHERE ${afterLocks('a')} ORDER BY id`),
+    // Both kinds in one statement, in one fixed order: every wallet (by id), then every point
+    // account (by id); the target list's subqueries run left to right. Columns travel as JSON text.
+    both: s(
+      `lock_wallets_accounts${tag}`,
+      `WITH w AS MATERIALIZED (${wallets('$1')}), a AS MATERIALIZED (${accounts('$2')})
    SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
      (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts
    WHERE ${afterLocks('w', 'a')}`,
+    ),
+  };
+};
+export const waitingLocks = lockForms(false);
+export const skippingLocks = lockForms(true);
+export const { wallets: lockWallets, accounts: lockAccounts, both: lockWalletsAndAccounts } = waitingLocks;
+/**
+ * Which of the rows a skipping lock left out exist (a plain read sees a row whatever holds it):
+ * those are held elsewhere; the others do not exist, and their commands run and fail as usual.
+ */
+export const existingRows = s(
+  'existing_rows',
+  `SELECT (SELECT coalesce(array_agg(id::text), '{}') FROM wallets WHERE id = ANY($1::uuid[])) AS wallets,
+     (SELECT coalesce(array_agg(user_id), '{}') FROM point_accounts WHERE user_id = ANY($2::text[])) AS accounts`,
 );
 
 // Each read below runs after the lock, in a statement of its own: its snapshot sees what the
