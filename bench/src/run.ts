@@ -15,12 +15,15 @@
  * OTEL_SDK_DISABLED=true (the tracing code path inert), in alternating rounds.
  * Section 9 (reconciliation over a 10 M-row ledger, BENCH_RECONCILE_WALLETS × BENCH_RECONCILE_ROWS,
  * default 500 000 × 20) runs only when named (BENCH_ONLY=9, into bench/results/reconcile.*).
+ * Section 10 (one wallet with BENCH_EXPIRED_HOLDS expired, unmarked holds, default 160 000, against
+ * one without) runs with the rest and alone (BENCH_ONLY=10, into bench/results/expired-holds.*).
  */
 import { join } from 'node:path';
 import pg from 'pg';
 import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import { freshDatabase, type FreshDatabase } from '@goodgo/wallet-pg/testing';
+import { benchExpiredHolds } from './expired-holds.js';
 import { benchGrowth } from './growth.js';
 import { benchOneCall } from './group-commit.js';
 import { benchOneRoad } from './one-road.js';
@@ -169,7 +172,18 @@ if (reconcileDb) {
   }
 }
 
-// A run of some sections only (BENCH_ONLY) must not replace the full report; section 9 alone has a report of its own.
-const reportName = process.env.BENCH_ONLY === '9' ? 'reconcile' : process.env.BENCH_ONLY ? 'partial' : 'latest';
+const holdsDb = ONLY.has('10') ? await database('expired_holds') : null;
+if (holdsDb) {
+  section('10. expired holds on one wallet');
+  try {
+    await benchExpiredHolds(report, holdsDb.url, Number(process.env.BENCH_EXPIRED_HOLDS ?? 160_000), 50);
+  } finally {
+    await holdsDb.drop();
+  }
+}
+
+// A run of some sections only (BENCH_ONLY) must not replace the full report; sections 9 and 10 alone have reports of their own.
+const ALONE: Record<string, string> = { '9': 'reconcile', '10': 'expired-holds' };
+const reportName = ALONE[process.env.BENCH_ONLY ?? ''] ?? (process.env.BENCH_ONLY ? 'partial' : 'latest');
 report.write(join(import.meta.dirname, '..', 'results'), postgresVersion ? { postgres: `PostgreSQL ${postgresVersion} on loopback` } : {}, reportName);
 console.log(`\nwrote bench/results/${reportName}.md in ${Math.round((performance.now() - started) / 1000)} s`);

@@ -123,6 +123,10 @@ function traceLocks(span: Span, locks: DeclaredLocks): void {
 
 async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
   const { options, locks } = command;
+  // The unit's clock, read once, after the locks: by the store when it must know it before the
+  // unit runs (to leave out holds expired by then), else by the unit itself. A retried unit reads anew.
+  let planned: Date | null = null;
+  const asOf = () => (planned ??= env.clock());
   const request = idempotencyRequest(command, env.clock);
   let facts = null as F;
   const plan: LockPlan | ResolvingLockPlan =
@@ -131,15 +135,17 @@ async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, sp
           facts = await locks.resolve(reader);
           const found = locks.locks(facts);
           traceLocks(span, found);
-          return { ...found, idempotency: request };
+          return { ...found, idempotency: request, asOf };
         }
-      : { ...locks, idempotency: request };
+      : { ...locks, idempotency: request, asOf };
   if (!('resolve' in locks)) traceLocks(span, locks);
   let replayed = false;
   const result = await env.store.transaction(async (uow) => {
     // A store may run this unit again after a deadlock; every run starts from scratch.
     replayed = false;
-    const ctx: ChangeContext = { now: env.clock(), newId: env.ids, actor: options.actor ?? null, requestId: options.requestId ?? null };
+    const now = planned ?? env.clock();
+    planned = null;
+    const ctx: ChangeContext = { now, newId: env.ids, actor: options.actor ?? null, requestId: options.requestId ?? null };
     if (request !== null) {
       const claim = await uow.claimIdempotencyKey(request);
       if (claim.status === 'replay') {

@@ -145,13 +145,14 @@ export class WalletService {
 
   async getWallet(input: s.WalletIdInput, options: QueryOptions = {}): Promise<v.WalletView> {
     const { walletId } = parseInput(s.walletIdInput, input);
-    return walletView(await this.visibleWallet(walletId, options.asUser), this.clock());
+    const now = this.clock();
+    return walletView(await this.visibleWallet(walletId, options.asUser, now), now);
   }
 
   async listWallets(input: s.UserIdInput): Promise<v.WalletView[]> {
     const cmd = parseInput(s.userIdInput, input);
     const now = this.clock();
-    return (await this.store.listWallets(cmd.userId)).map((w) => walletView(w, now));
+    return (await this.store.listWallets(cmd.userId, now)).map((w) => walletView(w, now));
   }
 
   async deposit(input: s.DepositInput, options: CommandOptions = {}): Promise<v.MovementResult> {
@@ -243,8 +244,8 @@ export class WalletService {
     const q = parseInput(s.searchWalletsInput, input);
     const after = readCursor(q.cursor, decodeWalletCursor);
     await this.assertCursorRow('wallets', '', after);
-    const rows = await this.store.searchWallets({ limit: q.limit + 1, userId: q.userId, status: q.status, currency: q.currency, after });
     const now = this.clock();
+    const rows = await this.store.searchWallets({ limit: q.limit + 1, userId: q.userId, status: q.status, currency: q.currency, after, asOf: now });
     return page(
       rows,
       q.limit,
@@ -256,7 +257,7 @@ export class WalletService {
   async getBalanceSummary(input: s.UserIdInput): Promise<v.BalanceSummary> {
     const cmd = parseInput(s.userIdInput, input);
     const now = this.clock();
-    const [wallets, points] = await Promise.all([this.store.listWallets(cmd.userId), this.store.getPointAccount(cmd.userId)]);
+    const [wallets, points] = await Promise.all([this.store.listWallets(cmd.userId, now), this.store.getPointAccount(cmd.userId)]);
     return { userId: cmd.userId, wallets: wallets.map((w) => walletView(w, now)), points: points ? pointAccountView(points, now) : null };
   }
 
@@ -382,7 +383,7 @@ export class WalletService {
     const { holdId } = parseInput(s.holdIdInput, input);
     const hold = await this.store.getHold(holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
-    if (options.asUser !== undefined) visible(await this.store.getWallet(hold.walletId), options.asUser, () => new HoldNotFoundError(holdId));
+    if (options.asUser !== undefined) visible(await this.store.getWallet(hold.walletId, this.clock()), options.asUser, () => new HoldNotFoundError(holdId));
     return holdView(hold, this.clock());
   }
 
@@ -468,7 +469,8 @@ export class WalletService {
     const { allowanceId } = parseInput(s.allowanceIdInput, input);
     const allowance = await this.store.getAllowance(allowanceId);
     if (!allowance) throw new AllowanceNotFoundError(allowanceId);
-    if (options.asUser !== undefined) visible(await this.store.getWallet(allowance.walletId), options.asUser, () => new AllowanceNotFoundError(allowanceId));
+    if (options.asUser !== undefined)
+      visible(await this.store.getWallet(allowance.walletId, this.clock()), options.asUser, () => new AllowanceNotFoundError(allowanceId));
     return allowanceView(allowance, this.clock());
   }
 
@@ -748,8 +750,9 @@ export class WalletService {
     return { wallet, found };
   }
 
-  private async visibleWallet(walletId: string, asUser: string | undefined): Promise<Wallet> {
-    return visible(await this.store.getWallet(walletId), asUser, () => new WalletNotFoundError(walletId));
+  /** A wallet the caller may see, with the holds that count at `asOf` (the rest are none of a reader's business). */
+  private async visibleWallet(walletId: string, asUser: string | undefined, asOf: Date = this.clock()): Promise<Wallet> {
+    return visible(await this.store.getWallet(walletId, asOf), asUser, () => new WalletNotFoundError(walletId));
   }
 
   private async visibleAccount(userId: string): Promise<PointAccount> {

@@ -30,7 +30,16 @@ export {
 } from './wallet/wallet.js';
 export { WALLET_TRANSACTION_TYPES, CREDIT_TRANSACTION_TYPES, isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 export type { Changes } from './change-log.js';
-export { HOLD_STATUSES, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, holdCounts, holdStatusAt, type Hold, type HoldStatus } from './wallet/hold.js';
+export {
+  HOLD_STATUSES,
+  DEFAULT_HOLD_TTL_MS,
+  EXPIRED_HOLDS_PER_CHANGE,
+  MAX_HOLD_TTL_MS,
+  holdCounts,
+  holdStatusAt,
+  type Hold,
+  type HoldStatus,
+} from './wallet/hold.js';
 export {
   ALLOWANCE_STATUSES,
   allowanceCounts,

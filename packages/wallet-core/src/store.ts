@@ -87,6 +87,8 @@ export interface WalletSearchRequest {
   readonly currency?: string | undefined;
   /** The id of the last wallet of the previous page (exclusive). */
   readonly after?: string | undefined;
+  /** Load only the holds that still count at this instant (as `getWallet`). */
+  readonly asOf?: Date | undefined;
 }
 
 export interface HoldPageRequest {
@@ -205,6 +207,14 @@ export interface LockPlan {
   readonly newWallets?: readonly { readonly userId: string; readonly currency: string }[] | undefined;
   /** The (allowance, seq) pairs the unit passes to `bookedSpends` (the allowances' wallets are in `wallets`). */
   readonly bookedSpends?: readonly { readonly allowanceId: string; readonly seqs: readonly number[] }[] | undefined;
+  /**
+   * The command's clock, for a store that must know the unit's `now` before the unit runs: the
+   * instant it returns is the unit's `now` (so a store calls it only after its locks). A store
+   * may then leave out of the wallets it loads every hold past its expiry at that instant beyond
+   * `EXPIRED_HOLDS_PER_CHANGE` (none of them counts), and say how many in `Wallet.unloadedHolds`.
+   * Without it, a store loads every hold stored as active.
+   */
+  readonly asOf?: (() => Date) | undefined;
 }
 
 /**
@@ -250,9 +260,12 @@ export interface WalletStore {
    */
   transaction<T>(fn: (uow: UnitOfWork) => Promise<T>, plan: LockPlan | ResolvingLockPlan): Promise<T>;
 
-  /** A wallet with its stored-active holds and allowances (a reader decides which still count). */
-  getWallet(id: string): Promise<Wallet | null>;
-  listWallets(userId: string): Promise<Wallet[]>;
+  /**
+   * A wallet with its stored-active holds and allowances (a reader decides which still count);
+   * with `asOf`, only the holds that still count then (a wallet may have any number past expiry).
+   */
+  getWallet(id: string, asOf?: Date): Promise<Wallet | null>;
+  listWallets(userId: string, asOf?: Date): Promise<Wallet[]>;
   /** An account with its open lots (a reader decides which have expired). */
   getPointAccount(userId: string): Promise<PointAccount | null>;
   getHold(id: string): Promise<Hold | null>;

@@ -12,6 +12,7 @@
  */
 import {
   ChainWriter,
+  EXPIRED_HOLDS_PER_CHANGE,
   Money,
   OutsideLockPlan,
   PointAccount,
@@ -529,17 +530,25 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
   }
   // After the lock, in statements of their own: their snapshots see what the previous lock holders committed.
   // Holds and allowances only of wallets whose row says they have some: most payments touch none.
-  const byWallet = async (statement: Statement, has: (r: Row) => boolean) => {
+  const byWallet = async (statement: Statement, has: (r: Row) => boolean, more: readonly unknown[] = []) => {
     const ids = walletRows.filter(has).map((r) => String(r.id));
     const out = new Map<string, Row[]>();
-    for (const row of ids.length === 0 ? [] : await run(statement, [ids])) {
+    for (const row of ids.length === 0 ? [] : await run(statement, [ids, ...more])) {
       const list = out.get(String(row.wallet_id));
       if (list) list.push(row);
       else out.set(String(row.wallet_id), [row]);
     }
     return out;
   };
-  const holdsOf = await byWallet(q.activeHolds, hasHolds);
+  // Holds past their expiry by the earliest of the plans' clocks (read now, after the locks: each
+  // is its unit's now) count for none of the batch's commands: of those, each wallet loads only
+  // what one change marks. A plan without a clock loads them all.
+  const clocks = walletRows.some(hasHolds) ? plans.map((p) => p.asOf?.().getTime() ?? Number.NEGATIVE_INFINITY) : [];
+  const asOf = Math.min(...clocks);
+  const holdsOf = await byWallet(q.activeHolds, hasHolds, [
+    Number.isFinite(asOf) ? new Date(asOf).toISOString() : '-infinity',
+    Number.isFinite(asOf) ? EXPIRED_HOLDS_PER_CHANGE : null,
+  ]);
   const allowancesOf = await byWallet(q.activeAllowances, hasAllowances);
   const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [], allowancesOf.get(String(r.id)) ?? [])]));
   const heads = new Map(walletRows.map((r) => [String(r.id), chainHeadOf(r)]));
@@ -583,7 +592,7 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
   return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads, heldElsewhere };
 }
 
-const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances);
+const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances, w.unloadedHolds);
 
 /**
  * One unit's view of a batch: its claim as the batch's statement settled it, and copies of what

@@ -75,7 +75,7 @@ export function allowanceFromRow(r: Row, currency: Currency): Allowance {
 
 /** Whether a locked wallet row says it has holds stored as active, which must then be loaded with it. */
 export function hasHolds(r: Row): boolean {
-  return !/^0(\.0*)?$/.test(str(r.held_amount));
+  return Number(r.active_holds ?? 0) > 0;
 }
 
 /** A locked wallet row's chain head (null before its first keyed row). */
@@ -107,6 +107,8 @@ export function walletFromRow(r: Row, holds?: readonly Row[], allowances?: reado
     },
     holdRows.map((h) => holdFromRow(h, currency)),
     allowanceRows.map((a) => allowanceFromRow(a, currency)),
+    // Holds stored as active that the read left out (past their expiry): counted, for the row's count.
+    Math.max(0, Number(r.active_holds ?? 0) - holdRows.length),
   );
 }
 

@@ -29,10 +29,18 @@ export const wallets = pgTable(
     currency: text('currency').notNull(),
     balance: numeric('balance').notNull(),
     /**
-     * What the wallet's holds and allowances stored as active reserve (an allowance: what it has
-     * not spent): 0 tells a lock that there are no holds to load.
+     * What the wallet's holds that count at its last change (`updated_at`) and its allowances stored
+     * as active reserve (an allowance: what it has not spent). Holds past their expiry are left out
+     * whether marked yet or not (a change marks at most EXPIRED_HOLDS_PER_CHANGE of them).
      */
     heldAmount: numeric('held_amount')
+      .notNull()
+      .default(sql`0`),
+    /**
+     * How many holds are stored as active, past their expiry or not: 0 tells a lock that there are
+     * none to load (holds past expiry reserve nothing, yet wait to be marked).
+     */
+    activeHolds: integer('active_holds')
       .notNull()
       .default(sql`0`),
     /** How many allowances are stored as active: 0 tells a lock that there are none to load (one spent to the last đồng reserves nothing). */
@@ -64,12 +72,13 @@ export const wallets = pgTable(
     index('wallets_status_created_idx').on(t.status, t.createdAt, t.id),
     index('wallets_currency_created_idx').on(t.currency, t.createdAt, t.id),
     check('wallets_balance_non_negative', sql`${t.balance} >= 0`),
-    // Every change settles expired holds first, so after any write the stored holds fit in the balance.
+    // The held amount counts only holds that count at the wallet's last change: it fits in the balance.
     check('wallets_held_within_balance', sql`${t.heldAmount} >= 0 AND ${t.heldAmount} <= ${t.balance}`),
     check('wallets_status_valid', sql`${t.status} IN ${oneOf(WALLET_STATUSES)}`),
     check('wallets_currency_code', sql`${t.currency} ~ ${sql.raw(`'${CURRENCY_CODE_PATTERN.source}'`)}`),
     check('wallets_closed_at_when_closed', sql`(${t.status} = 'closed') = (${t.closedAt} IS NOT NULL)`),
     // A till may still forward sales against an active allowance: its wallet cannot be closed.
+    check('wallets_active_holds', sql`${t.activeHolds} >= 0`),
     check('wallets_active_allowances', sql`${t.activeAllowances} >= 0 AND (${t.status} <> 'closed' OR ${t.activeAllowances} = 0)`),
   ],
 );
@@ -246,9 +255,11 @@ export const holds = pgTable(
   },
   (t) => [
     index('holds_wallet_seq_idx').on(t.walletId, t.seq),
-    // What a lock loads with a wallet whose held_amount is not zero.
+    // What a lock loads with a wallet whose active_holds is not zero: the holds that may still
+    // count (expiring after the command's plan), then the earliest expired, a bounded few, in
+    // (expiry, id) order straight from the index however many share an expiry.
     index('holds_wallet_active_idx')
-      .on(t.walletId)
+      .on(t.walletId, t.expiresAt, t.id)
       .where(sql`${t.status} = 'active'`),
     check('holds_amount_positive', sql`${t.amount} > 0`),
     check('holds_captured_within_amount', sql`${t.capturedAmount} >= 0 AND ${t.capturedAmount} <= ${t.amount}`),

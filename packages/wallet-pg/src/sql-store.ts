@@ -133,13 +133,13 @@ export class SqlWalletStore implements WalletStore {
     return this.group.run(fn, plan);
   }
 
-  async getWallet(id: string): Promise<Wallet | null> {
-    const [row] = await this.read(q.getWallet, [id]);
+  async getWallet(id: string, asOf?: Date): Promise<Wallet | null> {
+    const [row] = await this.read(q.getWallet, [id, asOf?.toISOString() ?? null]);
     return row ? walletFromRow(row) : null;
   }
 
-  async listWallets(userId: string): Promise<Wallet[]> {
-    return (await this.read(q.listWallets, [userId])).map((r) => walletFromRow(r));
+  async listWallets(userId: string, asOf?: Date): Promise<Wallet[]> {
+    return (await this.read(q.listWallets, [userId, asOf?.toISOString() ?? null])).map((r) => walletFromRow(r));
   }
 
   async getPointAccount(userId: string): Promise<PointAccount | null> {
@@ -221,7 +221,8 @@ export class SqlWalletStore implements WalletStore {
       currency: request.currency !== undefined,
       after: request.after !== undefined,
     });
-    const params = [request.limit, request.userId, request.status, request.currency, request.after].filter((v, i) => i < 1 || v !== undefined);
+    const filters = [request.userId, request.status, request.currency, request.after].filter((v) => v !== undefined);
+    const params = [request.limit, request.asOf?.toISOString() ?? null, ...filters];
     return (await this.read(statement, params, this.booksDriver)).map((r) => walletFromRow(r));
   }
 

@@ -65,6 +65,8 @@ describe.runIf(adminUrl)('plans of the reads of the books on PostgreSQL, with ro
   }
 
   const jan = '2026-01-02T00:00:00Z';
+  /** The instant the holds a search loads still count at. */
+  const now = '2026-06-01T00:00:00Z';
   const feb = '2026-01-05T00:00:00Z';
   const cases = () =>
     [
@@ -86,12 +88,10 @@ describe.runIf(adminUrl)('plans of the reads of the books on PostgreSQL, with ro
         'wallet_transactions_wallet_reference_idx',
       ],
       ['history of a reference in a period', page({ reference: true, from: true, to: true }), [walletId, 51, 'order-7', jan, feb], null],
-      ['the admin search', search({}), [51], 'wallets_created_idx'],
-      ['the admin search after a cursor', search({ after: true }), [51, otherWallet], 'wallets_created_idx'],
-      ['the admin search by status', search({ status: true, after: true }), [51, 'frozen', otherWallet], 'wallets_status_created_idx'],
-      ['the admin search by user', search({ userId: true }), [51, 'user-77'], 'wallets_user_idx'],
-      ["a history cursor's row", books.cursorRow.walletTransactions, [walletId, cursor], 'wallet_transactions_wallet_seq_idx'],
-      ["a search cursor's wallet", books.cursorRow.wallets, [otherWallet], 'wallets_pkey'],
+      ['the admin search', search({}), [51, now], 'wallets_created_idx'],
+      ['the admin search after a cursor', search({ after: true }), [51, now, otherWallet], 'wallets_created_idx'],
+      ['the admin search by status', search({ status: true, after: true }), [51, now, 'frozen', otherWallet], 'wallets_status_created_idx'],
+      ['the admin search by user', search({ userId: true }), [51, now, 'user-77'], 'wallets_user_idx'],
     ] as const;
 
   it('reaches every read of the books through its index, never by scanning a table', async () => {

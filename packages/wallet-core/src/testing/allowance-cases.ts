@@ -9,7 +9,7 @@ import { eventEnvelope, eventEnvelopeSchema } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, figuresOf, uniqueUser } from './support.js';
+import { allEvents, codeOf, figuresOf, uniqueUser } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -202,7 +202,7 @@ export function allowanceCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.settleAllowance({ allowanceId: allowance.id, lastSeq: 2 }))).toBe('ALLOWANCE_NOT_ACTIVE');
     // The till is free to open another.
     expect((await service.openAllowance({ walletId: wallet.id, tillId: 'till-d', amount: '38000' })).status).toBe('active');
-    const events = (await get().store.listEvents()).map((e) => e.row).filter((e) => e.aggregateId === wallet.id);
+    const events = (await allEvents(get().store)).map((e) => e.row).filter((e) => e.aggregateId === wallet.id);
     const types = events.map((e) => e.type);
     expect(types).toEqual(['WalletCreated', 'BalanceChanged', 'AllowanceOpened', 'BalanceChanged', 'BalanceChanged', 'AllowanceSettled', 'AllowanceOpened']);
     expect(events[3]?.payload).toMatchObject({
@@ -249,7 +249,7 @@ export function allowanceCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.settleAllowance({ allowanceId: allowance.id, lastSeq: 1 }))).toBe('ALLOWANCE_NOT_ACTIVE');
     // The next change of the wallet writes the expiry down.
     await service.withdraw({ walletId: wallet.id, amount: '17000' });
-    const expired = (await get().store.listEvents()).map((e) => e.row).find((e) => e.aggregateId === wallet.id && e.type === 'AllowanceExpired');
+    const expired = (await allEvents(get().store)).map((e) => e.row).find((e) => e.aggregateId === wallet.id && e.type === 'AllowanceExpired');
     expect(expired?.payload).toMatchObject({ allowanceId: allowance.id, spentAmount: '3000', releasedAmount: '12000', settleBy: '2031-06-04T12:00:00.000Z' });
     expect(await service.getAllowance({ allowanceId: allowance.id })).toMatchObject({ status: 'expired', spentAmount: '3000' });
     expect((await service.close({ walletId: wallet.id })).status).toBe('closed');

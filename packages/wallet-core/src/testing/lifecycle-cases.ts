@@ -5,8 +5,9 @@
  */
 import { expect, it } from 'vitest';
 import { WalletService } from '../facade.js';
+import { EXPIRED_HOLDS_PER_CHANGE } from '../wallet/hold.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, uniqueUser } from './support.js';
+import { codeOf, uniqueUser, allEvents } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -222,6 +223,43 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(await codeOf(service.refund({ transactionId: t.transaction.id }, { asUser: uniqueUser() }))).toBe('TRANSACTION_NOT_FOUND');
   });
 
+  it(`marks at most ${EXPIRED_HOLDS_PER_CHANGE} expired holds per change; with more unmarked, balances stay right`, async () => {
+    const { service, advance } = clocked();
+    const { store } = get();
+    const wallet = await funded(service, '100000');
+    const lapsing = EXPIRED_HOLDS_PER_CHANGE * 2 + 50;
+    for (let i = 0; i < lapsing; i++) await service.placeHold({ walletId: wallet.id, amount: '100', expiresAt: '2031-03-01T10:00:00Z' });
+    const live = await service.placeHold({ walletId: wallet.id, amount: '1000', expiresAt: '2031-03-03T09:00:00Z' });
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({ heldAmount: '26000', availableBalance: '74000' });
+    advance(2 * HOUR);
+    // Expired, none marked yet: they reserve nothing.
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({ balance: '100000', heldAmount: '1000', availableBalance: '99000' });
+    /** A command, and how many holds it marked expired. */
+    const marking = async <T>(command: () => Promise<T>) => {
+      const before = (await allEvents(store)).at(-1)?.position;
+      const value = await command();
+      const events = (await allEvents(store, before)).map((e) => e.row);
+      return { value, marked: events.filter((e) => e.type === 'HoldExpired').length };
+    };
+    expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '99001' }))).toBe('INSUFFICIENT_FUNDS');
+    const first = await marking(() => service.withdraw({ walletId: wallet.id, amount: '1000' }));
+    expect(first.marked).toBe(EXPIRED_HOLDS_PER_CHANGE);
+    expect(first.value.wallet).toMatchObject({ balance: '99000', heldAmount: '1000', availableBalance: '98000' });
+    expect((await service.reconcile()).problems).toEqual([]);
+    // The rest wait for later changes and reserve nothing meanwhile: all that is available can go.
+    const second = await marking(() => service.withdraw({ walletId: wallet.id, amount: '98000' }));
+    expect(second.marked).toBe(EXPIRED_HOLDS_PER_CHANGE);
+    expect(second.value.wallet).toMatchObject({ balance: '1000', heldAmount: '1000', availableBalance: '0' });
+    expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '1' }))).toBe('INSUFFICIENT_FUNDS');
+    expect(await codeOf(service.placeHold({ walletId: wallet.id, amount: '1' }))).toBe('INSUFFICIENT_FUNDS');
+    const third = await marking(() => service.captureHold({ holdId: live.id }));
+    expect(third.marked).toBe(50);
+    expect(third.value.wallet).toMatchObject({ balance: '0', heldAmount: '0', availableBalance: '0' });
+    expect((await service.listHolds({ walletId: wallet.id, status: 'expired', limit: 200 })).items).toHaveLength(200);
+    expect((await marking(() => service.deposit({ walletId: wallet.id, amount: '5' }))).marked).toBe(0);
+    expect((await service.reconcile()).problems).toEqual([]);
+  });
+
   it('never counts an expired lot as available, whether or not expire has run', async () => {
     const { service, advance } = clocked();
     const userId = uniqueUser();
@@ -335,7 +373,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
 
   it('writes the actor on every ledger row and event, and the request id on events', async () => {
     const { service, store } = get();
-    const before = (await store.listEvents()).at(-1)?.position;
+    const before = (await allEvents(store)).at(-1)?.position;
     const actor = { sub: 'pos-backend', role: 'service' };
     const wallet = await service.createWallet({ userId: uniqueUser() }, { actor, requestId: 'req-1' });
     const dep = await service.deposit({ walletId: wallet.id, amount: '50' }, { actor, requestId: 'req-2' });
@@ -347,7 +385,7 @@ export function lifecycleCases(get: () => { store: WalletStore; service: WalletS
     expect(plain.transaction.actor).toBeNull();
     const rows = (await service.listTransactions({ walletId: wallet.id })).items;
     expect(rows.map((t) => t.actor?.sub ?? null)).toEqual([null, 'till-7', 'pos-backend']);
-    const events = (await store.listEvents(before)).map((e) => e.row).filter((e) => e.aggregateId === wallet.id);
+    const events = (await allEvents(store, before)).map((e) => e.row).filter((e) => e.aggregateId === wallet.id);
     expect(events.map((e) => [e.type, e.actor?.sub ?? null, e.requestId])).toEqual([
       ['WalletCreated', 'pos-backend', 'req-1'],
       ['BalanceChanged', 'pos-backend', 'req-2'],

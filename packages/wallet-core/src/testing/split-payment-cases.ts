@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import type { WalletService } from '../facade.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, uniqueUser } from './support.js';
+import { codeOf, uniqueUser, allEvents } from './support.js';
 
 export function splitPaymentCases(get: () => { store: WalletStore; service: WalletService }, n: number): void {
   /** A customer with a funded wallet and `points` available. */
@@ -34,7 +34,7 @@ export function splitPaymentCases(get: () => { store: WalletStore; service: Wall
   it('pays money and points in one: a withdrawal and a spend sharing the reference, each naming the other', async () => {
     const { service, store } = get();
     const { userId, wallet } = await customer('100000', 500);
-    const before = await store.listEvents();
+    const before = await allEvents(store);
     const paid = await service.pay({ walletId: wallet.id, amount: '60000', points: 200, reference: 'order-77', description: 'lunch' });
     expect(paid.wallet).toMatchObject({ id: wallet.id, balance: '40000', availableBalance: '40000' });
     expect(paid.account).toMatchObject({ userId, availablePoints: 300, totalPoints: 500 });
@@ -63,7 +63,7 @@ export function splitPaymentCases(get: () => { store: WalletStore; service: Wall
     const [pointRow] = (await service.listPointTransactions({ userId, limit: 1 })).items;
     expect(pointRow).toEqual(paid.pointTransaction);
     // One event for each row, in the same unit, carrying the link.
-    const events = (await store.listEvents(before[before.length - 1]?.position)).map((e) => e.row);
+    const events = (await allEvents(store, before[before.length - 1]?.position)).map((e) => e.row);
     const mine = events.filter((e) => e.aggregateId === wallet.id || e.aggregateId === paid.account?.id);
     expect(mine.map((e) => [e.type, e.payload])).toEqual([
       [

@@ -1,4 +1,6 @@
 import { isWalletError } from '../errors.js';
+import type { DomainEvent } from '../events.js';
+import { DEFAULT_EVENT_READ_LIMIT, type Positioned, type WalletStore } from '../store.js';
 
 let counter = 0;
 /** A user id no other test of this run uses, so that cases can share one store. */
@@ -21,4 +23,15 @@ export async function figuresOf(promise: Promise<unknown>): Promise<{ code: stri
     throw e;
   }
   throw new Error('expected the command to fail, but it succeeded');
+}
+
+/** Every event of the store after a position (from the start when none), paging to the end: a suite's store holds more than one page. */
+export async function allEvents(store: WalletStore, after?: string): Promise<Positioned<DomainEvent>[]> {
+  const out: Positioned<DomainEvent>[] = [];
+  for (let from = after; ;) {
+    const page = await store.listEvents(from, DEFAULT_EVENT_READ_LIMIT);
+    out.push(...page);
+    if (page.length < DEFAULT_EVENT_READ_LIMIT) return out;
+    from = page[page.length - 1]?.position;
+  }
 }

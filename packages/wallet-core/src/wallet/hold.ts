@@ -4,6 +4,16 @@ import { assertAhead } from '../validate.js';
 const DAY_MS = 86_400_000;
 /** The longest a hold may reserve money: a till's pre-authorisation, not a savings plan. */
 export const MAX_HOLD_TTL_MS = 30 * DAY_MS;
+/**
+ * The most holds past their expiry that one change marks `expired`. A wallet can gather any number
+ * of holds that lapse unmarked (placed, then left with no change to the wallet until after they
+ * expired); marking them all at its next change made that change's work grow with them (160 000
+ * would pass the statement timeout, and so would every retry). The rest are marked by the changes
+ * after it, this many at a time, and reserve nothing meanwhile (`holdCounts`). A store loads at most
+ * this many of them with a wallet, beside every hold that may still count.
+ */
+export const EXPIRED_HOLDS_PER_CHANGE = 100;
+
 /** How long a hold placed without `expiresAt` lasts, unless the service is configured otherwise. */
 export const DEFAULT_HOLD_TTL_MS = 7 * DAY_MS;
 

@@ -20,7 +20,7 @@ import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
 import { allowanceCounts, allowanceLeft, assertSpendable, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
-import { assertHoldExpiry, holdCounts, type Hold } from './hold.js';
+import { assertHoldExpiry, EXPIRED_HOLDS_PER_CHANGE, holdCounts, type Hold } from './hold.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
 
 export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
@@ -111,18 +111,26 @@ export class Wallet {
   private readonly changes: ChangeLog<WalletTransaction, WalletEvent, Hold | Allowance>;
   private readonly holds: Map<string, Hold>;
   private readonly allowances: Map<string, Allowance>;
+  /** Holds stored as active that the store did not load: all past their expiry before the command began. */
+  readonly unloadedHolds: number;
 
-  private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[], allowances: readonly Allowance[]) {
+  private constructor(state: WalletState, loadedVersion: number, holds: readonly Hold[], allowances: readonly Allowance[], unloadedHolds = 0) {
     this.state = state;
+    this.unloadedHolds = unloadedHolds;
     this.changes = new ChangeLog(loadedVersion, { aggregateType: 'wallet', aggregateId: state.id });
     this.holds = new Map();
     for (const h of holds) this.holds.set(h.id, h);
     this.allowances = new Map(allowances.map((a) => [a.id, a]));
   }
 
-  /** Rebuilds a wallet from stored state and its stored-active holds and allowances; records nothing. */
-  static restore(state: WalletState, activeHolds: readonly Hold[] = [], activeAllowances: readonly Allowance[] = []): Wallet {
-    return new Wallet(state, state.version, activeHolds, activeAllowances);
+  /**
+   * Rebuilds a wallet from stored state and its stored-active holds and allowances; records
+   * nothing. A store may leave out holds that were past their expiry before the command began
+   * (beyond `EXPIRED_HOLDS_PER_CHANGE` of them), counting them in `unloadedHolds`: they reserve
+   * nothing, and later changes mark them.
+   */
+  static restore(state: WalletState, activeHolds: readonly Hold[] = [], activeAllowances: readonly Allowance[] = [], unloadedHolds = 0): Wallet {
+    return new Wallet(state, state.version, activeHolds, activeAllowances, unloadedHolds);
   }
 
   static open(ctx: ChangeContext, input: { id?: string; userId: string; currency: Currency }): Wallet {
@@ -185,10 +193,20 @@ export class Wallet {
     return [...this.holds.values()].filter((h) => h.status === 'active');
   }
 
-  /** The sum of the holds stored as active: the wallet row's stored `held_amount`. */
+  /** How many holds are stored as active, loaded or not: the wallet row's `active_holds`, which tells a lock to load them. */
+  get storedActiveHolds(): number {
+    return this.unloadedHolds + this.activeHolds.length;
+  }
+
+  /**
+   * The wallet row's `held_amount`: what the holds that count at its last change (`updatedAt`) and
+   * the allowances stored as active reserve. Holds past their expiry are left out whether marked or
+   * not, so it stays within the balance while some wait to be marked.
+   */
   get storedHeldAmount(): Money {
-    const holds = this.activeHolds.reduce((sum, h) => sum.add(h.amount), Money.zero(this.currency));
-    return this.activeAllowances.reduce((sum, a) => sum.add(allowanceLeft(a)), holds);
+    let held = Money.zero(this.currency);
+    for (const h of this.holds.values()) if (holdCounts(h, this.state.updatedAt)) held = held.add(h.amount);
+    return this.activeAllowances.reduce((sum, a) => sum.add(allowanceLeft(a)), held);
   }
 
   /** The allowances stored as active, past `settleBy` or not: what a store keeps loaded with the wallet. */
@@ -457,8 +475,9 @@ export class Wallet {
   }
 
   /**
-   * Marks every active hold past its expiry as expired, one HoldExpired event each, and every
-   * active allowance past `settleBy` likewise (AllowanceExpired).
+   * Marks active holds past their expiry as expired, one HoldExpired event each, the earliest
+   * expired first and at most `EXPIRED_HOLDS_PER_CHANGE` (the rest reserve nothing and wait for
+   * the next change), and every active allowance past `settleBy` likewise (AllowanceExpired).
    */
   settleExpiredHolds(ctx: ChangeContext): Hold[] {
     if (this.holds.size === 0 && this.allowances.size === 0) return [];
@@ -472,7 +491,10 @@ export class Wallet {
         settleBy: expired.settleBy.toISOString(),
       });
     }
-    const due = this.activeHolds.filter((h) => !holdCounts(h, ctx.now));
+    const due = this.activeHolds
+      .filter((h) => !holdCounts(h, ctx.now))
+      .sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, EXPIRED_HOLDS_PER_CHANGE);
     return due.map((hold) => {
       const expired: Hold = { ...hold, status: 'expired', updatedAt: ctx.now };
       this.putHold(ctx, expired);

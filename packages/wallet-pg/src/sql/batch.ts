@@ -114,8 +114,17 @@ export const existingRows = s(
 // Each read below runs after the lock, in a statement of its own: its snapshot sees what the
 // previous holders of the locks committed (the locking statement's own snapshot may predate them).
 
-/** Sent only when a locked wallet's held_amount is not zero: most payments touch no hold. */
-export const activeHolds = s('active_holds', `SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = ANY($1::uuid[]) AND h.status = 'active'`);
+/** Sent only when a locked wallet's active_holds is not zero: most payments touch no hold. */
+export const activeHolds = s(
+  'active_holds',
+  // Per wallet: every hold that may still count at the plans' clock ($2), and of those past their
+  // expiry by then only the earliest $3 (what one change marks); a wallet may have any number.
+  `SELECT h.* FROM unnest($1::uuid[]) AS x(id) CROSS JOIN LATERAL (
+     (SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = x.id AND h.status = 'active' AND h.expires_at > $2::timestamptz)
+     UNION ALL
+     (SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = x.id AND h.status = 'active' AND h.expires_at <= $2::timestamptz
+      ORDER BY h.expires_at, h.id LIMIT $3)) h`,
+);
 /** Sent only when a locked wallet's active_allowances is not zero (one spent to the last đồng reserves nothing, yet loads). */
 export const activeAllowances = s(
   'active_allowances',

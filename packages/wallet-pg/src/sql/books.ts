@@ -4,7 +4,7 @@
  * `SqlStoreOptions.readDriver`): none writes, none locks, none needs a transaction.
  * @internal
  */
-import { ACTIVE_ALLOWANCES_JSON, ACTIVE_HOLDS_JSON, WALLET_TX_COLUMNS, wallets } from './columns.js';
+import { ACTIVE_ALLOWANCES_JSON, WALLET_TX_COLUMNS, activeHoldsJson, wallets } from './columns.js';
 import type { PagedListing } from '@goodgo/wallet-core';
 import { named as s, shapes, type Statement } from './statement.js';
 
@@ -77,10 +77,11 @@ export interface WalletSearchShape {
 /**
  * Wallets newest first by (created_at, id), keyset after the cursor's wallet. One text per filter
  * combination: a status or currency filter scans its own (column, created_at, id) index, a user's
- * wallets come from wallets_user_idx. Parameters: limit, then each present filter in order.
+ * wallets come from wallets_user_idx. Parameters: limit, the instant the holds loaded still count
+ * at (null for all), then each present filter in order.
  */
 export const walletSearch = shapes<keyof WalletSearchShape>(['userId', 'status', 'currency', 'after'], (shape, id) => {
-  let next = 2;
+  let next = 3;
   const where: string[] = [];
   if (shape.userId) where.push(`w.user_id = $${next++}`);
   if (shape.status) where.push(`w.status = $${next++}`);
@@ -88,7 +89,7 @@ export const walletSearch = shapes<keyof WalletSearchShape>(['userId', 'status',
   if (shape.after) where.push(`(w.created_at, w.id) < (SELECT c.created_at, c.id FROM wallets c WHERE c.id = $${next++}::uuid)`);
   return s(
     `search_wallets_${id}`,
-    `SELECT ${wallets.select({ alias: 'w' })}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w
+    `SELECT ${wallets.select({ alias: 'w' })}, ${activeHoldsJson('$2')}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY w.created_at DESC, w.id DESC LIMIT $1`,
   );
 });

@@ -112,5 +112,12 @@ export const ALLOWANCE_COLUMNS = `a.seq::text AS position, ${allowances.select({
 export const ACTIVE_ALLOWANCES_JSON = `${jsonArray(
   `SELECT ${ALLOWANCE_COLUMNS} FROM allowances a WHERE w.active_allowances > 0 AND a.wallet_id = w.id AND a.status = 'active'`,
 )} AS allowances`;
-/** A wallet's (`w`) stored-active holds as one JSON array, for reads that need no lock. */
-export const ACTIVE_HOLDS_JSON = `${jsonArray(`SELECT ${HOLD_COLUMNS} FROM holds h WHERE h.wallet_id = w.id AND h.status = 'active'`)} AS holds`;
+/**
+ * A wallet's (`w`) stored-active holds as one JSON array, for reads that need no lock: only those
+ * that still count at the instant `asOf` names (a parameter; null for all), since a wallet may
+ * have any number past their expiry, unmarked.
+ */
+export const activeHoldsJson = (asOf: string) =>
+  `${jsonArray(
+    `SELECT ${HOLD_COLUMNS} FROM holds h WHERE w.active_holds > 0 AND h.wallet_id = w.id AND h.status = 'active' AND h.expires_at > coalesce(${asOf}::timestamptz, '-infinity')`,
+  )} AS holds`;

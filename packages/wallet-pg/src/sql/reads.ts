@@ -5,21 +5,21 @@
 import {
   ACCOUNT_COLUMNS,
   ACTIVE_ALLOWANCES_JSON,
-  ACTIVE_HOLDS_JSON,
   ALLOWANCE_COLUMNS,
   HOLD_COLUMNS,
   LOT_COLUMNS,
   POINT_TX_PAGE_COLUMNS,
   WALLET_COLUMNS,
   WALLET_TX_COLUMNS,
+  activeHoldsJson,
 } from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
 import { jsonArray, named as s, type Statement } from './statement.js';
 
-export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE id = $1`);
+export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${activeHoldsJson('$2')}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE id = $1`);
 export const listWallets = s(
   'list_wallets',
-  `SELECT ${WALLET_COLUMNS}, ${ACTIVE_HOLDS_JSON}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`,
+  `SELECT ${WALLET_COLUMNS}, ${activeHoldsJson('$2')}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`,
 );
 
 /** Holds by id with their wallets' currency; also the resolve step's read of holds' wallets. */

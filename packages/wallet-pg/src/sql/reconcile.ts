@@ -88,18 +88,21 @@ export const pointsAgainstLots = s(
    WHERE a.available_points <> coalesce(l.available, 0) OR a.pending_points <> coalesce(l.pending, 0)`,
 );
 /**
- * The stored held amount of each wallet against what its holds and allowances stored as active
- * reserve, and its count of active allowances (what a lock loads).
+ * The stored held amount of each wallet against what its holds that count at its last change
+ * (`updated_at`; those past expiry then are left out, marked or not) and its allowances stored as
+ * active reserve, and its counts of active holds and allowances (what a lock loads).
  */
 export const heldAgainstHolds = s(
   'rc_held',
   `SELECT w.id, w.currency, w.held_amount::text AS held, (coalesce(h.active, 0) + coalesce(a.active, 0))::text AS active,
      w.active_allowances, coalesce(a.count, 0)::int AS allowances
    FROM wallets w
-   LEFT JOIN (SELECT wallet_id, sum(amount) AS active FROM holds WHERE status = 'active' GROUP BY wallet_id) h ON h.wallet_id = w.id
+   LEFT JOIN (SELECT x.wallet_id, sum(x.amount) FILTER (WHERE x.expires_at > y.updated_at) AS active, count(*) AS count
+     FROM holds x JOIN wallets y ON y.id = x.wallet_id WHERE x.status = 'active' GROUP BY x.wallet_id) h ON h.wallet_id = w.id
    LEFT JOIN (SELECT wallet_id, sum(amount - spent_amount) AS active, count(*) AS count FROM allowances WHERE status = 'active' GROUP BY wallet_id) a
      ON a.wallet_id = w.id
-   WHERE w.held_amount <> coalesce(h.active, 0) + coalesce(a.active, 0) OR w.active_allowances <> coalesce(a.count, 0)`,
+   WHERE w.held_amount <> coalesce(h.active, 0) + coalesce(a.active, 0) OR w.active_allowances <> coalesce(a.count, 0)
+     OR w.active_holds <> coalesce(h.count, 0)`,
 );
 /** Each points row against the previous row of its account. */
 export const pointRowChains = s(

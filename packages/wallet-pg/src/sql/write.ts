@@ -39,7 +39,12 @@ const FLUSH_PARTS = [
     name: 'changed_wallets',
     params: 2,
     counted: true,
-    cte: (p) => c.wallets.update(['balance', 'held_amount', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at', 'chain_head'], p(0), p(1)),
+    cte: (p) =>
+      c.wallets.update(
+        ['balance', 'held_amount', 'active_holds', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at', 'chain_head'],
+        p(0),
+        p(1),
+      ),
   },
   // New holds in the order they were placed (seq is the page order); a changed hold only changes
   // its status, captured amount and time.
@@ -196,6 +201,7 @@ const walletRow = (c: WalletChanges): WalletRow => {
     currency: w.currency.code,
     balance: w.balance.format(),
     held_amount: w.storedHeldAmount.format(),
+    active_holds: w.storedActiveHolds,
     active_allowances: w.activeAllowances.length,
     status: w.status,
     version: w.version,

@@ -59,7 +59,7 @@ const events = route({
   method: 'get',
   path: `${API}/events`,
   summary:
-    'Committed events in position order, as versioned envelopes (docs/events.md); with `Accept: text/event-stream`, the same as Server-Sent Events resuming after `Last-Event-ID`. A position beyond the newest event is 400',
+    'Committed events in position order, as versioned envelopes (docs/events.md); with `Accept: text/event-stream`, the same as Server-Sent Events resuming after `Last-Event-ID`',
   role: 'service',
   query: z.object({ after: s.positionSchema.optional(), limit: s.limitSchema.optional() }),
   response: { status: 200, schema: s.eventPage },
