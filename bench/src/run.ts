@@ -17,6 +17,8 @@
  * default 500 000 × 20) runs only when named (BENCH_ONLY=9, into bench/results/reconcile.*).
  * Section 10 (one wallet with BENCH_EXPIRED_HOLDS expired, unmarked holds, default 160 000, against
  * one without) runs with the rest and alone (BENCH_ONLY=10, into bench/results/expired-holds.*).
+ * Section 11 is the hot reads (a wallet, a summary) against /health/live of the same server, and
+ * the rate limiter's cost per request (in process, and through a redis-server the bench starts).
  */
 import { join } from 'node:path';
 import pg from 'pg';
@@ -32,6 +34,7 @@ import { benchMemory } from './library-memory.js';
 import { benchPglite } from './library-pglite.js';
 import { benchPgBouncer } from './pgbouncer.js';
 import { benchPostgres, SEARCH_PATH, seedWallets } from './library-pg.js';
+import { benchReads } from './reads.js';
 import { benchReconcile } from './reconcile.js';
 import { benchRelay } from './relay.js';
 import { benchTill } from './till.js';
@@ -40,7 +43,7 @@ import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10').split(',').map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((x) => x.trim()));
 const amqpUrl = process.env.WALLET_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** BENCH_GROWTH_MAX caps the growth levels (for a quick check of the section); the report's levels go to 1 000 000. */
 const growthLevels = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.env.BENCH_GROWTH_MAX ?? 1_000_000));
@@ -63,7 +66,7 @@ if (ONLY.has('1')) {
 }
 
 let postgresVersion: string | undefined;
-const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('2c') || ONLY.has('4') || ONLY.has('8') ? await database('main') : null;
+const main = ONLY.has('2') || ONLY.has('2b') || ONLY.has('2c') || ONLY.has('4') || ONLY.has('8') || ONLY.has('11') ? await database('main') : null;
 let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
@@ -114,6 +117,12 @@ if (ONLY.has('4')) {
   } finally {
     await pool?.end();
   }
+}
+if (main && pgIds && ONLY.has('11')) {
+  section('11. reads and the rate limiter');
+  // seedWallets gave wallet i to user `b-i`.
+  const userIds = Array.from({ length: pgIds.length }, (_, i) => `b-${i + 1}`);
+  await benchReads(report, { databaseUrl: main.url, walletIds: pgIds, userIds, seconds: Math.max(3, SECONDS) });
 }
 await main?.drop();
 

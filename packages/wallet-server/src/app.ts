@@ -5,8 +5,10 @@ import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { pino, type Logger } from 'pino';
 import { bearerToken, type Authenticator } from './auth.js';
+import { highestRole } from './principal.js';
+import type { CallerRateLimiter } from './rate-limit.js';
 import type { AppEnv, ConsoleOptions, Deps, OutboxAdmin } from './deps.js';
-import { PayloadTooLargeError, RETRY_AFTER, STATUS_OF, TransportError, UnauthorizedError, problem, type Problem } from './errors.js';
+import { PayloadTooLargeError, RETRY_AFTER, RateLimitedError, STATUS_OF, TransportError, UnauthorizedError, problem, type Problem } from './errors.js';
 import { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import { bindRoutes } from './route.js';
@@ -46,6 +48,8 @@ export interface AppOptions {
    * active while it runs, its `traceparent` answered. Default true.
    */
   traceContext?: boolean;
+  /** Counts each caller's requests under `/api/v1` (WALLET_RATE_LIMIT). Default: no limit. */
+  rateLimiter?: CallerRateLimiter | undefined;
 }
 
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -94,7 +98,12 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     store,
     metrics,
     version,
-    health: { timeoutMs: options.readyTimeoutMs ?? 1500, isShuttingDown, startedAt: Date.now() },
+    health: {
+      timeoutMs: options.readyTimeoutMs ?? 1500,
+      isShuttingDown,
+      startedAt: Date.now(),
+      rateLimitStore: () => options.rateLimiter?.storeHealth() ?? null,
+    },
     outbox: options.outbox,
     events: { pollMs: options.eventsPollMs ?? 1000, heartbeatMs: 15_000, shutdown: options.shutdown ?? new AbortController().signal },
     console: options.console ?? { oidc: null, rolesClaim: null },
@@ -111,6 +120,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.set('principal', await auth.verify(bearerToken(c.req.header('authorization'))));
     await next();
   });
+  const limiter = options.rateLimiter;
+  if (limiter) {
+    // Per caller, once it is known, and before its body is read: a flood costs a token check and a count.
+    app.use('/api/v1/*', async (c, next) => {
+      const principal = c.get('principal');
+      const verdict = await limiter.take(principal.sub, highestRole(principal));
+      if (verdict !== null) for (const [name, value] of Object.entries(verdict.headers)) c.header(name, value);
+      if (verdict !== null && !verdict.allowed) throw new RateLimitedError();
+      await next();
+    });
+  }
   const maxBody = options.bodyLimit ?? 1024 * 1024;
   app.use(
     '/api/v1/*',

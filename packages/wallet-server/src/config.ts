@@ -10,6 +10,7 @@ import {
 import { DEFAULT_POOL_MAX, DEFAULT_SCHEMA, isSchemaName } from '@goodgo/wallet-pg';
 import { z } from 'zod';
 import { CLAIM_PATH } from './principal.js';
+import { parseRateLimits } from './rate-limit.js';
 import { WEBHOOK_SECRET, parseWebhookEndpoints } from './webhook-endpoints.js';
 
 const optionalText = z
@@ -87,6 +88,19 @@ export const configSchema = z
     // (authorization code + PKCE); without it, the console takes a pasted token.
     WALLET_CONSOLE_OIDC_CLIENT_ID: optionalText,
     WALLET_CONSOLE_OIDC_SCOPE: z.string().min(1).default('openid'),
+    // Requests per caller (`sub`) and window, by role (src/rate-limit.ts): `100/1s`, or
+    // `100/1s,service=2000/1s,admin=off`. Off when unset.
+    WALLET_RATE_LIMIT: optionalText.transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      try {
+        return parseRateLimits(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+    // Shares the rate limits between instances; without it each instance counts alone.
+    REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
     WALLET_AMQP_URL: optionalText.pipe(z.url({ protocol: /^amqps?$/ }).optional()),
     // Offline allowances: how long a till sells from one opened without spendUntil, and how long
     // after spendUntil its rest stays reserved for late forwarding.

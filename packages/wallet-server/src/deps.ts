@@ -51,6 +51,8 @@ export interface Deps {
     timeoutMs: number;
     isShuttingDown: () => boolean;
     startedAt: number;
+    /** The rate limiter's shared store (Redis); null when there is none. Down is degraded, never unavailable. */
+    rateLimitStore: () => { status: 'up' | 'down' } | null;
   };
   /** The relay's dead letters for admins; absent when the store keeps no outbox bookkeeping. */
   outbox: OutboxAdmin | undefined;

@@ -19,6 +19,8 @@ export const TRANSPORT_CODES = [
   // Answered by the routing and the HTTP parser, before any route runs.
   'NOT_FOUND',
   'HEADERS_TOO_LARGE',
+  // Over the caller's rate limit (WALLET_RATE_LIMIT), before the route runs.
+  'RATE_LIMITED',
 ] as const;
 
 export type TransportCode = (typeof TRANSPORT_CODES)[number];
@@ -70,6 +72,13 @@ export class UnsupportedMediaTypeError extends TransportError {
   }
 }
 
+/** 429: the caller used up its rate limit; the answer carries `Retry-After` and the `RateLimit` headers. */
+export class RateLimitedError extends TransportError {
+  constructor(message = 'Too many requests for this caller: retry after the time in Retry-After') {
+    super('RATE_LIMITED', message);
+  }
+}
+
 /**
  * Every code a problem can carry: the domain's (wallet-core) and the transport's (this server).
  */
@@ -82,6 +91,7 @@ export type ProblemCode = ErrorCode | TransportCode;
 export const STATUS_OF: Record<ProblemCode, Exclude<ContentfulStatusCode, -1>> = {
   NOT_FOUND: 404,
   HEADERS_TOO_LARGE: 431,
+  RATE_LIMITED: 429,
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -118,6 +128,7 @@ export const STATUS_OF: Record<ProblemCode, Exclude<ContentfulStatusCode, -1>> =
 const TITLES: Record<ProblemCode, string> = {
   NOT_FOUND: 'No such route',
   HEADERS_TOO_LARGE: 'Request headers too large',
+  RATE_LIMITED: 'Too many requests',
   VALIDATION_ERROR: 'The request is not valid',
   UNAUTHORIZED: 'Authentication required',
   FORBIDDEN: 'Not allowed for this role',

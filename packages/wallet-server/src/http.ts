@@ -2,7 +2,7 @@ import { ValidationError, type CommandOptions } from '@goodgo/wallet-core';
 import type { Context } from 'hono';
 import type { AppEnv } from './deps.js';
 import { ForbiddenError, UnsupportedMediaTypeError } from './errors.js';
-import { hasRole } from './principal.js';
+import { hasRole, highestRole } from './principal.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
@@ -96,6 +96,11 @@ export function commandOptions(c: Context<AppEnv>, asUser: string | undefined = 
   const key = c.req.header('idempotency-key');
   const principal = c.get('principal');
   // The audit trail: who acted, in the highest role the token gave, and the request that did it.
-  const role = hasRole(principal, 'admin') ? 'admin' : hasRole(principal, 'service') ? 'service' : 'user';
-  return { idempotencyKey: key, idempotencyScope: principal.sub, asUser, actor: { sub: principal.sub, role }, requestId: c.get('requestId') };
+  return {
+    idempotencyKey: key,
+    idempotencyScope: principal.sub,
+    asUser,
+    actor: { sub: principal.sub, role: highestRole(principal) },
+    requestId: c.get('requestId'),
+  };
 }

@@ -43,6 +43,18 @@ export class Metrics {
     help: 'Requests answered from a stored idempotent response',
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({
+    name: 'wallet_rate_limited_total',
+    help: 'Requests refused with 429 RATE_LIMITED, by the role the caller was counted under',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimiterFailOpen = new Counter({
+    name: 'wallet_rate_limiter_fail_open_total',
+    help: 'Requests let through unchecked because the rate limiter store (Redis) did not answer, by role',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
 
   readonly idempotencyKeysPurged = new Counter({
     name: 'wallet_idempotency_keys_purged_total',

@@ -15,6 +15,11 @@ export function hasRole(p: Principal, role: Role): boolean {
   return role === 'service' && p.roles.has('service');
 }
 
+/** The most a caller may do: what the audit trail records and what its rate limit is counted under. */
+export function highestRole(p: Principal): Role {
+  return hasRole(p, 'admin') ? 'admin' : hasRole(p, 'service') ? 'service' : 'user';
+}
+
 /** A claim named by a dot path (`realm_access.roles`): each segment one level into the payload. */
 export function claimAt(claims: Record<string, unknown>, path: string): unknown {
   let value: unknown = claims;

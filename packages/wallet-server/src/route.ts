@@ -144,7 +144,8 @@ const HIDDEN_AS = { wallet: 'WALLET_NOT_FOUND', hold: 'HOLD_NOT_FOUND', allowanc
  */
 export function problemCodes(r: AnyRoute): ReadonlyMap<Status, readonly ProblemCode[]> {
   const rule = access(r);
-  const codes = new Set<ProblemCode>(['VALIDATION_ERROR', 'UNAUTHORIZED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', ...(r.codes ?? [])]);
+  // RATE_LIMITED: every route with a token counts against the caller's rate limit (when one is set).
+  const codes = new Set<ProblemCode>(['VALIDATION_ERROR', 'UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE', ...(r.codes ?? [])]);
   if (rule.mayForbid) codes.add('FORBIDDEN');
   if (r.owner !== undefined && !('user' in r.owner)) {
     for (const kind of ['wallet', 'hold', 'allowance'] as const) if (kind in r.owner) codes.add(HIDDEN_AS[kind]);

@@ -11,6 +11,7 @@ import { ConfigError, DEVELOPMENT_JWT_SECRET, type Config } from './config.js';
 import { Metrics } from './metrics.js';
 import { answerParserErrors } from './errors.js';
 import { startIdempotencyPurge, type IdempotencyPurge } from './idempotency-purge.js';
+import { createRateLimiter } from './rate-limit.js';
 import { connectStore } from './store-connector.js';
 
 export interface RunningServer {
@@ -181,7 +182,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         : null,
     rolesClaim: config.JWT_ROLES_CLAIM ?? null,
   };
+  const rateLimiter = config.WALLET_RATE_LIMIT
+    ? createRateLimiter({ limits: config.WALLET_RATE_LIMIT, redisUrl: config.REDIS_URL, logger, metrics })
+    : undefined;
+  if (config.WALLET_RATE_LIMIT) logger.info({ rateLimits: config.WALLET_RATE_LIMIT, shared: config.REDIS_URL !== undefined }, 'rate limits per caller');
   const app = createApp({
+    rateLimiter,
     service,
     store,
     auth,
@@ -249,6 +255,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         // would hold the exit forever. What the deadline leaves (at least a moment) is its share.
         const stopped = (async () => {
           await relay?.stop();
+          await rateLimiter?.close();
           await connector.close();
         })();
         const closed = await withinMs(stopped, Math.max(100, deadline - Date.now()));

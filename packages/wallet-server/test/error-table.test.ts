@@ -1,7 +1,10 @@
 import { ERROR_CODES } from '@goodgo/wallet-core';
 import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { TRANSPORT_CODES } from '../src/errors.js';
+import { Metrics } from '../src/metrics.js';
+import { createRateLimiter, parseRateLimits } from '../src/rate-limit.js';
 import type { ProblemCode } from '../src/errors.js';
 import { harness, uniqueSub, type Harness, type Reply } from './support/harness.js';
 
@@ -165,6 +168,15 @@ describe('the error table, row by row', () => {
     } finally {
       await driver.query('ALTER TABLE point_accounts_moved RENAME TO point_accounts');
     }
+  });
+
+  it("RATE_LIMITED 429 past the caller's limit", async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    const rateLimiter = createRateLimiter({ limits: parseRateLimits('1/1m'), logger: pino({ level: 'silent' }), metrics });
+    const limited = await harness({ store: h.store, rateLimiter, metrics });
+    const token = await limited.token('limited-caller');
+    expect((await limited.call('GET', '/api/v1/wallets', { token })).status).toBe(200);
+    expectProblem(await limited.call('GET', '/api/v1/wallets', { token }), 'RATE_LIMITED', 429);
   });
 
   it('SERVICE_UNAVAILABLE 503 once the database is gone, and readiness says so', async () => {

@@ -84,14 +84,17 @@ const full = route({
     const db = await database(store, o.timeoutMs);
     const ok = db.status === 'up' && !o.isShuttingDown();
     const relay = ok ? await relayHealth(outbox, o.timeoutMs) : null;
+    // Redis only shares the rate limits: without it payments go on (the limiter fails open).
+    const redis = o.rateLimitStore();
+    const degraded = relay?.status === 'degraded' || redis?.status === 'down';
     if (!ok) c.header('Retry-After', RETRY_AFTER);
     return c.json(
       {
-        status: !ok ? 'unavailable' : relay?.status === 'degraded' ? 'degraded' : 'ok',
+        status: !ok ? 'unavailable' : degraded ? 'degraded' : 'ok',
         version,
         uptimeSeconds: Math.round((Date.now() - o.startedAt) / 1000),
         shuttingDown: o.isShuttingDown(),
-        checks: { database: { status: db.status, latencyMs: db.latencyMs }, ...(relay ? { relay } : {}) },
+        checks: { database: { status: db.status, latencyMs: db.latencyMs }, ...(relay ? { relay } : {}), ...(redis ? { redis } : {}) },
       },
       ok ? 200 : 503,
     );

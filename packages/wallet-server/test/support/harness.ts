@@ -6,6 +6,7 @@ import type { AppEnv } from '../../src/deps.js';
 import { Metrics } from '../../src/metrics.js';
 import { problemCodes, type AnyRoute } from '../../src/route.js';
 import { ROUTES } from '../../src/routes/index.js';
+import type { CallerRateLimiter } from '../../src/rate-limit.js';
 import { mintToken } from '../../src/token.js';
 
 export const SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -50,11 +51,12 @@ function assertDocumented(method: string, path: string, status: number, body: un
 let users = 0;
 export const uniqueSub = (p = 'u') => `${p}-${++users}-${Math.random().toString(36).slice(2, 7)}`;
 
-export async function harness(options: { store?: WalletStore } = {}): Promise<Harness> {
+export async function harness(options: { store?: WalletStore; rateLimiter?: CallerRateLimiter; metrics?: Metrics } = {}): Promise<Harness> {
   const store = options.store ?? new MemoryWalletStore();
   const service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: '1000000000' });
-  const metrics = new Metrics({ defaultMetrics: false });
-  const app = createApp({ service, store, auth: createAuthenticator({ kind: 'secret', secret: SECRET }), metrics, eventsPollMs: 20 });
+  const metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
+  const auth = createAuthenticator({ kind: 'secret', secret: SECRET });
+  const app = createApp({ service, store, auth, metrics, eventsPollMs: 20, rateLimiter: options.rateLimiter });
   const token = (sub: string, ...roles: string[]) => mintToken({ sub, roles, secret: SECRET });
   const adminToken = await token('admin-1', 'admin');
 
