@@ -11,7 +11,7 @@
  * sales forwarded, and each sale's local write). Section 8 runs the store through PgBouncer
  * (Debian's pgbouncer, started on loopback; noted and skipped where it is not installed).
  * Bounded: about five minutes on two cores.
- * Section 10 compares HTTP transfers with no exporter configured (trace context on) against
+ * Section 12 compares HTTP transfers with no exporter configured (trace context on) against
  * OTEL_SDK_DISABLED=true (the tracing code path inert), in alternating rounds.
  * Section 9 (reconciliation over a 10 M-row ledger, BENCH_RECONCILE_WALLETS × BENCH_RECONCILE_ROWS,
  * default 500 000 × 20) runs only when named (BENCH_ONLY=9, into bench/results/reconcile.*).
@@ -43,7 +43,7 @@ import { Report } from './report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const adminUrl = process.env.WALLET_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11').split(',').map((x) => x.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? '1,2,3,4,5,6,7,8,10,11,12').split(',').map((x) => x.trim()));
 const amqpUrl = process.env.WALLET_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 /** BENCH_GROWTH_MAX caps the growth levels (for a quick check of the section); the report's levels go to 1 000 000. */
 const growthLevels = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.env.BENCH_GROWTH_MAX ?? 1_000_000));
@@ -156,9 +156,9 @@ if (tillDb) {
   }
 }
 
-const tracingDb = ONLY.has('10') ? await database('tracing') : null;
-if (ONLY.has('10')) {
-  section('10. tracing, no exporter');
+const tracingDb = ONLY.has('12') ? await database('tracing') : null;
+if (ONLY.has('12')) {
+  section('12. tracing, no exporter');
   try {
     await benchTracing(
       report,

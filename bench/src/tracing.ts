@@ -121,7 +121,7 @@ export async function benchTracing(report: Report, env: Record<string, string>, 
     const failed = [...on, ...off].reduce((n, r) => n + r.failed, 0);
     report.raw[`tracing_${label}`] = { on, off, pairRatios: pairs.map((r) => round(r, 3)), cpuPairRatios: cpuPairs.map((r) => round(r, 3)) };
     report.add({
-      section: `10. tracing, no exporter (${label}, ${CONNECTIONS} connections)`,
+      section: `12. tracing, no exporter (${label}, ${CONNECTIONS} connections)`,
       case: `HTTP transfers with trace context: median ratio of ${ROUNDS} back-to-back pairs of ${length} s rounds`,
       ours: `${round(ours)}/s p99 ${round(
         mean(on, (r) => r.p99),
@@ -136,7 +136,7 @@ export async function benchTracing(report: Report, env: Record<string, string>, 
       met: median >= 0.97,
     });
     report.add({
-      section: `10. tracing, no exporter (${label}, ${CONNECTIONS} connections)`,
+      section: `12. tracing, no exporter (${label}, ${CONNECTIONS} connections)`,
       case: `server CPU per transfer with trace context: median ratio of the same ${ROUNDS} pairs (without ÷ with)`,
       ours: `${round(mean(on, (r) => r.cpuUs))} µs`,
       baseline: `OTEL_SDK_DISABLED=true ${round(mean(off, (r) => r.cpuUs))} µs`,
