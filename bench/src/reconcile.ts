@@ -78,8 +78,10 @@ export async function benchReconcile(report: Report, url: string, wallets: numbe
       const r0 = performance.now();
       const run = await service.reconcile({ incremental: true, checkpoint: true });
       const seconds = (performance.now() - r0) / 1000;
-      if (!run.ok || run.ledgerRows !== changes) throw new Error(`the routine run found ${run.problems.length} problems over ${run.ledgerRows} rows`);
-      return seconds;
+      // It walks the rows since the last settled checkpoint (the previous interval's too: the last
+      // checkpoint's heads must still stand), and each touched wallet from its row before them.
+      if (!run.ok || run.ledgerRows < changes) throw new Error(`the routine run found ${run.problems.length} problems over ${run.ledgerRows} rows`);
+      return { seconds, rows: run.ledgerRows };
     };
     const small = await routine(500);
     const large = await routine(5000);
@@ -96,20 +98,20 @@ export async function benchReconcile(report: Report, url: string, wallets: numbe
     report.add({
       section: '9. reconciliation',
       case: 'routine run after 500 changes',
-      ours: `${round(small * 1000)} ms`,
+      ours: `${round(small.seconds * 1000)} ms, ${small.rows} rows walked`,
       baseline: `the full run, ${round(fullSeconds)} s`,
-      ratio: round(small / fullSeconds, 4),
+      ratio: round(small.seconds / fullSeconds, 4),
       target: 'report',
       met: null,
     });
     report.add({
       section: '9. reconciliation',
       case: 'routine run after 5 000 changes',
-      ours: `${round(large * 1000)} ms`,
-      baseline: `the routine run after 500 changes, ${round(small * 1000)} ms`,
-      ratio: round(large / small, 2),
+      ours: `${round(large.seconds * 1000)} ms, ${large.rows} rows walked`,
+      baseline: `the routine run after 500 changes, ${round(small.seconds * 1000)} ms`,
+      ratio: round(large.seconds / small.seconds, 2),
       target: 'in proportion to the changes (≈ 10)',
-      met: large / small <= 15,
+      met: large.seconds / small.seconds <= 15,
     });
   } finally {
     await store.close();
