@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import { NO_LOCKS, runCommand, type CommandEnv, type CommandOptions, type DeclaredLocks, type QueryOptions, type Resolved } from './command.js';
+import { NO_LOCKS, runCommand, type CommandOptions, type DeclaredLocks, type QueryOptions, type Resolved } from './command.js';
 import { randomIds, systemClock, type ChangeContext, type Clock, type IdGenerator } from './context.js';
-import { decodeCursor, decodeWalletCursor, encodeCursor, encodeWalletCursor } from './cursor.js';
 import {
   AllowanceNotActiveError,
   AllowanceNotFoundError,
@@ -11,20 +10,18 @@ import {
   NotRefundableError,
   PointAccountNotFoundError,
   TransactionNotFoundError,
-  ValidationError,
   WalletError,
   WalletNotFoundError,
 } from './errors.js';
-import { eventEnvelope } from './event-schemas.js';
 import { DEFAULT_CURRENCY, currencyOf } from './money/currency.js';
-import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN, Money } from './money/money.js';
+import { DEFAULT_MAX_AMOUNT, MAX_AMOUNT_PATTERN } from './money/money.js';
 import type { PointTransaction } from './points/ledger.js';
 import { PointAccount } from './points/point-account.js';
 import type { ReconcileOptions, ReconciliationReport } from './reconciliation.js';
 import * as s from './schemas.js';
-import type { FoundWalletTransaction, PagedListing, Positioned, UnitOfWork, WalletStore } from './store.js';
-import { assertNotFuture, assertPeriod, assertPeriodWithin, deadline, isoTimes, parseInput, type WithTimes } from './validate.js';
-import { allowanceView, holdView, pointAccountView, pointTransactionView, statementView, walletTransactionView, walletView, type Page } from './views.js';
+import type { FoundWalletTransaction, UnitOfWork, WalletStore } from './store.js';
+import { assertNotFuture, deadline, isoTimes, parseInput, type WithTimes } from './validate.js';
+import { allowanceView, holdView, pointAccountView, pointTransactionView, walletTransactionView, walletView, type Page } from './views.js';
 import type * as v from './views.js';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type Hold } from './wallet/hold.js';
 import { allowanceStatusAt, type Allowance, type AllowanceSpend } from './wallet/allowance.js';
@@ -32,6 +29,9 @@ import { syncAllowance } from './wallet/allowance-sync.js';
 import { refundPayment } from './wallet/refund.js';
 import { payWithPoints } from './split-payment.js';
 import { Wallet } from './wallet/wallet.js';
+import { amountIn, type FacadeEnv } from './facade/env.js';
+import * as queries from './facade/queries.js';
+import { lockWallet, visible } from './facade/visible.js';
 
 export interface WalletServiceOptions {
   store: WalletStore;
@@ -73,26 +73,6 @@ function isoSpendTimes(input: unknown): unknown {
   return Array.isArray(spends) ? { ...input, spends: spends.map((spend) => isoTimes(spend, 'occurredAt')) } : input;
 }
 
-/** The one "hidden from this user" rule: someone else's wallet or account reads as one that does not exist. */
-function visible<T extends { readonly userId: string }>(found: T | null | undefined, asUser: string | undefined, notFound: () => Error): T {
-  if (!found || (asUser !== undefined && asUser !== found.userId)) throw notFound();
-  return found;
-}
-
-/** The one cursor reader: absent is the first page, anything else must be a cursor `decode` accepts. */
-function readCursor(cursor: string | null | undefined, decode: (cursor: string) => string = decodeCursor): string | undefined {
-  return cursor === undefined || cursor === null ? undefined : decode(cursor);
-}
-
-/** The one paging helper: `rows` were read with `limit + 1`, so one more row means another page. */
-function page<R, V>(rows: readonly R[], limit: number, view: (row: R) => V, cursorOf: (row: R) => string): Page<V> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items: items.map(view), nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null };
-}
-
-const positionCursor = (row: Positioned<unknown>): string => encodeCursor(row.position);
-
 /**
  * The wallet and points service: one method per command and query of the API contract. It
  * orchestrates and nothing else: validate the input, load or lock what the command names, let
@@ -103,30 +83,23 @@ const positionCursor = (row: Positioned<unknown>): string => encodeCursor(row.po
  * `idempotencyKey`, the first result is stored in that same unit of work and a replay returns it.
  */
 export class WalletService {
-  private readonly store: WalletStore;
   readonly defaultCurrency: string;
   readonly maxAmount: string;
-  private readonly clock: Clock;
-  private readonly env: CommandEnv;
-  private readonly holdTtlMs: number;
-  private readonly allowanceTtlMs: number;
-  private readonly allowanceSyncGraceMs: number;
+  private readonly env: FacadeEnv;
 
   constructor(options: WalletServiceOptions) {
-    this.store = options.store;
     this.defaultCurrency = currencyOf(options.defaultCurrency ?? DEFAULT_CURRENCY).code;
     this.maxAmount = options.maxAmount ?? DEFAULT_MAX_AMOUNT;
     if (!MAX_AMOUNT_PATTERN.test(this.maxAmount)) throw new TypeError(`maxAmount must be a positive decimal string, got ${this.maxAmount}`);
-    this.clock = options.clock ?? systemClock;
-    this.env = { store: this.store, clock: this.clock, ids: options.ids ?? randomIds };
-    this.holdTtlMs = durationOption('holdTtlMs', options.holdTtlMs, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS);
-    this.allowanceTtlMs = durationOption('allowanceTtlMs', options.allowanceTtlMs, DEFAULT_ALLOWANCE_TTL_MS, MAX_ALLOWANCE_TTL_MS);
-    this.allowanceSyncGraceMs = durationOption(
-      'allowanceSyncGraceMs',
-      options.allowanceSyncGraceMs,
-      DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
-      MAX_ALLOWANCE_SYNC_GRACE_MS,
-    );
+    this.env = {
+      store: options.store,
+      clock: options.clock ?? systemClock,
+      ids: options.ids ?? randomIds,
+      maxAmount: this.maxAmount,
+      holdTtlMs: durationOption('holdTtlMs', options.holdTtlMs, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS),
+      allowanceTtlMs: durationOption('allowanceTtlMs', options.allowanceTtlMs, DEFAULT_ALLOWANCE_TTL_MS, MAX_ALLOWANCE_TTL_MS),
+      allowanceSyncGraceMs: durationOption('allowanceSyncGraceMs', options.allowanceSyncGraceMs, DEFAULT_ALLOWANCE_SYNC_GRACE_MS, MAX_ALLOWANCE_SYNC_GRACE_MS),
+    };
   }
 
   // ---- wallets -------------------------------------------------------------------------------
@@ -144,15 +117,11 @@ export class WalletService {
   }
 
   async getWallet(input: s.WalletIdInput, options: QueryOptions = {}): Promise<v.WalletView> {
-    const { walletId } = parseInput(s.walletIdInput, input);
-    const now = this.clock();
-    return walletView(await this.visibleWallet(walletId, options.asUser, now), now);
+    return queries.getWallet(this.env, input, options);
   }
 
   async listWallets(input: s.UserIdInput): Promise<v.WalletView[]> {
-    const cmd = parseInput(s.userIdInput, input);
-    const now = this.clock();
-    return (await this.store.listWallets(cmd.userId, now)).map((w) => walletView(w, now));
+    return queries.listWallets(this.env, input);
   }
 
   async deposit(input: s.DepositInput, options: CommandOptions = {}): Promise<v.MovementResult> {
@@ -170,7 +139,7 @@ export class WalletService {
       const locked = await uow.lockWallets([cmd.fromWalletId, cmd.toWalletId]);
       const from = visible(locked.get(cmd.fromWalletId), options.asUser, () => new WalletNotFoundError(cmd.fromWalletId));
       const to = visible(locked.get(cmd.toWalletId), undefined, () => new WalletNotFoundError(cmd.toWalletId));
-      const { transferId, debit } = from.transferTo(ctx, to, this.amount(cmd.amount, from), cmd);
+      const { transferId, debit } = from.transferTo(ctx, to, amountIn(this.env, cmd.amount, from), cmd);
       uow.save(from.pullChanges());
       uow.save(to.pullChanges());
       return { transferId, wallet: walletView(from, ctx.now), transaction: walletTransactionView(debit) };
@@ -195,15 +164,7 @@ export class WalletService {
    * combine; with a period, pages run in (`createdAt`, position) order.
    */
   async listTransactions(input: s.ListTransactionsFilterInput, options: QueryOptions = {}): Promise<Page<v.WalletTransactionView>> {
-    const q = parseInput(s.listTransactionsInput, isoTimes(input, 'from', 'to'));
-    const before = readCursor(q.cursor);
-    const from = q.from === undefined ? undefined : new Date(q.from);
-    const to = q.to === undefined ? undefined : new Date(q.to);
-    assertPeriod(from, to);
-    await this.visibleWallet(q.walletId, options.asUser);
-    await this.assertCursorRow('walletTransactions', q.walletId, before);
-    const rows = await this.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type, reference: q.reference, from, to });
-    return page(rows, q.limit, (r) => walletTransactionView(r.row), positionCursor);
+    return queries.listTransactions(this.env, input, options);
   }
 
   // ---- reading the books ---------------------------------------------------------------------
@@ -214,12 +175,7 @@ export class WalletService {
    * `at` must not be in the future: nobody knows that balance yet.
    */
   async getBalanceAt(input: s.BalanceAtInput, options: QueryOptions = {}): Promise<v.BalanceAtView> {
-    const q = parseInput(s.balanceAtInput, isoTimes(input, 'at'));
-    const at = new Date(q.at);
-    assertNotFuture('at', at, this.clock());
-    const wallet = await this.visibleWallet(q.walletId, options.asUser);
-    const balance = await this.store.balanceAt({ walletId: wallet.id, currency: wallet.currency, at, inclusive: true });
-    return { walletId: wallet.id, at: at.toISOString(), balance: balance.format() };
+    return queries.getBalanceAt(this.env, input, options);
   }
 
   /**
@@ -229,36 +185,16 @@ export class WalletService {
    * ahead (a period still running: its figures are those known so far).
    */
   async getStatement(input: s.StatementInput, options: QueryOptions = {}): Promise<v.StatementView> {
-    const q = parseInput(s.statementInput, isoTimes(input, 'from', 'to'));
-    const from = new Date(q.from);
-    const to = new Date(q.to);
-    assertPeriod(from, to);
-    assertPeriodWithin(from, to, s.MAX_STATEMENT_DAYS);
-    const wallet = await this.visibleWallet(q.walletId, options.asUser);
-    const figures = await this.store.walletStatement({ walletId: wallet.id, currency: wallet.currency, from, to });
-    return statementView(wallet, from, to, figures);
+    return queries.getStatement(this.env, input, options);
   }
 
   /** Wallets matching every filter given, newest first, by keyset (an admin's search). */
   async searchWallets(input: s.SearchWalletsInput = {}): Promise<Page<v.WalletView>> {
-    const q = parseInput(s.searchWalletsInput, input);
-    const after = readCursor(q.cursor, decodeWalletCursor);
-    await this.assertCursorRow('wallets', '', after);
-    const now = this.clock();
-    const rows = await this.store.searchWallets({ limit: q.limit + 1, userId: q.userId, status: q.status, currency: q.currency, after, asOf: now });
-    return page(
-      rows,
-      q.limit,
-      (w) => walletView(w, now),
-      (w) => encodeWalletCursor(w.id),
-    );
+    return queries.searchWallets(this.env, input);
   }
 
   async getBalanceSummary(input: s.UserIdInput): Promise<v.BalanceSummary> {
-    const cmd = parseInput(s.userIdInput, input);
-    const now = this.clock();
-    const [wallets, points] = await Promise.all([this.store.listWallets(cmd.userId, now), this.store.getPointAccount(cmd.userId)]);
-    return { userId: cmd.userId, wallets: wallets.map((w) => walletView(w, now)), points: points ? pointAccountView(points, now) : null };
+    return queries.getBalanceSummary(this.env, input);
   }
 
   // ---- points --------------------------------------------------------------------------------
@@ -299,7 +235,7 @@ export class WalletService {
     // The accounts are found by a scan before the locks (a future asOf finds none); what is due is decided under them.
     const dueAccounts: Resolved<readonly string[]> = {
       resolve: async (facts) => {
-        const now = this.clock();
+        const now = this.env.clock();
         const asOf = asOfAt(now);
         return asOf.getTime() > now.getTime() ? [] : [...new Set(await facts.usersWithDueLots(asOf))].sort();
       },
@@ -323,17 +259,11 @@ export class WalletService {
   }
 
   async getPointAccount(input: s.UserIdInput): Promise<v.PointAccountView> {
-    const { userId } = parseInput(s.userIdInput, input);
-    return pointAccountView(await this.visibleAccount(userId), this.clock());
+    return queries.getPointAccount(this.env, input);
   }
 
   async listPointTransactions(input: s.ListPointTransactionsInput): Promise<Page<v.PointTransactionView>> {
-    const q = parseInput(s.listPointTransactionsInput, input);
-    const before = readCursor(q.cursor);
-    const account = await this.visibleAccount(q.userId);
-    await this.assertCursorRow('pointTransactions', account.id, before);
-    const rows = await this.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });
-    return page(rows, q.limit, (r) => pointTransactionView(r.row), positionCursor);
+    return queries.listPointTransactions(this.env, input);
   }
 
   // ---- the books -----------------------------------------------------------------------------
@@ -344,8 +274,7 @@ export class WalletService {
    * when nothing was found.
    */
   async reconcile(options: ReconcileOptions = {}): Promise<ReconciliationReport> {
-    const findings = await this.store.reconcile({ ...options, clock: this.clock, newId: this.env.ids });
-    return { ok: findings.problems.length === 0, checkedAt: this.clock().toISOString(), ...findings };
+    return queries.reconcile(this.env, options);
   }
 
   // ---- events --------------------------------------------------------------------------------
@@ -356,10 +285,7 @@ export class WalletService {
    * event exactly once.
    */
   async listEvents(input: s.ListEventsInput = {}): Promise<v.EventPage> {
-    const q = parseInput(s.listEventsInput, input);
-    const rows = await this.store.listEvents(q.after ?? undefined, q.limit);
-    const last = rows[rows.length - 1];
-    return { items: rows.map((r) => ({ position: r.position, event: eventEnvelope(r.row) })), nextAfter: last?.position ?? q.after ?? null };
+    return queries.listEvents(this.env, input);
   }
 
   // ---- holds --------------------------------------------------------------------------------
@@ -371,31 +297,21 @@ export class WalletService {
   async placeHold(input: s.PlaceHoldInput, options: CommandOptions = {}): Promise<v.HoldView> {
     const cmd = parseInput(s.placeHoldInput, isoTimes(input, 'expiresAt'));
     return this.command('placeHold', cmd, options, { wallets: [cmd.walletId], pointAccounts: [] }, async (uow, ctx) => {
-      const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.holdTtlMs) : new Date(cmd.expiresAt);
-      const wallet = await this.lockWallet(uow, cmd.walletId, options.asUser);
-      const hold = wallet.placeHold(ctx, this.amount(cmd.amount, wallet), { ...cmd, expiresAt });
+      const expiresAt = cmd.expiresAt === undefined ? new Date(ctx.now.getTime() + this.env.holdTtlMs) : new Date(cmd.expiresAt);
+      const wallet = await lockWallet(uow, cmd.walletId, options.asUser);
+      const hold = wallet.placeHold(ctx, amountIn(this.env, cmd.amount, wallet), { ...cmd, expiresAt });
       uow.save(wallet.pullChanges());
       return holdView(hold, ctx.now);
     });
   }
 
   async getHold(input: s.HoldIdInput, options: QueryOptions = {}): Promise<v.HoldView> {
-    const { holdId } = parseInput(s.holdIdInput, input);
-    const hold = await this.store.getHold(holdId);
-    if (!hold) throw new HoldNotFoundError(holdId);
-    if (options.asUser !== undefined) visible(await this.store.getWallet(hold.walletId, this.clock()), options.asUser, () => new HoldNotFoundError(holdId));
-    return holdView(hold, this.clock());
+    return queries.getHold(this.env, input, options);
   }
 
   /** A wallet's holds, newest first; `status` as a reader sees it now (an unswept expired hold is `expired`). */
   async listHolds(input: s.ListHoldsInput, options: QueryOptions = {}): Promise<Page<v.HoldView>> {
-    const q = parseInput(s.listHoldsInput, input);
-    const before = readCursor(q.cursor);
-    await this.visibleWallet(q.walletId, options.asUser);
-    await this.assertCursorRow('holds', q.walletId, before);
-    const now = this.clock();
-    const rows = await this.store.listHolds(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
-    return page(rows, q.limit, (r) => holdView(r.row, now), positionCursor);
+    return queries.listHolds(this.env, input, options);
   }
 
   /**
@@ -407,7 +323,7 @@ export class WalletService {
     return this.holdCommand('captureHold', cmd, options, holdWallet(cmd.holdId, cmd.toWalletId), async (uow, ctx, found) => {
       const { wallet, others } = await this.lockHoldWallet(uow, cmd.holdId, found, cmd.toWalletId, options.asUser);
       const to = cmd.toWalletId === undefined ? null : visible(others.get(cmd.toWalletId), undefined, () => new WalletNotFoundError(cmd.toWalletId as string));
-      const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, wallet);
+      const amount = cmd.amount === undefined ? undefined : amountIn(this.env, cmd.amount, wallet);
       const { hold, debit } = wallet.captureHold(ctx, cmd.holdId, amount, { description: cmd.description, to });
       uow.save(wallet.pullChanges());
       if (to !== null) uow.save(to.pullChanges());
@@ -423,7 +339,7 @@ export class WalletService {
     const cmd = parseInput(s.incrementHoldInput, input);
     return this.holdCommand('incrementHold', cmd, options, holdWallet(cmd.holdId, undefined), async (uow, ctx, found) => {
       const { wallet } = await this.lockHoldWallet(uow, cmd.holdId, found, undefined, options.asUser);
-      const hold = wallet.incrementHold(ctx, cmd.holdId, this.amount(cmd.amount, wallet));
+      const hold = wallet.incrementHold(ctx, cmd.holdId, amountIn(this.env, cmd.amount, wallet));
       uow.save(wallet.pullChanges());
       return holdView(hold, ctx.now);
     });
@@ -450,14 +366,14 @@ export class WalletService {
   async openAllowance(input: s.OpenAllowanceInput, options: CommandOptions = {}): Promise<v.AllowanceView> {
     const cmd = parseInput(s.openAllowanceInput, isoTimes(input, 'spendUntil'));
     return this.command('openAllowance', cmd, options, { wallets: [cmd.walletId], pointAccounts: [] }, async (uow, ctx) => {
-      const spendUntil = deadline('spendUntil', cmd.spendUntil, ctx.now, this.allowanceTtlMs, MAX_ALLOWANCE_TTL_MS);
-      const wallet = await this.lockWallet(uow, cmd.walletId, options.asUser);
+      const spendUntil = deadline('spendUntil', cmd.spendUntil, ctx.now, this.env.allowanceTtlMs, MAX_ALLOWANCE_TTL_MS);
+      const wallet = await lockWallet(uow, cmd.walletId, options.asUser);
       const allowance = wallet.openAllowance(ctx, {
         tillId: cmd.tillId,
-        amount: this.amount(cmd.amount, wallet),
+        amount: amountIn(this.env, cmd.amount, wallet),
         spendUntil,
-        settleBy: new Date(spendUntil.getTime() + this.allowanceSyncGraceMs),
-        maxSpendAmount: cmd.maxSpendAmount === undefined ? null : this.amount(cmd.maxSpendAmount, wallet),
+        settleBy: new Date(spendUntil.getTime() + this.env.allowanceSyncGraceMs),
+        maxSpendAmount: cmd.maxSpendAmount === undefined ? null : amountIn(this.env, cmd.maxSpendAmount, wallet),
         maxSpends: cmd.maxSpends ?? null,
       });
       uow.save(wallet.pullChanges());
@@ -466,23 +382,12 @@ export class WalletService {
   }
 
   async getAllowance(input: s.AllowanceIdInput, options: QueryOptions = {}): Promise<v.AllowanceView> {
-    const { allowanceId } = parseInput(s.allowanceIdInput, input);
-    const allowance = await this.store.getAllowance(allowanceId);
-    if (!allowance) throw new AllowanceNotFoundError(allowanceId);
-    if (options.asUser !== undefined)
-      visible(await this.store.getWallet(allowance.walletId, this.clock()), options.asUser, () => new AllowanceNotFoundError(allowanceId));
-    return allowanceView(allowance, this.clock());
+    return queries.getAllowance(this.env, input, options);
   }
 
   /** A wallet's allowances, newest first; `status` as a reader sees it now (one past `settleBy` is `expired`). */
   async listAllowances(input: s.ListAllowancesInput, options: QueryOptions = {}): Promise<Page<v.AllowanceView>> {
-    const q = parseInput(s.listAllowancesInput, input);
-    const before = readCursor(q.cursor);
-    await this.visibleWallet(q.walletId, options.asUser);
-    await this.assertCursorRow('allowances', q.walletId, before);
-    const now = this.clock();
-    const rows = await this.store.listAllowances(q.walletId, { limit: q.limit + 1, before, status: q.status, now });
-    return page(rows, q.limit, (r) => allowanceView(r.row, now), positionCursor);
+    return queries.listAllowances(this.env, input, options);
   }
 
   /**
@@ -509,7 +414,7 @@ export class WalletService {
       const spends: AllowanceSpend[] = cmd.spends
         .map((spend) => ({
           seq: spend.seq,
-          amount: this.amount(spend.amount, payer),
+          amount: amountIn(this.env, spend.amount, payer),
           occurredAt: new Date(spend.occurredAt),
           reference: spend.reference ?? null,
           description: spend.description ?? null,
@@ -570,7 +475,7 @@ export class WalletService {
       const entries = payWithPoints(ctx, {
         payer,
         to,
-        amount: this.amount(cmd.amount, payer),
+        amount: amountIn(this.env, cmd.amount, payer),
         points: spend,
         reference: cmd.reference,
         description: cmd.description ?? null,
@@ -602,7 +507,7 @@ export class WalletService {
       const locked = await uow.lockWallets(recipientId === null ? [original.walletId] : [original.walletId, recipientId]);
       const payer = visible(locked.get(original.walletId), options.asUser, () => new TransactionNotFoundError(cmd.transactionId));
       const recipient = recipientId === null ? null : visible(locked.get(recipientId), undefined, () => new WalletNotFoundError(recipientId));
-      const amount = cmd.amount === undefined ? undefined : this.amount(cmd.amount, payer);
+      const amount = cmd.amount === undefined ? undefined : amountIn(this.env, cmd.amount, payer);
       const refundedSoFar = await uow.refundedAmount(original);
       const details = { description: cmd.reason, reference: cmd.reference };
       const { credit } = refundPayment(ctx, { original, refundedSoFar, payer, recipient, amount, details });
@@ -674,8 +579,8 @@ export class WalletService {
   /** A deposit or a withdrawal: one wallet, one ledger row. */
   private movement(op: 'deposit' | 'withdraw', cmd: z.output<typeof s.depositInput>, options: CommandOptions): Promise<v.MovementResult> {
     return this.command(op, cmd, options, { wallets: [cmd.walletId], pointAccounts: [] }, async (uow, ctx) => {
-      const wallet = await this.lockWallet(uow, cmd.walletId, options.asUser);
-      const tx = wallet[op](ctx, this.amount(cmd.amount, wallet), cmd);
+      const wallet = await lockWallet(uow, cmd.walletId, options.asUser);
+      const tx = wallet[op](ctx, amountIn(this.env, cmd.amount, wallet), cmd);
       uow.save(wallet.pullChanges());
       return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
     });
@@ -684,7 +589,7 @@ export class WalletService {
   private async changeStatus(op: 'freeze' | 'unfreeze' | 'close', input: s.WalletStatusInput, options: CommandOptions): Promise<v.WalletView> {
     const cmd = parseInput(s.walletStatusInput, input);
     return this.command(op, cmd, options, { wallets: [cmd.walletId], pointAccounts: [] }, async (uow, ctx) => {
-      const wallet = await this.lockWallet(uow, cmd.walletId, options.asUser);
+      const wallet = await lockWallet(uow, cmd.walletId, options.asUser);
       wallet[op](ctx, cmd.reason ?? null);
       uow.save(wallet.pullChanges());
       return walletView(wallet, ctx.now);
@@ -750,34 +655,6 @@ export class WalletService {
     return { wallet, found };
   }
 
-  /** A wallet the caller may see, with the holds that count at `asOf` (the rest are none of a reader's business). */
-  private async visibleWallet(walletId: string, asUser: string | undefined, asOf: Date = this.clock()): Promise<Wallet> {
-    return visible(await this.store.getWallet(walletId, asOf), asUser, () => new WalletNotFoundError(walletId));
-  }
-
-  private async visibleAccount(userId: string): Promise<PointAccount> {
-    return visible(await this.store.getPointAccount(userId), undefined, () => new PointAccountNotFoundError(userId));
-  }
-
-  private async lockWallet(uow: UnitOfWork, walletId: string, asUser: string | undefined): Promise<Wallet> {
-    return visible((await uow.lockWallets([walletId])).get(walletId), asUser, () => new WalletNotFoundError(walletId));
-  }
-
-  private amount(value: string, wallet: Wallet): Money {
-    return Money.parse(value, wallet.currency, { max: this.maxAmount });
-  }
-
-  /**
-   * The one cursor rule of every listing: a cursor resumes after a row that exists in that very
-   * listing (its wallet's or account's rows; any wallet for the search), or it is VALIDATION_ERROR.
-   * Never an empty last page, never rows after a position of someone else's listing.
-   */
-  private async assertCursorRow(listing: PagedListing, scope: string, position: string | undefined): Promise<void> {
-    if (position !== undefined && !(await this.store.hasPosition(listing, scope, position))) {
-      throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'names no row of this listing' }]);
-    }
-  }
-
   /**
    * A command on a hold (`cmd.holdId`). When the hold ended between the resolve step and the lock,
    * the unit failed having changed nothing; its final status is read then, outside it (captured,
@@ -794,7 +671,7 @@ export class WalletService {
       return await this.command(name, cmd, options, locks, run);
     } catch (e) {
       if (!(e instanceof HoldEndedMeanwhile)) throw e;
-      const hold = await this.store.getHold(cmd.holdId);
+      const hold = await this.env.store.getHold(cmd.holdId);
       if (hold === null || hold.status === 'active')
         throw new InternalError(`Hold ${cmd.holdId} left its wallet's active holds but is stored ${hold?.status ?? 'nowhere'}`);
       throw new HoldNotActiveError(cmd.holdId, hold.status);
