@@ -91,9 +91,17 @@ export class MemoryWalletStore implements WalletStore {
   private readonly refundsOf = new Map<string, string[]>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly events: Positioned<DomainEvent>[] = [];
-  /** Each ledger row's link in its wallet's keyed chain, and each wallet's chain head. */
+  /**
+   * Each ledger row's link in its wallet's keyed chain, each wallet's chain head, and how many of
+   * its rows are linked. Rows are linked when the chain is read (reconciliation), not when they are
+   * written: here the rows are immutable objects that only this process can reach, and it holds the
+   * key, so a hash taken at write time would guard nothing that one taken later does not, and the
+   * same rows in the same order give the same hashes. Hashing costs two HMACs per transfer, a fifth
+   * of a command's CPU (docs/DESIGN.md, "Memory path").
+   */
   private readonly links = new Map<string, RowLink>();
   private readonly chainHeads = new Map<string, string>();
+  private readonly linkedRows = new Map<string, number>();
   private readonly checkpoints: LedgerCheckpoint[] = [];
   private readonly keyring: LedgerKeyring;
   private sequence = 0;
@@ -260,6 +268,7 @@ export class MemoryWalletStore implements WalletStore {
     let ledgerRows = 0;
     const transfers = new TransferTally();
     for (const w of this.wallets.values()) {
+      this.linkChain(w);
       const walk = new WalletLedgerWalk(this.keyring, { id: w.id, currency: w.currency.code }, null, record.heads.get(w.id) ?? null);
       const wallet = { userId: w.userId, currencyCode: w.currency.code };
       const rows = this.walletTransactions.get(w.id) ?? [];
@@ -470,17 +479,10 @@ export class MemoryWalletStore implements WalletStore {
         throw new Error(`Point account ${c.account.id} changed under a unit of work`);
       }
     }
-    const chain = new ChainWriter(this.keyring, (walletId) => this.chainHeads.get(walletId) ?? null);
     for (const c of pending) {
       if (isWalletChanges(c)) {
         const w = c.wallet;
         this.wallets.set(w.id, w.snapshot);
-        const wallet = { userId: w.userId, currencyCode: w.currency.code };
-        for (const t of c.transactions) {
-          const link = chain.link(chainedRowOf(t, wallet));
-          this.links.set(t.id, link);
-          this.chainHeads.set(w.id, link.hash);
-        }
         // A wallet takes its (user, currency) when it opens and frees it when it closes; nothing else moves it.
         if (c.loadedVersion === 0 || w.status === 'closed') {
           const owner = ownerKey(w.userId, w.currency.code);
@@ -513,6 +515,22 @@ export class MemoryWalletStore implements WalletStore {
       }
       for (const event of c.events) this.events.push({ position: this.next(), row: event });
     }
+  }
+
+  /** Links the wallet's rows written since the last call onto its chain head, in ledger order. */
+  private linkChain(w: WalletState): void {
+    const rows = this.walletTransactions.get(w.id) ?? [];
+    let linked = this.linkedRows.get(w.id) ?? 0;
+    if (linked === rows.length) return;
+    const chain = new ChainWriter(this.keyring, (walletId) => this.chainHeads.get(walletId) ?? null);
+    const wallet = { userId: w.userId, currencyCode: w.currency.code };
+    for (; linked < rows.length; linked++) {
+      const { row } = rows[linked] as Positioned<WalletTransaction>;
+      const link = chain.link(chainedRowOf(row, wallet));
+      this.links.set(row.id, link);
+      this.chainHeads.set(w.id, link.hash);
+    }
+    this.linkedRows.set(w.id, linked);
   }
 
   private next(): string {
