@@ -121,6 +121,11 @@ const waitedTooLong = (e: unknown) => {
   const state = sqlState(e);
   return state === '55P03' || state === '57014';
 };
+/**
+ * Every statement of a batch names its rows by arrays of ids or of rows; PostgreSQL would plan
+ * them anew on every execution (see `TransactionOptions.genericPlans`), the write most of all.
+ */
+const GENERIC_PLANS = { genericPlans: true } as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class GroupCommit {
@@ -233,7 +238,9 @@ export class GroupCommit {
   private async runBatch(batch: readonly Queued[], attempt: number, wait = false, locks?: Set<string>): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch, !wait && batch.length > 1)));
+      outcomes = await traceBatch(batch, attempt, () =>
+        this.driver.transaction((session) => this.apply(session, batch, !wait && batch.length > 1), GENERIC_PLANS),
+      );
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
       // only meet the same. Every caller gets the error it would have got alone. A lock not

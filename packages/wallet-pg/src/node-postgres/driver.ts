@@ -8,6 +8,7 @@ import {
   type Row,
   type SqlDriver,
   type SqlSession,
+  type TransactionOptions,
 } from '../driver.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -166,6 +167,10 @@ export class NodePostgresDriver implements SqlDriver {
   private readonly settings: string[];
   /** The statements that open a transaction: BEGIN and the settings. */
   private readonly begin: string;
+  /** The same, and then generic plans for the named statements (`TransactionOptions.genericPlans`). */
+  private readonly beginGeneric: string;
+  /** How many statements `beginGeneric` holds (their results come before the first statement's). */
+  private readonly beginGenericCount: number;
   private ended = false;
 
   constructor(
@@ -183,6 +188,11 @@ export class NodePostgresDriver implements SqlDriver {
       statementTimeoutMs: options.statementTimeoutMs,
     });
     this.begin = ['BEGIN', ...this.settings].join(';');
+    // Unnamed statements are planned where they run anyway: forcing them generic would only lose
+    // the plan their values allow.
+    const generic = this.prepared ? ['SET LOCAL plan_cache_mode = force_generic_plan'] : [];
+    this.beginGeneric = ['BEGIN', ...this.settings, ...generic].join(';');
+    this.beginGenericCount = 1 + this.settings.length + generic.length;
   }
 
   async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
@@ -220,9 +230,12 @@ export class NodePostgresDriver implements SqlDriver {
     }
   }
 
-  async transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (session: SqlSession) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const held = await checkOut(this.pool);
     const { client } = held;
+    const generic = options.genericPlans === true;
+    const begin = generic ? this.beginGeneric : this.begin;
+    const opening = generic ? this.beginGenericCount : 1 + this.settings.length;
     let begun = false;
     const plain = sessionOf(client, this.prepared);
     const session: SqlSession = this.combine
@@ -232,16 +245,16 @@ export class NodePostgresDriver implements SqlDriver {
             assertStorableParams(params);
             begun = true;
             if (!canInline(params)) {
-              await client.query(this.begin);
+              await client.query(begin);
               return plain.query<R>(text, params, name);
             }
-            return rowsOf(await client.query<R>(`${this.begin};${inlineParams(client, text, params)}`), 1 + this.settings.length);
+            return rowsOf(await client.query<R>(`${begin};${inlineParams(client, text, params)}`), opening);
           },
         }
       : plain;
     try {
       if (!this.combine) {
-        await client.query(this.begin);
+        await client.query(begin);
         begun = true;
       }
       const result = await fn(session);

@@ -1,6 +1,15 @@
 import type { PGlite } from '@electric-sql/pglite';
 import { spanQuery } from './query-span.js';
-import { assertStorableParams, schemaName, transactionSettings, type ConnectionSession, type Row, type SqlDriver, type SqlSession } from '../driver.js';
+import {
+  assertStorableParams,
+  schemaName,
+  transactionSettings,
+  type ConnectionSession,
+  type Row,
+  type SqlDriver,
+  type SqlSession,
+  type TransactionOptions,
+} from '../driver.js';
 
 export interface PgliteDriverOptions {
   /** The schema of the store's tables (`SqlDriver.schema`). Default `wallet`. */
@@ -41,7 +50,8 @@ export class PgliteDriver implements SqlDriver {
     return (await spanQuery(text, undefined, DATABASE, () => this.db.query<R>(text, params as unknown[]))).rows;
   }
 
-  transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T> {
+  /** PGlite prepares no statement by name: every statement is planned where it runs, whatever the options. */
+  transaction<T>(fn: (session: SqlSession) => Promise<T>, _options?: TransactionOptions): Promise<T> {
     return this.db.transaction(async (tx) => {
       if (!this.onConnect) await tx.exec(this.settings);
       return fn({
