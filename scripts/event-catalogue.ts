@@ -30,7 +30,7 @@ async function examples(): Promise<Map<string, EventEnvelope>> {
   });
   const a = await service.createWallet({ userId: 'customer-42' });
   const b = await service.createWallet({ userId: 'merchant-7' });
-  await service.deposit({ walletId: a.id, amount: '200000', reference: 'topup-1' });
+  const topUp = await service.deposit({ walletId: a.id, amount: '200000', reference: 'topup-1' });
   await service.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '50000', reference: 'order-9' });
   await service.freeze({ walletId: b.id, reason: 'chargeback review' });
   await service.unfreeze({ walletId: b.id, reason: 'review closed' });
@@ -75,6 +75,8 @@ async function examples(): Promise<Map<string, EventEnvelope>> {
   // A table orders another round: its pre-authorisation grows, its expiry stays.
   const tab = await service.placeHold({ walletId: a.id, amount: '20000', reference: 'table-4', expiresAt: new Date(clock + 3_600_000) });
   await service.incrementHold({ holdId: tab.id, amount: '8000' });
+  // Part of a top-up keyed wrong, taken back.
+  await service.reverseDeposit({ transactionId: topUp.transaction.id, amount: '20000', reason: 'cashier keyed 200000 for 180000' });
   // A reconciliation run that publishes a checkpoint of the chain heads (the development key signs it here).
   await service.reconcile({ checkpoint: true });
   const out = new Map<string, EventEnvelope>();

@@ -57,7 +57,7 @@ export const eventPayloadSchemas = {
     transferId: z.uuid().nullable(),
     reference: z.string().nullable(),
     holdId: z.uuid().nullable().optional().meta({ description: 'The hold a capture took the money from' }),
-    refundOf: z.uuid().nullable().optional().meta({ description: 'The payment a refund gives money back for' }),
+    refundOf: z.uuid().nullable().optional().meta({ description: 'The payment a refund gives money back for, or the deposit a deposit_reversal takes back' }),
     allowanceId: z.uuid().nullable().optional().meta({ description: "The allowance a till's offline sale was spent from" }),
     allowanceSeq: z.int().nullable().optional().meta({ description: "The till's seq of that sale" }),
     pairedWith: z

@@ -26,7 +26,7 @@ import type * as v from './views.js';
 import { DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS, type Hold } from './wallet/hold.js';
 import { allowanceStatusAt, type Allowance, type AllowanceSpend } from './wallet/allowance.js';
 import { syncAllowance } from './wallet/allowance-sync.js';
-import { refundPayment } from './wallet/refund.js';
+import { refundPayment, reverseDeposit } from './wallet/refund.js';
 import { payWithPoints } from './split-payment.js';
 import { Wallet } from './wallet/wallet.js';
 import { amountIn, type FacadeEnv } from './facade/env.js';
@@ -518,6 +518,29 @@ export class WalletService {
   }
 
   /**
+   * Takes back all or part of a mistaken `deposit` as a `deposit_reversal` naming it in `refundOf`:
+   * all reversals of one deposit never exceed it, and none takes more than `availableBalance`.
+   * Refused like a refund on a frozen or closed wallet. Answers with the wallet and the new row.
+   */
+  async reverseDeposit(input: s.ReverseDepositInput, options: CommandOptions = {}): Promise<v.DepositReversalResult> {
+    const cmd = parseInput(s.reverseDepositInput, input);
+    return this.command('reverseDeposit', cmd, options, reversedRow(cmd.transactionId), async (uow, ctx, found) => {
+      if (!found) throw new TransactionNotFoundError(cmd.transactionId);
+      const deposit = found.transaction;
+      const wallet = visible(
+        (await uow.lockWallets([deposit.walletId])).get(deposit.walletId),
+        options.asUser,
+        () => new TransactionNotFoundError(cmd.transactionId),
+      );
+      const amount = cmd.amount === undefined ? undefined : amountIn(this.env, cmd.amount, wallet);
+      const reversedSoFar = await uow.refundedAmount(deposit);
+      const tx = reverseDeposit(ctx, { deposit, reversedSoFar, wallet, amount, details: { description: cmd.reason } });
+      uow.save(wallet.pullChanges());
+      return { wallet: walletView(wallet, ctx.now), transaction: walletTransactionView(tx) };
+    });
+  }
+
+  /**
    * Gives all or part of a points `spend` back to the lots it took them from, each keeping its
    * expiry; the share of lots already expired is reported as `expiredPoints`, not returned.
    */
@@ -727,6 +750,14 @@ function refundedRow(transactionId: string): Resolved<FoundWalletTransaction | n
             pointAccounts: [],
             refundsOf: [found.transaction.id],
           },
+  };
+}
+
+/** The resolve step of a deposit's reversal: the row named, its wallet locked (one wallet: a deposit has no counterpart). */
+function reversedRow(transactionId: string): Resolved<FoundWalletTransaction | null> {
+  return {
+    resolve: (facts) => facts.walletTransaction(transactionId),
+    locks: (found) => (found === null ? NO_LOCKS : { wallets: [found.transaction.walletId], pointAccounts: [], refundsOf: [found.transaction.id] }),
   };
 }
 

@@ -28,7 +28,14 @@ export {
   type CaptureEntries,
   type RefundEntries,
 } from './wallet/wallet.js';
-export { WALLET_TRANSACTION_TYPES, CREDIT_TRANSACTION_TYPES, isCredit, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
+export {
+  WALLET_TRANSACTION_TYPES,
+  CREDIT_TRANSACTION_TYPES,
+  GIVE_BACK_TRANSACTION_TYPES,
+  isCredit,
+  type WalletTransaction,
+  type WalletTransactionType,
+} from './wallet/ledger.js';
 export type { Changes } from './change-log.js';
 export {
   HOLD_STATUSES,
@@ -55,7 +62,7 @@ export {
 } from './wallet/allowance.js';
 export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
 export { payWithPoints, PAY_SOURCE, type SplitPayment, type SplitPaymentEntries } from './split-payment.js';
-export { refundPayment, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput } from './wallet/refund.js';
+export { refundPayment, reverseDeposit, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type DepositReversalInput } from './wallet/refund.js';
 export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
 export { POINT_TRANSACTION_TYPES, type PointTransaction, type PointTransactionType } from './points/ledger.js';
 export {
@@ -158,6 +165,7 @@ export {
   type CaptureResult,
   type VoidResult,
   type RefundResult,
+  type DepositReversalResult,
   type PointsRefundResult,
   type PointsReversalResult,
 } from './views.js';

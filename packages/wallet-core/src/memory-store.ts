@@ -41,7 +41,7 @@ import {
   type ReconciliationFindings,
   type ReconciliationProblem,
 } from './reconciliation.js';
-import type { WalletTransaction, WalletTransactionType } from './wallet/ledger.js';
+import { GIVE_BACK_TRANSACTION_TYPES, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 import { Wallet, type WalletChanges, type WalletState } from './wallet/wallet.js';
 
 interface IdempotencyRecord {
@@ -366,7 +366,7 @@ export class MemoryWalletStore implements WalletStore {
         let sum = Money.zero(original.amount.currency);
         for (const id of this.refundsOf.get(original.id) ?? []) {
           const row = this.walletTransactionById.get(id);
-          if (row?.type === 'refund_in') sum = sum.add(row.amount);
+          if (row !== undefined && GIVE_BACK_TRANSACTION_TYPES.includes(row.type)) sum = sum.add(row.amount);
         }
         return sum;
       },

@@ -256,6 +256,11 @@ export const refundPointsInput = z.strictObject({
   reason: reasonSchema.optional(),
 });
 export const reversePointsInput = refundPointsInput;
+export const reverseDepositInput = z.strictObject({
+  transactionId: uuidSchema.meta({ description: 'The deposit to take back' }),
+  amount: amountSchema.optional().meta({ description: 'Default: all that is left of the deposit' }),
+  reason: cleanText({ min: 1, max: 500, freeText: true }).meta({ description: 'Why the deposit is taken back: the audit trail' }),
+});
 
 // ---- what a till needs next ----------------------------------------------------------------------
 export const payInput = z.strictObject({
@@ -349,6 +354,7 @@ export type IncrementHoldInput = z.input<typeof incrementHoldInput>;
 export type RefundInput = z.input<typeof refundInput>;
 export type RefundPointsInput = z.input<typeof refundPointsInput>;
 export type ReversePointsInput = z.input<typeof reversePointsInput>;
+export type ReverseDepositInput = z.input<typeof reverseDepositInput>;
 export type PayInput = z.input<typeof payInput>;
 /** A time may be given as a `Date` or an ISO 8601 string. */
 export type OpenAllowanceInput = Omit<z.input<typeof openAllowanceInput>, 'spendUntil'> & { spendUntil?: string | Date | undefined };
@@ -513,6 +519,9 @@ export const voidResult = z.object({ hold: holdResource, wallet: walletResource 
 export const refundResult = z
   .object({ wallet: walletResource, transaction: walletTransactionResource })
   .meta({ id: 'RefundResult', description: 'The payer side: its wallet and its refund_in row' });
+export const depositReversalResult = z
+  .object({ wallet: walletResource, transaction: walletTransactionResource })
+  .meta({ id: 'DepositReversalResult', description: 'The wallet after the reversal and its deposit_reversal row' });
 export const pointsRefundResult = z
   .object({ account: pointAccountResource, transaction: pointTransactionResource, expiredPoints: z.int() })
   .meta({ id: 'PointsRefundResult', description: 'expiredPoints: points of lots already expired, not returned' });
@@ -560,5 +569,5 @@ export const statementResource = z
   })
   .meta({
     id: 'Statement',
-    description: 'openingBalance + (deposit + transfer_in + refund_in) - (withdrawal + transfer_out + refund_out) = closingBalance',
+    description: 'openingBalance + (deposit + transfer_in + refund_in) - (withdrawal + transfer_out + refund_out + deposit_reversal) = closingBalance',
   });

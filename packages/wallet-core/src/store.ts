@@ -158,9 +158,10 @@ export interface UnitOfWork {
    */
   bookedSpends(allowanceId: string, seqs: readonly number[]): Promise<ReadonlyMap<number, BookedSpend>>;
   /**
-   * What refunds of `original` gave back so far, with `original`'s wallet locked (every refund of
-   * it locks that wallet, so the sum cannot change under the caller). The plan names the row in
-   * `refundsOf`.
+   * What refunds of `original` gave back so far (or reversals of a deposit took back: the rows of
+   * `GIVE_BACK_TRANSACTION_TYPES` naming it), with `original`'s wallet locked (every refund or
+   * reversal of it locks that wallet, so the sum cannot change under the caller). The plan names
+   * the row in `refundsOf`.
    */
   refundedAmount(original: WalletTransaction): Promise<Money>;
   /** Loads and locks a user's point account with its open lots, or null. */

@@ -39,6 +39,7 @@ export type CaptureResult = z.output<typeof s.captureResult>;
 export type VoidResult = z.output<typeof s.voidResult>;
 /** The payer's side: its wallet and its `refund_in` row. */
 export type RefundResult = z.output<typeof s.refundResult>;
+export type DepositReversalResult = z.output<typeof s.depositReversalResult>;
 /** `expiredPoints`: points of lots already expired, counted as refunded, not returned. */
 export type PointsRefundResult = z.output<typeof s.pointsRefundResult>;
 /** `shortfall`: points already spent or expired, counted as reversed, not clawed back now: owed, paid first from points a refund later gives back to the lot. */

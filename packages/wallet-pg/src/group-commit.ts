@@ -13,6 +13,7 @@
 import {
   ChainWriter,
   EXPIRED_HOLDS_PER_CHANGE,
+  GIVE_BACK_TRANSACTION_TYPES,
   Money,
   OutsideLockPlan,
   PointAccount,
@@ -714,7 +715,7 @@ class PlannedUnitOfWork implements UnitOfWork {
         if (c.loadedVersion === 0) locked.takenPairs.add(pairOf(w.userId, w.currency.code));
         else if (w.status === 'closed') locked.takenPairs.delete(pairOf(w.userId, w.currency.code));
         for (const t of c.transactions) {
-          const before = t.refundOf === null || t.type !== 'refund_in' ? undefined : locked.refunded.get(t.refundOf);
+          const before = t.refundOf === null || !GIVE_BACK_TRANSACTION_TYPES.includes(t.type) ? undefined : locked.refunded.get(t.refundOf);
           if (before !== undefined && t.refundOf !== null) locked.refunded.set(t.refundOf, before.add(t.amount));
         }
       } else {

@@ -147,7 +147,8 @@ export const walletTransactions = pgTable(
       'wallet_transactions_transfer_id',
       sql`${t.type} = 'refund_in' OR (${t.type} IN ('transfer_in', 'transfer_out', 'refund_out')) = (${t.transferId} IS NOT NULL)`,
     ),
-    check('wallet_transactions_refund_of', sql`(${t.type} IN ('refund_in', 'refund_out')) = (${t.refundOf} IS NOT NULL)`),
+    // A refund names the payment it gives back for, a deposit's reversal the deposit; no other row names one.
+    check('wallet_transactions_refund_of', sql`(${t.type} IN ('refund_in', 'refund_out', 'deposit_reversal')) = (${t.refundOf} IS NOT NULL)`),
     check('wallet_transactions_allowance_seq', sql`(${t.allowanceId} IS NULL) = (${t.allowanceSeq} IS NULL) AND ${t.allowanceSeq} > 0`),
     // Exactly once: an allowance's seq is booked by one payer row at most (its transfer_in on the
     // merchant carries the same pair). A second booking fails here whatever the code did.

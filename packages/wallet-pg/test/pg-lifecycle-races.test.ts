@@ -8,7 +8,8 @@ const codes = (results: PromiseSettledResult<unknown>[]) =>
 
 /**
  * The money lifecycle raced on real PostgreSQL connections: captures, voids and refunds of one hold
- * or payment, and holds against withdrawals on one wallet. The row lock of the wallet, taken in
+ * or payment, holds and their increments against withdrawals on one wallet, and a deposit's
+ * reversals against what spends it. The row lock of the wallet, taken in
  * the one lock order, is what makes each end state exact; each case asserts it to the đồng.
  */
 describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () => {
@@ -111,6 +112,59 @@ describe.runIf(adminUrl)('money lifecycle races on PostgreSQL (pool of 20)', () 
     // Every request that failed failed because it no longer fitted: less than either amount is left.
     expect(Number(view.availableBalance)).toBeLessThan(70);
     expect(await books(w.id)).toEqual({ balance: view.balance, held: view.heldAmount, ledger: view.balance, active_holds: view.heldAmount });
+  });
+
+  it('grows a hold 25 times while 25 withdrawals race it: never both when together they pass availableBalance', async () => {
+    const w = await walletWith('1000');
+    const hold = await service.placeHold({ walletId: w.id, amount: '100' });
+    // 900 available, 50 commands of 40 or 30: at most what fits passes, whichever they are.
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) =>
+        i % 2 === 0 ? service.incrementHold({ holdId: hold.id, amount: '40' }) : service.withdraw({ walletId: w.id, amount: '30' }),
+      ),
+    );
+    expect(codes(results)).toEqual(['INSUFFICIENT_FUNDS']);
+    const increments = results.filter((r, i) => i % 2 === 0 && r.status === 'fulfilled').length;
+    const withdrawals = results.filter((r, i) => i % 2 === 1 && r.status === 'fulfilled').length;
+    expect(40 * increments + 30 * withdrawals).toBeLessThanOrEqual(900);
+    const view = await service.getWallet({ walletId: w.id });
+    expect(view).toMatchObject({ balance: String(1000 - 30 * withdrawals), heldAmount: String(100 + 40 * increments) });
+    expect((await service.getHold({ holdId: hold.id })).amount).toBe(String(100 + 40 * increments));
+    // A command refused for want of money was refused because it no longer fitted.
+    expect(Number(view.availableBalance)).toBeGreaterThanOrEqual(0);
+    expect(Number(view.availableBalance)).toBeLessThan(40);
+    expect(await books(w.id)).toEqual({ balance: view.balance, held: view.heldAmount, ledger: view.balance, active_holds: view.heldAmount });
+  });
+
+  it('reverses a deposit 30 times while 30 withdrawals and transfers spend it: never more than the deposit, never below zero', async () => {
+    const w = await walletWith('0');
+    const shop = await walletWith('0');
+    const { transaction: deposit } = await service.deposit({ walletId: w.id, amount: '1000' });
+    const results = await Promise.allSettled(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 2 === 0
+          ? service.reverseDeposit({ transactionId: deposit.id, amount: '40', reason: 'race' })
+          : i % 4 === 1
+            ? service.withdraw({ walletId: w.id, amount: '30' })
+            : service.transfer({ fromWalletId: w.id, toWalletId: shop.id, amount: '30' }),
+      ),
+    );
+    expect(codes(results).every((c) => c === 'INSUFFICIENT_FUNDS' || c === 'REFUND_EXCEEDS_ORIGINAL')).toBe(true);
+    const reversals = results.filter((r, i) => i % 2 === 0 && r.status === 'fulfilled').length;
+    const withdrawals = results.filter((r, i) => i % 4 === 1 && r.status === 'fulfilled').length;
+    const transfers = results.filter((r, i) => i % 4 === 3 && r.status === 'fulfilled').length;
+    expect(40 * reversals).toBeLessThanOrEqual(1000);
+    const balance = 1000 - 40 * reversals - 30 * (withdrawals + transfers);
+    expect(balance).toBeGreaterThanOrEqual(0);
+    // Whatever failed for want of money no longer fitted; nothing that fitted was refused.
+    expect(balance).toBeLessThan(40);
+    expect(await books(w.id)).toEqual({ balance: String(balance), held: '0', ledger: String(balance), active_holds: '0' });
+    expect(await books(shop.id)).toMatchObject({ balance: String(30 * transfers), ledger: String(30 * transfers) });
+    const [sum] = await sql("SELECT coalesce(sum(amount), 0)::text AS s FROM wallet_transactions WHERE refund_of = $1 AND type = 'deposit_reversal'", [
+      deposit.id,
+    ]);
+    expect(sum?.s).toBe(String(40 * reversals));
+    expect((await service.reconcile()).problems).toEqual([]);
   });
 
   it('costs one extra round trip only for a wallet that has holds', async () => {

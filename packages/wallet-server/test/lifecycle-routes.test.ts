@@ -106,6 +106,72 @@ describe('money lifecycle routes', () => {
     });
   });
 
+  it('lets an admin alone take back a mistaken deposit, at most what is left of it and what is available, with figures', async () => {
+    const u = await h.userWithWallet('0');
+    const admin = await h.token('back-office', 'admin');
+    const topUp = await h.call('POST', '/api/v1/wallets/deposit', { token: service, body: { walletId: u.walletId, amount: '500000', reference: 'topup-77' } });
+    const path = `/api/v1/wallets/deposits/${topUp.body.transaction.id}/reverse`;
+    for (const token of [u.token, service]) {
+      const refused = await h.call('POST', path, { token, body: { reason: 'typo' } });
+      expect([refused.status, refused.body.code]).toEqual([403, 'FORBIDDEN']);
+    }
+    const headers = { 'Idempotency-Key': 'reverse-topup-77', 'X-Request-Id': 'req-reverse-1' };
+    const reversed = await h.call('POST', path, { token: admin, headers, body: { amount: '450000', reason: 'keyed 500000 for 50000' } });
+    expect(reversed.status).toBe(200);
+    expect(reversed.body.wallet).toMatchObject({ id: u.walletId, balance: '50000', availableBalance: '50000' });
+    expect(reversed.body.transaction).toMatchObject({
+      type: 'deposit_reversal',
+      amount: '450000',
+      balanceAfter: '50000',
+      refundOf: topUp.body.transaction.id,
+      description: 'keyed 500000 for 50000',
+      actor: { sub: 'back-office', role: 'admin' },
+    });
+    const replay = await h.call('POST', path, { token: admin, headers, body: { amount: '450000', reason: 'keyed 500000 for 50000' } });
+    expect([replay.status, replay.headers.get('idempotent-replayed'), replay.body]).toEqual([200, 'true', reversed.body]);
+    expect((await h.call('POST', path, { token: admin, body: { amount: '50001', reason: 'again' } })).body).toMatchObject({
+      status: 422,
+      code: 'REFUND_EXCEEDS_ORIGINAL',
+      remaining: '50000',
+      requested: '50001',
+    });
+    await h.call('POST', '/api/v1/wallets/withdraw', { token: u.token, body: { walletId: u.walletId, amount: '20000' } });
+    expect((await h.call('POST', path, { token: admin, body: { reason: 'the rest' } })).body).toMatchObject({
+      status: 422,
+      code: 'INSUFFICIENT_FUNDS',
+      available: '30000',
+      requested: '50000',
+    });
+    const paid = (await h.call('GET', `/api/v1/wallets/${u.walletId}/transactions?type=withdrawal`, { token: u.token })).body.items[0];
+    expect((await h.call('POST', `/api/v1/wallets/deposits/${paid.id}/reverse`, { token: admin, body: { reason: 'x' } })).body).toMatchObject({
+      status: 422,
+      code: 'NOT_REFUNDABLE',
+    });
+    const unknown = await h.call('POST', '/api/v1/wallets/deposits/00000000-0000-4000-8000-0000000000d2/reverse', { token: admin, body: { reason: 'x' } });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'TRANSACTION_NOT_FOUND']);
+    for (const body of [
+      {},
+      { reason: '' },
+      { reason: 'x', amount: 5 },
+      { reason: 'x', amount: '0' },
+      { reason: 'x', reference: 'r' },
+      { reason: 'x', transactionId: paid.id },
+    ]) {
+      expect((await h.call('POST', path, { token: admin, body })).status, JSON.stringify(body)).toBe(400);
+    }
+    await h.call('POST', `/api/v1/wallets/${u.walletId}/freeze`, { token: admin, body: { reason: 'review' } });
+    expect((await h.call('POST', path, { token: admin, body: { amount: '1', reason: 'x' } })).body).toMatchObject({ status: 409, code: 'WALLET_FROZEN' });
+    expect((await h.call('GET', `/api/v1/wallets/${u.walletId}`, { token: u.token })).body).toMatchObject({ balance: '30000' });
+    const event = (await h.store.listEvents())
+      .map((e) => e.row)
+      .find((e) => e.type === 'BalanceChanged' && (e.payload as { transactionId: string }).transactionId === reversed.body.transaction.id);
+    expect(event).toMatchObject({
+      actor: { sub: 'back-office', role: 'admin' },
+      requestId: 'req-reverse-1',
+      payload: { transactionType: 'deposit_reversal', refundOf: topUp.body.transaction.id, amount: '450000' },
+    });
+  });
+
   it('documents the lifecycle routes in OpenAPI with their problem statuses', async () => {
     const doc = (await h.call('GET', '/api/v1/wallets/openapi.json')).body;
     for (const path of [
@@ -113,6 +179,7 @@ describe('money lifecycle routes', () => {
       '/api/v1/wallets/holds/{id}/capture',
       '/api/v1/wallets/holds/{id}/increment',
       '/api/v1/wallets/refund',
+      '/api/v1/wallets/deposits/{transactionId}/reverse',
       '/api/v1/wallets/points/refund',
       '/api/v1/wallets/points/reverse',
     ]) {
@@ -135,6 +202,10 @@ describe('money lifecycle routes', () => {
     expect(codes(capture, 'post', '422')).toEqual(['CAPTURE_EXCEEDS_HOLD', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'SAME_WALLET']);
     expect(codes(capture, 'post', '404')).toEqual(['HOLD_NOT_FOUND', 'WALLET_NOT_FOUND']);
     expect(codes('/api/v1/wallets/refund', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
+    const reverse = '/api/v1/wallets/deposits/{transactionId}/reverse';
+    expect(codes(reverse, 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
+    expect(codes(reverse, 'post', '409')).toEqual(['IDEMPOTENCY_CONFLICT', 'WALLET_CLOSED', 'WALLET_FROZEN']);
+    expect(codes(reverse, 'post', '404')).toEqual(['TRANSACTION_NOT_FOUND']);
     expect(codes('/api/v1/wallets/withdraw', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS']);
     expect(codes('/api/v1/wallets/points/spend', 'post', '422')).toEqual(['INSUFFICIENT_POINTS']);
     expect(codes('/api/v1/wallets/{id}', 'get', '404')).toEqual(['WALLET_NOT_FOUND']);

@@ -122,7 +122,15 @@ export function booksCases(get: () => { store: WalletStore }): void {
       to: '2026-06-01T00:00:00.000Z',
       openingBalance: '100.25',
       closingBalance: '106.30',
-      totals: { deposit: '20.00', withdrawal: '12.50', transfer_in: '3.10', transfer_out: '7.05', refund_in: '2.50', refund_out: '0.00' },
+      totals: {
+        deposit: '20.00',
+        withdrawal: '12.50',
+        transfer_in: '3.10',
+        transfer_out: '7.05',
+        refund_in: '2.50',
+        refund_out: '0.00',
+        deposit_reversal: '0.00',
+      },
       count: 5,
     });
     const signed = Object.entries(statement.totals).reduce((sum, [type, amount]) => sum + (CREDITS.has(type) ? units(amount) : -units(amount)), 0n);

@@ -15,8 +15,10 @@ import { WalletService } from '../facade.js';
 import { DEFAULT_MAX_AMOUNT } from '../money/money.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
+import { isCredit } from '../wallet/ledger.js';
 import { allowanceCases } from './allowance-cases.js';
 import { booksCases } from './books-cases.js';
+import { depositReversalCases } from './deposit-reversal-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { splitPaymentCases } from './split-payment-cases.js';
 import { tillCases } from './till-cases.js';
@@ -63,7 +65,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
         for (const t of page.items) {
           count += 1;
           const units = BigInt(t.amount.replace('.', ''));
-          net += t.type === 'deposit' || t.type === 'transfer_in' || t.type === 'refund_in' ? units : -units;
+          net += isCredit(t.type) ? units : -units;
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -470,6 +472,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     allowanceCases(() => ({ store, service }), n);
     splitPaymentCases(() => ({ store, service }), n);
     tillCases(() => ({ store, service }), n);
+    depositReversalCases(() => ({ store, service }), n);
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

@@ -6,11 +6,18 @@ import type { Actor } from '../context.js';
 import type { Money } from '../money/money.js';
 
 /** Every ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
-export const WALLET_TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out'] as const;
+export const WALLET_TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out', 'deposit_reversal'] as const;
 export type WalletTransactionType = (typeof WALLET_TRANSACTION_TYPES)[number];
 
 /** The row types that add to a balance; every other type takes from it. */
 export const CREDIT_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['deposit', 'transfer_in', 'refund_in'];
+
+/**
+ * The row types that give back part of the row their `refundOf` names, and so count against what
+ * is left of it: a payment's `refund_in`, a deposit's `deposit_reversal`. (A transfer refund's
+ * `refund_out` is the recipient's half of the same give-back, not a second one.)
+ */
+export const GIVE_BACK_TRANSACTION_TYPES: readonly WalletTransactionType[] = ['refund_in', 'deposit_reversal'];
 
 export function isCredit(type: WalletTransactionType): boolean {
   return CREDIT_TRANSACTION_TYPES.includes(type);
@@ -29,7 +36,7 @@ export interface WalletTransaction {
   readonly transferId: string | null;
   /** The hold a capture took this money from. */
   readonly holdId: string | null;
-  /** The row this one gives money back for (a refund). */
+  /** The row this one gives money back for (a refund), or takes back (a deposit's reversal). */
   readonly refundOf: string | null;
   readonly actor: Actor | null;
   readonly createdAt: Date;

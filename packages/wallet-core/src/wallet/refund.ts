@@ -36,8 +36,38 @@ export function assertRefundable(original: WalletTransaction): void {
 export function refundPayment(ctx: ChangeContext, input: RefundInput): RefundEntries {
   const { original, payer, recipient } = input;
   assertRefundable(original);
-  const left = original.amount.subtract(input.refundedSoFar);
-  const amount = input.amount ?? left;
-  if (left.isZero() || left.lessThan(amount)) throw new RefundExceedsOriginalError(original.id, left.format(), amount.format());
+  const amount = withinWhatIsLeft(original, input.refundedSoFar, input.amount);
   return payer.takeRefund(ctx, amount, original.id, recipient, input.details);
+}
+
+export interface DepositReversalInput {
+  /** The deposit being taken back. */
+  readonly deposit: WalletTransaction;
+  /** What earlier reversals of `deposit` already took. */
+  readonly reversedSoFar: Money;
+  /** The wallet the deposit went to, locked. */
+  readonly wallet: Wallet;
+  /** Default: all that is left of the deposit. */
+  readonly amount?: Money | undefined;
+  readonly details?: MovementDetails | undefined;
+}
+
+/**
+ * Takes back all or part of a mistaken deposit as a `deposit_reversal` naming it in `refundOf`.
+ * All reversals of one deposit never exceed it, and none takes more than is available: money
+ * already spent or held stays where it went (see `Wallet.reverseDeposit`).
+ */
+export function reverseDeposit(ctx: ChangeContext, input: DepositReversalInput): WalletTransaction {
+  const { deposit } = input;
+  if (deposit.type !== 'deposit') throw new NotRefundableError(deposit.id, `A ${deposit.type} cannot be reversed; only a deposit can`);
+  const amount = withinWhatIsLeft(deposit, input.reversedSoFar, input.amount);
+  return input.wallet.reverseDeposit(ctx, amount, deposit.id, input.details);
+}
+
+/** The amount asked (default: all that is left of `original`), or REFUND_EXCEEDS_ORIGINAL with what is left. */
+function withinWhatIsLeft(original: WalletTransaction, givenBack: Money, asked: Money | undefined): Money {
+  const left = original.amount.subtract(givenBack);
+  const amount = asked ?? left;
+  if (left.isZero() || left.lessThan(amount)) throw new RefundExceedsOriginalError(original.id, left.format(), amount.format());
+  return amount;
 }

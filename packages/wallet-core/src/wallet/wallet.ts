@@ -340,6 +340,18 @@ export class Wallet {
     return { hold: captured, debit, credit, transferId };
   }
 
+  /**
+   * Takes `amount` of the deposit `depositId` back out of this wallet as a `deposit_reversal` (a
+   * mistaken top-up). Refused like a payment of `amount`: on a frozen wallet (no money moves in
+   * or out of it, as with a refund), on a closed one, and beyond the available balance (what was
+   * already spent or is held stays where it went).
+   */
+  reverseDeposit(ctx: ChangeContext, amount: Money, depositId: string, details: MovementDetails = {}): WalletTransaction {
+    this.settleExpiredHolds(ctx);
+    this.assertCanPay(ctx, amount);
+    return this.move(ctx, 'deposit_reversal', amount, details, { refundOf: depositId });
+  }
+
   /** An allowance loaded with this wallet (the stored-active ones, and those changed since loading). */
   allowance(id: string): Allowance | undefined {
     return this.allowances.get(id);

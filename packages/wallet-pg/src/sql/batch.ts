@@ -14,7 +14,8 @@ import {
   idempotencyKeys,
 } from './columns.js';
 import { OPEN_LOT } from './lots.js';
-import { jsonArray, named as s } from './statement.js';
+import { GIVE_BACK_TRANSACTION_TYPES } from '@goodgo/wallet-core';
+import { jsonArray, named as s, sqlList } from './statement.js';
 
 // The batch's keys in one INSERT, in (scope, key) order: two batches claiming the same keys wait
 // for each other in one order, never in a cycle. Arrays, not JSON: plain text travels inlined in
@@ -143,10 +144,11 @@ export const bookedSpends = s(
    JOIN wallets w ON w.id = t.wallet_id`,
 );
 export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WHERE account_id = ANY($1::uuid[]) AND ${OPEN_LOT}`);
-/** What refunds gave back of each row named (every refund of a row locks its wallet, so the sum holds). */
+/** What refunds (or a deposit's reversals) gave back of each row named (every one of them locks the row's wallet, so the sum holds). */
 export const refundedAmounts = s(
   'refunded_amounts',
-  `SELECT o.id, o.wallet_id, coalesce((SELECT sum(r.amount) FROM wallet_transactions r WHERE r.refund_of = o.id AND r.type = 'refund_in'), 0)::text AS refunded
+  `SELECT o.id, o.wallet_id, coalesce((SELECT sum(r.amount) FROM wallet_transactions r
+     WHERE r.refund_of = o.id AND r.type IN ${sqlList(GIVE_BACK_TRANSACTION_TYPES)}), 0)::text AS refunded
    FROM wallet_transactions o WHERE o.id = ANY($1::uuid[])`,
 );
 /**

@@ -4,10 +4,7 @@
  * from the core's. @internal
  */
 import { CREDIT_TRANSACTION_TYPES, POINTS_NOT_AVAILABLE_TYPES } from '@goodgo/wallet-core';
-import { named as s } from './statement.js';
-
-/** `('a', 'b')` from one of the core's lists: the SQL cannot drift from the domain. */
-const list = (values: readonly string[]) => `(${values.map((v) => `'${v}'`).join(', ')})`;
+import { named as s, sqlList as list } from './statement.js';
 const CREDIT = `t.type IN ${list(CREDIT_TRANSACTION_TYPES)}`;
 
 /** The first statement of a page's transaction: every read of the page on one snapshot. */

@@ -9,6 +9,9 @@ export interface Statement {
 /** A statement prepared under `wallet_<name>`. */
 export const named = (name: string, text: string): Statement => ({ name: `wallet_${name}`, text });
 
+/** `('a', 'b')` from one of the core's lists (plain identifiers): the SQL cannot drift from the domain. */
+export const sqlList = (values: readonly string[]): string => `(${values.map((v) => `'${v}'`).join(', ')})`;
+
 /** A subquery's rows as one JSON array: `[]`, not null, when there are none. */
 export const jsonArray = (select: string): string => `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (${select}) x)`;
 

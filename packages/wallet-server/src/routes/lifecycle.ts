@@ -1,6 +1,6 @@
 /**
  * The money lifecycle: holds (pre-authorisations), their capture and void, refunds of payments,
- * and points given back to their lots or clawed back from them.
+ * reversals of mistaken deposits, and points given back to their lots or clawed back from them.
  */
 import { schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
@@ -107,6 +107,19 @@ const refund = route({
   handler: ({ service }, r) => service.refund(r.body, r.options),
 });
 
+const reverseDeposit = route({
+  method: 'post',
+  path: `${API}/deposits/{transactionId}/reverse`,
+  summary: 'Take back all or part of a mistaken deposit (a deposit_reversal), at most what is left of it and what is available',
+  role: 'admin',
+  params: z.object({ transactionId: s.uuidSchema.meta({ description: 'The deposit ledger row' }) }),
+  body: s.reverseDepositInput.omit({ transactionId: true }),
+  response: { status: 200, schema: s.depositReversalResult },
+  codes: ['TRANSACTION_NOT_FOUND', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL', 'INSUFFICIENT_FUNDS', 'WALLET_FROZEN', 'WALLET_CLOSED'],
+  counts: (m, result) => m.countMoney(result),
+  handler: ({ service }, r) => service.reverseDeposit({ ...r.body, transactionId: r.params.transactionId }, r.options),
+});
+
 const refundPoints = route({
   method: 'post',
   path: `${API}/points/refund`,
@@ -131,4 +144,4 @@ const reversePoints = route({
   handler: ({ service }, r) => service.reversePoints(r.body, r.options),
 });
 
-export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, incrementHold, listHolds, refund, refundPoints, reversePoints];
+export const lifecycleRoutes = [placeHold, getHold, captureHold, voidHold, incrementHold, listHolds, refund, reverseDeposit, refundPoints, reversePoints];

@@ -1,0 +1,4 @@
+ALTER TABLE "wallet_transactions" DROP CONSTRAINT "wallet_transactions_type_valid";--> statement-breakpoint
+ALTER TABLE "wallet_transactions" DROP CONSTRAINT "wallet_transactions_refund_of";--> statement-breakpoint
+ALTER TABLE "wallet_transactions" ADD CONSTRAINT "wallet_transactions_type_valid" CHECK ("wallet_transactions"."type" IN ('deposit', 'withdrawal', 'transfer_in', 'transfer_out', 'refund_in', 'refund_out', 'deposit_reversal'));--> statement-breakpoint
+ALTER TABLE "wallet_transactions" ADD CONSTRAINT "wallet_transactions_refund_of" CHECK (("wallet_transactions"."type" IN ('refund_in', 'refund_out', 'deposit_reversal')) = ("wallet_transactions"."refund_of" IS NOT NULL));
