@@ -20,7 +20,10 @@ type Op =
   | { kind: 'void'; h: number }
   | { kind: 'refund'; t: number; amount?: number | undefined; key?: string | undefined }
   | { kind: 'refundPoints'; t: number; points?: number | undefined }
-  | { kind: 'reversePoints'; t: number; points?: number | undefined };
+  | { kind: 'reversePoints'; t: number; points?: number | undefined }
+  | { kind: 'pay'; w: number; amount: number; points?: number | undefined; to?: number | undefined; key?: string | undefined }
+  | { kind: 'increment'; h: number; amount: number; key?: string | undefined }
+  | { kind: 'reverseDeposit'; t: number; amount?: number | undefined; key?: string | undefined };
 
 const key = fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined });
 const w = fc.integer({ min: 0, max: 2 });
@@ -66,6 +69,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('refund' as const), t: pick, amount: maybe(amount), key }, { requiredKeys: ['kind', 't'] }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('refundPoints' as const), t: pick, points: maybe(amount) }, { requiredKeys: ['kind', 't'] }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reversePoints' as const), t: pick, points: maybe(amount) }, { requiredKeys: ['kind', 't'] }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('pay' as const), w, amount, points: maybe(amount), to: maybe(w), key }, { requiredKeys: ['kind', 'w', 'amount'] }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('increment' as const), h: pick, amount, key }, { requiredKeys: ['kind', 'h', 'amount'] }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('reverseDeposit' as const), t: pick, amount: maybe(amount), key }, { requiredKeys: ['kind', 't'] }),
+  },
 );
 
 const DAY = 86_400_000;
@@ -95,9 +107,9 @@ async function observe(service: WalletService, store: MemoryWalletStore) {
 }
 
 describe('facade invariants over random command sequences (in-memory store)', () => {
-  it('conserves money and points through holds, captures, refunds and give-backs; available never negative; every rejection changes nothing', async () => {
+  it('conserves money and points through holds, captures, refunds, split payments, deposit reversals and give-backs; available never negative; every split payment whole or absent; every rejection changes nothing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), async (ops) => {
+      fc.asyncProperty(fc.boolean(), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (seeded, ops) => {
         let now = Date.UTC(2030, 0, 1);
         const store = new MemoryWalletStore();
         const service = new WalletService({ store, clock: () => new Date(now) });
@@ -109,10 +121,23 @@ describe('facade invariants over random command sequences (in-memory store)', ()
         const payments: string[] = [];
         const pointRows: string[] = [];
         // Money enters only by deposit and by the refund of a payment that left; it leaves only by
-        // withdrawal and by the capture of a hold without a target wallet.
+        // withdrawal (a split payment's without a target wallet included), by the capture of a hold
+        // without a target wallet, and by a deposit's reversal.
         let deposited = 0n;
         let withdrawn = 0n;
         let refundedIn = 0n;
+        let reversed = 0n;
+        let payCount = 0;
+        // Half the runs start with money and points on every side, so that payments, reversals and
+        // captures meet money far more often than an empty store lets them.
+        if (seeded) {
+          for (const [i, userId] of USERS.entries()) {
+            const topUp = await service.deposit({ walletId: (wallets[i] as WalletView).id, amount: '2000' });
+            deposited += 2000n;
+            payments.push(topUp.transaction.id);
+            pointRows.push((await service.earnPoints({ userId, points: 500, source: 'seed' })).transaction.id);
+          }
+        }
 
         for (const op of ops) {
           const before = await observe(service, store);
@@ -225,6 +250,34 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                     .id,
                 );
                 break;
+              case 'pay': {
+                const r = await service.pay(
+                  {
+                    walletId: walletId(op.w),
+                    amount: String(op.amount),
+                    reference: `order-${(payCount += 1)}`,
+                    ...(op.points === undefined ? {} : { points: op.points }),
+                    ...(op.to === undefined ? {} : { toWalletId: walletId(op.to) }),
+                  },
+                  opts(op.key),
+                );
+                if ((await applied()) && r.transaction.type === 'withdrawal') withdrawn += BigInt(r.transaction.amount);
+                payments.push(r.transaction.id);
+                if (r.pointTransaction) pointRows.push(r.pointTransaction.id);
+                break;
+              }
+              case 'increment':
+                await service.incrementHold({ holdId: nth(holdIds, op.h), amount: String(op.amount) }, opts(op.key));
+                break;
+              case 'reverseDeposit': {
+                // `payments` holds the deposits too, among rows that are not deposits.
+                const r = await service.reverseDeposit(
+                  { transactionId: nth(payments, op.t), reason: 'keyed wrong', ...(op.amount === undefined ? {} : { amount: String(op.amount) }) },
+                  opts(op.key),
+                );
+                if (await applied()) reversed += BigInt(r.transaction.amount);
+                break;
+              }
             }
           } catch (e) {
             if (!isWalletError(e)) throw e;
@@ -251,11 +304,16 @@ describe('facade invariants over random command sequences (in-memory store)', ()
             const newest = state.ledgers[i]?.items[0];
             if (newest) expect(newest.balanceAfter).toBe(wallet.balance);
           });
-          expect(total).toBe(deposited - withdrawn + refundedIn);
-          // All refunds of one payment never exceed it; a transfer's refund is a balanced pair.
+          expect(total).toBe(deposited - withdrawn + refundedIn - reversed);
+          // All refunds of one payment never exceed it, nor the reversals of one deposit; a transfer's refund is a balanced pair.
           const refunded = new Map<string, bigint>();
+          const reversals = new Map<string, bigint>();
           for (const t of rowsById.values()) {
             if (t.type === 'refund_in') refunded.set(t.refundOf as string, (refunded.get(t.refundOf as string) ?? 0n) + BigInt(t.amount));
+            if (t.type === 'deposit_reversal') {
+              reversals.set(t.refundOf as string, (reversals.get(t.refundOf as string) ?? 0n) + BigInt(t.amount));
+              expect(rowsById.get(t.refundOf as string)?.walletId).toBe(t.walletId);
+            }
             if (t.type === 'refund_out') {
               const pair = [...rowsById.values()].filter((x) => x.transferId === t.transferId);
               expect(pair.map((x) => x.type).sort()).toEqual(['refund_in', 'refund_out']);
@@ -265,6 +323,22 @@ describe('facade invariants over random command sequences (in-memory store)', ()
             const row = rowsById.get(original);
             expect(row && ['withdrawal', 'transfer_out'].includes(row.type)).toBe(true);
             expect(sum <= BigInt(row?.amount ?? '0')).toBe(true);
+          }
+          for (const [original, sum] of reversals) {
+            const row = rowsById.get(original);
+            expect(row?.type).toBe('deposit');
+            expect(sum <= BigInt(row?.amount ?? '0')).toBe(true);
+          }
+          // A split payment is whole or absent: its payer row and its spend name each other and share the reference.
+          const pointRowsById = new Map(state.pointLedgers.flatMap((l) => l?.items ?? []).map((t) => [t.id, t]));
+          for (const t of rowsById.values()) {
+            if (t.pairedWith === null) continue;
+            expect(['withdrawal', 'transfer_out']).toContain(t.type);
+            expect(pointRowsById.get(t.pairedWith)).toMatchObject({ type: 'spend', pairedWith: t.id, reference: t.reference });
+          }
+          for (const p of pointRowsById.values()) {
+            if (p.pairedWith === null) continue;
+            expect(rowsById.get(p.pairedWith)).toMatchObject({ pairedWith: p.id, reference: p.reference });
           }
 
           state.points.forEach((account, i) => {
