@@ -14,7 +14,8 @@ export interface CpuSample {
   postgresMs: number;
 }
 
-function postgresMs(database: string): number {
+/** The CPU time of every postgres process serving `database` (or no database), in ms. */
+export function postgresMs(database: string): number {
   let total = 0;
   let pids: string[];
   try {
@@ -26,9 +27,10 @@ function postgresMs(database: string): number {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
-      // A backend's title names its database: "postgres: <user> <database> <client> <state>".
+      // A backend's title names its database: "postgres: [<cluster>: ]<user> <database> <client> <state>"
+      // (Debian's clusters put "15/main: " first).
       const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const backend = /^postgres: \S+ (\S+) \S+\(\d+\)/.exec(title);
+      const backend = /^postgres: (?:\S+: )?\S+ (\S+) \S+\(\d+\)/.exec(title);
       if (backend && backend[1] !== database) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       // Fields 14 and 15 of stat (utime, stime), counted from the state field, which is field 3.
@@ -48,4 +50,11 @@ export function cpuNow(database: string): CpuSample {
 export function cpuSince(start: CpuSample, database: string): CpuSample {
   const now = cpuNow(database);
   return { nodeMs: now.nodeMs - start.nodeMs, postgresMs: now.postgresMs - start.postgresMs };
+}
+
+/** One process's CPU time so far (utime + stime, /proc ticks of 10 ms), in ms. */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { mintToken } from '@goodgo/wallet-server';
+import { processCpuMs as cpuMs } from './cpu.js';
 import type { Report } from './report.js';
 import { startServer, type Child } from './processes.js';
 import { round } from './stats.js';
@@ -9,13 +9,6 @@ const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 const CONNECTIONS = 64;
 /** Short rounds, many of them, each pair side by side in time: a busy machine's drift swamps a few long ones. */
 const ROUNDS = 10;
-
-/** The server process's CPU time so far (utime + stime, /proc ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 interface Round {
   perSecond: number;

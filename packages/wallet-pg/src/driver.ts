@@ -38,9 +38,10 @@ export interface SqlDriver extends SqlSession {
    * The PostgreSQL schema that holds every table, function and the migrations record of the store.
    * Every statement the driver runs (queries, transactions, `withConnection`) sees it as its only
    * search path, so the store's SQL and the migrations name tables unqualified. It is selected
-   * inside each of the driver's own transactions (SET LOCAL), never for the session: a connection
-   * shared with the host application, or handed to another client by a transaction pooler, keeps
-   * its own settings.
+   * inside each of the driver's own transactions (SET LOCAL): a connection shared with the host
+   * application, or handed to another client by a transaction pooler, keeps its own settings. Only
+   * the connections of a pool of the store's own, each its own server session, get it once for
+   * the session instead (node-postgres `sessionSettings`).
    */
   readonly schema: string;
   /** Runs `fn` inside BEGIN … COMMIT on one connection, ROLLBACK when it throws. */

@@ -37,6 +37,7 @@ import { countedDriver, countedSession, type Row, type SqlDriver } from './drive
 import { toWalletError } from './errors.js';
 import { SqlFacts } from './facts.js';
 import { GroupCommit } from './group-commit.js';
+import { ReadBatches, type ReadBatchOptions } from './read-batches.js';
 import { readCommittedEvents } from './outbox.js';
 import * as q from './sql/reads.js';
 import { loadCheckpoints, publishCheckpoint } from './checkpoints.js';
@@ -67,6 +68,13 @@ export interface SqlStoreOptions {
    * its store uses 1.
    */
   maxBatchesInFlight?: number | undefined;
+  /**
+   * Reads of a wallet by id, of a user's wallets and of a user's point account that arrive while
+   * `readBatchesInFlight` statements of their kind are out wait for one to return, then leave
+   * together as one statement of at most `maxReadBatchSize` (see read-batches.ts). Defaults 2 and 128.
+   */
+  readBatchesInFlight?: number | undefined;
+  maxReadBatchSize?: number | undefined;
   /** Called with the size of every batch that leaves (1 for a command run on its own), for benchmarks. */
   onBatch?: ((size: number) => void) | undefined;
   /**
@@ -87,6 +95,14 @@ export interface SqlStoreOptions {
   settleMs?: number | undefined;
 }
 
+/** One reader's key in a batched read, and the instant it reads at (holds past it do not count). */
+interface KeyedRead {
+  readonly key: string;
+  readonly asOf?: Date | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * The storage port over PostgreSQL, for both drivers. Every unit of work runs in a batch of the
  * group-commit executor, one database transaction at READ COMMITTED: rows the batch's commands
@@ -104,6 +120,9 @@ export class SqlWalletStore implements WalletStore {
   private readonly checkpointFile: string | undefined;
   private readonly reconcilePaging: ReconcilePaging | undefined;
   private readonly settleMs: number | undefined;
+  private readonly walletsById: ReadBatches<KeyedRead, Row[]>;
+  private readonly walletsOfUser: ReadBatches<KeyedRead, Row[]>;
+  private readonly accountsOfUser: ReadBatches<KeyedRead, Row[]>;
 
   constructor(
     readonly driver: SqlDriver,
@@ -117,6 +136,10 @@ export class SqlWalletStore implements WalletStore {
     this.settleMs = options.settleMs;
     const maxBatchSize = options.maxBatchSize ?? 128;
     if (!Number.isSafeInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+    const reads: ReadBatchOptions = { maxInFlight: options.readBatchesInFlight ?? 2, maxBatchSize: options.maxReadBatchSize ?? 128 };
+    this.walletsById = this.batchedReads(q.getWallets, true, reads);
+    this.walletsOfUser = this.batchedReads(q.listWallets, true, reads);
+    this.accountsOfUser = this.batchedReads(q.getAccounts, false, reads);
     const counted = countedDriver(driver, this.onStatement);
     this.group = new GroupCommit(counted, (session) => new SqlFacts(session), {
       maxBatchSize,
@@ -134,17 +157,30 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async getWallet(id: string, asOf?: Date): Promise<Wallet | null> {
-    const [row] = await this.read(q.getWallet, [id, asOf?.toISOString() ?? null]);
+    // No wallet has an id that is not a UUID; asked for in a batch, it would fail its neighbours.
+    if (!UUID.test(id)) return null;
+    const [row] = await this.walletsById.read({ key: id, asOf });
     return row ? walletFromRow(row) : null;
   }
 
   async listWallets(userId: string, asOf?: Date): Promise<Wallet[]> {
-    return (await this.read(q.listWallets, [userId, asOf?.toISOString() ?? null])).map((r) => walletFromRow(r));
+    return (await this.walletsOfUser.read({ key: userId, asOf })).map((r) => walletFromRow(r));
   }
 
   async getPointAccount(userId: string): Promise<PointAccount | null> {
-    const [row] = await this.read(q.getAccount, [userId]);
+    const [row] = await this.accountsOfUser.read({ key: userId });
     return row ? accountFromRows(row, jsonRows(row.lots)) : null;
+  }
+
+  /** Reads of one statement by key, batched: each reader gets the rows of its place (`n`) in the batch. */
+  private batchedReads(statement: Statement, withInstant: boolean, options: ReadBatchOptions): ReadBatches<KeyedRead, Row[]> {
+    return new ReadBatches<KeyedRead, Row[]>(async (reads) => {
+      const params: unknown[] = [reads.map((r) => r.key)];
+      if (withInstant) params.push(reads.map((r) => r.asOf?.toISOString() ?? null));
+      const byReader: Row[][] = reads.map(() => []);
+      for (const row of await this.read(statement, params)) byReader[Number(row.n) - 1]?.push(row);
+      return byReader;
+    }, options);
   }
 
   async getHold(id: string): Promise<Hold | null> {

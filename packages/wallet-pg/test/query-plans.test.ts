@@ -118,6 +118,9 @@ function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore
       ['resolves the owners of points rows', reads.pointTransactionOwners, [[id]]],
       ['resolves the owners of lots', reads.lotOwners, [[id]]],
       ['resolves holds', reads.getHolds, [[id]]],
+      ['reads wallets for a batch of readers', reads.getWallets, [[id], [null]]],
+      ['reads the wallets of a batch of users', reads.listWallets, [['user-1'], [null]]],
+      ['reads the point accounts of a batch of users', reads.getAccounts, [['user-1']]],
       ["resolves ledger rows and their transfers' other wallets", reads.findWalletTransactions, [[id]]],
     ] as const)('%s through an index', async (_label, statement, params) => {
       const plan = await planOf(store.driver, statement.text, [...params]);

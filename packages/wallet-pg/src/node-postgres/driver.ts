@@ -90,7 +90,7 @@ interface Held {
   release(): void;
 }
 
-async function checkOut(pool: Pool): Promise<Held> {
+async function checkOut(pool: Pool, setUp?: (client: PoolClient) => Promise<void>): Promise<Held> {
   let broken: Error | undefined;
   const onError = (e: Error) => {
     broken ??= e;
@@ -112,6 +112,17 @@ async function checkOut(pool: Pool): Promise<Held> {
   const discard = (e: unknown) => {
     broken ??= e instanceof Error ? e : new Error(String(e));
   };
+  if (setUp) {
+    try {
+      await setUp(client);
+    } catch (e) {
+      // A connection whose session could not be set up is not lent again as if it had been.
+      discard(e);
+      client.removeListener('error', onError);
+      client.release(broken);
+      throw e;
+    }
+  }
   return {
     client,
     fail(e: unknown) {
@@ -123,6 +134,20 @@ async function checkOut(pool: Pool): Promise<Held> {
       // The pool puts its own idle listener back before anything else can happen to the client.
       client.release(broken ?? false);
     },
+  };
+}
+
+/**
+ * Sends `sets` on a client's first loan, once per connection: the set-up is remembered with the
+ * client object, which the pool replaces when its connection is lost.
+ */
+function sessionSetUp(sets: readonly string[]): (client: PoolClient) => Promise<void> {
+  const done = new WeakSet<PoolClient>();
+  const text = sets.join(';');
+  return async (client) => {
+    if (done.has(client)) return;
+    await client.query(text);
+    done.add(client);
   };
 }
 
@@ -156,6 +181,15 @@ export interface NodePostgresDriverOptions {
    */
   lockTimeoutMs?: number | undefined;
   statementTimeoutMs?: number | undefined;
+  /**
+   * Set the schema and the timeouts once per connection, for the session, when the driver first
+   * lends it, instead of with SET LOCAL in each transaction and before each read. A read is then
+   * one named prepared statement, one round trip with nothing parsed or planned again. Only for a
+   * pool whose every connection is the driver's alone and is its own server session: the store's
+   * own pool, not behind a transaction pooler (the store says so when prepared statements are on,
+   * which need the same). Default false.
+   */
+  sessionSettings?: boolean | undefined;
 }
 
 /** @internal The SqlDriver over a `pg` Pool: named prepared statements (unless told not), one pooled client per transaction. */
@@ -171,6 +205,8 @@ export class NodePostgresDriver implements SqlDriver {
   private readonly beginGeneric: string;
   /** How many statements `beginGeneric` holds (their results come before the first statement's). */
   private readonly beginGenericCount: number;
+  /** Sets a connection's session up once, when `sessionSettings`: the SETs sent on its first loan. */
+  private readonly setUp: ((client: PoolClient) => Promise<void>) | undefined;
   private ended = false;
 
   constructor(
@@ -181,22 +217,24 @@ export class NodePostgresDriver implements SqlDriver {
     this.combine = options.combineTransactionEdges ?? true;
     this.prepared = options.preparedStatements ?? true;
     this.schema = schemaName(options.schema);
-    this.settings = transactionSettings({
+    const settings = transactionSettings({
       schema: this.schema,
       searchPath: options.searchPathOnConnect !== true,
       lockTimeoutMs: options.lockTimeoutMs,
       statementTimeoutMs: options.statementTimeoutMs,
     });
+    this.settings = options.sessionSettings === true ? [] : settings;
     this.begin = ['BEGIN', ...this.settings].join(';');
     // Unnamed statements are planned where they run anyway: forcing them generic would only lose
     // the plan their values allow.
     const generic = this.prepared ? ['SET LOCAL plan_cache_mode = force_generic_plan'] : [];
     this.beginGeneric = ['BEGIN', ...this.settings, ...generic].join(';');
     this.beginGenericCount = 1 + this.settings.length + generic.length;
+    this.setUp = options.sessionSettings === true && settings.length > 0 ? sessionSetUp(settings.map((s) => s.replace(/^SET LOCAL /, 'SET '))) : undefined;
   }
 
   async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {
-    const held = await checkOut(this.pool);
+    const held = await checkOut(this.pool, this.setUp);
     try {
       return await this.statement<R>(held, text, params, name);
     } catch (e) {
@@ -231,7 +269,7 @@ export class NodePostgresDriver implements SqlDriver {
   }
 
   async transaction<T>(fn: (session: SqlSession) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const held = await checkOut(this.pool);
+    const held = await checkOut(this.pool, this.setUp);
     const { client } = held;
     const generic = options.genericPlans === true;
     const begin = generic ? this.beginGeneric : this.begin;
@@ -277,7 +315,7 @@ export class NodePostgresDriver implements SqlDriver {
   }
 
   async withConnection<T>(fn: (session: ConnectionSession) => Promise<T>): Promise<T> {
-    const held = await checkOut(this.pool);
+    const held = await checkOut(this.pool, this.setUp);
     try {
       return await fn({ query: (text, params = [], name) => this.statement(held, text, params, name) });
     } catch (e) {

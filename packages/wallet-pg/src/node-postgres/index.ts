@@ -63,12 +63,18 @@ export async function createNodePostgresStore(options: NodePostgresStoreOptions 
     lockTimeoutMs: options.lockTimeoutMs ?? 5000,
     statementTimeoutMs: options.statementTimeoutMs ?? 15000,
   };
+  // A pool of the store's own, each connection its own server session (prepared statements on
+  // say no transaction pooler stands between): the settings are set once per connection.
+  const sessionSettings = (own: boolean) => options.sessionSettings ?? (own && options.preparedStatements !== false);
   const pool = options.pool ?? ownPool(options.connectionString, options, 'goodgo-wallet');
-  const driver = new NodePostgresDriver(pool, options.pool === undefined, driverOptions);
+  const ownsPool = options.pool === undefined;
+  const driver = new NodePostgresDriver(pool, ownsPool, { ...driverOptions, sessionSettings: sessionSettings(ownsPool) });
   await migrateOrClose(driver, options.migrate);
   const readPool =
     options.readPool ?? (options.readConnectionString === undefined ? undefined : ownPool(options.readConnectionString, options, 'goodgo-wallet-read'));
-  const readDriver = readPool === undefined ? undefined : new NodePostgresDriver(readPool, options.readPool === undefined, driverOptions);
+  const ownsReadPool = options.readPool === undefined;
+  const readDriver =
+    readPool === undefined ? undefined : new NodePostgresDriver(readPool, ownsReadPool, { ...driverOptions, sessionSettings: sessionSettings(ownsReadPool) });
   return new SqlWalletStore(driver, { ...options, readDriver });
 }
 

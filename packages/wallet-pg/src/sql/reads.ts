@@ -3,23 +3,35 @@
  * points history pages, the facts a resolve step reads, and the purge of old keys. @internal
  */
 import {
-  ACCOUNT_COLUMNS,
   ACTIVE_ALLOWANCES_JSON,
   ALLOWANCE_COLUMNS,
   HOLD_COLUMNS,
   LOT_COLUMNS,
   POINT_TX_PAGE_COLUMNS,
-  WALLET_COLUMNS,
   WALLET_TX_COLUMNS,
   activeHoldsJson,
+  pointAccounts,
+  wallets,
 } from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
 import { jsonArray, named as s, type Statement } from './statement.js';
 
-export const getWallet = s('get_wallet', `SELECT ${WALLET_COLUMNS}, ${activeHoldsJson('$2')}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE id = $1`);
+// The reads a batch of readers shares (see read-batches.ts): `$1` the keys, `$2` each key's instant,
+// `n` the reader's place in the batch (a key asked for twice answers twice). The `= ANY($1)`
+// beside the join lets the planner probe the index by the array; joined to unnest alone it
+// guesses a hundred keys and may scan the whole table.
+const BATCHED_WALLET = `k.n::int AS n, ${wallets.select({ alias: 'w' })}, ${activeHoldsJson('k.as_of')}, ${ACTIVE_ALLOWANCES_JSON}`;
+/** Wallets by id, each as its reader sees it at its own instant. */
+export const getWallets = s(
+  'get_wallets',
+  `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS k(id, as_of, n) ON k.id = w.id
+   WHERE w.id = ANY($1::uuid[])`,
+);
+/** Each user's wallets, oldest first, grouped by reader. */
 export const listWallets = s(
-  'list_wallets',
-  `SELECT ${WALLET_COLUMNS}, ${activeHoldsJson('$2')}, ${ACTIVE_ALLOWANCES_JSON} FROM wallets w WHERE user_id = $1 ORDER BY created_at, id`,
+  'list_wallets_of',
+  `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n) ON k.user_id = w.user_id
+   WHERE w.user_id = ANY($1::text[]) ORDER BY k.n, w.created_at, w.id`,
 );
 
 /** Holds by id with their wallets' currency; also the resolve step's read of holds' wallets. */
@@ -55,10 +67,11 @@ export const getAllowances = s(
 );
 export const allowancePages = statusPages('allowances', 'a', ALLOWANCE_COLUMNS, 'settle_by');
 
-export const getAccount = s(
-  'get_account',
-  `SELECT ${ACCOUNT_COLUMNS}, ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}`)} AS lots
-   FROM point_accounts a WHERE user_id = $1`,
+/** Users' point accounts with their open lots, by reader. */
+export const getAccounts = s(
+  'get_accounts',
+  `SELECT k.n::int AS n, ${pointAccounts.select({ alias: 'a' })}, ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}`)} AS lots
+   FROM point_accounts a JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = a.user_id WHERE a.user_id = ANY($1::text[])`,
 );
 
 const pointPage = (name: string, where: string) =>

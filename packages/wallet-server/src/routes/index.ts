@@ -15,7 +15,7 @@ import { pointRoutes } from './points.js';
 import { relayRoutes } from './relay.js';
 import { walletRoutes } from './wallets.js';
 
-// In any order: a `{param}` matches only a UUID (see `bindRoutes`).
+// In any order: a fixed segment is matched before a `{param}` in its place (see `bindRoutes`).
 export const ROUTES: readonly AnyRoute[] = [
   ...metaRoutes,
   ...consoleRoutes,
