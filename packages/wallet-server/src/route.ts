@@ -180,9 +180,9 @@ const paramPlaces = (path: string): string =>
  * is no UUID: 400), not the router (404).
  *
  * A param is not constrained in the router (`{id}` to a UUID pattern): the trie router tests such
- * a pattern once for every route below it, with a lookahead for the segment that follows, and
- * that was a fifth of the server's CPU on a GET of a wallet (measured); the order does the same
- * work once, here.
+ * a pattern once for every route below it, with a lookahead for the segment that follows (a GET
+ * of a wallet matched in 21-31 µs, against 9-13 µs unconstrained, measured alone); the order
+ * does the same work once, here.
  */
 export function bindRoutes(app: Hono<AppEnv>, routes: readonly AnyRoute[], deps: Deps): void {
   const ordered = [...routes].sort((a, b) => (paramPlaces(a.path) < paramPlaces(b.path) ? -1 : paramPlaces(a.path) > paramPlaces(b.path) ? 1 : 0));
