@@ -69,6 +69,27 @@ export async function sequential(n: number, op: (i: number) => unknown): Promise
   return { perSecond: n / seconds, usPerOp: (seconds * 1e6) / n };
 }
 
+/**
+ * `sequential` for two workloads in alternating rounds (A B A B …), each side's rounds pooled (ops
+ * over total time): a shared machine that speeds up or slows down during the run affects both
+ * alike. Round r runs ops `r * n` to `r * n + n - 1`.
+ */
+export async function alternateSequential(
+  rounds: number,
+  n: number,
+  a: (i: number) => unknown,
+  b: (i: number) => unknown,
+): Promise<[{ perSecond: number; usPerOp: number }, { perSecond: number; usPerOp: number }]> {
+  let aSeconds = 0;
+  let bSeconds = 0;
+  for (let r = 0; r < rounds; r++) {
+    aSeconds += (await sequential(n, (i) => a(r * n + i))).usPerOp * n;
+    bSeconds += (await sequential(n, (i) => b(r * n + i))).usPerOp * n;
+  }
+  const pooled = (us: number) => ({ perSecond: (rounds * n * 1e6) / us, usPerOp: us / (rounds * n) });
+  return [pooled(aSeconds), pooled(bSeconds)];
+}
+
 export const round = (n: number, digits = 0) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : n);
 export const ratio = (ours: number, base: number) => round(ours / base, 2);
 

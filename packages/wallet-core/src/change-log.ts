@@ -18,7 +18,8 @@ export interface Changes<T, E extends DomainEvent> {
 export class ChangeLog<T, E extends DomainEvent, P extends { readonly id: string }> {
   private transactions: T[] = [];
   private events: E[] = [];
-  private parts = new Map<string, P>();
+  /** Created on the first touch: most commands change no part, and a Map is the costliest of these fields. */
+  private parts: Map<string, P> | null = null;
 
   constructor(
     readonly loadedVersion: number,
@@ -39,7 +40,7 @@ export class ChangeLog<T, E extends DomainEvent, P extends { readonly id: string
   }
 
   touch(part: P): void {
-    this.parts.set(part.id, part);
+    (this.parts ??= new Map()).set(part.id, part);
   }
 
   /** Hands over what changed since loading (or the last pull) and forgets it. */
@@ -48,11 +49,11 @@ export class ChangeLog<T, E extends DomainEvent, P extends { readonly id: string
       loadedVersion: this.loadedVersion,
       transactions: this.transactions,
       events: this.events,
-      parts: this.parts.size === 0 ? [] : [...this.parts.values()],
+      parts: this.parts === null ? [] : [...this.parts.values()],
     };
     this.transactions = [];
     this.events = [];
-    if (this.parts.size > 0) this.parts = new Map();
+    this.parts = null;
     return changes;
   }
 }

@@ -62,6 +62,30 @@ describe('Money.parse', () => {
     expect(Money.parse('1000000', 'VND', { max: '1000000' }).format()).toBe('1000000');
   });
 
+  it('accepts an amount exactly when it is at most the maximum, whatever digits either has', () => {
+    // The exact comparison, as fractions: amount / 10^exponent <= whole.fraction.
+    const within = (minor: bigint, exponent: number, whole: bigint, fraction: string) =>
+      minor * 10n ** BigInt(fraction.length) <= (whole * 10n ** BigInt(fraction.length) + BigInt(fraction || '0')) * 10n ** BigInt(exponent);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('VND', 'USD', 'KWD'),
+        fc.bigInt({ min: 1n, max: 10n ** 9n }),
+        fc.bigInt({ min: 1n, max: 10n ** 6n }),
+        fc.stringMatching(/^[0-9]{0,5}$/),
+        (code, minor, whole, fraction) => {
+          const { exponent } = currencyOf(code);
+          const digits = minor.toString().padStart(exponent + 1, '0');
+          const amount = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+          const max = fraction === '' ? whole.toString() : `${whole}.${fraction}`;
+          const accepted = rejects(amount, code, max) === 'accepted';
+          expect(accepted).toBe(within(minor, exponent, whole, fraction));
+          // Asked again, the kept limit answers alike.
+          expect(rejects(amount, code, max) === 'accepted').toBe(accepted);
+        },
+      ),
+    );
+  });
+
   it('rejects unknown and non-money currency codes', () => {
     expect(rejects('1', 'ABC')).toBe('VALIDATION_ERROR');
     expect(rejects('1', 'vnd')).toBe('VALIDATION_ERROR');

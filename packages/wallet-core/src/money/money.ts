@@ -37,6 +37,29 @@ function parts(decimal: string): { sign: string; whole: string; fraction: string
 }
 
 const ZEROS = new WeakMap<Currency, Money>();
+/** Per currency, per maximum as written: the most minor units an amount may have. */
+const LIMITS = new WeakMap<Currency, Map<string, bigint>>();
+
+/**
+ * The largest count of `currency`'s minor units at or below `max` (a decimal string). Compared at
+ * the finer of the two scales, since a maximum may carry more digits than the currency: an amount
+ * of `minor` units is within it when `minor * 10^(scale - exponent) <= max at scale`, that is when
+ * `minor <= floor(max at scale / 10^(scale - exponent))`. Kept, as every command parses against
+ * the one configured maximum.
+ */
+function limitOf(max: string, currency: Currency): bigint {
+  let limits = LIMITS.get(currency);
+  if (limits === undefined) LIMITS.set(currency, (limits = new Map()));
+  let limit = limits.get(max);
+  if (limit === undefined) {
+    const { whole, fraction } = parts(max);
+    const scale = Math.max(currency.exponent, fraction.length);
+    limit = scaled(whole, fraction, scale) / 10n ** BigInt(scale - currency.exponent);
+    // A few maximums are configured; a caller passing a new one every time must not grow this.
+    if (limits.size < 16) limits.set(max, limit);
+  }
+  return limit;
+}
 
 /**
  * An immutable amount of one currency, held as a bigint count of its minor units (dong, cents):
@@ -73,10 +96,9 @@ export class Money {
     const minor = scaled(m[1] as string, fraction, cur.exponent);
     if (minor === 0n) return fail('must be greater than zero');
     if (options.max !== undefined) {
-      const max = options.max instanceof Money ? parts(options.max.format()) : parts(options.max);
-      // Compared at the finer of the two scales: a maximum may carry more digits than the currency.
-      const scale = Math.max(cur.exponent, max.fraction.length);
-      if (minor * 10n ** BigInt(scale - cur.exponent) > scaled(max.whole, max.fraction, scale)) {
+      const maxText = options.max instanceof Money ? options.max.format() : options.max;
+      if (minor > limitOf(maxText, cur)) {
+        const max = parts(maxText);
         return fail(`must not exceed ${max.fraction === '' ? max.whole : `${max.whole}.${max.fraction}`}`);
       }
     }

@@ -120,7 +120,8 @@ export class Wallet {
     this.changes = new ChangeLog(loadedVersion, { aggregateType: 'wallet', aggregateId: state.id });
     this.holds = new Map();
     for (const h of holds) this.holds.set(h.id, h);
-    this.allowances = new Map(allowances.map((a) => [a.id, a]));
+    this.allowances = new Map();
+    for (const a of allowances) this.allowances.set(a.id, a);
   }
 
   /**
@@ -218,6 +219,7 @@ export class Wallet {
   heldAt(now: Date): Money {
     // Loops, not filter/reduce: every command and every view asks, and most wallets hold nothing.
     let held = Money.zero(this.currency);
+    if (this.holds.size === 0 && this.allowances.size === 0) return held;
     for (const h of this.holds.values()) if (holdCounts(h, now)) held = held.add(h.amount);
     for (const a of this.allowances.values()) if (allowanceCounts(a, now)) held = held.add(allowanceLeft(a));
     return held;
@@ -225,7 +227,8 @@ export class Wallet {
 
   /** The balance less what counting holds and allowances reserve at `now`: what can be paid out or held. */
   availableAt(now: Date): Money {
-    return this.state.balance.subtract(this.heldAt(now));
+    const held = this.heldAt(now);
+    return held.isZero() ? this.state.balance : this.state.balance.subtract(held);
   }
 
   /** A hold loaded with this wallet (the stored-active ones, and those changed since loading). */
@@ -584,6 +587,7 @@ export class Wallet {
 
   private move(ctx: ChangeContext, type: WalletTransactionType, amount: Money, details: MovementDetails, links: RowLinks): WalletTransaction {
     const balanceAfter = isCredit(type) ? this.state.balance.add(amount) : this.state.balance.subtract(amount);
+    const at = this.bookingTime(ctx);
     const tx: WalletTransaction = {
       id: ctx.newId(),
       walletId: this.id,
@@ -596,8 +600,8 @@ export class Wallet {
       holdId: links.holdId ?? null,
       refundOf: links.refundOf ?? null,
       actor: ctx.actor ?? null,
-      createdAt: this.bookingTime(ctx),
-      occurredAt: links.occurredAt ?? this.bookingTime(ctx),
+      createdAt: at,
+      occurredAt: links.occurredAt ?? at,
       allowanceId: links.allowanceId ?? null,
       allowanceSeq: links.allowanceSeq ?? null,
       pairedWith: links.pairedWith ?? null,
@@ -615,10 +619,14 @@ export class Wallet {
       reference: tx.reference,
       holdId: tx.holdId,
       refundOf: tx.refundOf,
-      // Only on an allowance's rows: every other event keeps the payload it always had.
-      ...(tx.allowanceId === null ? {} : { allowanceId: tx.allowanceId, allowanceSeq: tx.allowanceSeq }),
-      ...(tx.pairedWith === null ? {} : { pairedWith: tx.pairedWith }),
     };
+    // Only on an allowance's rows: every other event keeps the payload it always had. Assigned,
+    // not spread into the literal: a spread builds the object by a slower generic copy.
+    if (tx.allowanceId !== null) {
+      payload.allowanceId = tx.allowanceId;
+      payload.allowanceSeq = tx.allowanceSeq;
+    }
+    if (tx.pairedWith !== null) payload.pairedWith = tx.pairedWith;
     this.record(ctx, 'BalanceChanged', payload);
     return tx;
   }
