@@ -100,7 +100,7 @@ export function isConnectionBroken(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNAVAILABLE_NODE.has(code)) return true;
   const state = sqlState(e);
-  if (state !== undefined) return state.startsWith('08') || state.startsWith('57P');
+  if (state !== undefined) return state.startsWith('08') || state.startsWith('57P') || state === READ_ONLY;
   const message = e instanceof Error ? e.message : '';
   return /Connection terminated|Client has encountered a connection error|Client was closed|not queryable/i.test(message);
 }
@@ -152,6 +152,13 @@ export function transactionSettings(settings: TransactionSettings): string[] {
   return out;
 }
 
+/**
+ * A write refused because the node is read-only: a connection opened to the primary's address
+ * just as that node was demoted to a standby (failover). The connection is of no more use for
+ * writes, and the command may succeed on the new primary.
+ */
+const READ_ONLY = '25006';
+
 /** SQLSTATEs after which the same unit of work, run again, may well succeed. */
 const RETRYABLE = new Set(['40P01', '40001']);
 /** SQLSTATE classes and Node error codes that mean the database cannot be reached. */
@@ -174,7 +181,7 @@ export function isUnavailable(e: unknown): boolean {
   const state = sqlState(e);
   // A lock not granted in time (55P03) or a statement cancelled by its timeout (57014): the
   // database is too busy for this command now; the command changed nothing and may be retried.
-  if (state === '55P03' || state === '57014') return true;
+  if (state === '55P03' || state === '57014' || state === READ_ONLY) return true;
   if (state !== undefined) return UNAVAILABLE_CLASSES.some((c) => state.startsWith(c));
   const message = e instanceof Error ? e.message : '';
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|pool is ended|Cannot use a pool after calling end|PGlite is closed/i.test(

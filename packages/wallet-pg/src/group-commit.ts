@@ -8,7 +8,9 @@
  * one statement (wallets by id, then point accounts by id), reads what the plans read under their
  * locks, runs the units one after another in memory, each against its own copies of the locked
  * aggregates (a unit that fails leaves them as they were for the next), writes everything in one
- * statement, commits once, and only then answers each caller.
+ * statement, commits once, and only then answers each caller. A batch whose connection is slow to
+ * come (a new connection to a node that does not answer, in a failover) holds its callers only
+ * until another slot connects: that one takes them along with its own.
  */
 import {
   ChainWriter,
@@ -59,6 +61,14 @@ import {
 } from './rows.js';
 
 type Changes = WalletChanges | PointAccountChanges;
+
+/** A batch sent on one of the slots: its units (moved to another slot that connected first) and what it holds. */
+interface Slot {
+  batch: Queued[];
+  readonly locks: Set<string>;
+  /** True until the event loop's turn it was sent in ends. */
+  sameTurn: boolean;
+}
 type Unit<T> = (uow: UnitOfWork) => Promise<T>;
 
 interface Queued {
@@ -132,6 +142,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class GroupCommit {
   private readonly queue: Queued[] = [];
   private inFlight = 0;
+  /** Batches sent whose connection has not come yet, in the order they were sent. */
+  private readonly connecting = new Set<Slot>();
   /** What each batch in flight holds: its rows, keys and new wallets' pairs (see `locksOf`). */
   private readonly held = new Set<ReadonlySet<string>>();
 
@@ -151,8 +163,11 @@ export class GroupCommit {
     return new Promise<T>((resolve, reject) => {
       const [plan, resolver] = typeof planned === 'function' ? [null, planned] : [planned, null];
       this.queue.push({ fn: fn as Unit<unknown>, trace: context.active(), plan, resolver, resolve: resolve as (value: unknown) => void, reject });
-      // Nothing in flight: it leaves at once, a batch of one. Otherwise it waits for a batch to return.
-      if (this.inFlight === 0) this.pump();
+      // Nothing in flight: it leaves at once, a batch of one. Otherwise it waits for a batch to
+      // return, unless a batch still waits for a connection that did not come in the turn it was
+      // sent (an idle connection comes at once): then it leaves on a free slot, which takes the
+      // stalled batch's callers too when it connects first.
+      if (this.inFlight === 0 || this.stalled()) this.pump();
     });
   }
 
@@ -184,16 +199,45 @@ export class GroupCommit {
     }
   }
 
-  private send(batch: Queued[]): void {
-    this.options.onBatch?.(batch.length);
+  private stalled(): boolean {
+    for (const slot of this.connecting) if (!slot.sameTurn) return true;
+    return false;
+  }
+
+  private send(chosen: Queued[]): void {
     this.inFlight += 1;
-    const locks = new Set(batch.flatMap((item) => locksOf(item.plan)));
-    this.held.add(locks);
-    const sent = this.runBatch(batch, 1, false, locks).catch((e: unknown) => {
-      // Not expected (runBatch answers its callers), but no caller may be left waiting.
-      for (const item of batch) item.reject(toWalletError(e));
+    const slot: Slot = { batch: chosen, locks: new Set(chosen.flatMap((item) => locksOf(item.plan))), sameTurn: true };
+    this.held.add(slot.locks);
+    this.connecting.add(slot);
+    setImmediate(() => {
+      slot.sameTurn = false;
+    });
+    const ran = this.driver.transaction((session) => {
+      this.connecting.delete(slot);
+      // Connected first: the stalled batches (still waiting since an earlier turn) leave here,
+      // before this one's own units (they were sent first), with the rows they hold. One sent in
+      // this turn (the other half of a split queue) is not stalled: it connects in a moment.
+      const batch: Queued[] = [];
+      for (const other of this.connecting) {
+        if (other.sameTurn) continue;
+        batch.push(...other.batch);
+        for (const lock of other.locks) slot.locks.add(lock);
+        other.batch = [];
+        other.locks.clear();
+      }
+      batch.push(...slot.batch);
+      slot.batch = batch;
+      if (batch.length === 0) return Promise.resolve([]);
+      this.options.onBatch?.(batch.length);
+      return traceBatch(batch, 1, () => this.apply(session, batch, batch.length > 1));
+    }, GENERIC_PLANS);
+    const sent = this.settle(slot, ran).catch((e: unknown) => {
+      // Not expected (settle answers its callers), but no caller may be left waiting.
+      for (const item of slot.batch) item.reject(toWalletError(e));
     });
     void sent.then(() => {
+      this.connecting.delete(slot);
+      const { locks } = slot;
       this.held.delete(locks);
       // The callers just answered send their next commands from their continuations: let those
       // run before the next batch leaves, or it would leave with the first of them alone and the
@@ -236,12 +280,31 @@ export class GroupCommit {
    * skips the rows held elsewhere unless it is made of units set aside (`wait`); `locks` is what
    * the slot holds, narrowed to the units set aside once the others are answered.
    */
-  private async runBatch(batch: readonly Queued[], attempt: number, wait = false, locks?: Set<string>): Promise<void> {
+  private runBatch(batch: readonly Queued[], attempt: number, wait = false, locks?: Set<string>): Promise<void> {
+    const skip = !wait && batch.length > 1;
+    return this.answer(
+      batch,
+      attempt,
+      locks,
+      traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch, skip), GENERIC_PLANS)),
+    );
+  }
+
+  /** A sent batch's first run: what it carries is known once it connects (its own units and those of batches it overtook). */
+  private async settle(slot: Slot, ran: Promise<Outcome[]>): Promise<void> {
+    try {
+      await ran;
+    } catch {
+      // Answered below, with the units it carried (none if a batch that connected first took them).
+    }
+    if (slot.batch.length > 0) await this.answer(slot.batch, 1, slot.locks, ran);
+  }
+
+  /** Answers a batch's callers from what its transaction came to, or runs them again as `runBatch` says. */
+  private async answer(batch: readonly Queued[], attempt: number, locks: Set<string> | undefined, ran: Promise<Outcome[]>): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await traceBatch(batch, attempt, () =>
-        this.driver.transaction((session) => this.apply(session, batch, !wait && batch.length > 1), GENERIC_PLANS),
-      );
+      outcomes = await ran;
     } catch (e) {
       // The database is away or too busy: no unit committed, and running them one by one would
       // only meet the same. Every caller gets the error it would have got alone. A lock not

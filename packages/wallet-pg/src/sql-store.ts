@@ -33,7 +33,7 @@ import {
   type WalletSearchRequest,
 } from '@goodgo/wallet-core';
 import * as books from './sql/books.js';
-import { countedDriver, countedSession, type Row, type SqlDriver } from './driver.js';
+import { countedDriver, countedSession, isConnectionBroken, isUnavailable, type Row, type SqlDriver } from './driver.js';
 import { toWalletError } from './errors.js';
 import { SqlFacts } from './facts.js';
 import { GroupCommit } from './group-commit.js';
@@ -372,6 +372,9 @@ export class SqlWalletStore implements WalletStore {
       this.onStatement?.(statement.name);
       return await driver.query(statement.text, params, statement.name);
     } catch (e) {
+      // The replica away (promoted in a failover, its host gone, its backend refused): the
+      // primary answers the books' reads meanwhile, rather than nothing.
+      if (driver !== this.driver && (isUnavailable(e) || isConnectionBroken(e))) return this.read(statement, params, this.driver);
       throw toWalletError(e);
     }
   }

@@ -157,7 +157,11 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     let body: Problem;
     if (isWalletError(err)) {
       const internal = err.code === 'INTERNAL_ERROR' || err.code === 'SERVICE_UNAVAILABLE';
-      if (internal) c.get('log').error({ err, cause: (err as Error).cause }, 'request failed');
+      // A 503 is expected (a failover's refused or reset connections, terminated backends, a
+      // demoted node refusing writes, a lock not granted in time) and the client retries: a
+      // warning with its cause, so that an alert on error lines does not fire on every failover.
+      if (err.code === 'SERVICE_UNAVAILABLE') c.get('log').warn({ code: err.code, cause: causeOf(err) }, 'request answered 503: database unavailable');
+      else if (internal) c.get('log').error({ err, cause: (err as Error).cause }, 'request failed');
       body = problem(err.code, internal ? `${err.message}; quote request id ${requestId}` : err.message, {
         instance: c.req.path,
         requestId,
@@ -182,6 +186,14 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   });
 
   return app;
+}
+
+/** What made a request unavailable, in a line: the driver's message and its code (SQLSTATE or errno), no stack. */
+function causeOf(err: Error): { message: string; code?: string } | undefined {
+  const cause = err.cause;
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? { message: cause.message, code } : { message: cause.message };
 }
 
 /** The route template that answered (`unmatched` for no route), the label of metrics and the server span's name. */

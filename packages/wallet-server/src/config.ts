@@ -50,6 +50,9 @@ export const configSchema = z
       .transform((v) => v === 'true'),
     DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(DEFAULT_POOL_MAX),
+    // How long a new database connection may take (both pools): an unreachable node (a failover's
+    // old primary) fails the attempt after this instead of holding it for minutes.
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     // false behind a pooler that keeps no prepared statement across transactions (PgBouncer 1.18
     // in transaction mode): every statement is then parsed where it runs.
     DATABASE_PREPARED_STATEMENTS: z

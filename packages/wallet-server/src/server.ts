@@ -61,6 +61,7 @@ export async function openStore(config: Config, logger: Logger, ledgerKeys = led
       connectionString: config.DATABASE_URL,
       readConnectionString: config.DATABASE_READ_URL,
       max: config.DATABASE_POOL_MAX,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
       schema: config.WALLET_DB_SCHEMA,
       preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
     });

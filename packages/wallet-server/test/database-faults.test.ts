@@ -14,7 +14,7 @@ import {
   type Outcome,
 } from './support/bank.js';
 import { adminUrl, freshDatabase, startServerProcess, type ServerProcess } from './support/process.js';
-import { tcpProxy } from './support/tcp-proxy.js';
+import { tcpProxy } from '@goodgo/wallet-pg/testing';
 
 if (!adminUrl) console.log('[wallet-server] database fault suite skipped: WALLET_TEST_DATABASE_URL is not set.');
 

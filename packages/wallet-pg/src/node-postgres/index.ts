@@ -43,14 +43,34 @@ export interface NodePostgresStoreOptions extends SqlStoreOptions, NodePostgresD
    */
   readPool?: pg.Pool | undefined;
   readConnectionString?: string | undefined;
+  /**
+   * How long a new connection of the store's own pools may take before the attempt fails
+   * (SERVICE_UNAVAILABLE for the command that waited for it). Default 5 s. A failover's old
+   * primary, unreachable, would otherwise hold an attempt for the kernel's SYN retries (minutes).
+   */
+  connectTimeoutMs?: number | undefined;
 }
+
+/**
+ * Idle time after which the kernel probes a connection of the store's own pools (TCP keepalive):
+ * a connection to a host that vanished (a failover, a partition) is found dead and dropped instead
+ * of being lent and then waiting forever for an answer.
+ */
+const KEEPALIVE_IDLE_MS = 10_000;
 
 /**
  * A pool of the store's own. It sends no startup `options` (a transaction pooler such as
  * PgBouncer refuses them): the schema and the timeouts are set inside each transaction.
  */
 function ownPool(connectionString: string | undefined, options: NodePostgresStoreOptions, applicationName: string): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? DEFAULT_POOL_MAX, connectionTimeoutMillis: 5_000, application_name: applicationName });
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.max ?? DEFAULT_POOL_MAX,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_IDLE_MS,
+    application_name: applicationName,
+  });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   return pool;
