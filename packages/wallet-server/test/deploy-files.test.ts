@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { HAPROXY_LINES, PATRONI_DCS } from '../../../scripts/failover/harness.js';
 import { configSchema } from '../src/config.js';
 
 // No Docker engine runs here: what can be checked without one is checked. The image's start
@@ -118,5 +119,26 @@ describe('the deployment guide and the API document', () => {
   it.each(['docs/DEPLOY.md', 'docs/API.md'])('%s names every environment variable the server reads', (doc) => {
     const text = read(doc);
     expect(variables.filter((v) => !text.includes(`\`${v}\``))).toEqual([]);
+  });
+});
+
+describe('deploy/failover: the Patroni + HAProxy variant', () => {
+  const compose = parse(read('deploy/failover/compose.yml')) as { services: Record<string, ComposeService> };
+  const wallet = compose.services.wallet as ComposeService;
+
+  it('runs etcd, two Patroni nodes, HAProxy, the service and Traefik; the service reaches PostgreSQL only through HAProxy', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['etcd', 'haproxy', 'patroni1', 'patroni2', 'traefik', 'wallet']);
+    expect(wallet.environment?.DATABASE_URL).toMatch(/@haproxy:5432\//);
+    expect(wallet.environment?.DATABASE_READ_URL).toMatch(/@haproxy:5433\//);
+    for (const name of Object.keys(wallet.environment ?? {})) expect(variables).toContain(name);
+  });
+
+  it('bootstraps Patroni and routes HAProxy as the failover harness that measured them does', () => {
+    const patroni = parse(read('deploy/failover/patroni.yml')) as { bootstrap: { dcs: unknown } };
+    expect(patroni.bootstrap.dcs).toEqual(PATRONI_DCS);
+    const haproxy = read('deploy/failover/haproxy.cfg')
+      .split('\n')
+      .map((l) => l.trim());
+    for (const line of HAPROXY_LINES) expect(haproxy).toContain(line);
   });
 });
