@@ -71,6 +71,9 @@ let pgIds: string[] | undefined;
 if (main) {
   section('2. library on PostgreSQL');
   const pool = new pg.Pool({ connectionString: main.url, max: 16, options: SEARCH_PATH });
+  // An idle connection the server ends (another engineer's test restarting or emptying the shared
+  // cluster) must not end the run before its report is written: the pool drops it and opens another.
+  pool.on('error', (e) => console.log(`an idle connection of the bench's pool ended: ${e.message}`));
   try {
     postgresVersion = (await pool.query<{ v: string }>('SHOW server_version')).rows[0]?.v;
     const migrated = await createNodePostgresStore({ pool, searchPathOnConnect: true }); // applies the migrations

@@ -144,8 +144,12 @@ export class GroupCommit {
   private inFlight = 0;
   /** Batches sent whose connection has not come yet, in the order they were sent. */
   private readonly connecting = new Set<Slot>();
-  /** What each batch in flight holds: its rows, keys and new wallets' pairs (see `locksOf`). */
-  private readonly held = new Set<ReadonlySet<string>>();
+  /**
+   * What each batch in flight holds (its rows, keys and new wallets' pairs, see `locksOf`), and how
+   * many units it carries now: none once a slot that connected first took them, one when they run
+   * one at a time, the units set aside while they wait.
+   */
+  private readonly held = new Map<ReadonlySet<string>, number>();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -183,9 +187,17 @@ export class GroupCommit {
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
       const busy = new Set<string>();
-      for (const locks of this.held) for (const lock of locks) busy.add(lock);
+      for (const locks of this.held.keys()) for (const lock of locks) busy.add(lock);
       const all = this.select(busy, this.options.maxBatchSize);
       if (all.length === 0) return;
+      // Beside a batch in flight more than twice its size, a batch waits for that one to return,
+      // and then leaves with its callers, split evenly over both slots. Otherwise each slot sends
+      // back its own callers when it returns: once uneven (a unit set aside or run again moves a
+      // caller to the other slot's next batch), a slot of one command cycles beside one of 63,
+      // each of its commands paying a whole transaction (bench 2c, captures and refunds: batches
+      // p50 1, p99 63). A batch still waiting for its connection since an earlier turn is not
+      // waited for: that is a failover, and the batch that leaves now takes its callers along.
+      if (2 * all.length < this.largestConnected()) return;
       let chosen = all;
       if (this.options.maxInFlight - this.inFlight >= 2 && all.length >= 2 * MIN_SPLIT_BATCH) {
         const first = all.slice(0, Math.ceil(all.length / 2));
@@ -204,13 +216,25 @@ export class GroupCommit {
     return false;
   }
 
+  /** The most units a batch in flight carries, the batches stalled on their connection left out. */
+  private largestConnected(): number {
+    const stalled = new Set<ReadonlySet<string>>();
+    for (const slot of this.connecting) if (!slot.sameTurn) stalled.add(slot.locks);
+    let largest = 0;
+    for (const [locks, units] of this.held) if (units > largest && !stalled.has(locks)) largest = units;
+    return largest;
+  }
+
   private send(chosen: Queued[]): void {
     this.inFlight += 1;
     const slot: Slot = { batch: chosen, locks: new Set(chosen.flatMap((item) => locksOf(item.plan))), sameTurn: true };
-    this.held.add(slot.locks);
+    this.held.set(slot.locks, chosen.length);
     this.connecting.add(slot);
     setImmediate(() => {
       slot.sameTurn = false;
+      // Its connection did not come in the turn it was sent: what queued beside it, waiting for it
+      // as for a larger batch (see `pump`), leaves now on a free slot.
+      if (this.connecting.has(slot)) this.pump();
     });
     const ran = this.driver.transaction((session) => {
       this.connecting.delete(slot);
@@ -224,9 +248,11 @@ export class GroupCommit {
         for (const lock of other.locks) slot.locks.add(lock);
         other.batch = [];
         other.locks.clear();
+        this.held.set(other.locks, 0);
       }
       batch.push(...slot.batch);
       slot.batch = batch;
+      this.held.set(slot.locks, batch.length);
       if (batch.length === 0) return Promise.resolve([]);
       this.options.onBatch?.(batch.length);
       return traceBatch(batch, 1, () => this.apply(session, batch, batch.length > 1));
@@ -332,6 +358,11 @@ export class GroupCommit {
       // held too long holds up only the units that want it; otherwise one after another, in
       // arrival order, as the batch would have.
       this.options.onStatement?.('batch_fallback');
+      if (locks) {
+        // Its units now run one at a time: nothing need wait for it as for a batch of many.
+        this.held.set(locks, 1);
+        this.pump();
+      }
       if (waitedTooLong(e)) await Promise.all(batch.map((item) => this.runBatch([item], 1)));
       else for (const item of batch) await this.runBatch([item], 1);
       return;
@@ -353,6 +384,7 @@ export class GroupCommit {
       if (locks) {
         locks.clear();
         for (const item of aside) for (const lock of locksOf(item.plan)) locks.add(lock);
+        this.held.set(locks, aside.length);
         this.pump();
       }
       await this.runBatch(aside, 1, true);
