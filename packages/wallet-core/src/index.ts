@@ -59,6 +59,10 @@ export {
   type AllowanceTerms,
   type AllowanceSpend,
   type BookedSpend,
+  DEFAULT_ALLOWANCE_TTL_MS,
+  MAX_ALLOWANCE_TTL_MS,
+  DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
+  MAX_ALLOWANCE_SYNC_GRACE_MS,
 } from './wallet/allowance.js';
 export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
 export { payWithPoints, PAY_SOURCE, type SplitPayment, type SplitPaymentEntries } from './split-payment.js';
@@ -117,15 +121,7 @@ export { isCleanText } from './schemas.js';
 export { parseInput, type WithTimes } from './validate.js';
 export { assertFeedPosition } from './cursor.js';
 export type { CommandOptions, QueryOptions } from './command.js';
-export {
-  WalletService,
-  type WalletServiceOptions,
-  type AllowanceSyncResult,
-  DEFAULT_ALLOWANCE_TTL_MS,
-  MAX_ALLOWANCE_TTL_MS,
-  DEFAULT_ALLOWANCE_SYNC_GRACE_MS,
-  MAX_ALLOWANCE_SYNC_GRACE_MS,
-} from './facade.js';
+export { WalletService, type WalletServiceOptions } from './facade.js';
 export {
   EVENT_VERSION,
   EVENT_TYPES,
@@ -168,6 +164,7 @@ export {
   type DepositReversalResult,
   type PointsRefundResult,
   type PointsReversalResult,
+  type AllowanceSyncResult,
 } from './views.js';
 export { wasReplayed, isValidIdempotencyKey, IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 export {

@@ -14,6 +14,9 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   throw new ValidationError(first ? `Invalid ${first.path || 'input'}: ${first.message}` : 'Invalid input', issues);
 }
 
+/** Milliseconds in a day: periods and time limits are said in days. */
+export const DAY_MS = 86_400_000;
+
 /** An input whose time fields take a `Date` as well as an ISO 8601 string. */
 export type WithTimes<T, K extends keyof T> = Omit<T, K> & { [P in K]?: T[P] | Date };
 
@@ -44,7 +47,7 @@ export function assertPeriod(from: Date | undefined, to: Date | undefined): void
 
 /** A period of at most `days` days. */
 export function assertPeriodWithin(from: Date, to: Date, days: number): void {
-  if (to.getTime() - from.getTime() > days * 86_400_000) {
+  if (to.getTime() - from.getTime() > days * DAY_MS) {
     throw new ValidationError(`A statement covers at most ${days} days`, [{ path: 'to', message: `must be at most ${days} days after from` }]);
   }
 }
@@ -67,7 +70,7 @@ export function assertInFuture(field: string, at: Date, now: Date): void {
 export function assertAhead(path: string, at: Date, now: Date, maxMs: number): void {
   assertInFuture(path, at, now);
   if (at.getTime() - now.getTime() > maxMs) {
-    const days = `${maxMs / 86_400_000} days`;
+    const days = `${maxMs / DAY_MS} days`;
     throw new ValidationError(`${path} must be at most ${days} ahead`, [{ path, message: `must be at most ${days} ahead` }]);
   }
 }

@@ -31,6 +31,9 @@ export type ExpireResult = z.output<typeof s.expireResult>;
 /** A split payment: the payer's side of the money and the owner's points spend (null without points). */
 export type PayResult = z.output<typeof s.payResult>;
 
+/** The allowance after the sync, and per spend (in seq order) whether it was booked now or before. */
+export type AllowanceSyncResult = z.output<typeof s.allowanceSyncResult>;
+
 /** A page of the event feed. */
 export type EventPage = z.output<typeof s.eventPage>;
 

@@ -6,7 +6,17 @@
  */
 import { AllowanceExceededError, AllowanceSeqConflictError, AllowanceSeqGapError } from '../errors.js';
 import type { Money } from '../money/money.js';
+import { DAY_MS } from '../validate.js';
 import type { WalletTransaction } from './ledger.js';
+
+/** The longest a till may sell offline from one allowance: a shift or a few, not a credit line. */
+export const MAX_ALLOWANCE_TTL_MS = 7 * DAY_MS;
+/** How long a till may sell from an allowance opened without `spendUntil`, unless the service is configured otherwise. */
+export const DEFAULT_ALLOWANCE_TTL_MS = DAY_MS;
+/** The longest an allowance may stay reserved after `spendUntil` for sales forwarded late. */
+export const MAX_ALLOWANCE_SYNC_GRACE_MS = 30 * DAY_MS;
+/** How long after `spendUntil` an allowance stays reserved, unless the service is configured otherwise. */
+export const DEFAULT_ALLOWANCE_SYNC_GRACE_MS = 3 * DAY_MS;
 
 /** Every status an allowance can have; the TypeScript union, the zod enum and the SQL check derive from it. */
 export const ALLOWANCE_STATUSES = ['active', 'settled', 'expired'] as const;

@@ -1,7 +1,6 @@
 import type { Money } from '../money/money.js';
-import { assertAhead } from '../validate.js';
+import { DAY_MS, assertAhead } from '../validate.js';
 
-const DAY_MS = 86_400_000;
 /** The longest a hold may reserve money: a till's pre-authorisation, not a savings plan. */
 export const MAX_HOLD_TTL_MS = 30 * DAY_MS;
 /**
