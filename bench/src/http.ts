@@ -1,46 +1,7 @@
-import autocannon from 'autocannon';
-import { mintToken } from '@goodgo/wallet-server';
 import type { Report } from './report.js';
-import { bareServer, rssMiB, startNode, startServer, type Child } from './processes.js';
+import { CONNECTIONS, SECRET, cannon, fmt, serviceToken, type Cannon } from './cannon.js';
+import { bareServer, startNode, startServer, type Child } from './processes.js';
 import { closedLoopSamples, ratio, round, type Run } from './stats.js';
-
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-/** Load generator connections, and the library's callers in the same comparison. */
-const CONNECTIONS = 64;
-
-interface Cannon {
-  perSecond: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  maxRssMiB: number;
-}
-
-async function cannon(url: string, token: string | null, connections: number, seconds: number, body: () => unknown, pid?: number): Promise<Cannon> {
-  let maxRss = 0;
-  const sampler = pid ? setInterval(() => (maxRss = Math.max(maxRss, rssMiB(pid))), 200) : undefined;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(body()) }) }],
-  });
-  if (sampler) clearInterval(sampler);
-  return {
-    perSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-    maxRssMiB: round(maxRss, 1),
-  };
-}
-
-const fmt = (c: Cannon) =>
-  `${round(c.perSecond)}/s p50 ${c.p50} ms p99 ${c.p99} ms${c.non2xx ? ` (${c.non2xx} non-2xx)` : ''}${c.errors ? ` (${c.errors} errors)` : ''}`;
 
 async function walletsVia(base: string, token: string, n: number): Promise<string[]> {
   const ids: string[] = [];
@@ -74,11 +35,11 @@ export interface HttpOptions {
 }
 
 export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
-  const token = await mintToken({ sub: 'bench-pos', roles: ['service'], secret: SECRET, expiresIn: '1h' });
+  const token = await serviceToken('bench-pos');
   const bare = await startNode(bareServer, {});
   let bareRun: Cannon;
   try {
-    bareRun = await cannon(`${bare.url}/bare`, null, CONNECTIONS, o.seconds, () => ({ walletId: crypto.randomUUID(), amount: '1' }));
+    bareRun = await cannon(`${bare.url}/bare`, null, CONNECTIONS, o.seconds, { body: () => ({ walletId: crypto.randomUUID(), amount: '1' }) });
   } finally {
     await bare.stop();
   }
@@ -102,19 +63,21 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
       const pick = () => ids[Math.floor(Math.random() * ids.length)] as string;
       const pid = server.child.pid as number;
       // Warm-up: JIT, every pooled connection's prepared statements, PostgreSQL's caches.
-      await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, 2, () => ({ walletId: pick(), amount: '1' }));
-      const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, o.seconds, () => ({ walletId: pick(), amount: '1' }), pid);
+      await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, 2, { body: () => ({ walletId: pick(), amount: '1' }) });
+      const dep = await cannon(`${server.url}/api/v1/wallets/deposit`, token, CONNECTIONS, o.seconds, { body: () => ({ walletId: pick(), amount: '1' }) }, pid);
       const transfers = () =>
         cannon(
           `${server!.url}/api/v1/wallets/transfer`,
           token,
           CONNECTIONS,
           o.seconds,
-          () => {
-            const a = pick();
-            let b = pick();
-            while (b === a) b = pick();
-            return { fromWalletId: a, toWalletId: b, amount: '1' };
+          {
+            body: () => {
+              const a = pick();
+              let b = pick();
+              while (b === a) b = pick();
+              return { fromWalletId: a, toWalletId: b, amount: '1' };
+            },
           },
           pid,
         );
@@ -140,6 +103,7 @@ export async function benchHttp(report: Report, o: HttpOptions): Promise<void> {
         ),
         non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
         errors: rounds.reduce((n, r) => n + r.errors, 0),
+        total: rounds.reduce((n, r) => n + r.total, 0),
         maxRssMiB: Math.max(...rounds.map((r) => r.maxRssMiB)),
       };
       report.raw[`http_${t.name}`] = { deposit: dep, transfer: tr };

@@ -1,34 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import autocannon from 'autocannon';
-import { mintToken } from '@goodgo/wallet-server';
 import { postgresMs, processCpuMs } from './cpu.js';
+import { CONNECTIONS, SECRET, cannon, fmt, serviceToken, type Cannon } from './cannon.js';
 import type { Report } from './report.js';
 import { freePort, startServer, type Child } from './processes.js';
 import { ratio, round } from './stats.js';
 
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
-const CONNECTIONS = 64;
-
-interface Cannon {
-  perSecond: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  total: number;
-}
-
-/** GETs at `connections` from autocannon, each request's path from `path()`. */
-async function getCannon(base: string, token: string | null, seconds: number, path: () => string): Promise<Cannon> {
-  const result = await autocannon({
-    url: base,
-    connections: CONNECTIONS,
-    duration: seconds,
-    method: 'GET',
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-    requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }],
-  });
-  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, total: result.requests.total };
-}
+/** GETs at `CONNECTIONS` for `seconds`, each request's path from `path()`. */
+const getCannon = (base: string, token: string | null, seconds: number, path: () => string): Promise<Cannon> =>
+  cannon(base, token, CONNECTIONS, seconds, { path });
 
 interface Sampled {
   cannon: Cannon;
@@ -59,10 +38,10 @@ const meanOf = (xs: readonly Sampled[]): Cannon => ({
   p50: round(mean(xs.map((x) => x.cannon.p50))),
   p99: round(mean(xs.map((x) => x.cannon.p99))),
   non2xx: xs.reduce((a, x) => a + x.cannon.non2xx, 0),
+  errors: xs.reduce((a, x) => a + x.cannon.errors, 0),
   total: xs.reduce((a, x) => a + x.cannon.total, 0),
+  maxRssMiB: Math.max(...xs.map((x) => x.cannon.maxRssMiB)),
 });
-
-const fmt = (c: Cannon) => `${round(c.perSecond)}/s p50 ${c.p50} ms p99 ${c.p99} ms${c.non2xx ? ` (${c.non2xx} non-2xx)` : ''}`;
 
 const redisBinary = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => spawnSync(p, ['--version']).status === 0);
 
@@ -98,7 +77,7 @@ export interface ReadsOptions {
  * against no limiter, in the same run.
  */
 export async function benchReads(report: Report, o: ReadsOptions): Promise<void> {
-  const token = await mintToken({ sub: 'bench-reader', roles: ['service'], secret: SECRET, expiresIn: '1h' });
+  const token = await serviceToken('bench-reader');
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)] as T;
   const wallet = () => `/api/v1/wallets/${pick(o.walletIds)}`;
   const summary = () => `/api/v1/wallets/summary?userId=${encodeURIComponent(pick(o.userIds))}`;
@@ -170,31 +149,13 @@ export async function benchReads(report: Report, o: ReadsOptions): Promise<void>
 
   // The limiter's cost: one caller, a limit it never reaches, so every request is counted and passes.
   const limit = { WALLET_RATE_LIMIT: '999999999/1s' };
-  await measure(limit, async (server) => {
-    const c = await getCannon(server.url, token, o.seconds, wallet);
-    report.raw.reads_limit_memory = c;
-    report.add({
-      section,
-      case: 'GET wallet, rate limit in process',
-      ours: fmt(c),
-      baseline: `no limit ${fmt(plain as Cannon)}`,
-      ratio: ratio(c.perSecond, (plain as Cannon).perSecond),
-      target: 'report',
-      met: null,
-    });
-  });
-  const redis = await startRedis().catch(() => null);
-  if (!redis) {
-    report.note('no redis-server: the rate limiter through Redis was not measured');
-    return;
-  }
-  try {
-    await measure({ ...limit, REDIS_URL: redis.url }, async (server) => {
+  const limited = (where: string, raw: string, extra: Record<string, string>) =>
+    measure({ ...limit, ...extra }, async (server) => {
       const c = await getCannon(server.url, token, o.seconds, wallet);
-      report.raw.reads_limit_redis = c;
+      report.raw[raw] = c;
       report.add({
         section,
-        case: 'GET wallet, rate limit through Redis',
+        case: `GET wallet, rate limit ${where}`,
         ours: fmt(c),
         baseline: `no limit ${fmt(plain as Cannon)}`,
         ratio: ratio(c.perSecond, (plain as Cannon).perSecond),
@@ -202,6 +163,14 @@ export async function benchReads(report: Report, o: ReadsOptions): Promise<void>
         met: null,
       });
     });
+  await limited('in process', 'reads_limit_memory', {});
+  const redis = await startRedis().catch(() => null);
+  if (!redis) {
+    report.note('no redis-server: the rate limiter through Redis was not measured');
+    return;
+  }
+  try {
+    await limited('through Redis', 'reads_limit_redis', { REDIS_URL: redis.url });
   } finally {
     redis.stop();
   }

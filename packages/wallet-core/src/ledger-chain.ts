@@ -11,7 +11,7 @@
  * by the SQL function that wrote them; a keyed row may follow them, never the other way round.
  */
 import { hmacSha256Hex, macKey, sameDigest, sha256Hex, type MacKey } from './chain-hash.js';
-import type { WalletTransaction } from './wallet/ledger.js';
+import { ledgerRowText, type WalletTransaction } from './wallet/ledger.js';
 
 /**
  * What the chain covers of a ledger row, as text, the way a database hands it back: the row's own
@@ -84,18 +84,9 @@ const micros = (d: Date): string => (BigInt(d.getTime()) * 1000n).toString();
 /** A domain ledger row as the chain covers it. */
 export function chainedRowOf(t: WalletTransaction, wallet: { readonly userId: string; readonly currencyCode: string }): ChainedRow {
   return {
-    id: t.id,
-    walletId: t.walletId,
+    ...ledgerRowText(t),
     userId: wallet.userId,
     currency: wallet.currencyCode,
-    type: t.type,
-    amount: t.amount.format(),
-    balanceAfter: t.balanceAfter.format(),
-    description: t.description,
-    reference: t.reference,
-    transferId: t.transferId,
-    holdId: t.holdId,
-    refundOf: t.refundOf,
     actorSub: t.actor?.sub ?? null,
     actorRole: t.actor?.role ?? null,
     createdAtMicros: micros(t.createdAt),

@@ -5,6 +5,7 @@
  * them in; a store evaluates them (in memory, or in SQL and in pages) and hands back the figures,
  * so every store words a finding the same way.
  */
+import { z } from 'zod';
 import { Money } from './money/money.js';
 import type { ChainedRow, LedgerKeyring } from './ledger-chain.js';
 import type { CheckpointHead } from './ledger-checkpoint.js';
@@ -65,11 +66,12 @@ export const RECONCILIATION_KINDS = Object.keys(RECONCILIATION_CHECKS) as readon
 /** The figures a check reports. */
 export type FiguresOf<K extends ReconciliationKind> = Checks[K] extends Check<infer F> ? Figures<F> : never;
 
-export interface ReconciliationProblem {
-  kind: ReconciliationKind;
-  id: string;
-  detail: string;
-}
+const reconciliationProblem = z.object({ kind: z.enum(RECONCILIATION_KINDS), id: z.string(), detail: z.string() });
+const reconciliationFindings = z.object({ wallets: z.int(), pointAccounts: z.int(), ledgerRows: z.int(), problems: z.array(reconciliationProblem) });
+/** What `reconcile` answers (the store's findings, `ok` when there are none); the HTTP route's response schema. */
+export const reconciliationReport = z.object({ ok: z.boolean(), checkedAt: z.string(), ...reconciliationFindings.shape }).meta({ id: 'ReconciliationReport' });
+
+export type ReconciliationProblem = z.output<typeof reconciliationProblem>;
 
 /** A finding, worded by its check. */
 export function problem<K extends ReconciliationKind>(kind: K, id: string, figures: FiguresOf<K>): ReconciliationProblem {
@@ -78,17 +80,8 @@ export function problem<K extends ReconciliationKind>(kind: K, id: string, figur
 }
 
 /** What a store finds; the facade adds `ok` and `checkedAt`. */
-export interface ReconciliationFindings {
-  wallets: number;
-  pointAccounts: number;
-  ledgerRows: number;
-  problems: ReconciliationProblem[];
-}
-
-export interface ReconciliationReport extends ReconciliationFindings {
-  ok: boolean;
-  checkedAt: string;
-}
+export type ReconciliationFindings = z.output<typeof reconciliationFindings>;
+export type ReconciliationReport = z.output<typeof reconciliationReport>;
 
 /** Points ledger types that leave available points as they were (pending points come and go). */
 export const POINTS_NOT_AVAILABLE_TYPES: readonly string[] = ['pending', 'cancel'];

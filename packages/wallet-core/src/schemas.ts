@@ -10,6 +10,7 @@ import { eventEnvelopeSchema } from './event-schemas.js';
 import { CURRENCY_CODE_PATTERN } from './money/currency.js';
 import { AMOUNT_PATTERN } from './money/money.js';
 import { POINT_TRANSACTION_TYPES } from './points/ledger.js';
+export { reconciliationReport } from './reconciliation.js';
 import { ALLOWANCE_STATUSES } from './wallet/allowance.js';
 import { HOLD_STATUSES } from './wallet/hold.js';
 import { WALLET_TRANSACTION_TYPES } from './wallet/ledger.js';

@@ -11,7 +11,7 @@ import type * as s from './schemas.js';
 import { allowanceStatusAt, type Allowance } from './wallet/allowance.js';
 import { holdStatusAt, type Hold } from './wallet/hold.js';
 import type { StatementFigures } from './store.js';
-import { WALLET_TRANSACTION_TYPES, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
+import { WALLET_TRANSACTION_TYPES, ledgerRowText, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 import type { Wallet } from './wallet/wallet.js';
 
 // Each view is its response schema's output: the schema that documents and (in tests) checks the
@@ -98,16 +98,7 @@ export function walletView(w: Wallet, now: Date): WalletView {
 
 export function walletTransactionView(t: WalletTransaction): WalletTransactionView {
   return {
-    id: t.id,
-    walletId: t.walletId,
-    type: t.type,
-    amount: t.amount.format(),
-    balanceAfter: t.balanceAfter.format(),
-    description: t.description,
-    reference: t.reference,
-    transferId: t.transferId,
-    holdId: t.holdId,
-    refundOf: t.refundOf,
+    ...ledgerRowText(t),
     actor: t.actor,
     createdAt: iso(t.createdAt),
     occurredAt: iso(t.occurredAt),

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { WalletService } from '@goodgo/wallet-core';
 import type { SqlWalletStore } from '@goodgo/wallet-pg';
@@ -7,20 +6,9 @@ import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboxRelay, amqpSink } from '../src/index.js';
-import { eventually } from './support/receiver.js';
+import { eventually, reachable } from './support/receiver.js';
 
 const amqpUrl = process.env.WALLET_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: u.hostname, port: Number(u.port || 5672) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 const broker = await reachable(amqpUrl);
 if (!broker) console.log(`[wallet-relay] RabbitMQ binding test skipped: no RabbitMQ at ${new URL(amqpUrl).host}.`);

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
@@ -7,21 +6,10 @@ import { freshDatabase, type FreshDatabase } from '@goodgo/wallet-pg/testing';
 import type { SqlWalletStore } from '@goodgo/wallet-pg';
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver, assertInOrderWithCrashDuplicates, eventually, newSecret } from './support/receiver.js';
+import { WebhookReceiver, assertInOrderWithCrashDuplicates, eventually, newSecret, reachable } from './support/receiver.js';
 
 const adminUrl = process.env.WALLET_TEST_DATABASE_URL;
 const amqpUrl = process.env.WALLET_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: u.hostname, port: Number(u.port || 5672) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 const broker = await reachable(amqpUrl);
 if (!adminUrl) console.log('[wallet-relay] relay crash test skipped: WALLET_TEST_DATABASE_URL is not set (bash .ci/run sets it up).');

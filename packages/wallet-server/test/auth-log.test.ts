@@ -1,28 +1,21 @@
-import { Writable } from 'node:stream';
 import { MemoryWalletStore, WalletService } from '@goodgo/wallet-core';
 import { SignJWT } from 'jose';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createAuthenticator } from '../src/auth.js';
 import { mintToken } from '../src/token.js';
+import { capturedLog } from './support/captured-log.js';
 
 const SECRET = 'auth-log-secret-0123456789-abcdefghijklmno';
 
 describe('a refused token: the log says which check failed, never the token', () => {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines } = capturedLog({ level: 'info' });
   const store = new MemoryWalletStore();
   const app = createApp({
     service: new WalletService({ store }),
     store,
     auth: createAuthenticator({ kind: 'secret', secret: SECRET, issuer: 'https://iam.example', audience: 'wallet' }),
-    logger: pino({ level: 'info' }, sink),
+    logger,
   });
   const attempt = async (token: string) => {
     lines.length = 0;

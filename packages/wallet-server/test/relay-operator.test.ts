@@ -1,8 +1,7 @@
-import { connect as netConnect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookReceiver, newSecret } from '../../wallet-relay/test/support/receiver.js';
+import { WebhookReceiver, newSecret, reachable } from '../../wallet-relay/test/support/receiver.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { mintToken } from '../src/token.js';
@@ -11,17 +10,6 @@ import { adminUrl, freshDatabase } from './support/process.js';
 const amqpUrl = process.env.WALLET_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const JWT_SECRET = 'relay-operator-test-secret-0123456789-abcdef';
 const TOKEN_IN_URL = 'tok-9f8e7d6c5b4a-never-shown';
-
-async function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const socket = netConnect({ host: u.hostname, port: Number(u.port || 5672) });
-    socket.setTimeout(1000);
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-  });
-}
 
 const broker = await reachable(amqpUrl);
 if (!adminUrl) console.log('[wallet-server] relay operator routes skipped: WALLET_TEST_DATABASE_URL is not set.');

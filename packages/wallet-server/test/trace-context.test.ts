@@ -1,30 +1,23 @@
-import { Writable } from 'node:stream';
 import { MemoryWalletStore, WalletService } from '@goodgo/wallet-core';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
 import { createAuthenticator } from '../src/auth.js';
 import { traceFields } from '../src/trace-context.js';
 import { mintToken } from '../src/token.js';
+import { capturedLog } from './support/captured-log.js';
 
 const SECRET = 'trace-context-secret-0123456789-abcdefghijk';
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
 /** The app with a logger whose lines the test reads back. */
 function appWithLog(traceContext: boolean) {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines } = capturedLog({ level: 'info', mixin: traceFields });
   const store = new MemoryWalletStore();
   const app = createApp({
     service: new WalletService({ store }),
     store,
     auth: createAuthenticator({ kind: 'secret', secret: SECRET }),
-    logger: pino({ level: 'info', mixin: traceFields }, sink),
+    logger,
     traceContext,
   });
   return { app, lines };

@@ -9,7 +9,7 @@ import { eventEnvelope, eventEnvelopeSchema } from '../event-schemas.js';
 import { WalletService } from '../facade.js';
 import { wasReplayed } from '../idempotency.js';
 import type { WalletStore } from '../store.js';
-import { allEvents, codeOf, figuresOf, uniqueUser } from './support.js';
+import { allEvents, clockedService, codeOf, figuresOf, funded, uniqueUser } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -17,17 +17,7 @@ const MISSING = '00000000-0000-4000-8000-0000000000a1';
 
 export function allowanceCases(get: () => { store: WalletStore; service: WalletService }, n: number): void {
   /** A service on the suite's store whose clock the case moves. */
-  function clocked(start = '2031-06-01T08:00:00Z') {
-    const clock = { now: new Date(start) };
-    const service = new WalletService({ store: get().store, clock: () => clock.now });
-    return { service, advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)) };
-  }
-
-  async function funded(service: WalletService, amount: string, currency = 'VND', userId = uniqueUser()) {
-    const wallet = await service.createWallet({ userId, currency });
-    if (amount !== '0') await service.deposit({ walletId: wallet.id, amount });
-    return wallet;
-  }
+  const clocked = (start = '2031-06-01T08:00:00Z') => clockedService(get().store, start);
 
   const at = (minute: number) => `2031-06-01T09:${String(minute).padStart(2, '0')}:00+07:00`;
   const spend = (seq: number, amount: string, extra: Record<string, string> = {}) => ({ seq, amount, occurredAt: at(seq % 60), ...extra });

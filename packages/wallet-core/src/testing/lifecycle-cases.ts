@@ -7,24 +7,14 @@ import { expect, it } from 'vitest';
 import { WalletService } from '../facade.js';
 import { EXPIRED_HOLDS_PER_CHANGE } from '../wallet/hold.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, uniqueUser, allEvents } from './support.js';
+import { allEvents, clockedService, codeOf, funded, uniqueUser } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 export function lifecycleCases(get: () => { store: WalletStore; service: WalletService }, n: number): void {
   /** A service on the suite's store whose clock the case moves. */
-  function clocked(start = '2031-03-01T09:00:00Z') {
-    const clock = { now: new Date(start) };
-    const service = new WalletService({ store: get().store, clock: () => clock.now });
-    return { service, clock, advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)) };
-  }
-
-  async function funded(service: WalletService, amount: string, currency = 'VND', userId = uniqueUser()) {
-    const wallet = await service.createWallet({ userId, currency });
-    if (amount !== '0') await service.deposit({ walletId: wallet.id, amount });
-    return wallet;
-  }
+  const clocked = (start = '2031-03-01T09:00:00Z') => clockedService(get().store, start);
 
   it('places a hold that reserves available balance; withdrawals and other holds see only what is left', async () => {
     const { service } = get();

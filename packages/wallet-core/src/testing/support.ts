@@ -1,4 +1,5 @@
 import { isWalletError } from '../errors.js';
+import { WalletService } from '../facade.js';
 import type { DomainEvent } from '../events.js';
 import { DEFAULT_EVENT_READ_LIMIT, type Positioned, type WalletStore } from '../store.js';
 
@@ -7,6 +8,20 @@ let counter = 0;
 export function uniqueUser(prefix = 'user'): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A service on `store` whose clock the case moves. */
+export function clockedService(store: WalletStore, start: string) {
+  const clock = { now: new Date(start) };
+  const service = new WalletService({ store, clock: () => clock.now });
+  return { service, clock, advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)) };
+}
+
+/** A new wallet of a new user (unless named), holding `amount`. */
+export async function funded(service: WalletService, amount: string, currency = 'VND', userId = uniqueUser()) {
+  const wallet = await service.createWallet({ userId, currency });
+  if (amount !== '0') await service.deposit({ walletId: wallet.id, amount });
+  return wallet;
 }
 
 /** Awaits a promise that must fail with a wallet error and returns its code. */

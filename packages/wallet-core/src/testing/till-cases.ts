@@ -5,23 +5,13 @@
 import { expect, it } from 'vitest';
 import { WalletService } from '../facade.js';
 import type { WalletStore } from '../store.js';
-import { codeOf, figuresOf, uniqueUser } from './support.js';
+import { clockedService, codeOf, figuresOf, funded, uniqueUser } from './support.js';
 
 const HOUR = 3_600_000;
 
 export function tillCases(get: () => { store: WalletStore; service: WalletService }, n: number): void {
   /** A service on the suite's store whose clock the case moves. */
-  function clocked(start = '2031-03-01T09:00:00Z') {
-    const clock = { now: new Date(start) };
-    const service = new WalletService({ store: get().store, clock: () => clock.now });
-    return { service, clock, advance: (ms: number) => (clock.now = new Date(clock.now.getTime() + ms)) };
-  }
-
-  async function funded(service: WalletService, amount: string, currency = 'VND', userId = uniqueUser()) {
-    const wallet = await service.createWallet({ userId, currency });
-    if (amount !== '0') await service.deposit({ walletId: wallet.id, amount });
-    return wallet;
-  }
+  const clocked = (start = '2031-03-01T09:00:00Z') => clockedService(get().store, start);
 
   it('INSUFFICIENT_FUNDS names what is available (the balance less what holds reserve) and what was asked', async () => {
     const { service } = get();

@@ -23,6 +23,22 @@ export function isCredit(type: WalletTransactionType): boolean {
   return CREDIT_TRANSACTION_TYPES.includes(type);
 }
 
+/** A row's own fields with its amounts written out: the start of both its view and what the chain covers. */
+export function ledgerRowText(t: WalletTransaction) {
+  return {
+    id: t.id,
+    walletId: t.walletId,
+    type: t.type,
+    amount: t.amount.format(),
+    balanceAfter: t.balanceAfter.format(),
+    description: t.description,
+    reference: t.reference,
+    transferId: t.transferId,
+    holdId: t.holdId,
+    refundOf: t.refundOf,
+  };
+}
+
 /** One append-only ledger row: every balance change has exactly one. */
 export interface WalletTransaction {
   readonly id: string;

@@ -80,16 +80,7 @@ const reconciliation = route({
   query: z.object({ scope: z.enum(['full', 'routine']).optional() }),
   response: {
     status: 200,
-    schema: z
-      .object({
-        ok: z.boolean(),
-        checkedAt: z.string(),
-        wallets: z.int(),
-        pointAccounts: z.int(),
-        ledgerRows: z.int(),
-        problems: z.array(z.object({ kind: z.enum(RECONCILIATION_KINDS), id: z.string(), detail: z.string() })),
-      })
-      .meta({ id: 'ReconciliationReport' }),
+    schema: s.reconciliationReport,
   },
   handler: async ({ service, metrics }, r) => {
     const report = await service.reconcile({ incremental: r.query.scope === 'routine' });

@@ -1,5 +1,6 @@
 import { ValidationError, schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
+import type { DeadLetter } from '@goodgo/wallet-pg';
 import type { Deps } from '../deps.js';
 import { route } from '../route.js';
 
@@ -7,6 +8,7 @@ const API = '/api/v1/wallets';
 
 const sinkName = z.string().min(1).max(200);
 
+/** The stored record (`DeadLetter`, dates as ISO strings) and the status read from it: `satisfies` keeps the two to one field list. */
 const deadLetter = z
   .object({
     sink: z.string(),
@@ -19,7 +21,7 @@ const deadLetter = z
     status: z.enum(['dead', 'resending', 'redelivered']).meta({ description: 'resending: an admin asked for it and the relay has not sent it yet' }),
     resendRequestedAt: z.string().nullable(),
     redeliveredAt: z.string().nullable(),
-  })
+  } satisfies Record<keyof DeadLetter | 'status', z.ZodType>)
   .meta({ id: 'DeadLetter' });
 
 const deadLetters = route({
