@@ -6,6 +6,7 @@ import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
 import { IdempotencyConflictError, ValidationError, isWalletError } from './errors.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
+import type { Metadata } from './metadata.js';
 import type { FactReader, IdempotencyRequest, LockPlan, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 
 export interface CommandOptions {
@@ -55,8 +56,13 @@ export interface CommandEnv {
 export interface Command<I, T, F> {
   /** Names the command in the idempotency fingerprint. */
   readonly name: string;
-  /** The validated input, for the fingerprint. */
+  /** The validated input, for the fingerprint (its metadata included: a replay with other metadata is a conflict). */
   readonly input: I;
+  /**
+   * The input's metadata (`commandMetadata(cmd.metadata)`), for every row and event the command
+   * writes. Required, so that no command can be written that forgets to label its rows.
+   */
+  readonly metadata: Metadata | null;
   readonly options: CommandOptions;
   /** `facts`: what the resolve step read (null for a command that declares its locks outright). */
   readonly run: (uow: UnitOfWork, ctx: ChangeContext, facts: F) => Promise<T>;
@@ -145,7 +151,13 @@ async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, sp
     replayed = false;
     const now = planned ?? env.clock();
     planned = null;
-    const ctx: ChangeContext = { now, newId: env.ids, actor: options.actor ?? null, requestId: options.requestId ?? null };
+    const ctx: ChangeContext = {
+      now,
+      newId: env.ids,
+      actor: options.actor ?? null,
+      requestId: options.requestId ?? null,
+      metadata: command.metadata,
+    };
     if (request !== null) {
       const claim = await uow.claimIdempotencyKey(request);
       if (claim.status === 'replay') {

@@ -1,3 +1,5 @@
+import type { Metadata } from './metadata.js';
+
 /**
  * What an aggregate needs from the outside world to change: the time, fresh ids, and who is
  * acting. Passed in, so that the domain stays pure and synchronous and tests can pin all three.
@@ -16,6 +18,8 @@ export interface ChangeContext {
   readonly actor?: Actor | null | undefined;
   /** The request that caused the change (the server's request id), written on every event. */
   readonly requestId?: string | null | undefined;
+  /** The command's metadata: written on every row, hold and allowance the change writes, and on its events. */
+  readonly metadata?: Metadata | null | undefined;
 }
 
 export type Clock = () => Date;

@@ -44,10 +44,21 @@ const pointsPayload = {
   source: z.string(),
 };
 
+/** What every event of a wallet or a point account may carry: the metadata of the command (or of the ledger row) it reports. */
+const metadata = z
+  .record(z.string(), z.string())
+  .optional()
+  .meta({ description: "The command's metadata (a BalanceChanged: its row's); absent when it had none" });
+
+/** A wallet's or a point account's payload: its fields and the change's metadata. */
+function labelled<S extends z.ZodRawShape>(shape: S) {
+  return z.object({ ...shape, metadata });
+}
+
 /** Each event type's payload, in the order of the catalogue. */
 export const eventPayloadSchemas = {
-  WalletCreated: z.object({ userId: z.string(), currency: z.string() }),
-  BalanceChanged: z.object({
+  WalletCreated: labelled({ userId: z.string(), currency: z.string() }),
+  BalanceChanged: labelled({
     userId: z.string(),
     currency: z.string(),
     transactionId: z.uuid(),
@@ -66,54 +77,54 @@ export const eventPayloadSchemas = {
       .optional()
       .meta({ description: "A split payment's points row, paid in the same transaction (`PointsSpent` names this row back)" }),
   }),
-  WalletFrozen: z.object({ userId: z.string(), reason }),
-  WalletUnfrozen: z.object({ userId: z.string(), reason }),
-  WalletClosed: z.object({ userId: z.string(), reason }),
-  HoldPlaced: z.object({ ...holdPayload, expiresAt: isoTime }),
-  HoldCaptured: z.object({
+  WalletFrozen: labelled({ userId: z.string(), reason }),
+  WalletUnfrozen: labelled({ userId: z.string(), reason }),
+  WalletClosed: labelled({ userId: z.string(), reason }),
+  HoldPlaced: labelled({ ...holdPayload, expiresAt: isoTime }),
+  HoldCaptured: labelled({
     ...holdPayload,
     capturedAmount: amount,
     releasedAmount: amount.meta({ description: 'What of the hold went back to the available balance' }),
     transactionId: z.uuid().meta({ description: "The payer's withdrawal or transfer_out row" }),
     toWalletId: z.uuid().nullable(),
   }),
-  HoldVoided: z.object({ ...holdPayload, reason }),
-  HoldIncremented: z.object({
+  HoldVoided: labelled({ ...holdPayload, reason }),
+  HoldIncremented: labelled({
     ...holdPayload,
     incrementedBy: amount.meta({ description: 'What this increment added; `amount` is the new total' }),
     expiresAt: isoTime,
   }),
-  HoldExpired: z.object({ ...holdPayload, expiresAt: isoTime }),
-  AllowanceOpened: z.object({ ...allowancePayload, spendUntil: isoTime, settleBy: isoTime }),
-  AllowanceSettled: z.object({
+  HoldExpired: labelled({ ...holdPayload, expiresAt: isoTime }),
+  AllowanceOpened: labelled({ ...allowancePayload, spendUntil: isoTime, settleBy: isoTime }),
+  AllowanceSettled: labelled({
     ...allowancePayload,
     spentAmount: amount,
     releasedAmount: amount.meta({ description: 'What was left, back in the available balance' }),
     lastSeq: z.int(),
   }),
-  AllowanceExpired: z.object({
+  AllowanceExpired: labelled({
     ...allowancePayload,
     spentAmount: amount,
     releasedAmount: amount.meta({ description: 'What was left, back in the available balance' }),
     settleBy: isoTime,
   }),
-  PointAccountCreated: z.object({ userId: z.string() }),
-  PointsEarned: z.object({ ...pointsPayload, pending: z.boolean(), expiresAt: isoTime.nullable() }),
-  PointsSpent: z.object({
+  PointAccountCreated: labelled({ userId: z.string() }),
+  PointsEarned: labelled({ ...pointsPayload, pending: z.boolean(), expiresAt: isoTime.nullable() }),
+  PointsSpent: labelled({
     ...pointsPayload,
     reference: z.string().nullable().optional().meta({ description: "A split payment's reference, shared with its money row" }),
     pairedWith: z.uuid().nullable().optional().meta({ description: "A split payment's money row, paid in the same transaction" }),
   }),
-  PointsAdjusted: z.object(pointsPayload),
-  PointsExpired: z.object({ ...pointsPayload, expiresAt: isoTime }),
-  PendingPointsConfirmed: z.object({ ...pointsPayload, pendingTransactionId: z.uuid() }),
-  PendingPointsCancelled: z.object({ ...pointsPayload, pendingTransactionId: z.uuid() }),
-  PointsRefunded: z.object({
+  PointsAdjusted: labelled(pointsPayload),
+  PointsExpired: labelled({ ...pointsPayload, expiresAt: isoTime }),
+  PendingPointsConfirmed: labelled({ ...pointsPayload, pendingTransactionId: z.uuid() }),
+  PendingPointsCancelled: labelled({ ...pointsPayload, pendingTransactionId: z.uuid() }),
+  PointsRefunded: labelled({
     ...pointsPayload,
     refundOf: z.uuid(),
     expiredPoints: z.int().meta({ description: 'Points of lots already expired: refunded, not returned' }),
   }),
-  PointsReversed: z.object({
+  PointsReversed: labelled({
     ...pointsPayload,
     refundOf: z.uuid(),
     shortfall: z.int().meta({

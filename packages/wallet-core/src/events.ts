@@ -5,6 +5,7 @@
  */
 import type { Actor, ChangeContext } from './context.js';
 import type { LedgerCheckpoint } from './ledger-checkpoint.js';
+import type { Metadata } from './metadata.js';
 import type { WalletTransactionType } from './wallet/ledger.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account' | 'ledger', P> {
@@ -17,7 +18,8 @@ export interface EventBase<T extends string, A extends 'wallet' | 'point_account
   readonly actor: Actor | null;
   /** The request that caused it, when there was one: the correlation id of the logs. */
   readonly requestId: string | null;
-  readonly payload: P;
+  /** A change's events carry its command's metadata (a ledger row's, its row's), when it had any. */
+  readonly payload: A extends 'ledger' ? P : P & { metadata?: Metadata | undefined };
 }
 
 export type WalletCreated = EventBase<'WalletCreated', 'wallet', { userId: string; currency: string }>;
@@ -131,6 +133,7 @@ export function domainEvent<E extends DomainEvent>(
   type: E['type'],
   payload: E['payload'],
 ): E {
+  const metadata = ctx.metadata ?? null;
   return {
     id: ctx.newId(),
     type,
@@ -139,7 +142,7 @@ export function domainEvent<E extends DomainEvent>(
     occurredAt: ctx.now,
     actor: ctx.actor ?? null,
     requestId: ctx.requestId ?? null,
-    payload,
+    payload: metadata === null || 'metadata' in payload ? payload : { ...payload, metadata },
   } as E;
 }
 

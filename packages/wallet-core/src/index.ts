@@ -65,6 +65,7 @@ export {
   MAX_ALLOWANCE_SYNC_GRACE_MS,
 } from './wallet/allowance.js';
 export { syncAllowance, type SpendResult, type SyncEntries } from './wallet/allowance-sync.js';
+export { METADATA_KEY_PATTERN, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH, matchesMetadata, metadataOf, sameMetadata, type Metadata } from './metadata.js';
 export { payWithPoints, PAY_SOURCE, type SplitPayment, type SplitPaymentEntries } from './split-payment.js';
 export { refundPayment, reverseDeposit, assertRefundable, REFUNDABLE_TRANSACTION_TYPES, type RefundInput, type DepositReversalInput } from './wallet/refund.js';
 export { PointAccount, type PointAccountState, type PointAccountChanges, type EarnInput, type SpendInput, type AdjustInput } from './points/point-account.js';
@@ -193,7 +194,17 @@ export {
   type ResolvingLockPlan,
 } from './store.js';
 export { MemoryWalletStore, type MemoryStoreOptions } from './memory-store.js';
-export { LedgerKeyring, ChainWriter, canonicalRow, canonicalDecimal, chainedRowOf, type ChainedRow, type LedgerKey, type RowLink } from './ledger-chain.js';
+export {
+  LedgerKeyring,
+  ChainWriter,
+  canonicalRow,
+  canonicalDecimal,
+  canonicalMetadata,
+  chainedRowOf,
+  type ChainedRow,
+  type LedgerKey,
+  type RowLink,
+} from './ledger-chain.js';
 export {
   CHECKPOINT_PART_SIZE,
   CHECKPOINT_VERSION,

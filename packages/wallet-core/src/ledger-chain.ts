@@ -10,6 +10,7 @@
  * Rows written before the chain was keyed keep their unkeyed SHA-256 (key id null) and are checked
  * by the SQL function that wrote them; a keyed row may follow them, never the other way round.
  */
+import { canonicalJson } from './idempotency.js';
 import { hmacSha256Hex, macKey, sameDigest, sha256Hex, type MacKey } from './chain-hash.js';
 import { ledgerRowText, type WalletTransaction } from './wallet/ledger.js';
 
@@ -42,6 +43,18 @@ export interface ChainedRow {
   readonly allowanceSeq: string | null;
   /** A split payment's points row. */
   readonly pairedWith: string | null;
+  /** The row's metadata as canonical JSON (`canonicalMetadata`), null when it has none. */
+  readonly metadata: string | null;
+}
+
+/**
+ * Metadata as the chain covers it: JSON with its keys sorted, whatever order a database hands them
+ * back in; a database's JSON text is read first. Anything stored is encoded as it is, so an edited
+ * value fails the chain rather than the read.
+ */
+export function canonicalMetadata(metadata: unknown): string | null {
+  if (metadata === null || metadata === undefined) return null;
+  return canonicalJson(typeof metadata === 'string' ? JSON.parse(metadata) : metadata);
 }
 
 /** A decimal without the fraction zeros a database may keep or drop ("12.50" → "12.5", "3.00" → "3"). */
@@ -75,7 +88,8 @@ export function canonicalRow(row: ChainedRow, keyId: string): string {
     row.allowanceId,
     row.allowanceSeq,
     // Only on rows that have one, so that every row written before it keeps the bytes it was chained with.
-    ...(row.pairedWith === null ? [] : [row.pairedWith]),
+    ...(row.pairedWith === null && row.metadata === null ? [] : [row.pairedWith]),
+    ...(row.metadata === null ? [] : [row.metadata]),
   ]);
 }
 
@@ -94,6 +108,7 @@ export function chainedRowOf(t: WalletTransaction, wallet: { readonly userId: st
     allowanceId: t.allowanceId,
     allowanceSeq: t.allowanceSeq === null ? null : String(t.allowanceSeq),
     pairedWith: t.pairedWith,
+    metadata: canonicalMetadata(t.metadata),
   };
 }
 

@@ -1,3 +1,4 @@
+import { matchesMetadata, type Metadata } from './metadata.js';
 import { assertFeedPosition } from './cursor.js';
 import { WalletAlreadyExistsError } from './errors.js';
 import type { DomainEvent } from './events.js';
@@ -165,6 +166,7 @@ export class MemoryWalletStore implements WalletStore {
       .filter(
         (r) =>
           (page.type === undefined || r.row.type === page.type) &&
+          matchesMetadata(r.row.metadata, page.metadata) &&
           (from === undefined || r.row.createdAt >= from) &&
           (to === undefined || r.row.createdAt < to),
       )
@@ -563,13 +565,18 @@ export class MemoryWalletStore implements WalletStore {
   }
 }
 
-function pageOf<T extends { type: string }>(rows: Sequenced<T>, page: PageRequest<string>, keep?: (row: T) => boolean): Positioned<T>[] {
+function pageOf<T extends { type: string; metadata: Metadata | null }>(
+  rows: Sequenced<T>,
+  page: PageRequest<string>,
+  keep?: (row: T) => boolean,
+): Positioned<T>[] {
   const before = page.before === undefined ? null : BigInt(page.before);
   const out: Positioned<T>[] = [];
   for (let i = rows.rows.length - 1; i >= 0 && out.length < page.limit; i--) {
     const row = rows.rows[i] as T;
     if (before !== null && BigInt(rows.positionAt(i)) >= before) continue;
     if (page.type !== undefined && row.type !== page.type) continue;
+    if (!matchesMetadata(row.metadata, page.metadata)) continue;
     if (keep !== undefined && !keep(row)) continue;
     out.push(rows.at(i));
   }

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { MAX_POSITION } from './cursor.js';
 import { eventEnvelopeSchema } from './event-schemas.js';
+import { METADATA_KEY_PATTERN, METADATA_MAX_KEYS, METADATA_MAX_VALUE_LENGTH, metadataOf, type Metadata } from './metadata.js';
 import { CURRENCY_CODE_PATTERN } from './money/currency.js';
 import { AMOUNT_PATTERN } from './money/money.js';
 import { POINT_TRANSACTION_TYPES } from './points/ledger.js';
@@ -69,6 +70,38 @@ export const referenceSchema = cleanText({ max: 255 }).meta({ description: "The 
 export const reasonSchema = cleanText({ max: 500, freeText: true });
 export const sourceSchema = cleanText({ min: 1, max: 100 }).meta({ description: 'Where the points come from or go to, such as "order:1234"' });
 
+/**
+ * A command's metadata (see metadata.ts). A key is 1-40 of `A-Z a-z 0-9 _ . -`; a value is clean
+ * text (no NUL or other control, no lone surrogate: a database refuses both in jsonb, and one
+ * command must never fail the batch it is committed with) of at most 200 characters, counted as
+ * Unicode code points. Continued as an own-property object with its keys sorted.
+ */
+export const metadataSchema = z
+  .record(
+    z
+      .string()
+      .regex(METADATA_KEY_PATTERN, 'keys must be 1-40 characters of A-Z, a-z, 0-9, "_", "." and "-"')
+      // A JavaScript object cannot hold this key as data (setting it sets the prototype): refused, not dropped.
+      .refine((k) => k !== '__proto__', 'keys must not be "__proto__"'),
+    z
+      .string()
+      .refine((v) => isCleanText(v), CLEAN_MESSAGE)
+      .refine((v) => [...v].length <= METADATA_MAX_VALUE_LENGTH, `must be at most ${METADATA_MAX_VALUE_LENGTH} characters`),
+  )
+  .refine((m) => Object.keys(m).length <= METADATA_MAX_KEYS, `must have at most ${METADATA_MAX_KEYS} keys`)
+  .overwrite((m): Metadata => metadataOf(Object.entries(m)))
+  .meta({
+    id: 'Metadata',
+    description: `Your own labels (till, store, cashier, order): at most ${METADATA_MAX_KEYS} keys of 1-40 characters A-Z a-z 0-9 _ . -, each to a string of at most ${METADATA_MAX_VALUE_LENGTH} characters. Stored on every row the command writes and carried in its events.`,
+    examples: [{ store: 'S12', till: '3', cashier: 'c-0042', order: 'A-1001' }],
+  });
+/** A history filter: rows whose metadata holds every key given with exactly its value. */
+export const metadataFilterSchema = metadataSchema.meta({
+  id: 'MetadataFilter',
+  description: 'Only rows whose metadata has each of these keys with exactly this value (several keys: all of them)',
+});
+const metadataField = metadataSchema.optional();
+
 /** Points: a JSON integer within the safe 53-bit range. */
 export const positivePointsSchema = z.int().positive().max(Number.MAX_SAFE_INTEGER);
 export const signedPointsSchema = z
@@ -126,7 +159,7 @@ export const limitSchema = z
 /** A `nextCursor` as returned; `null` (the last page's) reads as the first page. */
 export const cursorSchema = z.string().min(1).max(200).nullable();
 
-export const createWalletInput = z.strictObject({ userId: userIdSchema, currency: currencySchema.optional() });
+export const createWalletInput = z.strictObject({ userId: userIdSchema, currency: currencySchema.optional(), metadata: metadataField });
 export const walletIdInput = z.strictObject({ walletId: uuidSchema });
 export const userIdInput = z.strictObject({ userId: userIdSchema });
 
@@ -135,6 +168,7 @@ export const depositInput = z.strictObject({
   amount: amountSchema,
   description: descriptionSchema.optional(),
   reference: referenceSchema.optional(),
+  metadata: metadataField,
 });
 export const withdrawInput = depositInput;
 export const transferInput = z.strictObject({
@@ -143,8 +177,9 @@ export const transferInput = z.strictObject({
   amount: amountSchema,
   description: descriptionSchema.optional(),
   reference: referenceSchema.optional(),
+  metadata: metadataField,
 });
-export const walletStatusInput = z.strictObject({ walletId: uuidSchema, reason: reasonSchema.optional() });
+export const walletStatusInput = z.strictObject({ walletId: uuidSchema, reason: reasonSchema.optional(), metadata: metadataField });
 
 export const listTransactionsInput = z.strictObject({
   walletId: uuidSchema,
@@ -154,6 +189,7 @@ export const listTransactionsInput = z.strictObject({
   reference: referenceSchema.optional().meta({ description: 'Only rows carrying exactly this reference' }),
   from: isoDateTimeSchema.optional().meta({ description: 'Only rows created at or after this instant (inclusive)' }),
   to: isoDateTimeSchema.optional().meta({ description: 'Only rows created before this instant (exclusive); after `from`' }),
+  metadata: metadataFilterSchema.optional(),
 });
 
 // ---- reading the books ----------------------------------------------------------------------------
@@ -183,26 +219,30 @@ export const earnPointsInput = z.strictObject({
   description: descriptionSchema.optional(),
   expiresAt: isoDateTimeSchema.optional(),
   pending: z.boolean().optional(),
+  metadata: metadataField,
 });
 export const spendPointsInput = z.strictObject({
   userId: userIdSchema,
   points: positivePointsSchema,
   source: sourceSchema,
   description: descriptionSchema.optional(),
+  metadata: metadataField,
 });
 export const adjustPointsInput = z.strictObject({
   userId: userIdSchema,
   points: signedPointsSchema,
   source: sourceSchema,
   description: descriptionSchema.min(1),
+  metadata: metadataField,
 });
-export const pendingPointsInput = z.strictObject({ transactionId: uuidSchema });
-export const expirePointsInput = z.strictObject({ asOf: isoDateTimeSchema.optional() });
+export const pendingPointsInput = z.strictObject({ transactionId: uuidSchema, metadata: metadataField });
+export const expirePointsInput = z.strictObject({ asOf: isoDateTimeSchema.optional(), metadata: metadataField });
 export const listPointTransactionsInput = z.strictObject({
   userId: userIdSchema,
   limit: limitSchema,
   cursor: cursorSchema.optional(),
   type: pointTransactionTypeSchema.optional(),
+  metadata: metadataFilterSchema.optional(),
 });
 
 /** A position in the outbox: the decimal text of a positive 63-bit integer. */
@@ -226,6 +266,7 @@ export const placeHoldInput = z.strictObject({
   expiresAt: isoDateTimeSchema
     .optional()
     .meta({ description: 'When the hold stops reserving money; default the configured hold TTL (7 days), at most 30 days ahead' }),
+  metadata: metadataField,
 });
 export const holdIdInput = z.strictObject({ holdId: uuidSchema });
 export const listHoldsInput = z.strictObject({
@@ -239,28 +280,33 @@ export const captureHoldInput = z.strictObject({
   amount: amountSchema.optional().meta({ description: 'Default: all of the hold. The rest of the hold is released.' }),
   toWalletId: uuidSchema.optional().meta({ description: 'Capture as a transfer into this wallet instead of a withdrawal' }),
   description: descriptionSchema.optional(),
+  metadata: metadataSchema.optional().meta({ description: "The rows' metadata; default the hold's" }),
 });
-export const voidHoldInput = z.strictObject({ holdId: uuidSchema, reason: reasonSchema.optional() });
+export const voidHoldInput = z.strictObject({ holdId: uuidSchema, reason: reasonSchema.optional(), metadata: metadataField });
 export const incrementHoldInput = z.strictObject({
   holdId: uuidSchema,
   amount: amountSchema.meta({ description: 'What to add to the hold, from the available balance; the expiry stays' }),
+  metadata: metadataField,
 });
 export const refundInput = z.strictObject({
   transactionId: uuidSchema,
   amount: amountSchema.optional().meta({ description: 'Default: all that is left to refund of the payment' }),
   reason: reasonSchema.optional(),
   reference: referenceSchema.optional(),
+  metadata: metadataField,
 });
 export const refundPointsInput = z.strictObject({
   transactionId: uuidSchema,
   points: positivePointsSchema.optional().meta({ description: 'Default: all that is left to give back' }),
   reason: reasonSchema.optional(),
+  metadata: metadataField,
 });
 export const reversePointsInput = refundPointsInput;
 export const reverseDepositInput = z.strictObject({
   transactionId: uuidSchema.meta({ description: 'The deposit to take back' }),
   amount: amountSchema.optional().meta({ description: 'Default: all that is left of the deposit' }),
   reason: cleanText({ min: 1, max: 500, freeText: true }).meta({ description: 'Why the deposit is taken back: the audit trail' }),
+  metadata: metadataField,
 });
 
 // ---- what a till needs next ----------------------------------------------------------------------
@@ -271,6 +317,7 @@ export const payInput = z.strictObject({
   reference: cleanText({ min: 1, max: 255 }).meta({ description: 'Shared by the money row and the points row, such as the order number' }),
   description: descriptionSchema.optional(),
   toWalletId: uuidSchema.optional().meta({ description: "The merchant's wallet: the money part is a transfer into it instead of a withdrawal" }),
+  metadata: metadataField,
 });
 
 // ---- offline allowances -------------------------------------------------------------------------
@@ -292,6 +339,7 @@ export const openAllowanceInput = z.strictObject({
     .meta({ description: 'When the till must stop selling; default the configured allowance TTL (24 h), at most 7 days ahead' }),
   maxSpendAmount: amountSchema.optional().meta({ description: 'The most one spend may take' }),
   maxSpends: z.int().min(1).max(MAX_ALLOWANCE_SEQ).optional().meta({ description: 'The most spends the allowance takes' }),
+  metadata: metadataSchema.optional().meta({ description: "Kept on the allowance, and on each spend's rows that carries none of its own" }),
 });
 export const allowanceIdInput = z.strictObject({ allowanceId: uuidSchema });
 export const listAllowancesInput = z.strictObject({
@@ -307,6 +355,7 @@ export const allowanceSpendInput = z.strictObject({
   reference: referenceSchema.optional(),
   description: descriptionSchema.optional(),
   toWalletId: uuidSchema.optional().meta({ description: "The merchant's wallet: the spend is a transfer into it instead of a withdrawal" }),
+  metadata: metadataSchema.optional().meta({ description: "The sale's own metadata, on its rows; default the allowance's" }),
 });
 export const syncAllowanceInput = z.strictObject({
   allowanceId: uuidSchema,
@@ -316,10 +365,12 @@ export const syncAllowanceInput = z.strictObject({
     .max(MAX_SPENDS_PER_SYNC)
     .refine((spends) => new Set(spends.map((x) => x.seq)).size === spends.length, 'must not name one seq twice')
     .meta({ description: `1 to ${MAX_SPENDS_PER_SYNC} spends, booked in seq order` }),
+  metadata: metadataSchema.optional().meta({ description: "Carried in the sync's events; each spend's rows carry the spend's (or the allowance's)" }),
 });
 export const settleAllowanceInput = z.strictObject({
   allowanceId: uuidSchema,
   lastSeq: z.int().min(0).max(MAX_ALLOWANCE_SEQ).meta({ description: "The till's last seq: every spend up to it must be booked, and none after it" }),
+  metadata: metadataField,
 });
 
 export type CreateWalletInput = z.input<typeof createWalletInput>;
@@ -363,7 +414,7 @@ export type AllowanceIdInput = z.input<typeof allowanceIdInput>;
 export type ListAllowancesInput = z.input<typeof listAllowancesInput>;
 /** A time may be given as a `Date` or an ISO 8601 string. */
 export type AllowanceSpendInput = Omit<z.input<typeof allowanceSpendInput>, 'occurredAt'> & { occurredAt: string | Date };
-export type SyncAllowanceInput = { allowanceId: string; spends: AllowanceSpendInput[] };
+export type SyncAllowanceInput = { allowanceId: string; spends: AllowanceSpendInput[]; metadata?: Record<string, string> | undefined };
 export type SettleAllowanceInput = z.input<typeof settleAllowanceInput>;
 
 // ---- resources: the shapes the facade returns and the HTTP API sends ----------------------------
@@ -373,6 +424,11 @@ export const actorResource = z
   .object({ sub: z.string(), role: z.string() })
   .nullable()
   .meta({ id: 'Actor', description: "Who caused the row: the caller's sub and role; null for a library caller that named none" });
+/** A row's metadata as answered: the labels of the command that wrote it, null when it had none. */
+const rowMetadata = z
+  .record(z.string(), z.string())
+  .nullable()
+  .meta({ description: 'The metadata of the command that wrote it (see Metadata); null when it had none' });
 const formattedAmount = z.string().meta({ description: "Decimal string with exactly the currency's minor-unit digits", examples: ['125000', '12.50'] });
 
 export const walletResource = z
@@ -409,6 +465,7 @@ export const walletTransactionResource = z
     allowanceId: z.uuid().nullable().meta({ description: "The allowance a till's offline sale was spent from" }),
     allowanceSeq: z.int().nullable().meta({ description: "The till's seq of that sale" }),
     pairedWith: z.uuid().nullable().meta({ description: "A split payment's points row (paid in the same transaction; it names this row back)" }),
+    metadata: rowMetadata,
   })
   .meta({ id: 'WalletTransaction' });
 
@@ -424,6 +481,7 @@ export const holdResource = z
     expiresAt: isoString,
     createdAt: isoString,
     updatedAt: isoString,
+    metadata: rowMetadata,
   })
   .meta({ id: 'Hold' });
 
@@ -443,6 +501,7 @@ export const allowanceResource = z
     maxSpends: z.int().nullable(),
     createdAt: isoString,
     updatedAt: isoString,
+    metadata: rowMetadata,
   })
   .meta({ id: 'Allowance' });
 
@@ -473,6 +532,7 @@ export const pointTransactionResource = z
     pairedWith: z.uuid().nullable().meta({ description: "A split payment's money row (paid in the same transaction; it names this row back)" }),
     actor: actorResource,
     createdAt: isoString,
+    metadata: rowMetadata,
   })
   .meta({ id: 'PointTransaction' });
 

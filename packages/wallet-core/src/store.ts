@@ -4,6 +4,7 @@
  * the unit commits, so an adapter can write every change of a command in one statement. There is
  * no generic CRUD and no delete: the ledger is append-only and closing a wallet is a status.
  */
+import type { Metadata } from './metadata.js';
 import type { DomainEvent } from './events.js';
 import type { Money } from './money/money.js';
 import type { PointTransaction, PointTransactionType } from './points/ledger.js';
@@ -36,6 +37,8 @@ export interface PageRequest<T extends string> {
   /** Only rows older than this position (exclusive); the first page when absent. */
   readonly before?: string | undefined;
   readonly type?: T | undefined;
+  /** Only rows whose metadata holds each of these keys with exactly its value. */
+  readonly metadata?: Metadata | undefined;
 }
 
 /**

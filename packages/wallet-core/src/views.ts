@@ -105,6 +105,7 @@ export function walletTransactionView(t: WalletTransaction): WalletTransactionVi
     allowanceId: t.allowanceId,
     allowanceSeq: t.allowanceSeq,
     pairedWith: t.pairedWith,
+    metadata: t.metadata,
   };
 }
 
@@ -125,6 +126,7 @@ export function allowanceView(a: Allowance, now: Date): AllowanceView {
     maxSpends: a.maxSpends,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
+    metadata: a.metadata,
   };
 }
 
@@ -141,6 +143,7 @@ export function holdView(h: Hold, now: Date): HoldView {
     expiresAt: h.expiresAt.toISOString(),
     createdAt: h.createdAt.toISOString(),
     updatedAt: h.updatedAt.toISOString(),
+    metadata: h.metadata,
   };
 }
 
@@ -172,6 +175,7 @@ export function pointTransactionView(t: PointTransaction): PointTransactionView 
     pairedWith: t.pairedWith,
     actor: t.actor,
     createdAt: t.createdAt.toISOString(),
+    metadata: t.metadata,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LedgerKeyring, canonicalDecimal, type ChainedRow } from '../src/index.js';
+import { LedgerKeyring, canonicalDecimal, canonicalMetadata, type ChainedRow } from '../src/index.js';
 
 const row: ChainedRow = {
   id: '20000000-0000-4000-8000-000000000001',
@@ -21,6 +21,7 @@ const row: ChainedRow = {
   allowanceId: null,
   allowanceSeq: null,
   pairedWith: null,
+  metadata: null,
 };
 
 describe('the keyed ledger chain', () => {
@@ -59,6 +60,17 @@ describe('the keyed ledger chain', () => {
     expect(keys.verify('p', { ...paired, pairedWith: null }, 'new', hash)).toBe(false);
     expect(keys.verify('p', { ...paired, pairedWith: '50000000-0000-4000-8000-000000000002' }, 'new', hash)).toBe(false);
     expect(keys.verify('p', paired, 'new', keys.link('p', row))).toBe(false);
+  });
+
+  it("covers a row's metadata: added, removed or edited, the row no longer verifies; the order of its keys does not matter", () => {
+    const labelled = { ...row, metadata: canonicalMetadata({ till: '3', store: 'S12' }) };
+    const hash = keys.link('p', labelled);
+    expect(keys.verify('p', { ...row, metadata: canonicalMetadata({ store: 'S12', till: '3' }) }, 'new', hash)).toBe(true);
+    expect(keys.verify('p', row, 'new', hash)).toBe(false);
+    expect(keys.verify('p', { ...row, metadata: canonicalMetadata({ store: 'S13', till: '3' }) }, 'new', hash)).toBe(false);
+    expect(keys.verify('p', labelled, 'new', keys.link('p', row))).toBe(false);
+    // A row with metadata and no split payment is not the row paired with a uuid-looking text.
+    expect(keys.verify('p', { ...row, pairedWith: labelled.metadata }, 'new', hash)).toBe(false);
   });
 
   it('cannot be recomputed without the key: another secret gives another hash', () => {

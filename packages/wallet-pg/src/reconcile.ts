@@ -13,6 +13,7 @@
  */
 import {
   WalletLedgerWalk,
+  canonicalMetadata,
   checkpointMismatch,
   figure,
   problem,
@@ -81,6 +82,8 @@ export function rowToCheck(r: Row, wallet: { readonly userId: string; readonly c
     allowanceId: text(r.allowance_id),
     allowanceSeq: text(r.allowance_seq),
     pairedWith: text(r.paired_with),
+    // As stored, whatever it holds: an edited value must fail the chain, not the read.
+    metadata: canonicalMetadata(r.metadata),
     hash: String(r.hash),
     keyId: text(r.key_id),
     unkeyedPast: r.unkeyed_past === true,

@@ -1,6 +1,8 @@
 /** Row ⇄ aggregate mapping. Numbers arrive as text (numeric, bigint) and never pass through a float. @internal */
 import {
   Money,
+  metadataOf,
+  type Metadata,
   type Allowance,
   PointAccount,
   Wallet,
@@ -30,6 +32,12 @@ function actor(v: unknown): Actor | null {
   const a = json(v) as { sub?: unknown; role?: unknown } | null | undefined;
   return a && typeof a.sub === 'string' && typeof a.role === 'string' ? { sub: a.sub, role: a.role } : null;
 }
+/** A jsonb metadata column: null, or an object of strings, answered with its keys in the domain's (sorted) order. */
+function metadata(v: unknown): Metadata | null {
+  const m = json(v) as Record<string, unknown> | null | undefined;
+  if (m === null || m === undefined) return null;
+  return metadataOf(Object.entries(m).map(([k, value]) => [k, String(value)] as const));
+}
 /** Points are bigint in SQL and safe integers in the domain; refuse anything else rather than round. */
 function points(v: unknown): number {
   const n = Number(v);
@@ -49,6 +57,7 @@ export function holdFromRow(r: Row, currency: Currency): Hold {
     expiresAt: date(r.expires_at),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
+    metadata: metadata(r.metadata),
   };
 }
 
@@ -70,6 +79,7 @@ export function allowanceFromRow(r: Row, currency: Currency): Allowance {
     maxSpends: r.max_spends === null || r.max_spends === undefined ? null : Number(r.max_spends),
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
+    metadata: metadata(r.metadata),
   };
 }
 
@@ -169,6 +179,7 @@ export function walletTransactionFromRow(r: Row): WalletTransaction {
     allowanceId: nullableStr(r.allowance_id),
     allowanceSeq: r.allowance_seq === null || r.allowance_seq === undefined ? null : Number(r.allowance_seq),
     pairedWith: nullableStr(r.paired_with),
+    metadata: metadata(r.metadata),
   };
 }
 
@@ -187,6 +198,7 @@ export function pointTransactionFromRow(r: Row): PointTransaction {
     pairedWith: nullableStr(r.paired_with),
     actor: actor(r.actor),
     createdAt: date(r.created_at),
+    metadata: metadata(r.metadata),
   };
 }
 

@@ -221,11 +221,19 @@ export class SqlWalletStore implements WalletStore {
       reference: page.reference !== undefined,
       from: page.from !== undefined,
       to: page.to !== undefined,
+      metadata: page.metadata !== undefined,
       before: page.before !== undefined,
     });
-    const params = [walletId, page.limit, page.type, page.reference, page.from?.toISOString(), page.to?.toISOString(), page.before].filter(
-      (v, i) => i < 2 || v !== undefined,
-    );
+    const params = [
+      walletId,
+      page.limit,
+      page.type,
+      page.reference,
+      page.from?.toISOString(),
+      page.to?.toISOString(),
+      page.metadata === undefined ? undefined : JSON.stringify(page.metadata),
+      page.before,
+    ].filter((v, i) => i < 2 || v !== undefined);
     const rows = await this.read(statement, params, this.booksDriver);
     return rows.map((r) => ({ position: String(r.position), row: walletTransactionFromRow(r) }));
   }
@@ -271,7 +279,12 @@ export class SqlWalletStore implements WalletStore {
   }
 
   async listPointTransactions(accountId: string, page: PageRequest<PointTransactionType>): Promise<Positioned<PointTransaction>[]> {
-    const rows = await this.page(q.pointTransactionPages, accountId, page);
+    const statement = q.pointTransactionPage({ type: page.type !== undefined, metadata: page.metadata !== undefined, before: page.before !== undefined });
+    const params = [accountId, page.limit, page.type, page.metadata === undefined ? undefined : JSON.stringify(page.metadata), page.before];
+    const rows = await this.read(
+      statement,
+      params.filter((v, i) => i < 2 || v !== undefined),
+    );
     return rows.map((r) => ({ position: String(r.position), row: pointTransactionFromRow(r) }));
   }
 
@@ -352,19 +365,6 @@ export class SqlWalletStore implements WalletStore {
     } finally {
       if (this.booksDriver !== this.driver) await this.booksDriver.close();
     }
-  }
-
-  private page(
-    texts: { first: Statement; after: Statement; firstOfType: Statement; afterOfType: Statement },
-    id: string,
-    page: PageRequest<string>,
-  ): Promise<Row[]> {
-    if (page.type === undefined) {
-      return page.before === undefined ? this.read(texts.first, [id, page.limit]) : this.read(texts.after, [id, page.limit, page.before]);
-    }
-    return page.before === undefined
-      ? this.read(texts.firstOfType, [id, page.limit, page.type])
-      : this.read(texts.afterOfType, [id, page.limit, page.type, page.before]);
   }
 
   private async read(statement: Statement, params: readonly unknown[], driver: SqlDriver = this.driver): Promise<Row[]> {

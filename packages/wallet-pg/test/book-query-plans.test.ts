@@ -14,7 +14,7 @@ interface PlanNode {
 const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
 
 const page = (shape: Partial<books.WalletPageShape>) =>
-  books.walletTransactionPage({ type: false, reference: false, from: false, to: false, before: false, ...shape });
+  books.walletTransactionPage({ type: false, reference: false, from: false, to: false, metadata: false, before: false, ...shape });
 const search = (shape: Partial<books.WalletSearchShape>) => books.walletSearch({ userId: false, status: false, currency: false, after: false, ...shape });
 
 /**

@@ -3,6 +3,7 @@
  * changes): the resolve step reads the allowance as stored, and the command locks its wallet.
  */
 import { NO_LOCKS, runCommand, type CommandOptions, type DeclaredLocks, type Resolved } from '../command.js';
+import { commandMetadata } from '../metadata.js';
 import { AllowanceNotActiveError, AllowanceNotFoundError } from '../errors.js';
 import * as s from '../schemas.js';
 import { deadline, isoTimes, parseInput } from '../validate.js';
@@ -19,6 +20,7 @@ export function openAllowance(env: FacadeEnv, input: s.OpenAllowanceInput, optio
   return runCommand(env, {
     name: 'openAllowance',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.walletId], pointAccounts: [] },
     run: async (uow, ctx) => {
@@ -52,6 +54,7 @@ export function syncSpends(env: FacadeEnv, input: s.SyncAllowanceInput, options:
   return runCommand(env, {
     name: 'syncAllowance',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks,
     run: async (uow, ctx, resolved) => {
@@ -65,6 +68,7 @@ export function syncSpends(env: FacadeEnv, input: s.SyncAllowanceInput, options:
           reference: spend.reference ?? null,
           description: spend.description ?? null,
           toWalletId: spend.toWalletId ?? null,
+          metadata: commandMetadata(spend.metadata),
         }))
         .sort((a, b) => a.seq - b.seq);
       const { lastSeq } = payer.activeAllowance(ctx, found.id);
@@ -82,6 +86,7 @@ export function settleAllowance(env: FacadeEnv, input: s.SettleAllowanceInput, o
   return runCommand(env, {
     name: 'settleAllowance',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: allowanceWallet(cmd.allowanceId, (found) => ({ wallets: [found.walletId], pointAccounts: [] })),
     run: async (uow, ctx, resolved) => {

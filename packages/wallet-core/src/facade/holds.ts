@@ -3,6 +3,7 @@
  * reads the hold as stored, and the command locks its wallet like any other.
  */
 import { runCommand, type CommandOptions, type Resolved } from '../command.js';
+import { commandMetadata, type WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { HoldNotActiveError, HoldNotFoundError, InternalError, WalletError, WalletNotFoundError } from '../errors.js';
 import * as s from '../schemas.js';
@@ -62,7 +63,7 @@ export function voidHold(env: FacadeEnv, input: s.VoidHoldInput, options: Comman
  * nothing; its final status is read then, outside it (captured, voided and expired never change
  * again), so HOLD_NOT_ACTIVE always says how the hold ended.
  */
-async function holdCommand<I extends { holdId: string; toWalletId?: string | undefined }, T>(
+async function holdCommand<I extends { holdId: string; toWalletId?: string | undefined } & WithMetadata, T>(
   env: FacadeEnv,
   name: string,
   cmd: I,
@@ -74,7 +75,7 @@ async function holdCommand<I extends { holdId: string; toWalletId?: string | und
     locks: (found) => ({ wallets: found === null ? [] : walletsOf(found, cmd.toWalletId), pointAccounts: [] }),
   };
   try {
-    return await runCommand(env, { name, input: cmd, options, locks, run });
+    return await runCommand(env, { name, input: cmd, metadata: commandMetadata(cmd.metadata), options, locks, run });
   } catch (e) {
     if (!(e instanceof HoldEndedMeanwhile)) throw e;
     const hold = await env.store.getHold(cmd.holdId);

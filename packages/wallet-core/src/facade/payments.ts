@@ -3,6 +3,7 @@
  * points), a refund (payer and recipient) and a deposit's reversal (the deposit's row and its wallet).
  */
 import { NO_LOCKS, runCommand, type CommandOptions, type Resolved } from '../command.js';
+import { commandMetadata } from '../metadata.js';
 import { PointAccountNotFoundError, TransactionNotFoundError, WalletNotFoundError } from '../errors.js';
 import type { PointAccount } from '../points/point-account.js';
 import * as s from '../schemas.js';
@@ -31,6 +32,7 @@ export function pay(env: FacadeEnv, input: s.PayInput, options: CommandOptions):
   return runCommand(env, {
     name: 'pay',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: owner,
     run: async (uow, ctx, userId) => {
@@ -62,6 +64,7 @@ export function refund(env: FacadeEnv, input: s.RefundInput, options: CommandOpt
   return runCommand(env, {
     name: 'refund',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: refundedRow(cmd.transactionId),
     run: async (uow, ctx, found) => {
@@ -87,6 +90,7 @@ export function reverseDeposit(env: FacadeEnv, input: s.ReverseDepositInput, opt
   return runCommand(env, {
     name: 'reverseDeposit',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: reversedRow(cmd.transactionId),
     run: async (uow, ctx, found) => {

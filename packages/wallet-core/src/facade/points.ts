@@ -1,5 +1,6 @@
 /** Commands on point accounts: each locks one user's account (expiry: every account with lots due). */
 import { NO_LOCKS, runCommand, type CommandOptions, type Resolved } from '../command.js';
+import { commandMetadata, type WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { NotRefundableError, PointAccountNotFoundError, TransactionNotFoundError } from '../errors.js';
 import type { PointTransaction } from '../points/ledger.js';
@@ -38,6 +39,7 @@ export function settlePending(env: FacadeEnv, op: 'confirm' | 'cancel', input: s
   return runCommand(env, {
     name: `${op}PendingPoints`,
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: lotOwner,
     run: async (uow, ctx, userId) => {
@@ -63,6 +65,7 @@ export function expirePoints(env: FacadeEnv, input: WithTimes<s.ExpirePointsInpu
   return runCommand(env, {
     name: 'expirePoints',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: dueAccounts,
     run: async (uow, ctx, users) => {
@@ -120,7 +123,7 @@ function saved(uow: UnitOfWork, ctx: ChangeContext, account: PointAccount, tx: P
 function pointsCommand(
   env: FacadeEnv,
   name: string,
-  cmd: { userId: string },
+  cmd: { userId: string } & WithMetadata,
   options: CommandOptions,
   account: 'open' | 'existing',
   apply: (account: PointAccount, ctx: ChangeContext) => PointTransaction,
@@ -128,6 +131,7 @@ function pointsCommand(
   return runCommand(env, {
     name,
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [], pointAccounts: [cmd.userId] },
     run: async (uow, ctx) => {
@@ -146,7 +150,7 @@ function pointsCommand(
 function pointTransactionCommand<T extends { transaction: PointTransaction }>(
   env: FacadeEnv,
   name: string,
-  cmd: { transactionId: string },
+  cmd: { transactionId: string } & WithMetadata,
   options: CommandOptions,
   apply: (ctx: ChangeContext, found: LockedPointTransaction) => T,
 ): Promise<Omit<T, 'transaction'> & v.PointsResult> {
@@ -157,6 +161,7 @@ function pointTransactionCommand<T extends { transaction: PointTransaction }>(
   return runCommand(env, {
     name,
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: owner,
     run: async (uow, ctx, userId) => {

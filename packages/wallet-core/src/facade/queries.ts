@@ -1,4 +1,5 @@
 /** The facade's reads: validate, check the caller may see it, read the store, answer with views. */
+import { commandMetadata } from '../metadata.js';
 import type { QueryOptions } from '../command.js';
 import { decodeWalletCursor, encodeWalletCursor } from '../cursor.js';
 import { AllowanceNotFoundError, HoldNotFoundError } from '../errors.js';
@@ -33,7 +34,16 @@ export async function listTransactions(env: FacadeEnv, input: s.ListTransactions
   assertPeriod(from, to);
   await visibleWallet(env, q.walletId, options.asUser);
   await assertCursorRow(env.store, 'walletTransactions', q.walletId, before);
-  const rows = await env.store.listWalletTransactions(q.walletId, { limit: q.limit + 1, before, type: q.type, reference: q.reference, from, to });
+  const rows = await env.store.listWalletTransactions(q.walletId, {
+    limit: q.limit + 1,
+    before,
+    type: q.type,
+    reference: q.reference,
+    from,
+    to,
+    // An empty filter filters nothing (a stored null holds no key, so it would drop unlabelled rows).
+    metadata: commandMetadata(q.metadata) ?? undefined,
+  });
   return page(rows, q.limit, (r) => walletTransactionView(r.row), positionCursor);
 }
 
@@ -88,7 +98,12 @@ export async function listPointTransactions(env: FacadeEnv, input: s.ListPointTr
   const before = readCursor(q.cursor);
   const account = await visibleAccount(env, q.userId);
   await assertCursorRow(env.store, 'pointTransactions', account.id, before);
-  const rows = await env.store.listPointTransactions(account.id, { limit: q.limit + 1, before, type: q.type });
+  const rows = await env.store.listPointTransactions(account.id, {
+    limit: q.limit + 1,
+    before,
+    type: q.type,
+    metadata: commandMetadata(q.metadata) ?? undefined,
+  });
   return page(rows, q.limit, (r) => pointTransactionView(r.row), positionCursor);
 }
 

@@ -1,5 +1,6 @@
 /** Commands on one wallet, or two of one currency (a transfer). */
 import { NO_LOCKS, runCommand, type CommandOptions } from '../command.js';
+import { commandMetadata, type WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { WalletNotFoundError } from '../errors.js';
 import { currencyOf } from '../money/currency.js';
@@ -17,6 +18,7 @@ export function createWallet(env: FacadeEnv, defaultCurrency: string, input: s.C
   return runCommand(env, {
     name: 'createWallet',
     input: { ...cmd, currency: currency.code },
+    metadata: commandMetadata(cmd.metadata),
     options,
     // It only inserts; the (user, currency) pair is checked before the write.
     locks: { ...NO_LOCKS, newWallets: [{ userId: cmd.userId, currency: currency.code }] },
@@ -42,6 +44,7 @@ export function transfer(env: FacadeEnv, input: s.TransferInput, options: Comman
   return runCommand(env, {
     name: 'transfer',
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.fromWalletId, cmd.toWalletId], pointAccounts: [] },
     run: async (uow, ctx) => {
@@ -69,13 +72,14 @@ export function changeStatus(env: FacadeEnv, op: 'freeze' | 'unfreeze' | 'close'
 export function walletCommand<T>(
   env: FacadeEnv,
   name: string,
-  cmd: { walletId: string },
+  cmd: { walletId: string } & WithMetadata,
   options: CommandOptions,
   apply: (wallet: Wallet, ctx: ChangeContext) => T,
 ): Promise<T> {
   return runCommand(env, {
     name,
     input: cmd,
+    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.walletId], pointAccounts: [] },
     run: async (uow, ctx) => {

@@ -1,5 +1,6 @@
 /** The points ledger's vocabulary: its row types and the row itself. */
 import type { Actor } from '../context.js';
+import type { Metadata } from '../metadata.js';
 
 /** Every points ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
 export const POINT_TRANSACTION_TYPES = ['earn', 'spend', 'adjust', 'expire', 'pending', 'confirm', 'cancel', 'refund', 'reversal'] as const;
@@ -23,4 +24,6 @@ export interface PointTransaction {
   readonly pairedWith: string | null;
   readonly actor: Actor | null;
   readonly createdAt: Date;
+  /** The labels of the command that wrote it. */
+  readonly metadata: Metadata | null;
 }

@@ -484,6 +484,7 @@ export class PointAccount {
       pairedWith: row.pairedWith ?? null,
       actor: ctx.actor ?? null,
       createdAt: ctx.now,
+      metadata: ctx.metadata ?? null,
     };
     this.changes.append(tx);
     return tx;

@@ -20,6 +20,7 @@ import { allowanceCases } from './allowance-cases.js';
 import { booksCases } from './books-cases.js';
 import { depositReversalCases } from './deposit-reversal-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
+import { metadataCases } from './metadata-cases.js';
 import { splitPaymentCases } from './split-payment-cases.js';
 import { tillCases } from './till-cases.js';
 import { allEvents, codeOf, uniqueUser } from './support.js';
@@ -33,6 +34,7 @@ export interface StoreContractOptions {
 }
 
 export { codeOf, uniqueUser } from './support.js';
+export { HOSTILE_METADATA } from './metadata-cases.js';
 
 export function describeStoreContract(name: string, options: StoreContractOptions): void {
   const n = options.concurrency ?? 20;
@@ -473,6 +475,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     splitPaymentCases(() => ({ store, service }), n);
     tillCases(() => ({ store, service }), n);
     depositReversalCases(() => ({ store, service }), n);
+    metadataCases(() => ({ store, service }));
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

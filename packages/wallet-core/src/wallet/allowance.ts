@@ -5,6 +5,7 @@
  * is left until `settleBy`: sales made before `spendUntil` and forwarded late are still covered.
  */
 import { AllowanceExceededError, AllowanceSeqConflictError, AllowanceSeqGapError } from '../errors.js';
+import { sameMetadata, type Metadata } from '../metadata.js';
 import type { Money } from '../money/money.js';
 import { DAY_MS } from '../validate.js';
 import type { WalletTransaction } from './ledger.js';
@@ -44,6 +45,8 @@ export interface Allowance {
   readonly maxSpends: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /** The labels of the command that opened it; a spend that carries none writes these on its rows. */
+  readonly metadata: Metadata | null;
 }
 
 /** What an allowance is opened with, checked by the facade (times) and the wallet (money). */
@@ -85,6 +88,8 @@ export interface AllowanceSpend {
   readonly description: string | null;
   /** The merchant's wallet when the sale is a transfer; null for a withdrawal. */
   readonly toWalletId: string | null;
+  /** The sale's own labels; null: the allowance's. */
+  readonly metadata: Metadata | null;
 }
 
 /** A spend as it was booked: the payer's ledger row and where the money went. */
@@ -99,15 +104,21 @@ export function isAllowanceSpend(t: WalletTransaction): t is WalletTransaction &
 }
 
 /** Whether a forwarded spend is the one booked under its seq: same amount, instant, texts and target. */
-export function isSameSpend(booked: BookedSpend, spend: AllowanceSpend): boolean {
+export function isSameSpend(booked: BookedSpend, spend: AllowanceSpend, allowance: Pick<Allowance, 'metadata'>): boolean {
   const row = booked.transaction;
   return (
     row.amount.equals(spend.amount) &&
     row.occurredAt.getTime() === spend.occurredAt.getTime() &&
     row.reference === spend.reference &&
     row.description === spend.description &&
-    booked.toWalletId === spend.toWalletId
+    booked.toWalletId === spend.toWalletId &&
+    sameMetadata(row.metadata, spendMetadata(spend, allowance))
   );
+}
+
+/** What a spend's rows carry: its own metadata, else the allowance's (fixed when it was opened, so a replay compares alike). */
+export function spendMetadata(spend: AllowanceSpend, allowance: Pick<Allowance, 'metadata'>): Metadata | null {
+  return spend.metadata ?? allowance.metadata;
 }
 
 /**
@@ -151,7 +162,7 @@ export function sortOutSpends(
       continue;
     }
     const row = booked.get(spend.seq);
-    if (row === undefined || !isSameSpend(row, spend)) throw new AllowanceSeqConflictError(allowance.id, spend.seq, allowance.lastSeq);
+    if (row === undefined || !isSameSpend(row, spend, allowance)) throw new AllowanceSeqConflictError(allowance.id, spend.seq, allowance.lastSeq);
     replayed.push({ seq: spend.seq, transactionId: row.transaction.id });
   }
   return { replayed, fresh };

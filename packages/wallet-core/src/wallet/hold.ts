@@ -1,3 +1,4 @@
+import type { Metadata } from '../metadata.js';
 import type { Money } from '../money/money.js';
 import { DAY_MS, assertAhead } from '../validate.js';
 
@@ -37,6 +38,8 @@ export interface Hold {
   readonly description: string | null;
   readonly expiresAt: Date;
   readonly createdAt: Date;
+  /** The labels of the command that placed it; a capture that names none writes these on its rows. */
+  readonly metadata: Metadata | null;
   readonly updatedAt: Date;
 }
 

@@ -3,6 +3,7 @@
  * read it from here, beneath the aggregate, so none of them imports the aggregate for a type.
  */
 import type { Actor } from '../context.js';
+import type { Metadata } from '../metadata.js';
 import type { Money } from '../money/money.js';
 
 /** Every ledger row type; the TypeScript union, the zod enum and the SQL check derive from it. */
@@ -63,4 +64,6 @@ export interface WalletTransaction {
   readonly allowanceSeq: number | null;
   /** The points row paid together with this one (a split payment's `spend`), and it names this row back. */
   readonly pairedWith: string | null;
+  /** The labels of the command that wrote it (for a capture, the hold's when the capture named none). */
+  readonly metadata: Metadata | null;
 }

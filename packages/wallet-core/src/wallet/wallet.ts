@@ -19,7 +19,8 @@ import {
 import type { BalanceChanged, WalletEvent } from '../events.js';
 import type { Currency } from '../money/currency.js';
 import { Money } from '../money/money.js';
-import { allowanceCounts, allowanceLeft, assertSpendable, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
+import type { Metadata } from '../metadata.js';
+import { allowanceCounts, allowanceLeft, assertSpendable, spendMetadata, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
 import { assertHoldExpiry, EXPIRED_HOLDS_PER_CHANGE, holdCounts, type Hold } from './hold.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
 
@@ -54,6 +55,8 @@ export interface RowLinks {
   occurredAt?: Date | null;
   /** The points row of a split payment this row is paid with. */
   pairedWith?: string | null;
+  /** The row's labels, when they are not the command's (a capture's default, an allowance's spend). */
+  metadata?: Metadata | null;
 }
 
 export interface HoldDetails extends MovementDetails {
@@ -303,6 +306,7 @@ export class Wallet {
       expiresAt: details.expiresAt,
       createdAt: ctx.now,
       updatedAt: ctx.now,
+      metadata: ctx.metadata ?? null,
     };
     this.putHold(ctx, hold);
     this.record(ctx, 'HoldPlaced', { ...this.holdPayload(hold), expiresAt: hold.expiresAt.toISOString() });
@@ -329,7 +333,9 @@ export class Wallet {
     const captured: Hold = { ...hold, status: 'captured', capturedAmount: take, updatedAt: ctx.now };
     this.putHold(ctx, captured);
     const rowDetails = { description: details.description ?? hold.description, reference: hold.reference };
-    const debit = this.move(ctx, to === null ? 'withdrawal' : 'transfer_out', take, rowDetails, { transferId, holdId });
+    // A capture that names no metadata books the hold's: the sale the hold was placed for.
+    const metadata = ctx.metadata ?? hold.metadata;
+    const debit = this.move(ctx, to === null ? 'withdrawal' : 'transfer_out', take, rowDetails, { transferId, holdId, metadata });
     this.record(ctx, 'HoldCaptured', {
       ...this.holdPayload(captured),
       capturedAmount: take.format(),
@@ -339,7 +345,7 @@ export class Wallet {
     });
     if (to === null) return { hold: captured, debit, credit: null, transferId };
     to.settleExpiredHolds(ctx);
-    const credit = to.move(ctx, 'transfer_in', take, rowDetails, { transferId, holdId });
+    const credit = to.move(ctx, 'transfer_in', take, rowDetails, { transferId, holdId, metadata });
     return { hold: captured, debit, credit, transferId };
   }
 
@@ -380,6 +386,7 @@ export class Wallet {
       status: 'active',
       createdAt: ctx.now,
       updatedAt: ctx.now,
+      metadata: ctx.metadata ?? null,
     };
     this.putAllowance(ctx, allowance);
     this.record(ctx, 'AllowanceOpened', {
@@ -428,7 +435,14 @@ export class Wallet {
       updatedAt: ctx.now,
     });
     const transferId = to === null ? null : ctx.newId();
-    const links = { transferId, holdId: allowance.id, allowanceId: allowance.id, allowanceSeq: spend.seq, occurredAt: spend.occurredAt };
+    const links = {
+      transferId,
+      holdId: allowance.id,
+      allowanceId: allowance.id,
+      allowanceSeq: spend.seq,
+      occurredAt: spend.occurredAt,
+      metadata: spendMetadata(spend, allowance),
+    };
     const details = { description: spend.description, reference: spend.reference };
     const debit = this.move(ctx, to === null ? 'withdrawal' : 'transfer_out', spend.amount, details, links);
     if (to === null) return { debit, credit: null };
@@ -605,6 +619,7 @@ export class Wallet {
       allowanceId: links.allowanceId ?? null,
       allowanceSeq: links.allowanceSeq ?? null,
       pairedWith: links.pairedWith ?? null,
+      metadata: links.metadata === undefined ? (ctx.metadata ?? null) : links.metadata,
     };
     this.setState(ctx, { balance: balanceAfter });
     this.changes.append(tx);
@@ -627,6 +642,7 @@ export class Wallet {
       payload.allowanceSeq = tx.allowanceSeq;
     }
     if (tx.pairedWith !== null) payload.pairedWith = tx.pairedWith;
+    if (tx.metadata !== null) payload.metadata = tx.metadata;
     this.record(ctx, 'BalanceChanged', payload);
     return tx;
   }

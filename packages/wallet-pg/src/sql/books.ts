@@ -35,6 +35,7 @@ export interface WalletPageShape {
   reference: boolean;
   from: boolean;
   to: boolean;
+  metadata: boolean;
   before: boolean;
 }
 
@@ -45,13 +46,15 @@ export interface WalletPageShape {
  * page continues strictly below it). Parameters: wallet id, limit, then each present filter in
  * the order of `WalletPageShape`.
  */
-export const walletTransactionPage = shapes<keyof WalletPageShape>(['type', 'reference', 'from', 'to', 'before'], (shape, id) => {
+export const walletTransactionPage = shapes<keyof WalletPageShape>(['type', 'reference', 'from', 'to', 'metadata', 'before'], (shape, id) => {
   let next = 3;
   const where: string[] = [];
   if (shape.type) where.push(`t.type = $${next++}`);
   if (shape.reference) where.push(`t.reference = $${next++}`);
   if (shape.from) where.push(`t.created_at >= $${next++}::timestamptz`);
   if (shape.to) where.push(`t.created_at < $${next++}::timestamptz`);
+  // Containment, so wallet_transactions_metadata_idx may serve it (see schema.ts).
+  if (shape.metadata) where.push(`t.metadata @> $${next++}::jsonb`);
   const timed = shape.from || shape.to;
   if (shape.before) {
     const p = `$${next++}::bigint`;

@@ -14,7 +14,7 @@ import {
   wallets,
 } from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
-import { jsonArray, named as s, type Statement } from './statement.js';
+import { jsonArray, named as s, shapes, type Statement } from './statement.js';
 
 // The reads a batch of readers shares (see read-batches.ts): `$1` the keys, `$2` each key's instant,
 // `n` the reader's place in the batch (a key asked for twice answers twice). The `= ANY($1)`
@@ -74,14 +74,25 @@ export const getAccounts = s(
    FROM point_accounts a JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = a.user_id WHERE a.user_id = ANY($1::text[])`,
 );
 
-const pointPage = (name: string, where: string) =>
-  s(name, `SELECT ${POINT_TX_PAGE_COLUMNS} FROM point_transactions WHERE account_id = $1 ${where} ORDER BY seq DESC LIMIT $2`);
-export const pointTransactionPages = {
-  first: pointPage('ptx_first', ''),
-  after: pointPage('ptx_after', 'AND seq < $3'),
-  firstOfType: pointPage('ptx_first_type', 'AND type = $3'),
-  afterOfType: pointPage('ptx_after_type', 'AND type = $3 AND seq < $4'),
-};
+/** Which filters a points history page has: each combination is a statement of its own. */
+export interface PointPageShape {
+  type: boolean;
+  metadata: boolean;
+  before: boolean;
+}
+
+/** A points history page, newest first. Parameters: account id, limit, then each present filter in the order of `PointPageShape`. */
+export const pointTransactionPage = shapes<keyof PointPageShape>(['type', 'metadata', 'before'], (shape, id) => {
+  let next = 3;
+  const where: string[] = [];
+  if (shape.type) where.push(`type = $${next++}`);
+  if (shape.metadata) where.push(`metadata @> $${next++}::jsonb`);
+  if (shape.before) where.push(`seq < $${next++}::bigint`);
+  return s(
+    `ptx_page_${id}`,
+    `SELECT ${POINT_TX_PAGE_COLUMNS} FROM point_transactions WHERE account_id = $1 ${where.map((c) => `AND ${c}`).join(' ')} ORDER BY seq DESC LIMIT $2`,
+  );
+});
 
 // ---- the resolve step: facts that never change, read without a lock before a command joins a
 // batch; each by an array of ids, for every command that asked while the last read was in flight.

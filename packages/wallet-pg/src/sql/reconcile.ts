@@ -15,7 +15,7 @@ export const walletPage = s('rc_wallets', 'SELECT id, user_id, currency, balance
 const ROW_COLUMNS = `t.seq::text AS seq, t.id, t.wallet_id, t.type, t.amount::text AS amount, t.balance_after::text AS balance_after, t.description,
      t.reference, t.transfer_id, t.hold_id, t.refund_of, t.actor->>'sub' AS actor_sub, t.actor->>'role' AS actor_role,
      (extract(epoch FROM t.created_at) * 1000000)::bigint::text AS created_us,
-     (extract(epoch FROM t.occurred_at) * 1000000)::bigint::text AS occurred_us, t.allowance_id, t.allowance_seq::text AS allowance_seq, t.paired_with, t.hash, t.key_id`;
+     (extract(epoch FROM t.occurred_at) * 1000000)::bigint::text AS occurred_us, t.allowance_id, t.allowance_seq::text AS allowance_seq, t.paired_with, t.metadata, t.hash, t.key_id`;
 /**
  * A page of ledger rows in (wallet, seq) order from a cursor, up to the page's last wallet. A row
  * written before the chain was keyed is checked here, by the SQL function that hashed it, against

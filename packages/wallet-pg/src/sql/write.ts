@@ -223,6 +223,7 @@ const holdRow = (h: WalletChanges['holds'][number]): HoldRow => ({
   expires_at: h.expiresAt.toISOString(),
   created_at: h.createdAt.toISOString(),
   updated_at: h.updatedAt.toISOString(),
+  metadata: h.metadata,
 });
 const allowanceRow = (a: WalletChanges['allowances'][number]): AllowanceRow => ({
   id: a.id,
@@ -240,6 +241,7 @@ const allowanceRow = (a: WalletChanges['allowances'][number]): AllowanceRow => (
   max_spends: a.maxSpends,
   created_at: a.createdAt.toISOString(),
   updated_at: a.updatedAt.toISOString(),
+  metadata: a.metadata,
 });
 /** The one place a wallet ledger row is built. */
 export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow => ({
@@ -260,6 +262,7 @@ export const ledgerRow = (t: WalletChanges['transactions'][number]): LedgerRow =
   allowance_id: t.allowanceId,
   allowance_seq: t.allowanceSeq,
   paired_with: t.pairedWith,
+  metadata: t.metadata,
   hash: '',
   key_id: null,
 });
@@ -303,6 +306,7 @@ const pointRow = (t: PointAccountChanges['transactions'][number]): PointRow => (
   created_at: t.createdAt.toISOString(),
   reference: t.reference,
   paired_with: t.pairedWith,
+  metadata: t.metadata,
 });
 const allocationRow = (a: PointAccountChanges['allocations'][number]): AllocationRow => ({
   transaction_id: a.transactionId,
