@@ -9,7 +9,9 @@ import { closedLoop, percentile, ratio, round } from './stats.js';
  * Transfer throughput, history-page latency and balance-at-an-instant latency as the ledger grows
  * to 10 000, 100 000 and 1 000 000 rows. Most rows go to one "deep" wallet, whose pages are read
  * at the newest end and in the middle, and whose balance is asked halfway through its history;
- * keyset pages and the balance probe must cost the same at any depth and any size.
+ * keyset pages and the balance probe must cost the same at any depth and any size. The deep
+ * wallet's rows carry metadata (a store of ten, and every thousandth an order number), so its
+ * history is also read filtered: by a store (one row in ten matches) and by one order (one row).
  */
 export async function benchGrowth(report: Report, url: string, seconds: number, levels: readonly number[] = [10_000, 100_000, 1_000_000]): Promise<void> {
   const pool = new pg.Pool({ connectionString: url, max: 16, options: SEARCH_PATH });
@@ -19,18 +21,20 @@ export async function benchGrowth(report: Report, url: string, seconds: number, 
     const { ids } = await seedWallets(pool, 1000, 'g-');
     const deep = ids[0] as string;
     const count = async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM wallet_transactions')).rows[0]?.n);
-    const results: Record<number, { tps: number; first: number; middle: number; balanceAt: number }> = {};
+    const results: Record<number, { tps: number; first: number; middle: number; balanceAt: number; store: number; order: number }> = {};
     const base = levels[0] as number;
     const top = levels[levels.length - 1] as number;
     for (const level of levels) {
       const missing = level - (await count());
       if (missing > 0) {
         // Bulk history for the deep wallet: deposits of 1, balance_after counting up, a second apart
-        // from 2020-01-01 on (so a balance at an instant has a real place to find in it).
+        // from 2020-01-01 on (so a balance at an instant has a real place to find in it), labelled
+        // with one of ten stores, and every thousandth with an order number of its own.
         const offset = await count();
         await pool.query(
-          `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, hash)
-           SELECT gen_random_uuid(), $1, 'deposit', 1, 1000000000000 + i, timestamptz '2020-01-01' + ($3::bigint + i) * interval '1 second', md5(i::text)
+          `INSERT INTO wallet_transactions (id, wallet_id, type, amount, balance_after, created_at, hash, metadata)
+           SELECT gen_random_uuid(), $1, 'deposit', 1, 1000000000000 + i, timestamptz '2020-01-01' + ($3::bigint + i) * interval '1 second', md5(i::text),
+             jsonb_build_object('store', 'S' || (($3::bigint + i) % 10)) || CASE WHEN ($3::bigint + i) % 1000 = 0 THEN jsonb_build_object('order', 'O-' || ($3::bigint + i)) ELSE '{}' END
            FROM generate_series(1, $2::int) i`,
           [deep, missing, offset],
         );
@@ -42,11 +46,11 @@ export async function benchGrowth(report: Report, url: string, seconds: number, 
         while (b === a) b = ids[1 + Math.floor(Math.random() * (ids.length - 1))] as string;
         return service.transfer({ fromWalletId: a, toWalletId: b, amount: '1' });
       });
-      const pageTimes = async (cursor?: string) => {
+      const pageTimes = async (cursor?: string, metadata?: Record<string, string>) => {
         const t: number[] = [];
         for (let i = 0; i < 300; i++) {
           const t0 = performance.now();
-          await service.listTransactions({ walletId: deep, limit: 50, ...(cursor ? { cursor } : {}) });
+          await service.listTransactions({ walletId: deep, limit: 50, ...(cursor ? { cursor } : {}), ...(metadata ? { metadata } : {}) });
           t.push(performance.now() - t0);
         }
         return percentile(
@@ -74,7 +78,20 @@ export async function benchGrowth(report: Report, url: string, seconds: number, 
         balanceTimes.sort((x, y) => x - y),
         50,
       );
-      results[level] = { tps: run.perSecond, first, middle, balanceAt };
+      // Filtered pages: a store's newest 50 (one row in ten), and the one row of an order written at
+      // the start of the history (the oldest end: what a scan of the wallet's rows would reach last).
+      const store = await pageTimes(undefined, { store: 'S3' });
+      const order = await pageTimes(undefined, { order: 'O-5000' });
+      results[level] = { tps: run.perSecond, first, middle, balanceAt, store, order };
+      report.add({
+        section: '5. growth',
+        case: `history filtered by metadata, ${level.toLocaleString('en')} ledger rows`,
+        ours: `page p50 store (1 row in 10) ${round(store, 2)} ms, order (1 row) ${round(order, 2)} ms`,
+        baseline: level === base ? 'this is the baseline' : `the ${base.toLocaleString('en')}-row figures`,
+        ratio: level === base ? null : ratio(Math.max(store, order), Math.max(results[base]!.store, results[base]!.order)),
+        target: level === top && level !== base ? `filtered page latency ≤ 1.5× of ${base.toLocaleString('en')}` : 'report',
+        met: level === top && level !== base ? Math.max(store, order) <= 1.5 * Math.max(results[base]!.store, results[base]!.order) : null,
+      });
       report.add({
         section: '5. growth',
         case: `balance at an instant, ${level.toLocaleString('en')} ledger rows`,

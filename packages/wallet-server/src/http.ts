@@ -20,11 +20,18 @@ export async function jsonBody(c: Context<AppEnv>): Promise<Record<string, unkno
   if (raw.length === 0) return {};
   if (!isJson) throw new UnsupportedMediaTypeError();
   let parsed: unknown;
+  let protoKey = false;
   try {
-    parsed = JSON.parse(raw);
+    // An own "__proto__" key cannot become data (a JavaScript object drops or misreads it as its
+    // prototype), so it is refused wherever it appears, never silently left out.
+    parsed = JSON.parse(raw, (key, value: unknown) => {
+      if (key === '__proto__') protoKey = true;
+      return value;
+    });
   } catch {
     throw new ValidationError('The body is not valid JSON', [{ path: '', message: 'malformed JSON' }]);
   }
+  if (protoKey) throw new ValidationError('The body names "__proto__"', [{ path: '', message: 'must not name "__proto__" anywhere' }]);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ValidationError('The body must be a JSON object', [{ path: '', message: 'must be an object' }]);
   }
@@ -69,6 +76,35 @@ export function strictQuery(c: Context<AppEnv>): Record<string, string> {
     const decoded = decode(value, key);
     if (!Object.hasOwn(out, key)) out[key] = decoded;
   }
+  return out;
+}
+
+/** `metadata.<key>` (the contract's form) or `metadata[<key>]` (OpenAPI's deepObject form). */
+const METADATA_PARAM = /^metadata(?:\.(.*)|\[(.*)\])$/s;
+
+/**
+ * A query with its metadata filter gathered: every `metadata.<key>` (or `metadata[<key>]`)
+ * parameter becomes one key of a `metadata` object, which the route's schema then checks like any
+ * metadata. A plain `metadata` parameter next to them, or a `__proto__` key, is refused.
+ */
+export function withMetadataFilter(query: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const metadata = new Map<string, string>();
+  for (const [name, value] of Object.entries(query)) {
+    const m = METADATA_PARAM.exec(name);
+    if (m === null) {
+      out[name] = value;
+      continue;
+    }
+    const key = m[1] ?? m[2] ?? '';
+    if (key === '__proto__') throw new ValidationError('Invalid metadata filter', [{ path: 'metadata', message: 'keys must not be "__proto__"' }]);
+    if (!metadata.has(key)) metadata.set(key, value);
+  }
+  if (metadata.size === 0) return out;
+  if (Object.hasOwn(out, 'metadata')) {
+    throw new ValidationError('Invalid metadata filter', [{ path: 'metadata', message: 'give metadata.<key>=<value> parameters, not metadata itself' }]);
+  }
+  out.metadata = Object.fromEntries(metadata);
   return out;
 }
 

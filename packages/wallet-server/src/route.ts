@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { AppEnv, Deps } from './deps.js';
 import { ForbiddenError, STATUS_OF, type ProblemCode } from './errors.js';
-import { commandOptions, jsonBody, ownerScope, strictQuery, subjectUser } from './http.js';
+import { commandOptions, jsonBody, ownerScope, strictQuery, subjectUser, withMetadataFilter } from './http.js';
 import type { Metrics } from './metrics.js';
 import { hasRole, type Principal, type Role } from './principal.js';
 
@@ -215,7 +215,7 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
   const raw = r.method === 'post' ? await jsonBody(c) : {};
   const validated: Validated<any, any, any> = {
     params: parseInput(r.params ?? NONE, c.req.param()),
-    query: parseInput(r.query ?? NONE, strictQuery(c)),
+    query: parseInput(r.query ?? NONE, withMetadataFilter(strictQuery(c))),
     // A route without a body schema takes no fields: anything sent is refused, not ignored.
     body: parseInput(r.body ?? NO_BODY, raw),
   };

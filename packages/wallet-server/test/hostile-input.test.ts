@@ -2,6 +2,7 @@ import type { WalletStore } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import { createPgliteStore } from '@goodgo/wallet-pg/pglite';
 import { freshDatabase } from '@goodgo/wallet-pg/testing';
+import { HOSTILE_METADATA } from '@goodgo/wallet-core/testing';
 import { SignJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET, harness, type Harness } from './support/harness.js';
@@ -951,7 +952,67 @@ unknownCursors.push({
   code: 'VALIDATION_ERROR',
 });
 
+// Metadata: every label the schema refuses, on a deposit, a withdrawal and a hold; then what only
+// raw JSON can send (a "__proto__" key, escapes of NUL and of a lone surrogate).
+const metadata: LazyCase[] = [
+  ...HOSTILE_METADATA.flatMap(([name, value]): LazyCase[] => [
+    {
+      name: `metadata: ${name} on a deposit`,
+      method: 'POST',
+      path: '/api/v1/wallets/deposit',
+      as: 'service',
+      body: (w) => ({ walletId: w.a, amount: '10', metadata: value as Value }),
+      status: 400,
+      code: 'VALIDATION_ERROR',
+    },
+    {
+      name: `metadata: ${name} on a withdrawal`,
+      method: 'POST',
+      path: '/api/v1/wallets/withdraw',
+      as: 'alice',
+      body: (w) => withdraw(w, { metadata: value }),
+      status: 400,
+      code: 'VALIDATION_ERROR',
+    },
+  ]),
+  ...(
+    [
+      ['a "__proto__" key', '{"__proto__":"x"}'],
+      ['a "__proto__" key beside another', '{"store":"S12","__proto__":{"admin":true}}'],
+      ['an escaped NUL in a value', '{"store":"S12\\u0000"}'],
+      ['an escaped lone surrogate in a value', '{"store":"\\ud800"}'],
+      ['an escaped lone surrogate in a key', '{"\\udc00":"S12"}'],
+    ] as const
+  ).map(([name, json]): LazyCase => ({
+    name: `metadata: ${name} (raw JSON) on a hold`,
+    method: 'POST',
+    path: '/api/v1/wallets/holds',
+    as: 'alice',
+    raw: (w) => `{"walletId":"${w.a}","amount":"10","metadata":${json}}`,
+    type: 'application/json',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  })),
+  {
+    name: 'metadata: a NUL in a history filter',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/transactions?metadata.store=S12%00`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+  {
+    name: 'metadata: a lone surrogate in a history filter',
+    method: 'GET',
+    path: (w) => `/api/v1/wallets/${w.a}/transactions?metadata.store=%ED%A0%80`,
+    as: 'alice',
+    status: 400,
+    code: 'VALIDATION_ERROR',
+  },
+];
+
 const CASES: LazyCase[] = [
+  ...metadata,
   ...amounts,
   ...tokens,
   ...bodies,

@@ -1,4 +1,5 @@
 import type { PGliteInterface, Transaction } from '@electric-sql/pglite';
+import type { Metadata } from '@goodgo/wallet-core';
 import { LOCAL_MIGRATIONS } from './local-schema.js';
 import type { Allowance, SpendLine, SyncAnswer } from './wire.js';
 import type { Problem } from './errors.js';
@@ -27,6 +28,9 @@ export interface LocalAllowance {
   lastSyncAt: string | null;
 }
 
+/** Metadata as a jsonb parameter: JSON text, or null for none. */
+const jsonOrNull = (metadata: Metadata | null): string | null => (metadata === null ? null : JSON.stringify(metadata));
+
 export interface NewAllowance {
   server: Allowance;
   currency: string;
@@ -42,6 +46,7 @@ export interface Sale {
   reference: string | null;
   description: string | null;
   toWalletId: string | null;
+  metadata: Metadata | null;
 }
 
 export interface QueuedEarn {
@@ -50,6 +55,7 @@ export interface QueuedEarn {
   points: number;
   source: string;
   description: string | null;
+  metadata: Metadata | null;
 }
 
 interface AllowanceRow {
@@ -150,13 +156,13 @@ export class LocalBooks {
           WHERE id = $1 AND status = 'active'
           RETURNING id, spend_count AS seq, spent
        ), s AS (
-         INSERT INTO spends (allowance_id, seq, amount, occurred_at, reference, description, to_wallet_id)
-         SELECT id, seq, $2::numeric, to_timestamp($4::double precision / 1000), $5, $6, $7 FROM a
+         INSERT INTO spends (allowance_id, seq, amount, occurred_at, reference, description, to_wallet_id, metadata)
+         SELECT id, seq, $2::numeric, to_timestamp($4::double precision / 1000), $5, $6, $7, $8::jsonb FROM a
        ), c AS (
          UPDATE till_clock SET elapsed_ms = GREATEST(elapsed_ms, $3), wall_ms = $4
        )
        SELECT seq, spent::text AS spent FROM a`,
-      [sale.allowanceId, sale.amount, sale.clockMs, sale.wallMs, sale.reference, sale.description, sale.toWalletId],
+      [sale.allowanceId, sale.amount, sale.clockMs, sale.wallMs, sale.reference, sale.description, sale.toWalletId, jsonOrNull(sale.metadata)],
     );
     return rows[0] ?? null;
   }
@@ -175,8 +181,9 @@ export class LocalBooks {
       reference: string | null;
       description: string | null;
       to_wallet_id: string | null;
+      metadata: Metadata | null;
     }>(
-      `SELECT seq, amount::text AS amount, occurred_at, reference, description, to_wallet_id
+      `SELECT seq, amount::text AS amount, occurred_at, reference, description, to_wallet_id, metadata
          FROM spends WHERE allowance_id = $1 AND status = 'unsent' ORDER BY seq LIMIT $2`,
       [allowanceId, limit],
     );
@@ -187,6 +194,7 @@ export class LocalBooks {
       ...(r.reference !== null ? { reference: r.reference } : {}),
       ...(r.description !== null ? { description: r.description } : {}),
       ...(r.to_wallet_id !== null ? { toWalletId: r.to_wallet_id } : {}),
+      ...(r.metadata !== null ? { metadata: r.metadata } : {}),
     }));
   }
 
@@ -240,18 +248,29 @@ export class LocalBooks {
 
   async queueEarn(earn: QueuedEarn, wallMs: number): Promise<void> {
     await this.db.query(
-      `INSERT INTO earns (local_id, user_id, points, source, description, earned_at)
-       VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000))`,
-      [earn.localId, earn.userId, earn.points, earn.source, earn.description, wallMs],
+      `INSERT INTO earns (local_id, user_id, points, source, description, earned_at, metadata)
+       VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000), $7::jsonb)`,
+      [earn.localId, earn.userId, earn.points, earn.source, earn.description, wallMs, jsonOrNull(earn.metadata)],
     );
   }
 
   async unsentEarns(limit: number): Promise<QueuedEarn[]> {
-    const { rows } = await this.db.query<{ local_id: string; user_id: string; points: number | bigint; source: string; description: string | null }>(
-      `SELECT local_id, user_id, points, source, description FROM earns WHERE status = 'unsent' ORDER BY position LIMIT $1`,
-      [limit],
-    );
-    return rows.map((r) => ({ localId: r.local_id, userId: r.user_id, points: Number(r.points), source: r.source, description: r.description }));
+    const { rows } = await this.db.query<{
+      local_id: string;
+      user_id: string;
+      points: number | bigint;
+      source: string;
+      description: string | null;
+      metadata: Metadata | null;
+    }>(`SELECT local_id, user_id, points, source, description, metadata FROM earns WHERE status = 'unsent' ORDER BY position LIMIT $1`, [limit]);
+    return rows.map((r) => ({
+      localId: r.local_id,
+      userId: r.user_id,
+      points: Number(r.points),
+      source: r.source,
+      description: r.description,
+      metadata: r.metadata,
+    }));
   }
 
   async markEarn(localId: string, outcome: { transactionId: string } | { problem: Problem }): Promise<void> {

@@ -79,4 +79,9 @@ export const LOCAL_MIGRATIONS: readonly string[] = [
   DROP INDEX allowances_open_wallet;
   CREATE UNIQUE INDEX allowances_open_wallet ON allowances (wallet_id) WHERE status IN ('active', 'settling', 'conflict');
   `,
+  // A sale's and an earn's metadata, forwarded with them (null: none).
+  `
+  ALTER TABLE spends ADD COLUMN metadata jsonb;
+  ALTER TABLE earns ADD COLUMN metadata jsonb;
+  `,
 ];

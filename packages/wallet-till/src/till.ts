@@ -188,6 +188,7 @@ export class Till {
         ...(i.spendUntil !== undefined ? { spendUntil: i.spendUntil } : {}),
         ...(maxSpendAmount !== undefined ? { maxSpendAmount: maxSpendAmount.format() } : {}),
         ...(i.maxSpends !== undefined ? { maxSpends: i.maxSpends } : {}),
+        ...(i.metadata !== undefined ? { metadata: i.metadata } : {}),
       };
       server = (await this.call<Allowance>('POST', '/api/v1/wallets/allowances', body, `${this.keyPrefix}:provision:${crypto.randomUUID()}`)).body;
       windowMs = Date.parse(server.spendUntil) - Date.parse(server.createdAt);
@@ -236,6 +237,7 @@ export class Till {
         reference: i.reference ?? null,
         description: i.description ?? null,
         toWalletId: i.toWalletId ?? null,
+        metadata: i.metadata ?? null,
       });
     } catch (e) {
       throw this.saleRefusal(e, a, amount);
@@ -255,7 +257,10 @@ export class Till {
   async earnPoints(input: EarnInput): Promise<EarnResult> {
     const i = parseInput(earnInput, input);
     const localId = crypto.randomUUID();
-    await this.books.queueEarn({ localId, userId: i.userId, points: i.points, source: i.source, description: i.description ?? null }, this.clock.wallNow());
+    await this.books.queueEarn(
+      { localId, userId: i.userId, points: i.points, source: i.source, description: i.description ?? null, metadata: i.metadata ?? null },
+      this.clock.wallNow(),
+    );
     const forwarded = await this.forwardSoon(async () => (await this.books.earnStatus(localId)) === 'sent');
     return { localId, forwarded };
   }
@@ -383,7 +388,13 @@ export class Till {
       const earns = await this.books.unsentEarns(100);
       if (earns.length === 0) return;
       for (const earn of earns) {
-        const body = { userId: earn.userId, points: earn.points, source: earn.source, ...(earn.description !== null ? { description: earn.description } : {}) };
+        const body = {
+          userId: earn.userId,
+          points: earn.points,
+          source: earn.source,
+          ...(earn.description !== null ? { description: earn.description } : {}),
+          ...(earn.metadata !== null ? { metadata: earn.metadata } : {}),
+        };
         try {
           const answer = await this.call<{ transaction: { id: string } }>(
             'POST',

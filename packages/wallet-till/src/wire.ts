@@ -28,6 +28,7 @@ export interface SpendLine {
   reference?: string;
   description?: string;
   toWalletId?: string;
+  metadata?: Readonly<Record<string, string>>;
 }
 
 export interface SyncAnswer {

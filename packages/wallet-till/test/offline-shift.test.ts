@@ -86,6 +86,35 @@ describe.each(BACKENDS)('a till offline against the service on %s', (backend) =>
     await t.close();
   });
 
+  it("forwards each sale's metadata (or leaves the allowance's), the same on a replay after a lost answer, and an earn's", async () => {
+    proxy.restore();
+    const userId = user('thu');
+    const customer = await service.customer(userId, '500000');
+    const walletId = customer.walletId;
+    const t = await TillUnderTest.open(service, proxy);
+    const allowance = await t.till.provision({ walletId, amount: '100000', metadata: { store: 'S12', till: '1' } });
+    expect(allowance).toMatchObject({ metadata: { store: 'S12', till: '1' } });
+    proxy.cut();
+    await t.till.spend({ walletId, amount: '10000', metadata: { order: 'A-1', cashier: 'c-7' } });
+    await t.till.spend({ walletId, amount: '20000' });
+    await t.till.earnPoints({ userId: userId, points: 30, source: 'order:A-1', metadata: { order: 'A-1' } });
+    expect(await codeOf(t.till.spend({ walletId, amount: '1', metadata: { 'bad key': 'x' } }))).toBe('VALIDATION_ERROR');
+    const restarted = await t.restart();
+    proxy.dropAnswers();
+    await restarted.sync(); // committed at the service, the answer lost
+    proxy.restore();
+    expect(await restarted.sync()).toMatchObject({ pending: 0, online: true, problems: [] });
+    const rows = (await service.ledger(walletId)).filter((r) => r.allowanceId === allowance.id);
+    expect(rows.map((r) => [r.allowanceSeq, r.metadata])).toEqual([
+      [1, { cashier: 'c-7', order: 'A-1' }],
+      [2, { store: 'S12', till: '1' }],
+    ]);
+    const points = await service.call('GET', `/api/v1/wallets/points/transactions?userId=${userId}`, service.adminToken);
+    expect(points.body.items.map((r: { points: number; metadata: unknown }) => [r.points, r.metadata])).toEqual([[30, { order: 'A-1' }]]);
+    await restarted.settle({ walletId });
+    await t.close();
+  });
+
   it('does not stall a sale on a network that swallows packets, and forwards it once the network is back', async () => {
     proxy.restore();
     const customer = await service.customer(user('hoa'), '500000');

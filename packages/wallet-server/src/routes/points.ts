@@ -1,5 +1,6 @@
 import { schemas as s } from '@goodgo/wallet-core';
 import { z } from 'zod';
+import { metadataQuery } from './wallets.js';
 import { route } from '../route.js';
 
 const API = '/api/v1/wallets/points';
@@ -29,7 +30,7 @@ const listTransactions = route({
   owner: { user: (r) => r.query.userId },
   query: z
     .object(s.listPointTransactionsInput.shape)
-    .extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) }),
+    .extend({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }), metadata: metadataQuery }),
   response: { status: 200, schema: s.pointTransactionPage },
   codes: ['POINT_ACCOUNT_NOT_FOUND'],
   handler: ({ service }, r) => service.listPointTransactions({ ...r.query, userId: r.userId }),
@@ -83,10 +84,11 @@ const settlePending = (
     summary: title,
     role: 'service',
     params: pendingPath,
+    body: s.pendingPointsInput.omit({ transactionId: true }),
     response: { status: 200, schema: s.pointsResult },
     codes: ['TRANSACTION_NOT_FOUND'],
     counts: (m, result) => m.countPoints(result),
-    handler: ({ service }, r) => service[command]({ transactionId: r.params.transactionId }, r.options),
+    handler: ({ service }, r) => service[command]({ ...r.body, transactionId: r.params.transactionId }, r.options),
   }),
 );
 

@@ -6,7 +6,13 @@ const API = '/api/v1/wallets';
 
 const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
 const userQuery = z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) });
-const statusBody = z.strictObject({ reason: s.reasonSchema.optional() });
+const statusBody = z.strictObject({ reason: s.reasonSchema.optional(), metadata: s.metadataSchema.optional() });
+/** The history filter: `metadata.<key>=<value>` per key (or OpenAPI's `metadata[<key>]=<value>`), all of them to match. */
+export const metadataQuery = s.metadataFilterSchema.optional().meta({
+  description:
+    'Only rows whose metadata has each key given with exactly its value, written `metadata.<key>=<value>` (e.g. `?metadata.store=S12&metadata.till=3`); `metadata[<key>]=<value>` is read alike',
+  param: { style: 'deepObject', explode: true },
+});
 
 const createWallet = route({
   method: 'post',
@@ -17,6 +23,7 @@ const createWallet = route({
   body: z.strictObject({
     currency: s.currencySchema.optional(),
     userId: s.userIdSchema.optional().meta({ description: 'Whose wallet (service and admin only); default the caller' }),
+    metadata: s.metadataSchema.optional(),
   }),
   response: { status: 201, schema: s.walletResource },
   codes: ['WALLET_ALREADY_EXISTS'],
@@ -123,7 +130,7 @@ const listTransactions = route({
   role: 'user',
   owner: { wallet: (r) => r.params.id },
   params: walletPath,
-  query: z.object(s.listTransactionsInput.shape).omit({ walletId: true }),
+  query: z.object(s.listTransactionsInput.shape).omit({ walletId: true }).extend({ metadata: metadataQuery }),
   response: { status: 200, schema: s.walletTransactionPage },
   handler: ({ service }, r) => service.listTransactions({ ...r.query, walletId: r.params.id }, r.options),
 });

@@ -36,6 +36,7 @@ export interface WalletServiceUnderTest {
       allowanceSeq: number | null;
       occurredAt: string;
       reference: string | null;
+      metadata: Record<string, string> | null;
     }[]
   >;
   close(): Promise<void>;
