@@ -3,6 +3,9 @@ import { MemoryWalletStore, Money, WalletService } from '@goodgo/wallet-core';
 import type { Report } from './report.js';
 import { alternateSequential, ratio, round, sequential } from './stats.js';
 
+/** Issue 25's target for the memory path: the facade at least 0.4 of the hand-written loop's rate. */
+const MEMORY_TARGET = '≥ 0.4 of the hand loop';
+
 /**
  * The facade over the in-memory store, against the floor of doing the same bookkeeping by hand:
  * a Map of decimal balances and an array of ledger rows. The ratio is what validation, the
@@ -45,8 +48,8 @@ export async function benchMemory(report: Report): Promise<void> {
     ours: `${round(dep.perSecond)}/s`,
     baseline: `${round(bareDep.perSecond)}/s hand-written Map+decimal.js`,
     ratio: ratio(dep.perSecond, bareDep.perSecond),
-    target: 'report',
-    met: null,
+    target: MEMORY_TARGET,
+    met: dep.perSecond >= 0.4 * bareDep.perSecond,
   });
   const [tr, bareTr] = await alternateSequential(
     rounds,
@@ -60,8 +63,8 @@ export async function benchMemory(report: Report): Promise<void> {
     ours: `${round(tr.perSecond)}/s`,
     baseline: `${round(bareTr.perSecond)}/s hand-written Map+decimal.js`,
     ratio: ratio(tr.perSecond, bareTr.perSecond),
-    target: 'report',
-    met: null,
+    target: MEMORY_TARGET,
+    met: tr.perSecond >= 0.4 * bareTr.perSecond,
   });
 
   const amounts = Array.from({ length: 1000 }, (_, i) => `${i + 1}.${String(i % 100).padStart(2, '0')}`);
