@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.js';
+import { isUuid } from './validate.js';
 
 /** @internal Opaque keyset cursors: base64url of the last row's position. */
 export function encodeCursor(position: string): string {
@@ -21,8 +22,6 @@ export function decodeCursor(cursor: string): string {
   return m[1] as string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** @internal Keyset cursors over wallets: base64url of the last wallet's id. */
 export function encodeWalletCursor(walletId: string): string {
   return Buffer.from(`w:${walletId}`, 'utf8').toString('base64url');
@@ -32,7 +31,8 @@ export function encodeWalletCursor(walletId: string): string {
 export function decodeWalletCursor(cursor: string): string {
   const decoded = /^[A-Za-z0-9_-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
   const id = decoded.startsWith('w:') ? decoded.slice(2) : '';
-  if (!UUID.test(id) || encodeWalletCursor(id) !== cursor) {
+  // Ids are issued in lowercase: a cursor naming one in capitals was not returned by this API.
+  if (!isUuid(id) || id !== id.toLowerCase() || encodeWalletCursor(id) !== cursor) {
     throw new ValidationError('Invalid cursor', [{ path: 'cursor', message: 'not a cursor returned by this API' }]);
   }
   return id;

@@ -119,7 +119,7 @@ export {
 } from './errors.js';
 export * as schemas from './schemas.js';
 export { isCleanText } from './schemas.js';
-export { parseInput, type WithTimes } from './validate.js';
+export { parseInput, isUuid, type WithTimes } from './validate.js';
 export { assertFeedPosition } from './cursor.js';
 export type { CommandOptions, QueryOptions } from './command.js';
 export { WalletService, type WalletServiceOptions } from './facade.js';

@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import { ValidationError } from './errors.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether `text` is a UUID in its hyphenated form, of any version and in either case: what
+ * PostgreSQL's `uuid` type reads. Text that is to meet a `uuid` column is checked with this before
+ * it reaches SQL, where anything else would fail the statement (and a batch's neighbours with it).
+ * The contract's ids are checked stricter, by the schemas (`z.uuid()`).
+ */
+export function isUuid(text: string): boolean {
+  return UUID.test(text);
+}
+
 /**
  * Validates `input` with one of the exported schemas; a failure is a ValidationError listing every
  * issue by its dotted path. The facade and the HTTP server both validate through this, so a bad

@@ -31,6 +31,7 @@ import {
   type StatementRequest,
   type WalletPageRequest,
   type WalletSearchRequest,
+  isUuid,
 } from '@goodgo/wallet-core';
 import * as books from './sql/books.js';
 import { countedDriver, countedSession, isConnectionBroken, isUnavailable, type Row, type SqlDriver } from './driver.js';
@@ -101,8 +102,6 @@ interface KeyedRead {
   readonly asOf?: Date | undefined;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The storage port over PostgreSQL, for both drivers. Every unit of work runs in a batch of the
  * group-commit executor, one database transaction at READ COMMITTED: rows the batch's commands
@@ -158,7 +157,7 @@ export class SqlWalletStore implements WalletStore {
 
   async getWallet(id: string, asOf?: Date): Promise<Wallet | null> {
     // No wallet has an id that is not a UUID; asked for in a batch, it would fail its neighbours.
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const [row] = await this.walletsById.read({ key: id, asOf });
     return row ? walletFromRow(row) : null;
   }

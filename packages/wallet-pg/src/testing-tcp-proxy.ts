@@ -81,3 +81,22 @@ export async function tcpProxy(targetHost: string, targetPort: number, initially
     },
   };
 }
+
+/** A proxy in front of one database, and that database's connection string through it. */
+export interface ProxiedDatabase extends TcpProxy {
+  /** `url` with its host and port replaced by the proxy's: a pool given this goes through the proxy. */
+  readonly url: string;
+}
+
+/**
+ * The fault tests' one set-up: a `tcpProxy` in front of the server the connection string `url`
+ * names, on loopback, and the same connection string pointed at the proxy (user, password,
+ * database and parameters kept).
+ */
+export async function tcpProxyFor(url: string, initiallyUp = true): Promise<ProxiedDatabase> {
+  const target = new URL(url);
+  const proxy = await tcpProxy(target.hostname, Number(target.port || 5432), initiallyUp);
+  const viaProxy = new URL(url);
+  viaProxy.host = `127.0.0.1:${proxy.port}`;
+  return Object.assign(proxy, { url: viaProxy.toString() });
+}

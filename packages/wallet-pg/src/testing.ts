@@ -41,4 +41,4 @@ export async function freshDatabase(adminUrl: string, label: string): Promise<Fr
 }
 
 export { findPgBouncer, startPgBouncer, type PgBouncer } from './testing-pgbouncer.js';
-export { tcpProxy, type TcpProxy } from './testing-tcp-proxy.js';
+export { tcpProxy, tcpProxyFor, type TcpProxy, type ProxiedDatabase } from './testing-tcp-proxy.js';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
-import { tcpProxy, type TcpProxy } from '../src/testing.js';
+import { tcpProxyFor, type ProxiedDatabase } from '../src/testing.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,19 +21,16 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
 describe.runIf(adminUrl)('a connection attempt that hangs (PostgreSQL)', () => {
   let store: SqlWalletStore;
   let pool: pg.Pool;
-  let proxy: TcpProxy;
+  let proxy: ProxiedDatabase;
   let drop: () => Promise<void>;
   let url: string;
   beforeAll(async () => {
     const db = await freshDatabase('hung_connect');
     drop = db.drop;
     url = db.url;
-    const target = new URL(db.url);
-    proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    proxy = await tcpProxyFor(db.url);
     // A connect timeout far beyond the test: what completes does so without waiting for the hung attempt.
-    pool = new pg.Pool({ connectionString: viaProxy.toString(), max: 6, idleTimeoutMillis: 1, connectionTimeoutMillis: 120_000 });
+    pool = new pg.Pool({ connectionString: proxy.url, max: 6, idleTimeoutMillis: 1, connectionTimeoutMillis: 120_000 });
     pool.on('error', () => undefined);
     store = await createNodePostgresStore({ pool });
   });
@@ -70,9 +67,7 @@ describe.runIf(adminUrl)('a connection attempt that hangs (PostgreSQL)', () => {
   it('lets a command arriving beside a stalled batch larger than twice its size leave, and take that batch along', { timeout: 30_000 }, async () => {
     // A pool that keeps its idle connections, and has one (the first batch's) when the queue is
     // split: one half reuses it at once, the other opens one, which hangs.
-    const keeping = new URL(url);
-    keeping.host = `127.0.0.1:${proxy.port}`;
-    const pool2 = new pg.Pool({ connectionString: keeping.toString(), max: 6, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 120_000 });
+    const pool2 = new pg.Pool({ connectionString: proxy.url, max: 6, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 120_000 });
     pool2.on('error', () => undefined);
     const store2 = await createNodePostgresStore({ pool: pool2, migrate: false });
     const blocker = new pg.Client({ connectionString: url });

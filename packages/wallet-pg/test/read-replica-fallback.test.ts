@@ -2,7 +2,7 @@ import { WalletService } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
-import { tcpProxy, type TcpProxy } from '../src/testing.js';
+import { tcpProxyFor, type ProxiedDatabase } from '../src/testing.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 /**
@@ -13,16 +13,13 @@ import { adminUrl, freshDatabase } from './support/postgres.js';
  */
 describe.runIf(adminUrl)('the books read from the primary while the replica is away (PostgreSQL)', () => {
   let store: SqlWalletStore;
-  let proxy: TcpProxy;
+  let proxy: ProxiedDatabase;
   let drop: () => Promise<void>;
   beforeAll(async () => {
     const db = await freshDatabase('replica_fallback');
     drop = db.drop;
-    const target = new URL(db.url);
-    proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-    const replicaUrl = new URL(db.url);
-    replicaUrl.host = `127.0.0.1:${proxy.port}`;
-    store = await createNodePostgresStore({ connectionString: db.url, readConnectionString: replicaUrl.toString(), max: 2, connectTimeoutMs: 500 });
+    proxy = await tcpProxyFor(db.url);
+    store = await createNodePostgresStore({ connectionString: db.url, readConnectionString: proxy.url, max: 2, connectTimeoutMs: 500 });
   });
   afterAll(async () => {
     await store.close();

@@ -14,7 +14,7 @@ import {
   type Outcome,
 } from './support/bank.js';
 import { adminUrl, freshDatabase, startServerProcess, type ServerProcess } from './support/process.js';
-import { tcpProxy } from '@goodgo/wallet-pg/testing';
+import { tcpProxyFor } from '@goodgo/wallet-pg/testing';
 
 if (!adminUrl) console.log('[wallet-server] database fault suite skipped: WALLET_TEST_DATABASE_URL is not set.');
 
@@ -131,12 +131,9 @@ describe.runIf(adminUrl)('the server process when the database blinks (PostgreSQ
 
   it('starts with the database unreachable (live 200, ready 503, commands 503), migrates once it answers, and rides out a lost host', async () => {
     const { url, operator } = await database();
-    const target = new URL(url);
-    const proxy = await tcpProxy(target.hostname, Number(target.port || 5432), false);
+    const proxy = await tcpProxyFor(url, false);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    const server = await start({ DATABASE_URL: viaProxy.toString(), DATABASE_POOL_MAX: '4' });
+    const server = await start({ DATABASE_URL: proxy.url, DATABASE_POOL_MAX: '4' });
     const token = await mintToken({ sub: 'fault-start', roles: ['service'], secret: JWT_SECRET });
 
     expect((await fetch(`${server.url}/health/live`)).status).toBe(200);

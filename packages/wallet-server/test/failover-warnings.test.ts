@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { WalletService } from '@goodgo/wallet-core';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
-import { freshDatabase, tcpProxy, type FreshDatabase, type TcpProxy } from '@goodgo/wallet-pg/testing';
+import { freshDatabase, tcpProxyFor, type FreshDatabase, type ProxiedDatabase } from '@goodgo/wallet-pg/testing';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,17 +44,12 @@ function expectWarnedWithCause(lines: readonly Line[], cause: RegExp): void {
  */
 describe.runIf(adminUrl)('a failover seen from the service (PostgreSQL)', () => {
   let db: FreshDatabase;
-  let proxy: TcpProxy;
-  let viaProxy: string;
+  let proxy: ProxiedDatabase;
   const closing: (() => Promise<unknown>)[] = [];
   beforeAll(async () => {
     db = await freshDatabase(adminUrl as string, 'failover_log');
     await (await createNodePostgresStore({ connectionString: db.url })).close();
-    const target = new URL(db.url);
-    proxy = await tcpProxy(target.hostname, Number(target.port || 5432));
-    const url = new URL(db.url);
-    url.host = `127.0.0.1:${proxy.port}`;
-    viaProxy = url.toString();
+    proxy = await tcpProxyFor(db.url);
   });
   afterAll(async () => {
     for (const close of closing.reverse()) await close().catch(() => undefined);
@@ -85,7 +80,7 @@ describe.runIf(adminUrl)('a failover seen from the service (PostgreSQL)', () => 
     'refused connections, then an unreachable host: 503 warnings with their cause, readiness 503 within its timeout, back by itself',
     { timeout: 30_000 },
     async () => {
-      const store = await createNodePostgresStore({ connectionString: viaProxy, max: 4, connectTimeoutMs: 1000 });
+      const store = await createNodePostgresStore({ connectionString: proxy.url, max: 4, connectTimeoutMs: 1000 });
       closing.push(() => store.close());
       const { app, lines, createWallet } = await appOver(store);
       expect((await app.request('/health/ready')).status).toBe(200);

@@ -351,6 +351,9 @@ export function booksCases(get: () => { store: WalletStore }): void {
     refused.push(['points of a type, another listing', () => service.listPointTransactions({ userId, cursor: foreign.points, type: 'earn' })]);
     refused.push(['search, no wallet', () => service.searchWallets({ cursor: noWallet })]);
     refused.push(['search by user, no wallet', () => service.searchWallets({ userId, cursor: noWallet })]);
+    // A real wallet's id in capitals: PostgreSQL would find the row, but ids are issued in lowercase.
+    const capitals = Buffer.from(`w:${wallet.id.toUpperCase()}`).toString('base64url');
+    refused.push(['search by user, a wallet named in capitals', () => service.searchWallets({ userId, cursor: capitals })]);
     for (const [name, call] of refused) expect([name, await codeOf(call())]).toEqual([name, 'VALIDATION_ERROR']);
 
     // The cursors each listing hands out still resume it, filters and all.

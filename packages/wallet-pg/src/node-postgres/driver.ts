@@ -1,3 +1,4 @@
+import { isUuid } from '@goodgo/wallet-core';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import {
   assertStorableParams,
@@ -11,7 +12,6 @@ import {
   type TransactionOptions,
 } from '../driver.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Visible ASCII and space: a literal of these is the same text whatever the client encoding. */
 const PLAIN_TEXT = /^[\x20-\x7e]*$/;
 const PARAM = /\$(\d+)/g;
@@ -31,7 +31,7 @@ function inlinable(value: unknown): boolean {
 
 /** An array's text form: UUIDs as they are, any other element double-quoted with its quotes and backslashes escaped. */
 function arrayText(values: readonly string[]): string {
-  return `{${values.map((v) => (UUID.test(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
+  return `{${values.map((v) => (isUuid(v) ? v : `"${v.replace(/["\\]/g, '\\$&')}"`)).join(',')}}`;
 }
 
 /**
