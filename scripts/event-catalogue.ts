@@ -77,6 +77,8 @@ async function examples(): Promise<Map<string, EventEnvelope>> {
   await service.incrementHold({ holdId: tab.id, amount: '8000' });
   // Part of a top-up keyed wrong, taken back.
   await service.reverseDeposit({ transactionId: topUp.transaction.id, amount: '20000', reason: 'cashier keyed 200000 for 180000' });
+  // An admin caps what the wallet may be topped up with in a day.
+  await service.setLimits({ walletId: a.id, daily: { deposit: '5000000' } });
   // A reconciliation run that publishes a checkpoint of the chain heads (the development key signs it here).
   await service.reconcile({ checkpoint: true });
   const out = new Map<string, EventEnvelope>();

@@ -7,6 +7,7 @@ import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
 import { IdempotencyConflictError, ValidationError, isWalletError } from './errors.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
 import type { Metadata } from './metadata.js';
+import type { LimitPolicy } from './wallet/limits.js';
 import type { FactReader, IdempotencyRequest, LockPlan, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 
 export interface CommandOptions {
@@ -51,6 +52,7 @@ export interface CommandEnv {
   readonly store: WalletStore;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  readonly limits?: LimitPolicy | undefined;
 }
 
 export interface Command<I, T, F> {
@@ -157,6 +159,7 @@ async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, sp
       actor: options.actor ?? null,
       requestId: options.requestId ?? null,
       metadata: command.metadata,
+      limits: env.limits,
     };
     if (request !== null) {
       const claim = await uow.claimIdempotencyKey(request);

@@ -1,4 +1,5 @@
 import type { Metadata } from './metadata.js';
+import type { LimitPolicy } from './wallet/limits.js';
 
 /**
  * What an aggregate needs from the outside world to change: the time, fresh ids, and who is
@@ -20,6 +21,8 @@ export interface ChangeContext {
   readonly requestId?: string | null | undefined;
   /** The command's metadata: written on every row, hold and allowance the change writes, and on its events. */
   readonly metadata?: Metadata | null | undefined;
+  /** Where wallet limits and their periods come from; without it nothing is limited or counted. */
+  readonly limits?: LimitPolicy | undefined;
 }
 
 export type Clock = () => Date;

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   'ALLOWANCE_SEQ_GAP',
   'ALLOWANCE_SEQ_CONFLICT',
   'ALLOWANCE_EXCEEDED',
+  'LIMIT_EXCEEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -338,5 +339,29 @@ export class AllowanceExceededError extends WalletError {
   ) {
     super(`Allowance ${allowanceId}: ${cap} allows ${limit}, the spends need ${requested}`);
     this.figures = { cap, limit, requested };
+  }
+}
+
+/**
+ * A command that would take a wallet past one of its limits (its balance, or what is deposited or
+ * spent in a local day or month): `used` is what the period already used (for `balance`, the
+ * balance), `requested` what the command asked for.
+ */
+export class LimitExceededError extends WalletError {
+  static override readonly code = 'LIMIT_EXCEEDED';
+  override readonly figures: { limit: string; period: 'balance' | 'daily' | 'monthly'; kind: 'deposit' | 'spend' | 'balance'; used: string; requested: string };
+  constructor(
+    readonly limit: string,
+    readonly period: 'balance' | 'daily' | 'monthly',
+    readonly kind: 'deposit' | 'spend' | 'balance',
+    readonly used: string,
+    readonly requested: string,
+  ) {
+    super(
+      period === 'balance'
+        ? `The balance may not exceed ${limit}: it is ${used}, the command adds ${requested}`
+        : `The ${period} ${kind} limit is ${limit}: ${used} used, the command asks for ${requested}`,
+    );
+    this.figures = { limit, period, kind, used, requested };
   }
 }

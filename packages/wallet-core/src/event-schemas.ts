@@ -80,6 +80,18 @@ export const eventPayloadSchemas = {
   WalletFrozen: labelled({ userId: z.string(), reason }),
   WalletUnfrozen: labelled({ userId: z.string(), reason }),
   WalletClosed: labelled({ userId: z.string(), reason }),
+  WalletLimitsSet: labelled({
+    userId: z.string(),
+    currency: z.string(),
+    limits: z
+      .object({
+        maxBalance: amount.optional(),
+        daily: z.object({ deposit: amount.optional(), spend: amount.optional() }).optional(),
+        monthly: z.object({ deposit: amount.optional(), spend: amount.optional() }).optional(),
+      })
+      .nullable()
+      .meta({ description: "The wallet's own limits as set (each field overrides its currency's default); null: the defaults again" }),
+  }),
   HoldPlaced: labelled({ ...holdPayload, expiresAt: isoTime }),
   HoldCaptured: labelled({
     ...holdPayload,
@@ -158,6 +170,7 @@ export const eventDescriptions: { readonly [K in DomainEventType]: string } = {
   WalletFrozen: 'An admin froze a wallet: no money moves in or out until it is unfrozen.',
   WalletUnfrozen: 'An admin unfroze a wallet.',
   WalletClosed: 'A wallet with a zero balance was closed; it stays readable.',
+  WalletLimitsSet: "An admin set a wallet's own limits (its balance cap, what may be deposited or spent in a day or a month).",
   HoldPlaced: "Part of a wallet's available balance was reserved until `expiresAt` (a pre-authorisation).",
   HoldCaptured: 'A hold was captured, all or in part; the rest went back to the available balance.',
   HoldVoided: 'A hold was released without taking anything.',
@@ -185,6 +198,7 @@ const aggregateOf = {
   WalletFrozen: 'wallet',
   WalletUnfrozen: 'wallet',
   WalletClosed: 'wallet',
+  WalletLimitsSet: 'wallet',
   HoldPlaced: 'wallet',
   HoldCaptured: 'wallet',
   HoldVoided: 'wallet',

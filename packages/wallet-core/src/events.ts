@@ -7,6 +7,7 @@ import type { Actor, ChangeContext } from './context.js';
 import type { LedgerCheckpoint } from './ledger-checkpoint.js';
 import type { Metadata } from './metadata.js';
 import type { WalletTransactionType } from './wallet/ledger.js';
+import type { LimitsInput } from './wallet/limits.js';
 
 export interface EventBase<T extends string, A extends 'wallet' | 'point_account' | 'ledger', P> {
   readonly id: string;
@@ -45,6 +46,7 @@ export type BalanceChanged = EventBase<
 export type WalletFrozen = EventBase<'WalletFrozen', 'wallet', { userId: string; reason: string | null }>;
 export type WalletUnfrozen = EventBase<'WalletUnfrozen', 'wallet', { userId: string; reason: string | null }>;
 export type WalletClosed = EventBase<'WalletClosed', 'wallet', { userId: string; reason: string | null }>;
+export type WalletLimitsSet = EventBase<'WalletLimitsSet', 'wallet', { userId: string; currency: string; limits: LimitsInput | null }>;
 
 interface HoldPayload {
   userId: string;
@@ -103,6 +105,7 @@ export type WalletEvent =
   | WalletFrozen
   | WalletUnfrozen
   | WalletClosed
+  | WalletLimitsSet
   | HoldPlaced
   | HoldCaptured
   | HoldVoided

@@ -17,6 +17,7 @@ import * as payments from './facade/payments.js';
 import * as points from './facade/points.js';
 import * as queries from './facade/queries.js';
 import * as wallets from './facade/wallets.js';
+import { LimitPolicy, type LimitsInput } from './wallet/limits.js';
 
 export interface WalletServiceOptions {
   store: WalletStore;
@@ -32,6 +33,10 @@ export interface WalletServiceOptions {
   allowanceTtlMs?: number | undefined;
   /** How long after `spendUntil` an allowance stays reserved for late forwarding (`settleBy`), in milliseconds. Default `DEFAULT_ALLOWANCE_SYNC_GRACE_MS`; at most `MAX_ALLOWANCE_SYNC_GRACE_MS`. */
   allowanceSyncGraceMs?: number | undefined;
+  /** Default limits per currency (`WALLET_LIMITS`), as decimal strings; a wallet's own (`setLimits`) override them field by field. */
+  limits?: Readonly<Record<string, LimitsInput>> | undefined;
+  /** The IANA time zone a limit's day and month are counted in (`WALLET_LIMITS_TZ`). Default `Asia/Ho_Chi_Minh`. */
+  limitsTimeZone?: string | undefined;
 }
 
 /** A positive whole number of milliseconds up to `max`, or the constructor refuses the option. */
@@ -63,6 +68,7 @@ export class WalletService {
       store: options.store,
       clock: options.clock ?? systemClock,
       ids: options.ids ?? randomIds,
+      limits: new LimitPolicy({ defaults: options.limits, timeZone: options.limitsTimeZone }),
       maxAmount: this.maxAmount,
       holdTtlMs: durationOption('holdTtlMs', options.holdTtlMs, DEFAULT_HOLD_TTL_MS, MAX_HOLD_TTL_MS),
       allowanceTtlMs: durationOption('allowanceTtlMs', options.allowanceTtlMs, DEFAULT_ALLOWANCE_TTL_MS, MAX_ALLOWANCE_TTL_MS),
@@ -108,6 +114,19 @@ export class WalletService {
   /** Closes an empty wallet: it accepts nothing more and stays readable with its history. */
   async close(input: s.WalletStatusInput, options: CommandOptions = {}): Promise<v.WalletView> {
     return wallets.changeStatus(this.env, 'close', input, options);
+  }
+
+  /**
+   * Sets a wallet's own limits (an admin's): each field given overrides its currency's default,
+   * each absent one falls back to it; `{}` gives the wallet its currency's defaults again.
+   */
+  async setLimits(input: s.SetLimitsInput, options: CommandOptions = {}): Promise<v.WalletLimitsView> {
+    return wallets.setLimits(this.env, input, options);
+  }
+
+  /** A wallet's limits in force and what it used of each in the current day and month. */
+  async getLimits(input: s.WalletIdInput, options: QueryOptions = {}): Promise<v.WalletLimitsView> {
+    return queries.getLimits(this.env, input, options);
   }
 
   /**

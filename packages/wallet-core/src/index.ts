@@ -29,6 +29,24 @@ export {
   type RefundEntries,
 } from './wallet/wallet.js';
 export {
+  LimitPolicy,
+  LIMIT_KINDS,
+  LIMIT_PERIODS,
+  DEFAULT_LIMITS_TIME_ZONE,
+  parseLimits,
+  formatLimits,
+  formatUsage,
+  usageFromStorage,
+  limitsFromStorage,
+  type LimitKind,
+  type LimitPeriod,
+  type LimitsInput,
+  type LimitUsage,
+  type PeriodLimits,
+  type Periods,
+  type WalletLimits,
+} from './wallet/limits.js';
+export {
   WALLET_TRANSACTION_TYPES,
   CREDIT_TRANSACTION_TYPES,
   GIVE_BACK_TRANSACTION_TYPES,
@@ -114,6 +132,7 @@ export {
   AllowanceSeqGapError,
   AllowanceSeqConflictError,
   AllowanceExceededError,
+  LimitExceededError,
   type ErrorCode,
   type ValidationIssue,
 } from './errors.js';
@@ -155,6 +174,8 @@ export {
   type PointsResult,
   type ExpireResult,
   type PayResult,
+  type WalletLimitsView,
+  walletLimitsView,
   type BalanceSummary,
   type BalanceAtView,
   type StatementView,

@@ -181,6 +181,24 @@ export const transferInput = z.strictObject({
 });
 export const walletStatusInput = z.strictObject({ walletId: uuidSchema, reason: reasonSchema.optional(), metadata: metadataField });
 
+const periodLimitsSchema = z.strictObject({
+  deposit: amountSchema.optional().meta({ description: 'What may be deposited (topped up) in the period' }),
+  spend: amountSchema.optional().meta({ description: 'What may be spent (withdrawn, transferred out, captured) in the period' }),
+});
+/**
+ * A set of limits in one currency, each field an amount: a wallet's own (PUT), or a currency's
+ * defaults (`WALLET_LIMITS`). An absent field limits nothing (or, for a wallet's own, leaves the
+ * currency's default).
+ */
+export const limitsSchema = z.strictObject({
+  maxBalance: amountSchema.optional().meta({ description: 'The most the balance may be after any credit' }),
+  daily: periodLimitsSchema.optional().meta({ description: 'Per local day in WALLET_LIMITS_TZ' }),
+  monthly: periodLimitsSchema.optional().meta({ description: 'Per calendar month in WALLET_LIMITS_TZ' }),
+});
+/** `WALLET_LIMITS`: defaults per currency. */
+export const limitsByCurrencySchema = z.record(currencySchema, limitsSchema);
+export const setLimitsInput = limitsSchema.extend({ walletId: uuidSchema, metadata: metadataField });
+
 export const listTransactionsInput = z.strictObject({
   walletId: uuidSchema,
   limit: limitSchema,
@@ -380,6 +398,7 @@ export type DepositInput = z.input<typeof depositInput>;
 export type WithdrawInput = z.input<typeof withdrawInput>;
 export type TransferInput = z.input<typeof transferInput>;
 export type WalletStatusInput = z.input<typeof walletStatusInput>;
+export type SetLimitsInput = z.input<typeof setLimitsInput>;
 export type ListTransactionsInput = z.input<typeof listTransactionsInput>;
 export type EarnPointsInput = z.input<typeof earnPointsInput>;
 export type SpendPointsInput = z.input<typeof spendPointsInput>;
@@ -632,3 +651,25 @@ export const statementResource = z
     id: 'Statement',
     description: 'openingBalance + (deposit + transfer_in + refund_in) - (withdrawal + transfer_out + refund_out + deposit_reversal) = closingBalance',
   });
+
+const limitFigure = z.object({
+  limit: formattedAmount.nullable().meta({ description: "The limit in force (the wallet's own, else its currency's default); null: none" }),
+  used: formattedAmount,
+});
+const periodFigures = (what: string) =>
+  z.object({
+    period: z.string().meta({ description: what }),
+    deposit: limitFigure,
+    spend: limitFigure,
+  });
+export const walletLimitsResource = z
+  .object({
+    walletId: z.uuid(),
+    currency: z.string(),
+    timeZone: z.string().meta({ description: 'The time zone days and months are counted in (WALLET_LIMITS_TZ)' }),
+    own: limitsSchema.nullable().meta({ description: "The wallet's own limits as set by PUT; null: its currency's defaults" }),
+    maxBalance: limitFigure.meta({ description: '`used` is the balance' }),
+    daily: periodFigures('The current local day, such as 2026-12-07'),
+    monthly: periodFigures('The current calendar month, such as 2026-12'),
+  })
+  .meta({ id: 'WalletLimits', description: "A wallet's limits in force and what it used of each in the current period" });

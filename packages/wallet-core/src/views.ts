@@ -13,6 +13,7 @@ import { holdStatusAt, type Hold } from './wallet/hold.js';
 import type { StatementFigures } from './store.js';
 import { WALLET_TRANSACTION_TYPES, ledgerRowText, type WalletTransaction, type WalletTransactionType } from './wallet/ledger.js';
 import type { Wallet } from './wallet/wallet.js';
+import { formatLimits, type LimitPolicy } from './wallet/limits.js';
 
 // Each view is its response schema's output: the schema that documents and (in tests) checks the
 // HTTP answer is the one type the facade returns.
@@ -23,6 +24,7 @@ export type AllowanceView = z.output<typeof s.allowanceResource>;
 export type PointAccountView = z.output<typeof s.pointAccountResource>;
 export type PointTransactionView = z.output<typeof s.pointTransactionResource>;
 
+export type WalletLimitsView = z.output<typeof s.walletLimitsResource>;
 export type MovementResult = z.output<typeof s.movementResult>;
 /** The source side only: the target wallet's balance is not disclosed. */
 export type TransferResult = z.output<typeof s.transferResult>;
@@ -192,5 +194,25 @@ export function statementView(w: Wallet, from: Date, to: Date, figures: Statemen
     closingBalance: figures.closing.format(),
     totals: totals as Record<WalletTransactionType, string>,
     count: figures.count,
+  };
+}
+
+/** A wallet's limits in force at `now` and what it used of each period `now` falls in. */
+export function walletLimitsView(wallet: Wallet, policy: LimitPolicy, now: Date): WalletLimitsView {
+  const limits = policy.limitsOf(wallet.currency, wallet.ownLimits);
+  const usage = wallet.usageAt(policy, now);
+  const figure = (limit: Money | undefined, used: Money) => ({ limit: limit?.format() ?? null, used: used.format() });
+  return {
+    walletId: wallet.id,
+    currency: wallet.currency.code,
+    timeZone: policy.timeZone,
+    own: wallet.ownLimits === null ? null : formatLimits(wallet.ownLimits),
+    maxBalance: figure(limits.maxBalance, wallet.balance),
+    daily: { period: usage.day, deposit: figure(limits.daily?.deposit, usage.dayDeposit), spend: figure(limits.daily?.spend, usage.daySpend) },
+    monthly: {
+      period: usage.month,
+      deposit: figure(limits.monthly?.deposit, usage.monthDeposit),
+      spend: figure(limits.monthly?.spend, usage.monthSpend),
+    },
   };
 }

@@ -58,6 +58,18 @@ export const wallets = pgTable(
      * wallet's first keyed row (migration 0012_ledger_keyed_chain).
      */
     chainHead: text('chain_head'),
+    /**
+     * The wallet's own limits as decimal strings (`{maxBalance?, daily?: {deposit?, spend?},
+     * monthly?: …}`), each field overriding its currency's default; null: the defaults (migration
+     * 0019_wallet_limits).
+     */
+    limits: jsonb('limits'),
+    /**
+     * What the wallet used of the local day and month it last counted in (`{day, month, dayDeposit,
+     * daySpend, monthDeposit, monthSpend}`): kept on the wallet row and written with its balance,
+     * so the lock that serialises the money serialises the counters too. Null until first counted.
+     */
+    limitUsage: jsonb('limit_usage'),
   },
   (t) => [
     // One open wallet per (user, currency): a closed wallet frees its pair.

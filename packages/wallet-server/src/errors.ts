@@ -123,6 +123,7 @@ export const STATUS_OF: Record<ProblemCode, Exclude<ContentfulStatusCode, -1>> =
   ALLOWANCE_SEQ_GAP: 409,
   ALLOWANCE_SEQ_CONFLICT: 409,
   ALLOWANCE_EXCEEDED: 422,
+  LIMIT_EXCEEDED: 422,
 };
 
 const TITLES: Record<ProblemCode, string> = {
@@ -160,6 +161,7 @@ const TITLES: Record<ProblemCode, string> = {
   ALLOWANCE_SEQ_GAP: 'A spend is missing before this seq',
   ALLOWANCE_SEQ_CONFLICT: 'This seq was booked with other content',
   ALLOWANCE_EXCEEDED: 'The spends exceed the allowance',
+  LIMIT_EXCEEDED: 'The command would pass a limit of the wallet',
 };
 
 export interface Problem {

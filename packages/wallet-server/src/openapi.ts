@@ -1,4 +1,4 @@
-import { ERROR_CODES, IDEMPOTENCY_KEY_PATTERN } from '@goodgo/wallet-core';
+import { ERROR_CODES, IDEMPOTENCY_KEY_PATTERN, LIMIT_KINDS, LIMIT_PERIODS } from '@goodgo/wallet-core';
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { TRANSPORT_CODES } from './errors.js';
@@ -27,7 +27,7 @@ const problemSchema = z
       .meta({ description: 'INSUFFICIENT_FUNDS: what the wallet may pay now, a decimal string; INSUFFICIENT_POINTS: the points available, an integer' }),
     requested: z.union([z.string(), z.int()]).optional().meta({
       description:
-        'What was asked: INSUFFICIENT_FUNDS, CAPTURE_EXCEEDS_HOLD, REFUND_EXCEEDS_ORIGINAL (a decimal string), INSUFFICIENT_POINTS (an integer), ALLOWANCE_EXCEEDED (what the spends need)',
+        'What was asked: INSUFFICIENT_FUNDS, CAPTURE_EXCEEDS_HOLD, REFUND_EXCEEDS_ORIGINAL, LIMIT_EXCEEDED (a decimal string), INSUFFICIENT_POINTS (an integer), ALLOWANCE_EXCEEDED (what the spends need)',
     }),
     remaining: z.string().optional().meta({ description: 'REFUND_EXCEEDS_ORIGINAL: what is left to give back of the original, a decimal string' }),
     held: z.string().optional().meta({ description: 'CAPTURE_EXCEEDS_HOLD: what the hold reserves, a decimal string' }),
@@ -37,7 +37,13 @@ const problemSchema = z
     lastSeq: z.int().optional().meta({ description: 'ALLOWANCE_SEQ_CONFLICT: the last seq booked' }),
     allowanceStatus: z.enum(['settled', 'expired']).optional().meta({ description: 'ALLOWANCE_NOT_ACTIVE: what the allowance is' }),
     cap: z.enum(['amount', 'maxSpendAmount', 'maxSpends']).optional().meta({ description: 'ALLOWANCE_EXCEEDED: the cap the spends would pass' }),
-    limit: z.string().optional().meta({ description: 'ALLOWANCE_EXCEEDED: what the cap allows (an amount, or a count)' }),
+    limit: z
+      .string()
+      .optional()
+      .meta({ description: 'ALLOWANCE_EXCEEDED: what the cap allows (an amount, or a count); LIMIT_EXCEEDED: the limit, a decimal string' }),
+    period: z.enum(LIMIT_PERIODS).optional().meta({ description: 'LIMIT_EXCEEDED: the period of the limit (`balance` for maxBalance)' }),
+    kind: z.enum(LIMIT_KINDS).optional().meta({ description: 'LIMIT_EXCEEDED: what the limit caps' }),
+    used: z.string().optional().meta({ description: 'LIMIT_EXCEEDED: what the period already used (for `balance`, the balance), a decimal string' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details, with the figures a caller acts on next to `detail`' });
 

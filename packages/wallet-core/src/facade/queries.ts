@@ -8,7 +8,17 @@ import type { ReconcileOptions, ReconciliationReport } from '../reconciliation.j
 import type { Positioned } from '../store.js';
 import * as s from '../schemas.js';
 import { assertNotFuture, assertPeriod, assertPeriodWithin, isoTimes, parseInput } from '../validate.js';
-import { allowanceView, holdView, pointAccountView, pointTransactionView, statementView, walletTransactionView, walletView, type Page } from '../views.js';
+import {
+  allowanceView,
+  holdView,
+  pointAccountView,
+  pointTransactionView,
+  statementView,
+  walletLimitsView,
+  walletTransactionView,
+  walletView,
+  type Page,
+} from '../views.js';
 import type * as v from '../views.js';
 import type { FacadeEnv } from './env.js';
 import { assertCursorRow, page, positionCursor, readCursor } from './paging.js';
@@ -18,6 +28,13 @@ export async function getWallet(env: FacadeEnv, input: s.WalletIdInput, options:
   const { walletId } = parseInput(s.walletIdInput, input);
   const now = env.clock();
   return walletView(await visibleWallet(env, walletId, options.asUser, undefined, now), now);
+}
+
+/** A wallet's limits in force and what it used of each in the day and month `now` falls in. */
+export async function getLimits(env: FacadeEnv, input: s.WalletIdInput, options: QueryOptions): Promise<v.WalletLimitsView> {
+  const { walletId } = parseInput(s.walletIdInput, input);
+  const now = env.clock();
+  return walletLimitsView(await visibleWallet(env, walletId, options.asUser, undefined, now), env.limits, now);
 }
 
 export async function listWallets(env: FacadeEnv, input: s.UserIdInput): Promise<v.WalletView[]> {

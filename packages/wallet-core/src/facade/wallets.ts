@@ -6,8 +6,9 @@ import { WalletNotFoundError } from '../errors.js';
 import { currencyOf } from '../money/currency.js';
 import * as s from '../schemas.js';
 import { parseInput } from '../validate.js';
-import { walletTransactionView, walletView } from '../views.js';
+import { walletLimitsView, walletTransactionView, walletView } from '../views.js';
 import type * as v from '../views.js';
+import { parseLimits } from '../wallet/limits.js';
 import { Wallet } from '../wallet/wallet.js';
 import { amountIn, type FacadeEnv } from './env.js';
 import { lockWallet, visible } from './visible.js';
@@ -65,6 +66,19 @@ export function changeStatus(env: FacadeEnv, op: 'freeze' | 'unfreeze' | 'close'
   return walletCommand(env, op, cmd, options, (wallet, ctx) => {
     wallet[op](ctx, cmd.reason ?? null);
     return walletView(wallet, ctx.now);
+  });
+}
+
+/**
+ * Sets a wallet's own limits: the fields given override its currency's defaults; none at all
+ * stores null, so the wallet follows the defaults again (and any later change of them).
+ */
+export function setLimits(env: FacadeEnv, input: s.SetLimitsInput, options: CommandOptions): Promise<v.WalletLimitsView> {
+  const cmd = parseInput(s.setLimitsInput, input);
+  return walletCommand(env, 'setLimits', cmd, options, (wallet, ctx) => {
+    const own = parseLimits({ maxBalance: cmd.maxBalance, daily: cmd.daily, monthly: cmd.monthly }, wallet.currency);
+    wallet.setLimits(ctx, own.maxBalance || own.daily || own.monthly ? own : null);
+    return walletLimitsView(wallet, env.limits, ctx.now);
   });
 }
 

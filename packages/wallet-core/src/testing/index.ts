@@ -21,6 +21,7 @@ import { booksCases } from './books-cases.js';
 import { depositReversalCases } from './deposit-reversal-cases.js';
 import { lifecycleCases } from './lifecycle-cases.js';
 import { metadataCases } from './metadata-cases.js';
+import { limitCases } from './limit-cases.js';
 import { splitPaymentCases } from './split-payment-cases.js';
 import { tillCases } from './till-cases.js';
 import { allEvents, codeOf, uniqueUser } from './support.js';
@@ -476,6 +477,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     tillCases(() => ({ store, service }), n);
     depositReversalCases(() => ({ store, service }), n);
     metadataCases(() => ({ store, service }));
+    limitCases(() => ({ store, service }), n);
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

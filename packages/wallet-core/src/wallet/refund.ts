@@ -37,7 +37,7 @@ export function refundPayment(ctx: ChangeContext, input: RefundInput): RefundEnt
   const { original, payer, recipient } = input;
   assertRefundable(original);
   const amount = withinWhatIsLeft(original, input.refundedSoFar, input.amount);
-  return payer.takeRefund(ctx, amount, original.id, recipient, input.details);
+  return payer.takeRefund(ctx, amount, original.id, recipient, input.details, original.createdAt);
 }
 
 export interface DepositReversalInput {

@@ -23,6 +23,20 @@ import type { Metadata } from '../metadata.js';
 import { allowanceCounts, allowanceLeft, assertSpendable, spendMetadata, type Allowance, type AllowanceSpend, type AllowanceTerms } from './allowance.js';
 import { assertHoldExpiry, EXPIRED_HOLDS_PER_CHANGE, holdCounts, type Hold } from './hold.js';
 import { isCredit, type WalletTransaction, type WalletTransactionType } from './ledger.js';
+import {
+  addUse,
+  assertBalanceFits,
+  assertUseFits,
+  formatLimits,
+  giveBackUse,
+  usageIn,
+  type LimitPolicy,
+  type LimitUsage,
+  type WalletLimits,
+} from './limits.js';
+
+/** What each row type counts toward a period's limits; the rest count toward none (a transfer in only toward `maxBalance`). */
+const COUNTED: Partial<Record<WalletTransactionType, 'deposit' | 'spend'>> = { deposit: 'deposit', withdrawal: 'spend', transfer_out: 'spend' };
 
 export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
@@ -37,6 +51,10 @@ export interface WalletState {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly closedAt: Date | null;
+  /** The wallet's own limits (set by an admin), each field overriding its currency's default; null: the defaults. */
+  readonly limits?: WalletLimits | null | undefined;
+  /** What the wallet used of the day and month it last counted in (kept with the balance, under its lock). */
+  readonly usage?: LimitUsage | null | undefined;
 }
 
 export interface MovementDetails {
@@ -242,6 +260,7 @@ export class Wallet {
   deposit(ctx: ChangeContext, amount: Money, details: MovementDetails = {}): WalletTransaction {
     this.settleExpiredHolds(ctx);
     this.assertMovable(amount);
+    this.assertLimits(ctx, 'deposit', amount);
     return this.move(ctx, 'deposit', amount, details, {});
   }
 
@@ -249,6 +268,7 @@ export class Wallet {
   withdraw(ctx: ChangeContext, amount: Money, details: MovementDetails = {}, links: Pick<RowLinks, 'pairedWith'> = {}): WalletTransaction {
     this.settleExpiredHolds(ctx);
     this.assertCanPay(ctx, amount);
+    this.assertLimits(ctx, 'spend', amount);
     return this.move(ctx, 'withdrawal', amount, details, links);
   }
 
@@ -260,6 +280,8 @@ export class Wallet {
     this.assertPairWith(to);
     this.assertCanPay(ctx, amount);
     to.assertMovable(amount);
+    this.assertLimits(ctx, 'spend', amount);
+    to.assertLimits(ctx, null, amount);
     const transferId = ctx.newId();
     this.settleExpiredHolds(ctx);
     // Only the payer's row is paid with the points; the recipient's row is a plain transfer_in.
@@ -274,19 +296,31 @@ export class Wallet {
    * was a transfer, `recipient` gives it back from its available balance as a `refund_out` (the
    * two share a transfer id). Both sides are checked before either changes.
    */
-  takeRefund(ctx: ChangeContext, amount: Money, refundOf: string, recipient: Wallet | null, details: MovementDetails = {}): RefundEntries {
+  takeRefund(
+    ctx: ChangeContext,
+    amount: Money,
+    refundOf: string,
+    recipient: Wallet | null,
+    details: MovementDetails = {},
+    refundedAt: Date | null = null,
+  ): RefundEntries {
     if (recipient === null) {
       this.assertMovable(amount);
+      this.assertLimits(ctx, null, amount);
       this.settleExpiredHolds(ctx);
-      return { credit: this.move(ctx, 'refund_in', amount, details, { refundOf }), debit: null, transferId: null };
+      const credit = this.move(ctx, 'refund_in', amount, details, { refundOf });
+      this.giveBackUse(ctx, 'spend', amount, refundedAt);
+      return { credit, debit: null, transferId: null };
     }
     recipient.assertCanPay(ctx, amount);
     this.assertMovable(amount);
+    this.assertLimits(ctx, null, amount);
     const transferId = ctx.newId();
     recipient.settleExpiredHolds(ctx);
     const debit = recipient.move(ctx, 'refund_out', amount, details, { refundOf, transferId });
     this.settleExpiredHolds(ctx);
     const credit = this.move(ctx, 'refund_in', amount, details, { refundOf, transferId });
+    this.giveBackUse(ctx, 'spend', amount, refundedAt);
     return { credit, debit, transferId };
   }
 
@@ -295,6 +329,7 @@ export class Wallet {
     assertHoldExpiry(details.expiresAt, ctx.now);
     this.settleExpiredHolds(ctx);
     this.assertCanPay(ctx, amount);
+    this.assertLimits(ctx, 'spend', amount);
     const hold: Hold = {
       id: ctx.newId(),
       walletId: this.id,
@@ -329,6 +364,8 @@ export class Wallet {
     // The hold guarantees the money is there; a shortfall here would mean corrupted state.
     if (this.state.balance.lessThan(take)) throw new InsufficientFundsError(this.id, this.state.balance.format(), take.format());
     to?.assertMovable(take);
+    this.assertLimits(ctx, 'spend', take);
+    to?.assertLimits(ctx, null, take);
     const transferId = to === null ? null : ctx.newId();
     const captured: Hold = { ...hold, status: 'captured', capturedAmount: take, updatedAt: ctx.now };
     this.putHold(ctx, captured);
@@ -374,6 +411,7 @@ export class Wallet {
     this.settleExpiredHolds(ctx);
     if (this.activeAllowances.some((a) => a.tillId === terms.tillId)) throw new AllowanceExistsError(this.id, terms.tillId);
     this.assertCanPay(ctx, terms.amount);
+    this.assertLimits(ctx, 'spend', terms.amount);
     const zero = Money.zero(this.currency);
     const allowance: Allowance = {
       id: ctx.newId(),
@@ -487,6 +525,7 @@ export class Wallet {
     this.settleExpiredHolds(ctx);
     const hold = this.activeHold(holdId);
     this.assertCanPay(ctx, amount);
+    this.assertLimits(ctx, 'spend', hold.amount.add(amount));
     const grown: Hold = { ...hold, amount: hold.amount.add(amount), updatedAt: ctx.now };
     this.putHold(ctx, grown);
     this.record(ctx, 'HoldIncremented', { ...this.holdPayload(grown), incrementedBy: amount.format(), expiresAt: grown.expiresAt.toISOString() });
@@ -530,6 +569,52 @@ export class Wallet {
       this.record(ctx, 'HoldExpired', { ...this.holdPayload(expired), expiresAt: expired.expiresAt.toISOString() });
       return expired;
     });
+  }
+
+  /**
+   * Sets the wallet's own limits (null: its currency's defaults again). A limit below what is
+   * already used or held refuses what would go further, and takes nothing back.
+   */
+  setLimits(ctx: ChangeContext, limits: WalletLimits | null): void {
+    this.assertNotClosed();
+    this.settleExpiredHolds(ctx);
+    this.setState(ctx, { limits });
+    this.record(ctx, 'WalletLimitsSet', { userId: this.userId, currency: this.currency.code, limits: limits === null ? null : formatLimits(limits) });
+  }
+
+  /** The wallet's own limits, as an admin set them; null when its currency's defaults apply. */
+  get ownLimits(): WalletLimits | null {
+    return this.state.limits ?? null;
+  }
+
+  /** What the wallet used of the day and month `at` falls in, by `policy`'s time zone. */
+  usageAt(policy: LimitPolicy, at: Date): LimitUsage {
+    return usageIn(this.state.usage, this.currency, policy.periodsAt(at));
+  }
+
+  /** The stored counters, as they were last written (for a store). */
+  get storedUsage(): LimitUsage | null {
+    return this.state.usage ?? null;
+  }
+
+  /**
+   * Checks a movement against the wallet's limits before anything changes: `kind` is the period
+   * use it counts toward (null for a credit that counts toward none); every credit must keep the
+   * balance within `maxBalance`.
+   */
+  private assertLimits(ctx: ChangeContext, kind: 'deposit' | 'spend' | null, amount: Money): void {
+    const policy = ctx.limits;
+    if (policy === undefined) return;
+    const limits = policy.limitsOf(this.currency, this.state.limits);
+    if (kind !== null) assertUseFits(limits, this.usageAt(policy, this.bookingTime(ctx)), kind, amount);
+    if (kind !== 'spend') assertBalanceFits(limits, this.state.balance, amount);
+  }
+
+  /** Gives back use a refund or reversal returns, to the period its row `countedAt` was counted in, if still current. */
+  private giveBackUse(ctx: ChangeContext, kind: 'deposit' | 'spend', amount: Money, countedAt: Date | null): void {
+    const policy = ctx.limits;
+    if (policy === undefined || countedAt === null) return;
+    this.setState(ctx, { usage: giveBackUse(this.usageAt(policy, this.bookingTime(ctx)), kind, amount, policy.periodsAt(countedAt)) });
   }
 
   /** Checks that `amount` could be paid out (or held) now, without changing anything. */
@@ -621,7 +706,13 @@ export class Wallet {
       pairedWith: links.pairedWith ?? null,
       metadata: links.metadata === undefined ? (ctx.metadata ?? null) : links.metadata,
     };
-    this.setState(ctx, { balance: balanceAfter });
+    const counted = ctx.limits === undefined ? undefined : COUNTED[type];
+    this.setState(
+      ctx,
+      counted === undefined || ctx.limits === undefined
+        ? { balance: balanceAfter }
+        : { balance: balanceAfter, usage: addUse(this.usageAt(ctx.limits, this.bookingTime(ctx)), counted, amount) },
+    );
     this.changes.append(tx);
     const payload: BalanceChanged['payload'] = {
       userId: this.userId,
@@ -685,7 +776,7 @@ export class Wallet {
   }
 
   /** A new state, never a change of the old one: a store may keep the object `snapshot` gave it. */
-  private setState(ctx: ChangeContext, patch: Partial<Pick<WalletState, 'balance' | 'status' | 'closedAt'>>): void {
+  private setState(ctx: ChangeContext, patch: Partial<Pick<WalletState, 'balance' | 'status' | 'closedAt' | 'limits' | 'usage'>>): void {
     const s = this.state;
     // Written out, not spread: this runs on every change of every wallet.
     this.state = {
@@ -698,6 +789,8 @@ export class Wallet {
       createdAt: s.createdAt,
       updatedAt: this.bookingTime(ctx),
       closedAt: patch.closedAt === undefined ? s.closedAt : patch.closedAt,
+      limits: patch.limits === undefined ? s.limits : patch.limits,
+      usage: patch.usage ?? s.usage,
     };
   }
 

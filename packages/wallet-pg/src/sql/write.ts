@@ -2,7 +2,7 @@
  * The whole write path: what a batch's units saved, gathered into rows (the one place each row is
  * built from its aggregate), and the one write-everything statement that sends them. @internal
  */
-import { chainedRowOf, type ChainWriter, type DomainEvent, type PointAccountChanges, type WalletChanges } from '@goodgo/wallet-core';
+import { chainedRowOf, formatLimits, formatUsage, type ChainWriter, type DomainEvent, type PointAccountChanges, type WalletChanges } from '@goodgo/wallet-core';
 import { UnstorableValueError, isStorableText } from '../driver.js';
 import type * as schema from '../schema.js';
 import { keyProbe } from './batch.js';
@@ -41,7 +41,7 @@ const FLUSH_PARTS = [
     counted: true,
     cte: (p) =>
       c.wallets.update(
-        ['balance', 'held_amount', 'active_holds', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at', 'chain_head'],
+        ['balance', 'held_amount', 'active_holds', 'active_allowances', 'status', 'version', 'updated_at', 'closed_at', 'chain_head', 'limits', 'limit_usage'],
         p(0),
         p(1),
       ),
@@ -209,6 +209,8 @@ const walletRow = (c: WalletChanges): WalletRow => {
     updated_at: w.updatedAt.toISOString(),
     closed_at: w.closedAt?.toISOString() ?? null,
     chain_head: null,
+    limits: w.ownLimits === null ? null : formatLimits(w.ownLimits),
+    limit_usage: w.storedUsage === null ? null : formatUsage(w.storedUsage),
     loaded_version: c.loadedVersion,
   };
 };
