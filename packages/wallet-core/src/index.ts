@@ -33,6 +33,7 @@ export {
   LIMIT_KINDS,
   LIMIT_PERIODS,
   DEFAULT_LIMITS_TIME_ZONE,
+  isTimeZone,
   parseLimits,
   formatLimits,
   formatUsage,

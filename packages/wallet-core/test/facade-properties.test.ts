@@ -23,7 +23,8 @@ type Op =
   | { kind: 'reversePoints'; t: number; points?: number | undefined }
   | { kind: 'pay'; w: number; amount: number; points?: number | undefined; to?: number | undefined; key?: string | undefined }
   | { kind: 'increment'; h: number; amount: number; key?: string | undefined }
-  | { kind: 'reverseDeposit'; t: number; amount?: number | undefined; key?: string | undefined };
+  | { kind: 'reverseDeposit'; t: number; amount?: number | undefined; key?: string | undefined }
+  | { kind: 'limits'; w: number; maxBalance?: number | undefined; daySpend?: number | undefined; monthDeposit?: number | undefined };
 
 const key = fc.option(fc.constantFrom('k1', 'k2', 'k3'), { nil: undefined });
 const w = fc.integer({ min: 0, max: 2 });
@@ -78,7 +79,42 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ kind: fc.constant('reverseDeposit' as const), t: pick, amount: maybe(amount), key }, { requiredKeys: ['kind', 't'] }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      { kind: fc.constant('limits' as const), w, maxBalance: maybe(fc.integer({ min: 1, max: 5000 })), daySpend: maybe(amount), monthDeposit: maybe(amount) },
+      { requiredKeys: ['kind', 'w'] },
+    ),
+  },
 );
+
+/** The service's defaults: tight enough that sequences meet every limit, and days and months pass by `tick`. */
+const LIMITS = { VND: { maxBalance: '2500', daily: { deposit: '1500', spend: '1000' }, monthly: { deposit: '4000', spend: '3000' } } };
+/** Ho Chi Minh keeps UTC+7 all year: a row's local day and month, computed apart from the service's Intl. */
+const localDay = (iso: string) => new Date(Date.parse(iso) + 7 * 3_600_000).toISOString().slice(0, 10);
+const COUNTED: Record<string, 'deposit' | 'spend' | undefined> = { deposit: 'deposit', withdrawal: 'spend', transfer_out: 'spend' };
+
+/**
+ * What a wallet used of the day and month `now` falls in, from its ledger alone: the counted rows
+ * booked in them, less the refunds booked in them of payments booked in them too.
+ */
+function usageFromLedger(rows: readonly { id: string; type: string; amount: string; createdAt: string; refundOf: string | null }[], now: number) {
+  const today = localDay(new Date(now).toISOString());
+  const used = { daily: { deposit: 0n, spend: 0n }, monthly: { deposit: 0n, spend: 0n } };
+  const byId = new Map(rows.map((t) => [t.id, t]));
+  for (const t of rows) {
+    const day = localDay(t.createdAt);
+    const kind = COUNTED[t.type];
+    const back = t.type === 'refund_in' ? byId.get(t.refundOf as string) : undefined;
+    const counted = kind ?? (back ? 'spend' : undefined);
+    if (counted === undefined) continue;
+    const sign = kind === undefined ? -1n : 1n;
+    const origin = back ? localDay(back.createdAt) : day;
+    if (day.slice(0, 7) === today.slice(0, 7) && origin.slice(0, 7) === today.slice(0, 7)) used.monthly[counted] += sign * BigInt(t.amount);
+    if (day === today && origin === today) used.daily[counted] += sign * BigInt(t.amount);
+  }
+  return used;
+}
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -94,6 +130,7 @@ async function observe(service: WalletService, store: MemoryWalletStore) {
   const points = await Promise.all(USERS.map((id) => service.getPointAccount({ userId: id }).catch(() => null)));
   const pointLedgers = await Promise.all(USERS.map((id) => service.listPointTransactions({ userId: id, limit: 200 }).catch(() => null)));
   const events = (await store.listEvents()).length;
+  const limits = await Promise.all(wallets.map((x) => service.getLimits({ walletId: x.id })));
   const stored = await Promise.all(USERS.map((id) => store.getPointAccount(id)));
   return {
     wallets,
@@ -102,6 +139,7 @@ async function observe(service: WalletService, store: MemoryWalletStore) {
     points,
     pointLedgers,
     events,
+    limits,
     stored: stored.map((a) => (a ? { available: a.availablePoints, pending: a.pendingPoints, lots: a.openLots } : null)),
   };
 }
@@ -112,7 +150,7 @@ describe('facade invariants over random command sequences (in-memory store)', ()
       fc.asyncProperty(fc.boolean(), fc.array(opArb, { minLength: 1, maxLength: 40 }), async (seeded, ops) => {
         let now = Date.UTC(2030, 0, 1);
         const store = new MemoryWalletStore();
-        const service = new WalletService({ store, clock: () => new Date(now) });
+        const service = new WalletService({ store, clock: () => new Date(now), limits: LIMITS });
         const wallets: WalletView[] = [];
         for (const userId of USERS) wallets.push(await service.createWallet({ userId }));
         const pending: string[][] = [[], [], []];
@@ -244,6 +282,14 @@ describe('facade invariants over random command sequences (in-memory store)', ()
                     .id,
                 );
                 break;
+              case 'limits':
+                await service.setLimits({
+                  walletId: walletId(op.w),
+                  ...(op.maxBalance === undefined ? {} : { maxBalance: String(op.maxBalance) }),
+                  ...(op.daySpend === undefined ? {} : { daily: { spend: String(op.daySpend) } }),
+                  ...(op.monthDeposit === undefined ? {} : { monthly: { deposit: String(op.monthDeposit) } }),
+                });
+                break;
               case 'reversePoints':
                 pointRows.push(
                   (await service.reversePoints({ transactionId: nth(pointRows, op.t), ...(op.points === undefined ? {} : { points: op.points }) })).transaction
@@ -285,6 +331,27 @@ describe('facade invariants over random command sequences (in-memory store)', ()
           }
 
           const state = await observe(service, store);
+          // No command takes a period's use (or the balance) past its limit: each is within it, or
+          // did not grow (an admin may set a limit below what is already used).
+          state.limits.forEach((limits, i) => {
+            const was = before.limits[i];
+            const figures = [
+              [limits.maxBalance, was?.maxBalance, true],
+              [limits.daily.deposit, was?.daily.deposit, was?.daily.period === limits.daily.period],
+              [limits.daily.spend, was?.daily.spend, was?.daily.period === limits.daily.period],
+              [limits.monthly.deposit, was?.monthly.deposit, was?.monthly.period === limits.monthly.period],
+              [limits.monthly.spend, was?.monthly.spend, was?.monthly.period === limits.monthly.period],
+            ] as const;
+            for (const [figure, previous, samePeriod] of figures) {
+              const usedBefore = samePeriod && previous ? BigInt(previous.used) : 0n;
+              if (figure.limit !== null && BigInt(figure.used) > usedBefore) expect(BigInt(figure.used)).toBeLessThanOrEqual(BigInt(figure.limit));
+            }
+            // The counters are what the ledger says was used in the current day and month.
+            const fromLedger = usageFromLedger(state.ledgers[i]?.items ?? [], now);
+            expect([limits.daily.deposit.used, limits.daily.spend.used, limits.monthly.deposit.used, limits.monthly.spend.used]).toEqual(
+              [fromLedger.daily.deposit, fromLedger.daily.spend, fromLedger.monthly.deposit, fromLedger.monthly.spend].map(String),
+            );
+          });
           let total = 0n;
           const rowsById = new Map(state.ledgers.flatMap((l) => l.items).map((t) => [t.id, t]));
           state.wallets.forEach((wallet, i) => {

@@ -1,6 +1,10 @@
 import {
   DEFAULT_CURRENCY,
   DEFAULT_HOLD_TTL_MS,
+  DEFAULT_LIMITS_TIME_ZONE,
+  LimitPolicy,
+  isTimeZone,
+  schemas,
   DEFAULT_MAX_AMOUNT,
   LedgerKeyring,
   MAX_AMOUNT_PATTERN,
@@ -42,6 +46,32 @@ export const configSchema = z
     LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULT_LOG_LEVEL),
     WALLET_DEFAULT_CURRENCY: z.string().default(DEFAULT_CURRENCY).refine(isCurrencyCode, 'must be an upper-case ISO 4217 currency code'),
     WALLET_MAX_AMOUNT: z.string().regex(MAX_AMOUNT_PATTERN, 'must be a positive decimal string').default(DEFAULT_MAX_AMOUNT),
+    // Default e-money limits per currency, JSON: {"VND": {"maxBalance": "100000000", "daily": {"deposit": …}, "monthly": {"spend": …}}}.
+    WALLET_LIMITS: optionalText.transform((v, ctx) => {
+      if (v === undefined) return {};
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"VND": {"maxBalance": "100000000", "monthly": {"spend": "100000000"}}}' });
+        return z.NEVER;
+      }
+      const limits = schemas.limitsByCurrencySchema.safeParse(parsed);
+      if (!limits.success) {
+        for (const issue of limits.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(value)'}: ${issue.message}` });
+        return z.NEVER;
+      }
+      try {
+        // Each amount against its currency's digits, as the service will read it.
+        new LimitPolicy({ defaults: limits.data });
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+      return limits.data;
+    }),
+    // The time zone a limit's day and month are counted in.
+    WALLET_LIMITS_TZ: z.string().default(DEFAULT_LIMITS_TIME_ZONE).refine(isTimeZone, 'must be an IANA time zone such as Asia/Ho_Chi_Minh'),
     WALLET_DATA_DIR: z.string().min(1).default('./.wallet-data'),
     // Says that an embedded store (PGlite, or memory://) in production is meant.
     WALLET_ALLOW_EMBEDDED: z

@@ -57,7 +57,7 @@ function operation(r: AnyRoute): ZodOpenApiOperationObject {
   const requestParams = {
     ...(r.params ? { path: r.params } : {}),
     ...(r.query ? { query: r.query } : {}),
-    ...(r.method === 'post' && !open ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) } : {}),
+    ...(r.method !== 'get' && !open ? { header: z.object({ 'Idempotency-Key': idempotencyKey.optional() }) } : {}),
   };
   const responses: ZodOpenApiOperationObject['responses'] = {
     [`${r.response.status}`]: {

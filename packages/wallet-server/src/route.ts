@@ -20,7 +20,8 @@ import { hasRole, type Principal, type Role } from './principal.js';
  * match `response.schema` at compile time.
  */
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
-  method: 'get' | 'post';
+  /** `put` sets a resource to the body (idempotent by itself); `post` runs a command. */
+  method: 'get' | 'post' | 'put';
   /** The full path in OpenAPI form: `/api/v1/wallets/{id}`. */
   path: string;
   summary: string;
@@ -150,7 +151,7 @@ export function problemCodes(r: AnyRoute): ReadonlyMap<Status, readonly ProblemC
   if (r.owner !== undefined && !('user' in r.owner)) {
     for (const kind of ['wallet', 'hold', 'allowance'] as const) if (kind in r.owner) codes.add(HIDDEN_AS[kind]);
   }
-  if (r.method === 'post') for (const code of ['IDEMPOTENCY_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
+  if (r.method !== 'get') for (const code of ['IDEMPOTENCY_CONFLICT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
   const byStatus = new Map<Status, ProblemCode[]>();
   for (const code of [...codes].sort()) {
     const status = STATUS_OF[code];
@@ -212,7 +213,7 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
   const role = rule.role as Role;
   const allowed = hasRole(principal, role);
   if (!allowed && !rule.hidesOthers) throw new ForbiddenError(`This operation needs the ${role} role`);
-  const raw = r.method === 'post' ? await jsonBody(c) : {};
+  const raw = r.method !== 'get' ? await jsonBody(c) : {};
   const validated: Validated<any, any, any> = {
     params: parseInput(r.params ?? NONE, c.req.param()),
     query: parseInput(r.query ?? NONE, withMetadataFilter(strictQuery(c))),
@@ -230,6 +231,6 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
     throw new ForbiddenError(`This operation needs the ${role} role`);
   }
   const userId = r.owner && 'user' in r.owner ? subjectUser(c, r.owner.user(validated)) : principal.sub;
-  const options = r.method === 'post' ? commandOptions(c, asUser) : { asUser };
+  const options = r.method !== 'get' ? commandOptions(c, asUser) : { asUser };
   return { ...validated, principal, userId, options };
 }

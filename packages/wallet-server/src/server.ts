@@ -153,6 +153,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     allowanceTtlMs: config.WALLET_ALLOWANCE_TTL,
     allowanceSyncGraceMs: config.WALLET_ALLOWANCE_SYNC_GRACE,
     holdTtlMs: config.WALLET_HOLD_TTL,
+    limits: config.WALLET_LIMITS,
+    limitsTimeZone: config.WALLET_LIMITS_TZ,
   });
   let shuttingDown = false;
   const shutdown = new AbortController();

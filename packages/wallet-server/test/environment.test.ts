@@ -11,6 +11,25 @@ describe('the environment the server reads', () => {
     expect(() => loadConfig({ WALLET_HOLD_TTL: 'an hour' })).toThrow(/WALLET_HOLD_TTL/);
   });
 
+  it('WALLET_LIMITS: JSON limits per currency, checked against each currency; WALLET_LIMITS_TZ: an IANA time zone', () => {
+    expect(loadConfig({}).WALLET_LIMITS).toEqual({});
+    expect(loadConfig({}).WALLET_LIMITS_TZ).toBe('Asia/Ho_Chi_Minh');
+    const limits = '{"VND": {"maxBalance": "100000000", "monthly": {"spend": "100000000"}}, "USD": {"daily": {"deposit": "500.50"}}}';
+    expect(loadConfig({ WALLET_LIMITS: limits }).WALLET_LIMITS).toEqual({
+      VND: { maxBalance: '100000000', monthly: { spend: '100000000' } },
+      USD: { daily: { deposit: '500.50' } },
+    });
+    expect(() => loadConfig({ WALLET_LIMITS: '{VND: 1}' })).toThrow(/WALLET_LIMITS: must be JSON/);
+    expect(() => loadConfig({ WALLET_LIMITS: '{"VND": {"maxBalance": 100}}' })).toThrow(/WALLET_LIMITS: VND\.maxBalance/);
+    expect(() => loadConfig({ WALLET_LIMITS: '{"VND": {"weekly": {"spend": "1"}}}' })).toThrow(/WALLET_LIMITS: VND/);
+    expect(() => loadConfig({ WALLET_LIMITS: '{"VND": {"maxBalance": "1.5"}}' })).toThrow(/WALLET_LIMITS: limits of VND: .*fraction digits/);
+    expect(() => loadConfig({ WALLET_LIMITS: '{"XXX": {"maxBalance": "1"}}' })).toThrow(/WALLET_LIMITS: limits of XXX/);
+    expect(loadConfig({ WALLET_LIMITS_TZ: 'Europe/Berlin' }).WALLET_LIMITS_TZ).toBe('Europe/Berlin');
+    for (const zone of ['Mars/Olympus_Mons', '+07:00', '']) {
+      expect(() => loadConfig({ WALLET_LIMITS_TZ: zone })).toThrow(/WALLET_LIMITS_TZ: must be an IANA time zone/);
+    }
+  });
+
   it('names the WALLET_* variables it does not read', () => {
     expect(unknownWalletVariables({ WALLET_HOLD_TTL: '1h', WALLET_HOLD_TLL: '1h', WALLET_DATA_DIR: 'x', WALLET_TEST_DATABASE_URL: 'x', PATH: '/bin' })).toEqual(
       ['WALLET_HOLD_TLL'],
@@ -26,7 +45,12 @@ describe('the environment the server reads', () => {
   });
 
   it('the server gives holds WALLET_HOLD_TTL, and warns at start of an unknown WALLET_* variable', async () => {
-    const server = await startServerProcess({ WALLET_DATA_DIR: 'memory://', WALLET_HOLD_TTL: '1h', WALLET_HOLD_TLL: '2h' });
+    const server = await startServerProcess({
+      WALLET_DATA_DIR: 'memory://',
+      WALLET_HOLD_TTL: '1h',
+      WALLET_HOLD_TLL: '2h',
+      WALLET_LIMITS: '{"VND": {"daily": {"deposit": "1500"}}}',
+    });
     try {
       const warning = server.logs.map((l) => JSON.parse(l) as { level: number; msg: string; variables?: string[] }).find((l) => l.variables);
       expect(warning?.level).toBe(40);
@@ -42,6 +66,12 @@ describe('the environment the server reads', () => {
       const ttl = Date.parse(hold.expiresAt as string) - before;
       expect(ttl).toBeGreaterThan(3_600_000 - 60_000);
       expect(ttl).toBeLessThanOrEqual(3_600_000 + 1000);
+      // And WALLET_LIMITS: the day's deposits stop at 1500.
+      expect(await call('/api/v1/wallets/deposit', { walletId: wallet.id, amount: '501' })).toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        limit: '1500',
+        used: '1000',
+      });
     } finally {
       server.child.kill('SIGTERM');
     }

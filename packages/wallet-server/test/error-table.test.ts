@@ -98,6 +98,19 @@ describe('the error table, row by row', () => {
     );
   });
 
+  it('LIMIT_EXCEEDED 422 past a wallet limit an admin set', async () => {
+    const u = await h.userWithWallet('100');
+    const set = await h.call('PUT', `/api/v1/wallets/${u.walletId}/limits`, { token: admin, body: { daily: { deposit: '150' } } });
+    expect(set.status).toBe(200);
+    expectProblem(await h.call('POST', '/api/v1/wallets/deposit', { token: service, body: { walletId: u.walletId, amount: '51' } }), 'LIMIT_EXCEEDED', 422, {
+      limit: '150',
+      period: 'daily',
+      kind: 'deposit',
+      used: '100',
+      requested: '51',
+    });
+  });
+
   it('HOLD_NOT_FOUND 404, HOLD_NOT_ACTIVE and WALLET_HAS_HOLDS 409, CAPTURE_EXCEEDS_HOLD, NOT_REFUNDABLE, REFUND_EXCEEDS_ORIGINAL 422', async () => {
     const u = await h.userWithWallet('100');
     expectProblem(await h.call('GET', '/api/v1/wallets/holds/00000000-0000-4000-8000-000000000009', { token: u.token }), 'HOLD_NOT_FOUND', 404);

@@ -199,20 +199,32 @@ describe('money lifecycle routes', () => {
     };
     const capture = '/api/v1/wallets/holds/{id}/capture';
     expect(codes(capture, 'post', '409')).toEqual(['HOLD_NOT_ACTIVE', 'IDEMPOTENCY_CONFLICT', 'WALLET_CLOSED', 'WALLET_FROZEN']);
-    expect(codes(capture, 'post', '422')).toEqual(['CAPTURE_EXCEEDS_HOLD', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'SAME_WALLET']);
+    expect(codes(capture, 'post', '422')).toEqual(['CAPTURE_EXCEEDS_HOLD', 'CURRENCY_MISMATCH', 'INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED', 'SAME_WALLET']);
     expect(codes(capture, 'post', '404')).toEqual(['HOLD_NOT_FOUND', 'WALLET_NOT_FOUND']);
-    expect(codes('/api/v1/wallets/refund', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
+    expect(codes('/api/v1/wallets/refund', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
     const reverse = '/api/v1/wallets/deposits/{transactionId}/reverse';
     expect(codes(reverse, 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL']);
     expect(codes(reverse, 'post', '409')).toEqual(['IDEMPOTENCY_CONFLICT', 'WALLET_CLOSED', 'WALLET_FROZEN']);
     expect(codes(reverse, 'post', '404')).toEqual(['TRANSACTION_NOT_FOUND']);
-    expect(codes('/api/v1/wallets/withdraw', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS']);
+    // A reversal takes money out but is no spend, and lowers the balance: no limit can refuse it.
+    expect(codes('/api/v1/wallets/holds/{id}/increment', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED']);
+    expect(codes('/api/v1/wallets/pay', 'post', '422')).toEqual([
+      'CURRENCY_MISMATCH',
+      'INSUFFICIENT_FUNDS',
+      'INSUFFICIENT_POINTS',
+      'LIMIT_EXCEEDED',
+      'SAME_WALLET',
+    ]);
+    expect(codes('/api/v1/wallets/withdraw', 'post', '422')).toEqual(['INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED']);
+    expect(codes('/api/v1/wallets/{id}/limits', 'put', '409')).toEqual(['IDEMPOTENCY_CONFLICT', 'WALLET_CLOSED']);
     expect(codes('/api/v1/wallets/points/spend', 'post', '422')).toEqual(['INSUFFICIENT_POINTS']);
     expect(codes('/api/v1/wallets/{id}', 'get', '404')).toEqual(['WALLET_NOT_FOUND']);
     // A route that cannot refuse for money lists no 422 at all.
     expect(doc.paths['/api/v1/wallets/{id}'].get.responses['422']).toBeUndefined();
     const problem = doc.components.schemas.Problem.properties;
     expect(problem.holdStatus.enum).toEqual(['captured', 'voided', 'expired']);
-    for (const field of ['available', 'requested', 'remaining', 'held']) expect(problem[field], field).toBeDefined();
+    for (const field of ['available', 'requested', 'remaining', 'held', 'limit', 'used']) expect(problem[field], field).toBeDefined();
+    expect(problem.period.enum).toEqual(['balance', 'daily', 'monthly']);
+    expect(problem.kind.enum).toEqual(['deposit', 'spend', 'balance']);
   });
 });

@@ -52,6 +52,17 @@ export interface LimitUsage extends Periods {
 
 const FIFTEEN_MINUTES = 900_000;
 
+/** Whether `name` is a time zone Intl knows by an IANA name (`Asia/Ho_Chi_Minh`, `UTC`); offsets such as `+07:00` are not names. */
+export function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Where the limits of a wallet come from: per currency defaults (`WALLET_LIMITS`), overridden field
  * by field by a wallet's own, and the time zone its days and months are counted in.
@@ -68,6 +79,9 @@ export class LimitPolicy {
   /** Throws a TypeError naming the bad value: a zone Intl does not know, a currency or an amount that does not parse. */
   constructor(options: { defaults?: Readonly<Record<string, LimitsInput>> | undefined; timeZone?: string | undefined } = {}) {
     this.timeZone = options.timeZone ?? DEFAULT_LIMITS_TIME_ZONE;
+    if (!isTimeZone(this.timeZone)) {
+      throw new TypeError(`limits time zone must be an IANA time zone such as Asia/Ho_Chi_Minh, got ${JSON.stringify(this.timeZone)}`);
+    }
     try {
       this.format = new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hourCycle: 'h23' });
     } catch {

@@ -19,7 +19,7 @@ const openAllowance = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.openAllowanceInput,
   response: { status: 201, schema: s.allowanceResource },
-  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'ALLOWANCE_EXISTS'],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'ALLOWANCE_EXISTS', 'LIMIT_EXCEEDED'],
   handler: ({ service }, r) => service.openAllowance(r.body, r.options),
 });
 

@@ -19,7 +19,7 @@ const placeHold = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.placeHoldInput,
   response: { status: 201, schema: s.holdResource },
-  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED'],
   handler: ({ service }, r) => service.placeHold(r.body, r.options),
 });
 
@@ -52,6 +52,7 @@ const captureHold = route({
     'WALLET_CLOSED',
     'SAME_WALLET',
     'CURRENCY_MISMATCH',
+    'LIMIT_EXCEEDED',
   ],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.captureHold({ ...r.body, holdId: r.params.id }, r.options),
@@ -79,7 +80,7 @@ const incrementHold = route({
   params: holdPath,
   body: s.incrementHoldInput.omit({ holdId: true }),
   response: { status: 200, schema: s.holdResource },
-  codes: ['HOLD_NOT_ACTIVE', 'WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
+  codes: ['HOLD_NOT_ACTIVE', 'WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED'],
   handler: ({ service }, r) => service.incrementHold({ ...r.body, holdId: r.params.id }, r.options),
 });
 
@@ -102,7 +103,16 @@ const refund = route({
   role: 'service',
   body: s.refundInput,
   response: { status: 200, schema: s.refundResult },
-  codes: ['TRANSACTION_NOT_FOUND', 'NOT_REFUNDABLE', 'REFUND_EXCEEDS_ORIGINAL', 'INSUFFICIENT_FUNDS', 'WALLET_NOT_FOUND', 'WALLET_FROZEN', 'WALLET_CLOSED'],
+  codes: [
+    'TRANSACTION_NOT_FOUND',
+    'NOT_REFUNDABLE',
+    'REFUND_EXCEEDS_ORIGINAL',
+    'INSUFFICIENT_FUNDS',
+    'WALLET_NOT_FOUND',
+    'WALLET_FROZEN',
+    'WALLET_CLOSED',
+    'LIMIT_EXCEEDED',
+  ],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.refund(r.body, r.options),
 });

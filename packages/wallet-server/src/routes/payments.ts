@@ -21,6 +21,7 @@ const pay = route({
     'INSUFFICIENT_POINTS',
     'SAME_WALLET',
     'CURRENCY_MISMATCH',
+    'LIMIT_EXCEEDED',
   ],
   counts: (m, result) => {
     m.countMoney(result);

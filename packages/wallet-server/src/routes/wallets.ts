@@ -60,7 +60,7 @@ const deposit = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.depositInput,
   response: { status: 200, schema: s.movementResult },
-  codes: ['WALLET_FROZEN', 'WALLET_CLOSED'],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'LIMIT_EXCEEDED'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.deposit(r.body, r.options),
 });
@@ -73,7 +73,7 @@ const withdraw = route({
   owner: { wallet: (r) => r.body.walletId },
   body: s.withdrawInput,
   response: { status: 200, schema: s.movementResult },
-  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS'],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'LIMIT_EXCEEDED'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.withdraw(r.body, r.options),
 });
@@ -86,7 +86,7 @@ const transfer = route({
   owner: { wallet: (r) => r.body.fromWalletId },
   body: s.transferInput,
   response: { status: 200, schema: s.transferResult },
-  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'SAME_WALLET', 'CURRENCY_MISMATCH'],
+  codes: ['WALLET_FROZEN', 'WALLET_CLOSED', 'INSUFFICIENT_FUNDS', 'SAME_WALLET', 'CURRENCY_MISMATCH', 'LIMIT_EXCEEDED'],
   counts: (m, result) => m.countMoney(result),
   handler: ({ service }, r) => service.transfer(r.body, r.options),
 });
@@ -135,4 +135,40 @@ const listTransactions = route({
   handler: ({ service }, r) => service.listTransactions({ ...r.query, walletId: r.params.id }, r.options),
 });
 
-export const walletRoutes = [createWallet, listWallets, summary, deposit, withdraw, transfer, ...statusChanges, getWallet, listTransactions];
+const getLimits = route({
+  method: 'get',
+  path: `${API}/{id}/limits`,
+  summary: "A wallet's limits in force and what it used of each in the current day and month",
+  role: 'user',
+  owner: { wallet: (r) => r.params.id },
+  params: walletPath,
+  response: { status: 200, schema: s.walletLimitsResource },
+  handler: ({ service }, r) => service.getLimits({ walletId: r.params.id }, r.options),
+});
+
+const setLimits = route({
+  method: 'put',
+  path: `${API}/{id}/limits`,
+  summary: "Set a wallet's own limits: each field given overrides its currency's default (WALLET_LIMITS); {} restores the defaults",
+  role: 'admin',
+  owner: { wallet: (r) => r.params.id },
+  params: walletPath,
+  body: s.setLimitsInput.omit({ walletId: true }),
+  response: { status: 200, schema: s.walletLimitsResource },
+  codes: ['WALLET_CLOSED'],
+  handler: ({ service }, r) => service.setLimits({ ...r.body, walletId: r.params.id }, r.options),
+});
+
+export const walletRoutes = [
+  createWallet,
+  listWallets,
+  summary,
+  deposit,
+  withdraw,
+  transfer,
+  ...statusChanges,
+  getWallet,
+  listTransactions,
+  getLimits,
+  setLimits,
+];

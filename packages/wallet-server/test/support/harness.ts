@@ -1,4 +1,4 @@
-import { MemoryWalletStore, WalletService, type Clock, type WalletStore } from '@goodgo/wallet-core';
+import { MemoryWalletStore, WalletService, type Clock, type WalletServiceOptions, type WalletStore } from '@goodgo/wallet-core';
 import type { Hono } from 'hono';
 import { createApp } from '../../src/app.js';
 import { createAuthenticator } from '../../src/auth.js';
@@ -52,10 +52,16 @@ let users = 0;
 export const uniqueSub = (p = 'u') => `${p}-${++users}-${Math.random().toString(36).slice(2, 7)}`;
 
 export async function harness(
-  options: { store?: WalletStore; rateLimiter?: CallerRateLimiter; metrics?: Metrics; clock?: Clock | undefined } = {},
+  options: {
+    store?: WalletStore;
+    rateLimiter?: CallerRateLimiter;
+    metrics?: Metrics;
+    clock?: Clock | undefined;
+    limits?: WalletServiceOptions['limits'];
+  } = {},
 ): Promise<Harness> {
   const store = options.store ?? new MemoryWalletStore();
-  const service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: '1000000000', clock: options.clock });
+  const service = new WalletService({ store, defaultCurrency: 'VND', maxAmount: '1000000000', clock: options.clock, limits: options.limits });
   const metrics = options.metrics ?? new Metrics({ defaultMetrics: false });
   const auth = createAuthenticator({ kind: 'secret', secret: SECRET });
   const app = createApp({ service, store, auth, metrics, eventsPollMs: 20, rateLimiter: options.rateLimiter });
