@@ -137,6 +137,52 @@ export function limitCases(get: () => { store: WalletStore; service: WalletServi
     expect(await codeOf(service.withdraw({ walletId: wallet.id, amount: '1' }))).toBe('LIMIT_EXCEEDED');
   });
 
+  it('deposit reversals give back deposit use to the day and month the deposit was counted in, while current; a reversal is no spend', async () => {
+    // A daily spend limit of 1: a reversal takes money out, yet is not a payment and never meets it.
+    const { service, advance, at } = limited({ daily: { deposit: '1000', spend: '1' }, monthly: { deposit: '3000' } }, '2031-09-10T02:00:00Z');
+    const wallet = await opened(service);
+    const keyedWrong = (await service.deposit({ walletId: wallet.id, amount: '1000', metadata: { till: '3' } })).transaction;
+    expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1' }))).toBe('LIMIT_EXCEEDED');
+    const back = await service.reverseDeposit({
+      transactionId: keyedWrong.id,
+      amount: '400',
+      reason: 'cashier keyed 1000 for 600',
+      metadata: { ticket: 'OPS-9' },
+    });
+    // The rows keep their labels; the counters live on the wallet beside them.
+    expect([keyedWrong.metadata, back.transaction.metadata]).toEqual([{ till: '3' }, { ticket: 'OPS-9' }]);
+    expect((await service.getLimits({ walletId: wallet.id })).daily.deposit).toEqual({ limit: '1000', used: '600' });
+    const right = (await service.deposit({ walletId: wallet.id, amount: '400' })).transaction;
+    expect(await figuresOf(service.deposit({ walletId: wallet.id, amount: '1' }))).toEqual({
+      code: 'LIMIT_EXCEEDED',
+      figures: { limit: '1000', period: 'daily', kind: 'deposit', used: '1000', requested: '1' },
+    });
+    advance(DAY);
+    await service.deposit({ walletId: wallet.id, amount: '1000' });
+    // Yesterday's deposit reversed today: today's use stays, the month's goes down.
+    await service.reverseDeposit({ transactionId: keyedWrong.id, reason: 'the rest was a mistake too' });
+    let limits = await service.getLimits({ walletId: wallet.id });
+    expect([limits.daily.deposit.used, limits.monthly.deposit.used]).toEqual(['1000', '1400']);
+    expect(limits.daily.spend.used).toBe('0');
+    expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1' }))).toBe('LIMIT_EXCEEDED');
+    // Last month's deposit reversed this month gives back nothing of this month's use.
+    at('2031-10-01T00:00:00Z');
+    await service.deposit({ walletId: wallet.id, amount: '500' });
+    await service.reverseDeposit({ transactionId: right.id, reason: 'refused at the counter' });
+    limits = await service.getLimits({ walletId: wallet.id });
+    expect([limits.daily.period, limits.daily.deposit.used, limits.monthly.deposit.used]).toEqual(['2031-10-01', '500', '500']);
+    expect(await service.getWallet({ walletId: wallet.id })).toMatchObject({ balance: '1500' });
+    expect(await ledgerTypes(service, wallet.id)).toEqual([
+      'deposit 1000',
+      'deposit_reversal 400',
+      'deposit 400',
+      'deposit 1000',
+      'deposit_reversal 600',
+      'deposit 500',
+      'deposit_reversal 400',
+    ]);
+  });
+
   it("a wallet's own limits override its currency's defaults field by field; {} restores the defaults; recorded as an event", async () => {
     const { service } = limited({ maxBalance: '5000', daily: { deposit: '1000' } }, '2031-07-01T03:00:00Z');
     const wallet = await opened(service);
@@ -153,7 +199,8 @@ export function limitCases(get: () => { store: WalletStore; service: WalletServi
       daily: { ...set.daily, deposit: { limit: '3000', used: '2500' } },
       monthly: { ...set.monthly, deposit: { limit: null, used: '2500' } },
     });
-    const reset = await service.setLimits({ walletId: wallet.id });
+    // Labelled like any command: the event carries the metadata.
+    const reset = await service.setLimits({ walletId: wallet.id, metadata: { ticket: 'OPS-7' } });
     expect(reset.own).toBeNull();
     expect(reset.daily.deposit).toEqual({ limit: '1000', used: '2500' });
     expect(await codeOf(service.deposit({ walletId: wallet.id, amount: '1' }))).toBe('LIMIT_EXCEEDED');
@@ -172,7 +219,7 @@ export function limitCases(get: () => { store: WalletStore; service: WalletServi
         { userId: wallet.userId, currency: 'VND', limits: { daily: { deposit: '3000', spend: '200' } } },
         { sub: 'admin-1', role: 'admin' },
       ],
-      [{ userId: wallet.userId, currency: 'VND', limits: null }, null],
+      [{ userId: wallet.userId, currency: 'VND', limits: null, metadata: { ticket: 'OPS-7' } }, null],
     ]);
   });
 

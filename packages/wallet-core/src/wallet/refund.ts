@@ -61,7 +61,7 @@ export function reverseDeposit(ctx: ChangeContext, input: DepositReversalInput):
   const { deposit } = input;
   if (deposit.type !== 'deposit') throw new NotRefundableError(deposit.id, `A ${deposit.type} cannot be reversed; only a deposit can`);
   const amount = withinWhatIsLeft(deposit, input.reversedSoFar, input.amount);
-  return input.wallet.reverseDeposit(ctx, amount, deposit.id, input.details);
+  return input.wallet.reverseDeposit(ctx, amount, deposit.id, input.details, deposit.createdAt);
 }
 
 /** The amount asked (default: all that is left of `original`), or REFUND_EXCEEDS_ORIGINAL with what is left. */

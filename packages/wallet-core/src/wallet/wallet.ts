@@ -390,12 +390,16 @@ export class Wallet {
    * Takes `amount` of the deposit `depositId` back out of this wallet as a `deposit_reversal` (a
    * mistaken top-up). Refused like a payment of `amount`: on a frozen wallet (no money moves in
    * or out of it, as with a refund), on a closed one, and beyond the available balance (what was
-   * already spent or is held stays where it went).
+   * already spent or is held stays where it went). What was taken back is given back to the
+   * deposit limits of the day and month the deposit was counted in (`depositedAt`), while current,
+   * as a refund gives back spend: a top-up keyed wrong must not keep the wallet from the right one.
    */
-  reverseDeposit(ctx: ChangeContext, amount: Money, depositId: string, details: MovementDetails = {}): WalletTransaction {
+  reverseDeposit(ctx: ChangeContext, amount: Money, depositId: string, details: MovementDetails = {}, depositedAt: Date | null = null): WalletTransaction {
     this.settleExpiredHolds(ctx);
     this.assertCanPay(ctx, amount);
-    return this.move(ctx, 'deposit_reversal', amount, details, { refundOf: depositId });
+    const tx = this.move(ctx, 'deposit_reversal', amount, details, { refundOf: depositId });
+    this.giveBackUse(ctx, 'deposit', amount, depositedAt);
+    return tx;
   }
 
   /** An allowance loaded with this wallet (the stored-active ones, and those changed since loading). */
