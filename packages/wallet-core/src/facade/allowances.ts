@@ -2,6 +2,7 @@
  * Commands on offline allowances. An allowance's wallet is a fact of the allowance (it never
  * changes): the resolve step reads the allowance as stored, and the command locks its wallet.
  */
+import type { z } from 'zod';
 import { NO_LOCKS, runCommand, type CommandOptions, type DeclaredLocks, type Resolved } from '../command.js';
 import { commandMetadata } from '../metadata.js';
 import { AllowanceNotActiveError, AllowanceNotFoundError } from '../errors.js';
@@ -44,33 +45,16 @@ export function openAllowance(env: FacadeEnv, input: s.OpenAllowanceInput, optio
 export function syncSpends(env: FacadeEnv, input: s.SyncAllowanceInput, options: CommandOptions): Promise<AllowanceSyncResult> {
   const cmd = parseInput(s.syncAllowanceInput, isoSpendTimes(input));
   const merchants = [...new Set(cmd.spends.flatMap((spend) => (spend.toWalletId === undefined ? [] : [spend.toWalletId])))];
-  const seqs = cmd.spends.map((spend) => spend.seq);
-  // The sync joins a batch with every seq it names, so that a retry compares with what was booked under the lock.
-  const locks = allowanceWallet(cmd.allowanceId, (found) => ({
-    wallets: [found.walletId, ...merchants],
-    pointAccounts: [],
-    bookedSpends: [{ allowanceId: found.id, seqs }],
-  }));
   return runCommand(env, {
     name: 'syncAllowance',
     input: cmd,
     metadata: commandMetadata(cmd.metadata),
     options,
-    locks,
+    locks: syncedAllowance(cmd.allowanceId, merchants, cmd.spends),
     run: async (uow, ctx, resolved) => {
       const locked = await uow.lockWallets(resolved === null ? [] : [resolved.walletId, ...merchants]);
       const { wallet: payer, found } = lockedAllowanceWallet(locked, cmd.allowanceId, resolved, ctx.now, options.asUser);
-      const spends: AllowanceSpend[] = cmd.spends
-        .map((spend) => ({
-          seq: spend.seq,
-          amount: amountIn(env, spend.amount, payer),
-          occurredAt: new Date(spend.occurredAt),
-          reference: spend.reference ?? null,
-          description: spend.description ?? null,
-          toWalletId: spend.toWalletId ?? null,
-          metadata: commandMetadata(spend.metadata),
-        }))
-        .sort((a, b) => a.seq - b.seq);
+      const spends = spendsOf(env, cmd.spends, payer);
       const { lastSeq } = payer.activeAllowance(ctx, found.id);
       const seen = spends.filter((spend) => spend.seq <= lastSeq).map((spend) => spend.seq);
       const booked = seen.length === 0 ? new Map() : await uow.bookedSpends(found.id, seen);
@@ -79,6 +63,34 @@ export function syncSpends(env: FacadeEnv, input: s.SyncAllowanceInput, options:
       return { allowance: allowanceView(result.allowance, ctx.now), results: [...result.results] };
     },
   });
+}
+
+/**
+ * The resolve step of a sync: the allowance as stored, its wallet and the merchants' locked. The
+ * sync joins a batch with every seq it names, so that a retry compares with what was booked under the lock.
+ */
+function syncedAllowance(allowanceId: string, merchants: readonly string[], spends: readonly { seq: number }[]): Resolved<Allowance | null> {
+  const seqs = spends.map((spend) => spend.seq);
+  return allowanceWallet(allowanceId, (found) => ({
+    wallets: [found.walletId, ...merchants],
+    pointAccounts: [],
+    bookedSpends: [{ allowanceId: found.id, seqs }],
+  }));
+}
+
+/** A sync's spends as the domain takes them: amounts in the payer's currency, in seq order. */
+function spendsOf(env: FacadeEnv, spends: z.output<typeof s.syncAllowanceInput>['spends'], payer: Wallet): AllowanceSpend[] {
+  return spends
+    .map((spend) => ({
+      seq: spend.seq,
+      amount: amountIn(env, spend.amount, payer),
+      occurredAt: new Date(spend.occurredAt),
+      reference: spend.reference ?? null,
+      description: spend.description ?? null,
+      toWalletId: spend.toWalletId ?? null,
+      metadata: commandMetadata(spend.metadata),
+    }))
+    .sort((a, b) => a.seq - b.seq);
 }
 
 export function settleAllowance(env: FacadeEnv, input: s.SettleAllowanceInput, options: CommandOptions): Promise<v.AllowanceView> {

@@ -53,8 +53,31 @@ export function settlePending(env: FacadeEnv, op: 'confirm' | 'cancel', input: s
 export function expirePoints(env: FacadeEnv, input: WithTimes<s.ExpirePointsInput, 'asOf'>, options: CommandOptions): Promise<v.ExpireResult> {
   const cmd = parseInput(s.expirePointsInput, isoTimes(input, 'asOf'));
   const asOfAt = (now: Date) => (cmd.asOf === undefined ? now : new Date(cmd.asOf));
-  // The accounts are found by a scan before the locks (a future asOf finds none); what is due is decided under them.
-  const dueAccounts: Resolved<readonly string[]> = {
+  return runCommand(env, {
+    name: 'expirePoints',
+    input: cmd,
+    metadata: commandMetadata(cmd.metadata),
+    options,
+    locks: dueAccounts(env, asOfAt),
+    run: async (uow, ctx, users) => {
+      const asOf = asOfAt(ctx.now);
+      assertNotFuture('asOf', asOf, ctx.now);
+      let expiredPoints = 0;
+      let accounts = 0;
+      for (const userId of users) {
+        const txs = await expireAccount(uow, ctx, userId, asOf);
+        if (txs.length === 0) continue;
+        accounts += 1;
+        for (const tx of txs) expiredPoints -= tx.points;
+      }
+      return { expiredPoints, accounts };
+    },
+  });
+}
+
+/** The resolve step of an expiry run: the accounts with lots due, found by a scan before the locks (a future asOf finds none). */
+function dueAccounts(env: FacadeEnv, asOfAt: (now: Date) => Date): Resolved<readonly string[]> {
+  return {
     resolve: async (facts) => {
       const now = env.clock();
       const asOf = asOfAt(now);
@@ -62,28 +85,14 @@ export function expirePoints(env: FacadeEnv, input: WithTimes<s.ExpirePointsInpu
     },
     locks: (users) => ({ wallets: [], pointAccounts: users }),
   };
-  return runCommand(env, {
-    name: 'expirePoints',
-    input: cmd,
-    metadata: commandMetadata(cmd.metadata),
-    options,
-    locks: dueAccounts,
-    run: async (uow, ctx, users) => {
-      const asOf = asOfAt(ctx.now);
-      assertNotFuture('asOf', asOf, ctx.now);
-      let expiredPoints = 0;
-      let accounts = 0;
-      for (const userId of users) {
-        const account = await uow.lockPointAccount(userId);
-        const txs = account?.expire(ctx, asOf) ?? [];
-        if (!account || txs.length === 0) continue;
-        accounts += 1;
-        for (const tx of txs) expiredPoints -= tx.points;
-        uow.save(account.pullChanges());
-      }
-      return { expiredPoints, accounts };
-    },
-  });
+}
+
+/** Expires what is due on one account, decided under its lock, and saves it; the expiry rows (none: nothing was due). */
+async function expireAccount(uow: UnitOfWork, ctx: ChangeContext, userId: string, asOf: Date): Promise<readonly PointTransaction[]> {
+  const account = await uow.lockPointAccount(userId);
+  const txs = account?.expire(ctx, asOf) ?? [];
+  if (account && txs.length > 0) uow.save(account.pullChanges());
+  return txs;
 }
 
 export function refundPoints(env: FacadeEnv, input: s.RefundPointsInput, options: CommandOptions): Promise<v.PointsRefundResult> {
