@@ -187,12 +187,24 @@ const paramPlaces = (path: string): string =>
  */
 export function bindRoutes(app: Hono<AppEnv>, routes: readonly AnyRoute[], deps: Deps): void {
   const ordered = [...routes].sort((a, b) => (paramPlaces(a.path) < paramPlaces(b.path) ? -1 : paramPlaces(a.path) > paramPlaces(b.path) ? 1 : 0));
-  for (const r of ordered) app.on(r.method.toUpperCase(), honoPath(r.path), (c) => answer(c, r, deps));
+  for (const r of ordered) {
+    const bound: Bound = { label: honoPath(r.path), rule: access(r) };
+    app.on(r.method.toUpperCase(), bound.label, (c) => answer(c, r, bound, deps));
+  }
 }
 
-async function answer(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<Response> {
-  c.set('route', honoPath(r.path));
-  const result = await r.handler(deps, r.role === 'anyone' ? PUBLIC : await authorise(c, r, deps), c);
+/**
+ * What a route's declaration says, worked out once when it is bound rather than on each request:
+ * its label (a regex replace) and its access rule (an object and its words).
+ */
+interface Bound {
+  readonly label: string;
+  readonly rule: Access;
+}
+
+async function answer(c: Context<AppEnv>, r: AnyRoute, bound: Bound, deps: Deps): Promise<Response> {
+  c.set('route', bound.label);
+  const result = await r.handler(deps, r.role === 'anyone' ? PUBLIC : await authorise(c, r, bound.rule, deps), c);
   if (result instanceof Response) return result;
   if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
   else r.counts?.(deps.metrics, result);
@@ -207,18 +219,20 @@ const PUBLIC: Request<None, None, None> = { params: {}, query: {}, body: {}, pri
  * the path and the query are validated; then a role too low on a wallet or hold is FORBIDDEN only
  * if the caller can see it; then a user named by the request must be the caller (or a service).
  */
-async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<Request<any, any, any>> {
+async function authorise(c: Context<AppEnv>, r: AnyRoute, rule: Access, deps: Deps): Promise<Request<any, any, any>> {
   const principal = c.get('principal');
-  const rule = access(r);
   const role = rule.role as Role;
   const allowed = hasRole(principal, role);
   if (!allowed && !rule.hidesOthers) throw new ForbiddenError(`This operation needs the ${role} role`);
-  const raw = r.method !== 'get' ? await jsonBody(c) : {};
+  const isGet = r.method === 'get';
+  const raw = isGet ? undefined : await jsonBody(c);
   const validated: Validated<any, any, any> = {
-    params: parseInput(r.params ?? NONE, c.req.param()),
+    // Without a params schema the answer is `{}` whatever the path held (NONE strips every key),
+    // and so is a GET's body without a body schema (a GET reads none): not asked of zod per request.
+    params: r.params ? parseInput(r.params, c.req.param()) : {},
     query: parseInput(r.query ?? NONE, withMetadataFilter(strictQuery(c))),
     // A route without a body schema takes no fields: anything sent is refused, not ignored.
-    body: parseInput(r.body ?? NO_BODY, raw),
+    body: isGet && !r.body ? {} : parseInput(r.body ?? NO_BODY, raw ?? {}),
   };
   const asUser = rule.hidesOthers ? ownerScope(c) : undefined;
   if (!allowed) {
@@ -231,6 +245,7 @@ async function authorise(c: Context<AppEnv>, r: AnyRoute, deps: Deps): Promise<R
     throw new ForbiddenError(`This operation needs the ${role} role`);
   }
   const userId = r.owner && 'user' in r.owner ? subjectUser(c, r.owner.user(validated)) : principal.sub;
-  const options = r.method !== 'get' ? commandOptions(c, asUser) : { asUser };
-  return { ...validated, principal, userId, options };
+  const options = isGet ? { asUser } : commandOptions(c, asUser);
+  // Named fields, not a spread of `validated`: the spread copied its object on every request.
+  return { params: validated.params, query: validated.query, body: validated.body, principal, userId, options };
 }
