@@ -53,8 +53,9 @@ export const walletTransactionPage = shapes<keyof WalletPageShape>(['type', 'ref
   if (shape.reference) where.push(`t.reference = $${next++}`);
   if (shape.from) where.push(`t.created_at >= $${next++}::timestamptz`);
   if (shape.to) where.push(`t.created_at < $${next++}::timestamptz`);
-  // Containment, so wallet_transactions_metadata_idx may serve it (see schema.ts).
-  if (shape.metadata) where.push(`t.metadata @> $${next++}::jsonb`);
+  // Containment of the filter and the wallet as one more label, in wallet_transactions_wallet_metadata_idx's
+  // own expression, so the index intersects the label's rows with the wallet's (see schema.ts).
+  if (shape.metadata) where.push(`(t.metadata || jsonb_object(ARRAY['$w', t.wallet_id::text])) @> ($${next++}::jsonb || jsonb_object(ARRAY['$w', $1::text]))`);
   const timed = shape.from || shape.to;
   if (shape.before) {
     const p = `$${next++}::bigint`;
