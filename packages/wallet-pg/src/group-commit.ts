@@ -9,8 +9,8 @@
  * locks, runs the units one after another in memory, each against its own copies of the locked
  * aggregates (a unit that fails leaves them as they were for the next), writes everything in one
  * statement, commits once, and only then answers each caller. A batch whose connection is slow to
- * come (a new connection to a node that does not answer, in a failover) holds its callers only
- * until another slot connects: that one takes them along with its own.
+ * come (a new connection to a node that does not answer, in a failover), as sent or run again,
+ * holds its callers only until another slot connects: that one takes them along with its own.
  */
 import {
   ChainWriter,
@@ -66,9 +66,16 @@ type Changes = WalletChanges | PointAccountChanges;
 interface Slot {
   batch: Queued[];
   readonly locks: Set<string>;
-  /** True until the event loop's turn it was sent in ends. */
+  /** True until the event loop's turn its connection was asked for in ends. */
   sameTurn: boolean;
+  /** Counts the connections asked for: only the latest one's turn ends `sameTurn`. */
+  turn: number;
 }
+
+/** What one transaction of a slot came to: the units it carried (none once taken over), and their outcomes or its error. */
+type Step =
+  | { readonly ok: true; readonly units: readonly Queued[]; readonly outcomes: Outcome[] }
+  | { readonly ok: false; readonly connected: boolean; readonly units: readonly Queued[]; readonly error: unknown };
 type Unit<T> = (uow: UnitOfWork) => Promise<T>;
 
 interface Queued {
@@ -142,7 +149,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class GroupCommit {
   private readonly queue: Queued[] = [];
   private inFlight = 0;
-  /** Batches sent whose connection has not come yet, in the order they were sent. */
+  /** Slots (a batch as sent, or run again) whose connection has not come yet, in the order they asked for it. */
   private readonly connecting = new Set<Slot>();
   /**
    * What each batch in flight holds (its rows, keys and new wallets' pairs, see `locksOf`), and how
@@ -227,38 +234,10 @@ export class GroupCommit {
 
   private send(chosen: Queued[]): void {
     this.inFlight += 1;
-    const slot: Slot = { batch: chosen, locks: new Set(chosen.flatMap((item) => locksOf(item.plan))), sameTurn: true };
+    const slot: Slot = { batch: chosen, locks: new Set(chosen.flatMap((item) => locksOf(item.plan))), sameTurn: true, turn: 0 };
     this.held.set(slot.locks, chosen.length);
-    this.connecting.add(slot);
-    setImmediate(() => {
-      slot.sameTurn = false;
-      // Its connection did not come in the turn it was sent: what queued beside it, waiting for it
-      // as for a larger batch (see `pump`), leaves now on a free slot.
-      if (this.connecting.has(slot)) this.pump();
-    });
-    const ran = this.driver.transaction((session) => {
-      this.connecting.delete(slot);
-      // Connected first: the stalled batches (still waiting since an earlier turn) leave here,
-      // before this one's own units (they were sent first), with the rows they hold. One sent in
-      // this turn (the other half of a split queue) is not stalled: it connects in a moment.
-      const batch: Queued[] = [];
-      for (const other of this.connecting) {
-        if (other.sameTurn) continue;
-        batch.push(...other.batch);
-        for (const lock of other.locks) slot.locks.add(lock);
-        other.batch = [];
-        other.locks.clear();
-        this.held.set(other.locks, 0);
-      }
-      batch.push(...slot.batch);
-      slot.batch = batch;
-      this.held.set(slot.locks, batch.length);
-      if (batch.length === 0) return Promise.resolve([]);
-      this.options.onBatch?.(batch.length);
-      return traceBatch(batch, 1, () => this.apply(session, batch, batch.length > 1));
-    }, GENERIC_PLANS);
-    const sent = this.settle(slot, ran).catch((e: unknown) => {
-      // Not expected (settle answers its callers), but no caller may be left waiting.
+    const sent = this.work(slot, true).catch((e: unknown) => {
+      // Not expected (work answers its callers), but no caller may be left waiting.
       for (const item of slot.batch) item.reject(toWalletError(e));
     });
     void sent.then(() => {
@@ -274,6 +253,171 @@ export class GroupCommit {
         this.pump();
       });
     });
+  }
+
+  /**
+   * Runs a slot's units until each is answered or a slot that connected first took them: the batch
+   * as sent, then what it could not settle (units set aside, units to run again, a batch that failed
+   * as a whole). Every run takes its connection as the first did (`step`): a rerun whose connection
+   * hangs (a failover) holds no one either, neither its own callers nor the queue.
+   */
+  private async work(slot: Slot, sent: boolean): Promise<void> {
+    /** Runs of each unit as a batch of one, for the deadlock retries. */
+    const attempts = new Map<Queued, number>();
+    const attemptOf = (item: Queued) => attempts.get(item) ?? 1;
+    /** The units set aside, to run together next and wait for their rows; null: one at a time. */
+    let together: ReadonlySet<Queued> | null = null;
+    let first = sent;
+    while (slot.batch.length > 0) {
+      const wait = together;
+      const asSent = first;
+      first = false;
+      together = null;
+      const pick = asSent
+        ? (carried: Queued[]) => [...carried]
+        : wait !== null
+          ? (carried: Queued[]) => carried.filter((item) => wait.has(item))
+          : (carried: Queued[]) => carried.slice(0, 1);
+      const attempt = asSent || wait !== null ? 1 : attemptOf(slot.batch[0] as Queued);
+      // A batch of several skips the rows held elsewhere, unless it is made of units set aside.
+      const ran = await this.step(slot, pick, attempt, asSent, wait === null);
+      const { units } = ran;
+      /** The units of this run that run again, in this slot. */
+      const kept = new Set<Queued>();
+      let alone: Queued[] = [];
+      if (!ran.ok) {
+        const e = ran.error;
+        const [only] = units;
+        if (!ran.connected || isConnectionBroken(e) || (isUnavailable(e) && !waitedTooLong(e))) {
+          // The database is away or too busy: no unit committed, and running them one by one would
+          // only meet the same. Every caller gets the error it would have got alone. A lock not
+          // granted in time is not that: it belongs to the units that wanted that row.
+          const error = toWalletError(e);
+          for (const item of units) item.reject(error);
+        } else if (units.length === 1 && only) {
+          const error = unitError(e, only.plan ?? NO_PLAN);
+          if ((isRetryable(error) || error instanceof RetryableConflict) && attemptOf(only) < this.options.maxAttempts) {
+            this.options.onStatement?.('retry');
+            const runs = attemptOf(only);
+            attempts.set(only, runs + 1);
+            kept.add(only);
+            // Full jitter, growing with each attempt, so that the contenders stop meeting again.
+            await sleep(Math.random() * Math.min(100, 2 ** runs));
+          } else only.reject(toWalletError(error));
+        } else {
+          // What only the write could tell (a deadlock with a writer outside our lock order, a pair
+          // opened by a concurrent batch after our check): each unit runs as a batch of its own, so
+          // none is failed by a neighbour. After a lock timeout they run side by side, so that a row
+          // held too long holds up only the units that want it; otherwise one after another, in
+          // arrival order, as the batch would have.
+          this.options.onStatement?.('batch_fallback');
+          if (waitedTooLong(e)) alone = [...units];
+          else for (const item of units) kept.add(item);
+        }
+      } else {
+        const aside: Queued[] = [];
+        for (const [i, item] of units.entries()) {
+          const outcome = ran.outcomes[i] as Outcome;
+          if (outcome.kind === 'value') item.resolve(outcome.value);
+          else if (outcome.kind === 'error') item.reject(outcome.error);
+          else if (outcome.kind === 'aside') {
+            aside.push(item);
+            kept.add(item);
+          } else if (attemptOf(item) < this.options.maxAttempts) {
+            attempts.set(item, attemptOf(item) + 1);
+            kept.add(item);
+          } else item.reject(toWalletError(new RetryableConflict('idempotency key released while claiming it')));
+        }
+        // The others are answered; the units set aside wait together next, as one batch that
+        // queues for its rows (a lock timeout then splits it as above); the units to run again
+        // follow, one at a time.
+        if (aside.length > 0) {
+          this.options.onStatement?.('set_aside');
+          together = new Set(aside);
+        }
+      }
+      const done = new Set(units.filter((item) => !kept.has(item)));
+      slot.batch = slot.batch.filter((item) => !done.has(item));
+      if (slot.batch.length === 0 && alone.length === 0) break;
+      // The slot now holds only what it still carries, and counts as the units of its next run (see
+      // `held`), so that the answered callers' next commands may leave in another slot meanwhile.
+      slot.locks.clear();
+      for (const item of slot.batch) for (const lock of locksOf(item.plan)) slot.locks.add(lock);
+      this.held.set(slot.locks, together !== null ? together.size : Math.min(1, slot.batch.length));
+      this.pump();
+      if (alone.length > 0) await Promise.all(alone.map((item) => this.alone(item)));
+    }
+  }
+
+  /** A unit of a batch that failed on a lock timeout, run as a batch of its own beside the others, in a slot of its own. */
+  private async alone(item: Queued): Promise<void> {
+    const slot: Slot = { batch: [item], locks: new Set(locksOf(item.plan)), sameTurn: true, turn: 0 };
+    this.held.set(slot.locks, 1);
+    try {
+      await this.work(slot, false);
+    } catch (e) {
+      for (const unit of slot.batch) unit.reject(toWalletError(e));
+    } finally {
+      this.connecting.delete(slot);
+      this.held.delete(slot.locks);
+    }
+  }
+
+  /**
+   * One transaction for a slot, on a connection taken the same way for a batch as sent and for
+   * every rerun. Until the connection comes, the slot's units can still be taken: once the
+   * event-loop turn it was asked in has ended without a connection, commands queued or arriving
+   * meanwhile leave on a free slot (see `run` and `pump`), and a sent batch that connects first
+   * takes them along, ahead of its own (`take`). The units this run carries (`pick`, of what the
+   * slot still carries) are chosen only when it connects, so a unit taken over never also runs
+   * here; a run that never connects answers what the slot still carries (nothing, once taken).
+   */
+  private async step(slot: Slot, pick: (carried: Queued[]) => Queued[], attempt: number, take: boolean, skip: boolean): Promise<Step> {
+    const turn = ++slot.turn;
+    slot.sameTurn = true;
+    this.connecting.add(slot);
+    setImmediate(() => {
+      if (slot.turn !== turn || !this.connecting.has(slot)) return;
+      slot.sameTurn = false;
+      // Its connection did not come in the turn it was asked in: what queued beside it, waiting for
+      // it as for a larger batch (see `pump`), leaves now on a free slot.
+      this.pump();
+    });
+    /** Chosen when it connects; null while it has not. */
+    const picked: { units: Queued[] | null } = { units: null };
+    try {
+      const outcomes = await this.driver.transaction((session) => {
+        this.connecting.delete(slot);
+        if (take) {
+          // Connected first: the stalled slots (still waiting since an earlier turn) leave here,
+          // before this one's own units (they were sent or set to run first), with the rows they
+          // hold. One asked for in this turn (the other half of a split queue) is not stalled: it
+          // connects in a moment.
+          const batch: Queued[] = [];
+          for (const other of this.connecting) {
+            if (other.sameTurn) continue;
+            batch.push(...other.batch);
+            for (const lock of other.locks) slot.locks.add(lock);
+            other.batch = [];
+            other.locks.clear();
+            this.held.set(other.locks, 0);
+          }
+          batch.push(...slot.batch);
+          slot.batch = batch;
+          this.held.set(slot.locks, batch.length);
+        }
+        const chosen = pick(slot.batch);
+        picked.units = chosen;
+        if (chosen.length === 0) return Promise.resolve([]);
+        if (take) this.options.onBatch?.(chosen.length);
+        return traceBatch(chosen, attempt, () => this.apply(session, chosen, skip && chosen.length > 1));
+      }, GENERIC_PLANS);
+      return { ok: true, units: picked.units ?? [], outcomes };
+    } catch (error) {
+      this.connecting.delete(slot);
+      const { units } = picked;
+      return units === null ? { ok: false, connected: false, units: [...slot.batch], error } : { ok: false, connected: true, units, error };
+    }
   }
 
   /**
@@ -299,100 +443,6 @@ export class GroupCommit {
       batch.push(item);
     }
     return batch;
-  }
-
-  /**
-   * One transaction for the batch; `attempt` counts the runs of a batch of one. A batch of several
-   * skips the rows held elsewhere unless it is made of units set aside (`wait`); `locks` is what
-   * the slot holds, narrowed to the units set aside once the others are answered.
-   */
-  private runBatch(batch: readonly Queued[], attempt: number, wait = false, locks?: Set<string>): Promise<void> {
-    const skip = !wait && batch.length > 1;
-    return this.answer(
-      batch,
-      attempt,
-      locks,
-      traceBatch(batch, attempt, () => this.driver.transaction((session) => this.apply(session, batch, skip), GENERIC_PLANS)),
-    );
-  }
-
-  /** A sent batch's first run: what it carries is known once it connects (its own units and those of batches it overtook). */
-  private async settle(slot: Slot, ran: Promise<Outcome[]>): Promise<void> {
-    try {
-      await ran;
-    } catch {
-      // Answered below, with the units it carried (none if a batch that connected first took them).
-    }
-    if (slot.batch.length > 0) await this.answer(slot.batch, 1, slot.locks, ran);
-  }
-
-  /** Answers a batch's callers from what its transaction came to, or runs them again as `runBatch` says. */
-  private async answer(batch: readonly Queued[], attempt: number, locks: Set<string> | undefined, ran: Promise<Outcome[]>): Promise<void> {
-    let outcomes: Outcome[];
-    try {
-      outcomes = await ran;
-    } catch (e) {
-      // The database is away or too busy: no unit committed, and running them one by one would
-      // only meet the same. Every caller gets the error it would have got alone. A lock not
-      // granted in time is not that: it belongs to the units that wanted that row.
-      if (isConnectionBroken(e) || (isUnavailable(e) && !waitedTooLong(e))) {
-        const error = toWalletError(e);
-        for (const item of batch) item.reject(error);
-        return;
-      }
-      const [only] = batch;
-      if (batch.length === 1 && only) {
-        const error = unitError(e, only.plan ?? NO_PLAN);
-        if ((isRetryable(error) || error instanceof RetryableConflict) && attempt < this.options.maxAttempts) {
-          this.options.onStatement?.('retry');
-          // Full jitter, growing with each attempt, so that the contenders stop meeting again.
-          await sleep(Math.random() * Math.min(100, 2 ** attempt));
-          return this.runBatch(batch, attempt + 1);
-        }
-        only.reject(toWalletError(error));
-        return;
-      }
-      // What only the write could tell (a deadlock with a writer outside our lock order, a pair
-      // opened by a concurrent batch after our check): each unit runs as a batch of its own, so
-      // none is failed by a neighbour. After a lock timeout they run side by side, so that a row
-      // held too long holds up only the units that want it; otherwise one after another, in
-      // arrival order, as the batch would have.
-      this.options.onStatement?.('batch_fallback');
-      if (locks) {
-        // Its units now run one at a time: nothing need wait for it as for a batch of many.
-        this.held.set(locks, 1);
-        this.pump();
-      }
-      if (waitedTooLong(e)) await Promise.all(batch.map((item) => this.runBatch([item], 1)));
-      else for (const item of batch) await this.runBatch([item], 1);
-      return;
-    }
-    const again: Queued[] = [];
-    const aside: Queued[] = [];
-    for (const [i, item] of batch.entries()) {
-      const outcome = outcomes[i] as Outcome;
-      if (outcome.kind === 'value') item.resolve(outcome.value);
-      else if (outcome.kind === 'error') item.reject(outcome.error);
-      else if (outcome.kind === 'aside') aside.push(item);
-      else again.push(item);
-    }
-    if (aside.length > 0) {
-      // The others are answered; the slot now holds only what the units set aside want, so that
-      // the answered callers' next commands may leave in another slot while these wait. They wait
-      // together, as one batch that queues for its rows (a lock timeout then splits it as above).
-      this.options.onStatement?.('set_aside');
-      if (locks) {
-        locks.clear();
-        for (const item of aside) for (const lock of locksOf(item.plan)) locks.add(lock);
-        this.held.set(locks, aside.length);
-        this.pump();
-      }
-      await this.runBatch(aside, 1, true);
-    }
-    for (const item of again) {
-      if (attempt < this.options.maxAttempts) await this.runBatch([item], attempt + 1);
-      else item.reject(toWalletError(new RetryableConflict('idempotency key released while claiming it')));
-    }
   }
 
   private async apply(session: SqlSession, batch: readonly Queued[], skip: boolean): Promise<Outcome[]> {
