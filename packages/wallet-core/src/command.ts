@@ -76,7 +76,7 @@ export interface Command<I, T, F> {
  * nowhere else), scoped to its caller, with a fingerprint of what was asked.
  */
 function idempotencyRequest(
-  { name, input, options }: Pick<Command<unknown, unknown, unknown>, 'name' | 'input' | 'options'>,
+  { name, input, metadata, options }: Pick<Command<unknown, unknown, unknown>, 'name' | 'input' | 'metadata' | 'options'>,
   clock: Clock,
 ): IdempotencyRequest | null {
   const { idempotencyKey: key, idempotencyScope, asUser } = options;
@@ -86,8 +86,20 @@ function idempotencyRequest(
       { path: 'idempotencyKey', message: 'must be 1-255 visible ASCII characters' },
     ]);
   }
-  const fingerprint = canonicalJson({ command: name, input, asUser: asUser ?? null });
+  const fingerprint = canonicalJson({ command: name, input: asked(input, metadata), asUser: asUser ?? null });
   return { scope: idempotencyScope ?? '', key, fingerprint, now: clock() };
+}
+
+/**
+ * The input as the fingerprint sees it: `metadata: {}` says nothing, as no metadata does (both
+ * write the same rows; a capture naming none books its hold's), so both fingerprint alike, and
+ * alike with a key claimed before commands took metadata.
+ */
+function asked(input: unknown, metadata: Metadata | null): unknown {
+  if (metadata !== null || typeof input !== 'object' || input === null || !Object.hasOwn(input, 'metadata')) return input;
+  const copy: Record<string, unknown> = { ...input };
+  delete copy['metadata'];
+  return copy;
 }
 
 /**

@@ -20,14 +20,16 @@ export const METADATA_MAX_VALUE_LENGTH = 200;
  * A plain object of the given entries, keys in sorted order. Built without a prototype first, so
  * that a key such as `__proto__` (which the key pattern allows) is an own property like any other
  * and never reaches `Object.prototype`; then given the ordinary prototype, so it compares, copies
- * and serialises like any object.
+ * and serialises like any object. Frozen: the memory store keeps this very object on its rows,
+ * holds and allowances and answers it in their views, so a caller editing an answer must not edit
+ * the ledger (it would change what a capture books and break the row's chained hash).
  */
 export function metadataOf(entries: Iterable<readonly [string, string]>): Metadata {
   const out = Object.create(null) as Record<string, string>;
   for (const [k, v] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     Object.defineProperty(out, k, { value: v, enumerable: true, writable: false, configurable: true });
   }
-  return Object.setPrototypeOf(out, Object.prototype) as Metadata;
+  return Object.freeze(Object.setPrototypeOf(out, Object.prototype) as Metadata);
 }
 
 /** Whether a row's metadata holds every key of `filter` with exactly its value (an empty filter matches every row). */

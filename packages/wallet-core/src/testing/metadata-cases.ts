@@ -317,4 +317,33 @@ export function metadataCases(get: () => { store: WalletStore; service: WalletSe
     expect(replay).toEqual(first);
     expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('10');
   });
+
+  it("fingerprints metadata {} as no metadata: a capture naming {} books the hold's, and its replay naming none replays", async () => {
+    const { service } = get();
+    const wallet = await funded('100');
+    const hold = await service.placeHold({ walletId: wallet.id, amount: '40', metadata: { order: 'H-1' } });
+    const key = `meta-empty-${uniqueUser()}`;
+    const captured = await service.captureHold({ holdId: hold.id, metadata: {} }, { idempotencyKey: key });
+    expect(captured.transaction.metadata).toEqual({ order: 'H-1' });
+    expect(await service.captureHold({ holdId: hold.id }, { idempotencyKey: key })).toEqual(captured);
+    const depKey = `meta-empty-dep-${uniqueUser()}`;
+    const dep = await service.deposit({ walletId: wallet.id, amount: '5' }, { idempotencyKey: depKey });
+    expect(await service.deposit({ walletId: wallet.id, amount: '5', metadata: {} }, { idempotencyKey: depKey })).toEqual(dep);
+    expect((await service.getWallet({ walletId: wallet.id })).balance).toBe('65');
+  });
+
+  it('answers metadata that cannot be edited: changing an answer changes neither the ledger, nor a capture, nor reconciliation', async () => {
+    const { service } = get();
+    const wallet = await funded('0');
+    const dep = await service.deposit({ walletId: wallet.id, amount: '10', metadata: { store: 'S12', order: 'A-1' } });
+    const answered = dep.transaction.metadata as Record<string, string>;
+    expect(() => delete answered['order']).toThrow(TypeError);
+    expect(() => (answered['store'] = 'S99')).toThrow(TypeError);
+    const hold = await service.placeHold({ walletId: wallet.id, amount: '5', metadata: { order: 'H-1' } });
+    expect(() => Object.defineProperty(hold.metadata, 'order', { value: 'EDITED' })).toThrow(TypeError);
+    expect((await service.captureHold({ holdId: hold.id })).transaction.metadata).toEqual({ order: 'H-1' });
+    const rows = (await service.listTransactions({ walletId: wallet.id })).items;
+    expect(rows.at(-1)?.metadata).toEqual({ order: 'A-1', store: 'S12' });
+    expect((await service.reconcile()).problems).toEqual([]);
+  });
 }
