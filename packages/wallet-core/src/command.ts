@@ -6,7 +6,7 @@ import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
 import { IdempotencyConflictError, ValidationError, isWalletError } from './errors.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
-import type { Metadata } from './metadata.js';
+import { commandMetadata, type Metadata, type WithMetadata } from './metadata.js';
 import type { LimitPolicy } from './wallet/limits.js';
 import type { FactReader, IdempotencyRequest, LockPlan, ResolvingLockPlan, UnitOfWork, WalletStore } from './store.js';
 
@@ -55,16 +55,15 @@ export interface CommandEnv {
   readonly limits?: LimitPolicy | undefined;
 }
 
-export interface Command<I, T, F> {
+export interface Command<I extends WithMetadata, T, F> {
   /** Names the command in the idempotency fingerprint. */
   readonly name: string;
-  /** The validated input, for the fingerprint (its metadata included: a replay with other metadata is a conflict). */
-  readonly input: I;
   /**
-   * The input's metadata (`commandMetadata(cmd.metadata)`), for every row and event the command
-   * writes. Required, so that no command can be written that forgets to label its rows.
+   * The validated input, for the fingerprint (its metadata included: a replay with other metadata
+   * is a conflict). Its metadata labels every row and event the command writes: read here, once,
+   * so that no command can forget it.
    */
-  readonly metadata: Metadata | null;
+  readonly input: I;
   readonly options: CommandOptions;
   /** `facts`: what the resolve step read (null for a command that declares its locks outright). */
   readonly run: (uow: UnitOfWork, ctx: ChangeContext, facts: F) => Promise<T>;
@@ -76,7 +75,8 @@ export interface Command<I, T, F> {
  * nowhere else), scoped to its caller, with a fingerprint of what was asked.
  */
 function idempotencyRequest(
-  { name, input, metadata, options }: Pick<Command<unknown, unknown, unknown>, 'name' | 'input' | 'metadata' | 'options'>,
+  { name, input, options }: Pick<Command<WithMetadata, unknown, unknown>, 'name' | 'input' | 'options'>,
+  metadata: Metadata | null,
   clock: Clock,
 ): IdempotencyRequest | null {
   const { idempotencyKey: key, idempotencyScope, asUser } = options;
@@ -109,7 +109,7 @@ function asked(input: unknown, metadata: Metadata | null): unknown {
  * without the other. A failing command rolls back its claim too, so it may be retried. A command
  * with a resolve step has its facts read first, once; `run` gets them.
  */
-export function runCommand<I, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
+export function runCommand<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
   // A child of whatever span the caller has active (the server's request, the monolith's own):
   // only the API is used, so without an SDK registered by the application this records nothing.
   return tracer.startActiveSpan(`wallet.${command.name}`, async (span) => {
@@ -141,13 +141,14 @@ function traceLocks(span: Span, locks: DeclaredLocks): void {
   if (locks.pointAccounts.length > 0) span.setAttribute('wallet.point_account.user_ids', [...locks.pointAccounts]);
 }
 
-async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
+async function runTraced<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
   const { options, locks } = command;
   // The unit's clock, read once, after the locks: by the store when it must know it before the
   // unit runs (to leave out holds expired by then), else by the unit itself. A retried unit reads anew.
   let planned: Date | null = null;
   const asOf = () => (planned ??= env.clock());
-  const request = idempotencyRequest(command, env.clock);
+  const metadata = commandMetadata(command.input.metadata);
+  const request = idempotencyRequest(command, metadata, env.clock);
   let facts = null as F;
   const plan: LockPlan | ResolvingLockPlan =
     'resolve' in locks
@@ -170,7 +171,7 @@ async function runTraced<I, T, F>(env: CommandEnv, command: Command<I, T, F>, sp
       newId: env.ids,
       actor: options.actor ?? null,
       requestId: options.requestId ?? null,
-      metadata: command.metadata,
+      metadata,
       limits: env.limits,
     };
     if (request !== null) {

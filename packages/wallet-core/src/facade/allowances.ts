@@ -21,7 +21,6 @@ export function openAllowance(env: FacadeEnv, input: s.OpenAllowanceInput, optio
   return runCommand(env, {
     name: 'openAllowance',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.walletId], pointAccounts: [] },
     run: async (uow, ctx) => {
@@ -48,7 +47,6 @@ export function syncSpends(env: FacadeEnv, input: s.SyncAllowanceInput, options:
   return runCommand(env, {
     name: 'syncAllowance',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: syncedAllowance(cmd.allowanceId, merchants, cmd.spends),
     run: async (uow, ctx, resolved) => {
@@ -98,7 +96,6 @@ export function settleAllowance(env: FacadeEnv, input: s.SettleAllowanceInput, o
   return runCommand(env, {
     name: 'settleAllowance',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: allowanceWallet(cmd.allowanceId, (found) => ({ wallets: [found.walletId], pointAccounts: [] })),
     run: async (uow, ctx, resolved) => {

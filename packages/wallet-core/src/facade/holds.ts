@@ -3,7 +3,7 @@
  * reads the hold as stored, and the command locks its wallet like any other.
  */
 import { runCommand, type CommandOptions, type Resolved } from '../command.js';
-import { commandMetadata, type WithMetadata } from '../metadata.js';
+import type { WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { HoldNotActiveError, HoldNotFoundError, InternalError, WalletError, WalletNotFoundError } from '../errors.js';
 import * as s from '../schemas.js';
@@ -75,7 +75,7 @@ async function holdCommand<I extends { holdId: string; toWalletId?: string | und
     locks: (found) => ({ wallets: found === null ? [] : walletsOf(found, cmd.toWalletId), pointAccounts: [] }),
   };
   try {
-    return await runCommand(env, { name, input: cmd, metadata: commandMetadata(cmd.metadata), options, locks, run });
+    return await runCommand(env, { name, input: cmd, options, locks, run });
   } catch (e) {
     if (!(e instanceof HoldEndedMeanwhile)) throw e;
     const hold = await env.store.getHold(cmd.holdId);

@@ -3,7 +3,7 @@
  * points), a refund (payer and recipient) and a deposit's reversal (the deposit's row and its wallet).
  */
 import { NO_LOCKS, runCommand, type CommandOptions, type Resolved } from '../command.js';
-import { commandMetadata, type WithMetadata } from '../metadata.js';
+import type { WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { PointAccountNotFoundError, TransactionNotFoundError, WalletNotFoundError } from '../errors.js';
 import type { PointAccount } from '../points/point-account.js';
@@ -29,7 +29,6 @@ export function pay(env: FacadeEnv, input: s.PayInput, options: CommandOptions):
   return runCommand(env, {
     name: 'pay',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: payerOwner(cmd.walletId, walletIds, cmd.points !== undefined),
     run: async (uow, ctx, userId) => {
@@ -114,7 +113,6 @@ function giveBackCommand<T>(
   return runCommand(env, {
     name,
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: refundedRow(cmd.transactionId),
     run: async (uow, ctx, found) => {

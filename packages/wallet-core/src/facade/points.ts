@@ -1,6 +1,6 @@
 /** Commands on point accounts: each locks one user's account (expiry: every account with lots due). */
 import { NO_LOCKS, runCommand, type CommandOptions, type Resolved } from '../command.js';
-import { commandMetadata, type WithMetadata } from '../metadata.js';
+import type { WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { NotRefundableError, PointAccountNotFoundError, TransactionNotFoundError } from '../errors.js';
 import type { PointTransaction } from '../points/ledger.js';
@@ -39,7 +39,6 @@ export function settlePending(env: FacadeEnv, op: 'confirm' | 'cancel', input: s
   return runCommand(env, {
     name: `${op}PendingPoints`,
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: lotOwner,
     run: async (uow, ctx, userId) => {
@@ -56,7 +55,6 @@ export function expirePoints(env: FacadeEnv, input: WithTimes<s.ExpirePointsInpu
   return runCommand(env, {
     name: 'expirePoints',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: dueAccounts(env, asOfAt),
     run: async (uow, ctx, users) => {
@@ -140,7 +138,6 @@ function pointsCommand(
   return runCommand(env, {
     name,
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [], pointAccounts: [cmd.userId] },
     run: async (uow, ctx) => {
@@ -170,7 +167,6 @@ function pointTransactionCommand<T extends { transaction: PointTransaction }>(
   return runCommand(env, {
     name,
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: owner,
     run: async (uow, ctx, userId) => {

@@ -1,6 +1,6 @@
 /** Commands on one wallet, or two of one currency (a transfer). */
 import { NO_LOCKS, runCommand, type CommandOptions } from '../command.js';
-import { commandMetadata, type WithMetadata } from '../metadata.js';
+import type { WithMetadata } from '../metadata.js';
 import type { ChangeContext } from '../context.js';
 import { WalletNotFoundError } from '../errors.js';
 import { currencyOf } from '../money/currency.js';
@@ -19,7 +19,6 @@ export function createWallet(env: FacadeEnv, defaultCurrency: string, input: s.C
   return runCommand(env, {
     name: 'createWallet',
     input: { ...cmd, currency: currency.code },
-    metadata: commandMetadata(cmd.metadata),
     options,
     // It only inserts; the (user, currency) pair is checked before the write.
     locks: { ...NO_LOCKS, newWallets: [{ userId: cmd.userId, currency: currency.code }] },
@@ -45,7 +44,6 @@ export function transfer(env: FacadeEnv, input: s.TransferInput, options: Comman
   return runCommand(env, {
     name: 'transfer',
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.fromWalletId, cmd.toWalletId], pointAccounts: [] },
     run: async (uow, ctx) => {
@@ -93,7 +91,6 @@ export function walletCommand<T>(
   return runCommand(env, {
     name,
     input: cmd,
-    metadata: commandMetadata(cmd.metadata),
     options,
     locks: { wallets: [cmd.walletId], pointAccounts: [] },
     run: async (uow, ctx) => {
