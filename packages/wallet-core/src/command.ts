@@ -2,7 +2,7 @@
  * How the facade runs a command: one unit of work of the store, with its idempotency key claimed,
  * replayed or completed inside it, and the locks it will take declared up front.
  */
-import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, context, isSpanContextValid, trace, type Span } from '@opentelemetry/api';
 import type { Actor, ChangeContext, Clock, IdGenerator } from './context.js';
 import { IdempotencyConflictError, ValidationError, isWalletError } from './errors.js';
 import { canonicalJson, isValidIdempotencyKey, markReplayed } from './idempotency.js';
@@ -112,24 +112,43 @@ function asked(input: unknown, metadata: Metadata | null): unknown {
 export function runCommand<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>): Promise<T> {
   // A child of whatever span the caller has active (the server's request, the monolith's own):
   // only the API is used, so without an SDK registered by the application this records nothing.
-  return tracer.startActiveSpan(`wallet.${command.name}`, async (span) => {
-    try {
-      const result = await runTraced(env, command, span);
-      span.setAttribute('wallet.outcome', 'OK');
-      return result;
-    } catch (e) {
-      const code = isWalletError(e) ? e.code : 'INTERNAL_ERROR';
-      span.setAttribute('wallet.outcome', code);
-      // A refusal is the command's answer, not a failure of the service.
-      if (code === 'INTERNAL_ERROR' || code === 'SERVICE_UNAVAILABLE') {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: code });
-        if (e instanceof Error) span.recordException(e);
-      }
-      throw e;
-    } finally {
-      span.end();
+  const parent = context.active();
+  const span = tracer.startSpan(spanName(command.name), undefined, parent);
+  // The API's no-op span with no trace behind it (no SDK, no traced caller): nothing to record,
+  // and nothing for spans started inside to continue (they would start a trace of their own
+  // either way), so it is not made the active span. Making it so cost a Context (a Map copy) and
+  // two closures per command (docs/DESIGN.md, "Memory path").
+  if (!span.isRecording() && !isSpanContextValid(span.spanContext())) return runTraced(env, command, span);
+  return context.with(trace.setSpan(parent, span), runSpanned<I, T, F>, undefined, env, command, span);
+}
+
+/** `runTraced` with its outcome on `span`, which it ends. */
+async function runSpanned<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
+  try {
+    const result = await runTraced(env, command, span);
+    span.setAttribute('wallet.outcome', 'OK');
+    return result;
+  } catch (e) {
+    const code = isWalletError(e) ? e.code : 'INTERNAL_ERROR';
+    span.setAttribute('wallet.outcome', code);
+    // A refusal is the command's answer, not a failure of the service.
+    if (code === 'INTERNAL_ERROR' || code === 'SERVICE_UNAVAILABLE') {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+      if (e instanceof Error) span.recordException(e);
     }
-  });
+    throw e;
+  } finally {
+    span.end();
+  }
+}
+
+const SPAN_NAMES = new Map<string, string>();
+
+/** `wallet.<command>`, written once per command name (a fixed set, named in the facade). */
+function spanName(command: string): string {
+  let name = SPAN_NAMES.get(command);
+  if (name === undefined) SPAN_NAMES.set(command, (name = `wallet.${command}`));
+  return name;
 }
 
 const tracer = trace.getTracer('@goodgo/wallet-core');
@@ -139,6 +158,24 @@ function traceLocks(span: Span, locks: DeclaredLocks): void {
   if (!span.isRecording()) return;
   if (locks.wallets.length > 0) span.setAttribute('wallet.ids', [...locks.wallets]);
   if (locks.pointAccounts.length > 0) span.setAttribute('wallet.point_account.user_ids', [...locks.pointAccounts]);
+}
+
+/**
+ * The declared locks with the key and the clock: written out, not spread (an object spread per
+ * command is a slow generic copy); typed so that a field added to `LockPlan` must be added here.
+ */
+function lockPlan(locks: DeclaredLocks, idempotency: IdempotencyRequest | null, asOf: () => Date): LockPlan {
+  const plan: { [K in keyof LockPlan]-?: LockPlan[K] } = {
+    wallets: locks.wallets,
+    pointAccounts: locks.pointAccounts,
+    refundsOf: locks.refundsOf,
+    pointTransactions: locks.pointTransactions,
+    newWallets: locks.newWallets,
+    bookedSpends: locks.bookedSpends,
+    idempotency,
+    asOf,
+  };
+  return plan;
 }
 
 async function runTraced<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
@@ -156,9 +193,9 @@ async function runTraced<I extends WithMetadata, T, F>(env: CommandEnv, command:
           facts = await locks.resolve(reader);
           const found = locks.locks(facts);
           traceLocks(span, found);
-          return { ...found, idempotency: request, asOf };
+          return lockPlan(found, request, asOf);
         }
-      : { ...locks, idempotency: request, asOf };
+      : lockPlan(locks, request, asOf);
   if (!('resolve' in locks)) traceLocks(span, locks);
   let replayed = false;
   const result = await env.store.transaction(async (uow) => {
