@@ -86,8 +86,12 @@ export const pointTransactionPage = shapes<keyof PointPageShape>(['type', 'metad
   let next = 3;
   const where: string[] = [];
   if (shape.type) where.push(`type = $${next++}`);
-  // In point_transactions_account_metadata_idx's expression: the filter and the account as one more label (see schema.ts).
-  if (shape.metadata) where.push(`(metadata || jsonb_object(ARRAY['$a', account_id::text])) @> ($${next++}::jsonb || jsonb_object(ARRAY['$a', $1::text]))`);
+  // In point_transactions_account_metadata_idx's expression: the filter and the account as one more label (see schema.ts);
+  // metadata IS NOT NULL is its partial predicate stated outright, as on the wallet page (sql/books.ts).
+  if (shape.metadata)
+    where.push(
+      `metadata IS NOT NULL AND (metadata || jsonb_object(ARRAY['$a', account_id::text])) @> ($${next++}::jsonb || jsonb_object(ARRAY['$a', $1::text]))`,
+    );
   if (shape.before) where.push(`seq < $${next++}::bigint`);
   return s(
     `ptx_page_${id}`,
