@@ -584,7 +584,7 @@ async function claimKeys(session: SqlSession, units: readonly { plan: LockPlan |
   const others = keyed.filter((k) => !taken.has(keyOf(k.request)));
   const stored = new Map<string, Row>();
   if (others.length > 0) {
-    const params = [[...new Set(others.map((k) => k.request.scope))], [...new Set(others.map((k) => k.request.key))]];
+    const params = [others.map((k) => k.request.scope), others.map((k) => k.request.key)];
     for (const row of await session.query(q.readKeys.text, params, q.readKeys.name)) {
       stored.set(keyOf({ scope: String(row.scope), key: String(row.key) }), row);
     }

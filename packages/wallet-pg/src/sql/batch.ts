@@ -29,17 +29,19 @@ export const claimKeys = s(
    ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key`,
 );
 /**
- * The pairs `(scope, key) = ANY × ANY`: the planner probes the primary key (joined to a recordset
- * alone, a plan made while the table was small seq-scanned it for good); the pairs themselves are
- * matched exactly by the caller or the join.
+ * The key rows of the pairs `(${scopes}[i], ${keys}[i])` (arrays side by side), each looked up by
+ * itself on both columns of the primary key. A lateral lookup cannot become a hash join, so even
+ * the generic plan made while the table was empty (a fresh database; cached for the connection,
+ * and without autovacuum's ANALYZE never made again) probes the index. The pairs as
+ * `scope = ANY(…) AND key = ANY(…)`, planned then, probed it by scope alone: every key of the
+ * scope, in each batch (bench 2b: keyed PostgreSQL CPU grew with the table).
  */
-export const keyProbe = (alias: string, scopes: string, keys: string) => `${alias}.scope = ANY(${scopes}::text[]) AND ${alias}.key = ANY(${keys}::text[])`;
+export const keyRows = (scopes: string, keys: string, columns: string) =>
+  `unnest(${scopes}::text[], ${keys}::text[]) AS x(scope, key)
+   CROSS JOIN LATERAL (SELECT ${columns} FROM idempotency_keys i WHERE i.scope = x.scope AND i.key = x.key LIMIT 1) k`;
 // A statement of its own, after the claim: after the INSERT waited for a concurrent holder of a
 // key, only a new statement's snapshot sees its row.
-export const readKeys = s(
-  'read_key',
-  `SELECT ${idempotencyKeys.select({ alias: 'k', omit: ['created_at'] })} FROM idempotency_keys k WHERE ${keyProbe('k', '$1', '$2')}`,
-);
+export const readKeys = s('read_key', `SELECT ${idempotencyKeys.select({ alias: 'k', omit: ['created_at'] })} FROM ${keyRows('$1', '$2', '*')}`);
 
 // The (user, currency) pairs the batch opens wallets for that an open wallet holds already: those
 // commands fail alone, before the write. A pair taken by a concurrent transaction after this read

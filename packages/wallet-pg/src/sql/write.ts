@@ -5,7 +5,7 @@
 import { chainedRowOf, formatLimits, formatUsage, type ChainWriter, type DomainEvent, type PointAccountChanges, type WalletChanges } from '@goodgo/wallet-core';
 import { UnstorableValueError, isStorableText } from '../driver.js';
 import type * as schema from '../schema.js';
-import { keyProbe } from './batch.js';
+import { keyRows } from './batch.js';
 import * as c from './columns.js';
 import type { WrittenRow } from './columns.js';
 import { named as s, type Statement } from './statement.js';
@@ -14,6 +14,11 @@ import { named as s, type Statement } from './statement.js';
 export interface KeyRef {
   scope: string;
   key: string;
+}
+
+/** The answer a claimed key stores. */
+export interface StoredResponse extends KeyRef {
+  body: string;
 }
 
 interface PartSql {
@@ -25,6 +30,8 @@ interface PartSql {
   params: number;
   /** Whether the statement asserts how many rows the part changed (one more parameter). */
   counted: boolean;
+  /** What it counts of the CTE's rows, when not all of them. */
+  count?: (name: string) => string;
   cte: (p: (i: number) => string) => string;
 }
 
@@ -87,15 +94,22 @@ const FLUSH_PARTS = [
   { part: 'pointRows', name: 'point_rows', params: 1, counted: false, cte: (p) => c.pointTransactions.insert(p(0), { ordered: true }) },
   { part: 'allocations', name: 'allocations', params: 1, counted: false, cte: (p) => c.pointAllocations.insert(p(0)) },
   { part: 'events', name: 'events', params: 1, counted: false, cte: (p) => c.outboxEvents.insert(p(0), { ordered: true }) },
-  // The stored answers of the claimed keys, one per keyed command that succeeded.
+  // The stored answers of the claimed keys, one per keyed command that succeeded, written onto the
+  // rows the batch's claim inserted. Through the primary key as the claim's conflict, with no plan
+  // to choose a scan (see `keyRows`: the UPDATE joined to the keys that this was probed every key
+  // of the scope). The row is the claim's, so the insert never happens: its empty fingerprint,
+  // which no request has, tells such a row apart, and the count below leaves it out, failing the
+  // batch. Still a heap-only update (migration 0009's fillfactor).
   {
     part: 'responses',
     name: 'responses',
     params: 3,
     counted: true,
-    cte: (p) => `UPDATE idempotency_keys k SET response = x.body FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[]) AS x(scope, key, body)
-    WHERE ${keyProbe('k', p(0), p(1))} AND k.scope = x.scope AND k.key = x.key
-    RETURNING 1`,
+    count: (name) => `(SELECT count(*) FROM ${name} WHERE fingerprint <> '')`,
+    cte: (p) => `INSERT INTO idempotency_keys AS k (scope, key, fingerprint, response, created_at)
+    SELECT x.scope, x.key, '', x.body, now() FROM unnest(${p(0)}::text[], ${p(1)}::text[], ${p(2)}::text[]) AS x(scope, key, body)
+    ON CONFLICT (scope, key) DO UPDATE SET response = excluded.response WHERE k.response IS NULL
+    RETURNING k.fingerprint`,
   },
   // The keys a batch claimed for commands that then failed: free again, as a rolled-back claim is.
   {
@@ -103,8 +117,8 @@ const FLUSH_PARTS = [
     name: 'released_keys',
     params: 2,
     counted: true,
-    cte: (p) => `DELETE FROM idempotency_keys k USING unnest(${p(0)}::text[], ${p(1)}::text[]) AS x(scope, key)
-    WHERE ${keyProbe('k', p(0), p(1))} AND k.scope = x.scope AND k.key = x.key
+    // Each row found by its key (`keyRows`), then deleted by its position (a parameterized TID scan).
+    cte: (p) => `DELETE FROM idempotency_keys d USING (SELECT k.ctid FROM ${keyRows(p(0), p(1), 'ctid')}) f WHERE d.ctid = f.ctid
     RETURNING 1`,
   },
 ] as const satisfies readonly PartSql[];
@@ -152,7 +166,9 @@ export function flushStatement(values: Partial<Record<FlushPart, FlushPartValues
       return `${part.name} AS (
     ${part.cte((i) => `$${first + i}`)})`;
     });
-    const checks = present.filter((part) => part.counted).map((part) => `(SELECT count(*) FROM ${part.name}) = $${next++}`);
+    const checks = present
+      .filter((part) => part.counted)
+      .map((part) => `${'count' in part ? part.count(part.name) : `(SELECT count(*) FROM ${part.name})`} = $${next++}`);
     const assertion = checks.length ? `wallet_assert(${checks.join(' AND ')}, 'a unit of work did not change exactly the rows it locked')` : 'true';
     statement = s(`flush_${parseInt(bits, 2).toString(36)}`, `WITH\n  ${ctes.join(',\n  ')}\n  SELECT ${assertion} AS ok`);
     flushCache.set(bits, statement);
@@ -347,7 +363,7 @@ export class BatchWrite {
   private readonly pointRows: PointRow[] = [];
   private readonly allocations: AllocationRow[] = [];
   private readonly events: EventRow[] = [];
-  private readonly responses: (KeyRef & { body: string })[] = [];
+  private readonly responses: StoredResponse[] = [];
   private readonly released: KeyRef[] = [];
 
   constructor(private readonly chain: ChainWriter) {}
@@ -356,7 +372,7 @@ export class BatchWrite {
    * A unit's changes and the stored answer of its claimed key, its events stamped with the
    * `traceparent` of its command; UnstorableValueError leaves the batch as it was.
    */
-  add(changes: readonly Changes[], response: (KeyRef & { body: string }) | null, traceparent: string | null = null): void {
+  add(changes: readonly Changes[], response: StoredResponse | null, traceparent: string | null = null): void {
     const wallets: WalletRow[] = [];
     const holds: HoldRow[] = [];
     const allowances: AllowanceRow[] = [];
