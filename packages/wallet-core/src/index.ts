@@ -214,6 +214,7 @@ export {
   type LockPlan,
   type FactReader,
   type ResolvingLockPlan,
+  type UserBalances,
 } from './store.js';
 export { MemoryWalletStore, type MemoryStoreOptions } from './memory-store.js';
 export {

@@ -26,6 +26,7 @@ import {
   type ResolvingLockPlan,
   type Positioned,
   type UnitOfWork,
+  type UserBalances,
   type WalletStore,
 } from './store.js';
 import { allowanceStatusAt, isAllowanceSpend, type Allowance, type BookedSpend } from './wallet/allowance.js';
@@ -143,6 +144,13 @@ export class MemoryWalletStore implements WalletStore {
   async getPointAccount(userId: string): Promise<PointAccount | null> {
     const id = this.accountByUser.get(userId);
     return id === undefined ? null : this.restoreAccount(id);
+  }
+
+  async getUserBalances(userId: string): Promise<UserBalances> {
+    // Both taken before either is awaited (neither awaits inside): no unit applies its changes between them.
+    const wallets = this.listWallets(userId);
+    const pointAccount = this.getPointAccount(userId);
+    return { wallets: await wallets, pointAccount: await pointAccount };
   }
 
   async getHold(id: string): Promise<Hold | null> {

@@ -110,6 +110,12 @@ export interface AllowancePageRequest {
   readonly now: Date;
 }
 
+/** A user's wallets, oldest first, and point account (null when none), as one read answers them. */
+export interface UserBalances {
+  readonly wallets: readonly Wallet[];
+  readonly pointAccount: PointAccount | null;
+}
+
 /** A wallet ledger row found by id, with the other wallet of its transfer (if it is one). */
 export interface FoundWalletTransaction {
   readonly transaction: WalletTransaction;
@@ -272,6 +278,11 @@ export interface WalletStore {
   listWallets(userId: string, asOf?: Date): Promise<Wallet[]>;
   /** An account with its open lots (a reader decides which have expired). */
   getPointAccount(userId: string): Promise<PointAccount | null>;
+  /**
+   * A user's wallets as `listWallets(userId, asOf)` sees them and the account as `getPointAccount`
+   * does, read together: one read where the store can make it one (the balance summary's).
+   */
+  getUserBalances(userId: string, asOf?: Date): Promise<UserBalances>;
   getHold(id: string): Promise<Hold | null>;
   /** An allowance as stored (a reader decides whether it is past `settleBy`). */
   getAllowance(id: string): Promise<Allowance | null>;

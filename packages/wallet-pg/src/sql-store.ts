@@ -22,6 +22,7 @@ import {
   type Positioned,
   type ResolvingLockPlan,
   type UnitOfWork,
+  type UserBalances,
   type Wallet,
   type WalletStore,
   type WalletTransaction,
@@ -70,9 +71,10 @@ export interface SqlStoreOptions {
    */
   maxBatchesInFlight?: number | undefined;
   /**
-   * Reads of a wallet by id, of a user's wallets and of a user's point account that arrive while
-   * `readBatchesInFlight` statements of their kind are out wait for one to return, then leave
-   * together as one statement of at most `maxReadBatchSize` (see read-batches.ts). Defaults 2 and 128.
+   * Reads of a wallet by id, of a user's wallets, of a user's point account and of a user's
+   * balances (the summary's) that arrive while `readBatchesInFlight` statements of their kind are
+   * out wait for one to return, then leave together as one statement of at most
+   * `maxReadBatchSize` (see read-batches.ts). Defaults 2 and 128.
    */
   readBatchesInFlight?: number | undefined;
   maxReadBatchSize?: number | undefined;
@@ -122,6 +124,7 @@ export class SqlWalletStore implements WalletStore {
   private readonly walletsById: ReadBatches<KeyedRead, Row[]>;
   private readonly walletsOfUser: ReadBatches<KeyedRead, Row[]>;
   private readonly accountsOfUser: ReadBatches<KeyedRead, Row[]>;
+  private readonly balancesOfUser: ReadBatches<KeyedRead, Row[]>;
 
   constructor(
     readonly driver: SqlDriver,
@@ -139,6 +142,7 @@ export class SqlWalletStore implements WalletStore {
     this.walletsById = this.batchedReads(q.getWallets, true, reads);
     this.walletsOfUser = this.batchedReads(q.listWallets, true, reads);
     this.accountsOfUser = this.batchedReads(q.getAccounts, false, reads);
+    this.balancesOfUser = this.batchedReads(q.getUserBalances, true, reads);
     const counted = countedDriver(driver, this.onStatement);
     this.group = new GroupCommit(counted, (session) => new SqlFacts(session), {
       maxBatchSize,
@@ -169,6 +173,15 @@ export class SqlWalletStore implements WalletStore {
   async getPointAccount(userId: string): Promise<PointAccount | null> {
     const [row] = await this.accountsOfUser.read({ key: userId });
     return row ? accountFromRows(row, jsonRows(row.lots)) : null;
+  }
+
+  async getUserBalances(userId: string, asOf?: Date): Promise<UserBalances> {
+    const [row] = await this.balancesOfUser.read({ key: userId, asOf });
+    // Every reader has its row (the wallets and the account are joined to the keys, not the keys to them).
+    if (!row) throw new Error(`no balances were read for user ${userId}`);
+    const wallets = jsonRows(row.wallets).map((w) => walletFromRow(w));
+    const none = row.id === null || row.id === undefined;
+    return { wallets, pointAccount: none ? null : accountFromRows(row, jsonRows(row.lots)) };
   }
 
   /** Reads of one statement by key, batched: each reader gets the rows of its place (`n`) in the batch. */

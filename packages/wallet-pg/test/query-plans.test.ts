@@ -27,9 +27,9 @@ function nodes(plan: PlanNode): PlanNode[] {
  * sorting disabled, a plan that still has to sort means no index can deliver the order (the
  * DESC NULLS LAST index that once made pages slow down as the ledger grew).
  */
-async function planOf(driver: SqlDriver, text: string, params: unknown[]): Promise<PlanNode[]> {
+async function planOf(driver: SqlDriver, text: string, params: unknown[], options: { sort?: boolean } = {}): Promise<PlanNode[]> {
   return driver.transaction(async (s) => {
-    await s.query('SET LOCAL enable_sort = off');
+    if (options.sort !== true) await s.query('SET LOCAL enable_sort = off');
     await s.query('SET LOCAL enable_seqscan = off');
     const [row] = await s.query(`EXPLAIN (FORMAT JSON) ${text}`, params);
     const raw = (row as Record<string, unknown>)['QUERY PLAN'];
@@ -117,6 +117,33 @@ function describePlans(name: string, make: () => Promise<{ store: SqlWalletStore
       expect(plan.map((n) => n['Node Type'])).not.toContain('Sort');
       // Backward on the page's own scan (a cursor's lookup may probe an index forward).
       expect(plan.some((n) => n['Index Name'] === index && n['Scan Direction'] === 'Backward')).toBe(true);
+    });
+
+    // The summary's one statement: each user's account by its unique key, wallets by their user
+    // index, and only then each wallet's active holds and allowances, never a table read whole.
+    // Sorting allowed: a user's few wallets are sorted oldest first (as listWallets sorts them);
+    // with sorting off the planner walks the whole of wallets_created_idx instead.
+    it("reads a summary's wallets, holds, allowances, account and lots through their indexes", async () => {
+      for (const plan of [
+        await planOf(
+          store.driver,
+          reads.getUserBalances.text,
+          [
+            ['user-1', 'user-2'],
+            [null, '2026-01-01T00:00:00Z'],
+          ],
+          { sort: true },
+        ),
+        await genericPlanOf(store.driver, reads.getUserBalances.text),
+      ]) {
+        expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+        const indexes = new Set(plan.map((n) => n['Index Name']).filter((i) => i !== undefined));
+        for (const index of ['point_accounts_user_key', 'wallets_user_idx', 'holds_wallet_active_idx', 'point_lots_open_idx']) {
+          expect(indexes).toContain(index);
+        }
+        // Either of the allowances' partial indexes by wallet serves.
+        expect([...indexes].some((i) => i.startsWith('allowances_wallet_'))).toBe(true);
+      }
     });
 
     it('locks wallets through the primary key', async () => {

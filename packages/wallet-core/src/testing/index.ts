@@ -23,6 +23,7 @@ import { lifecycleCases } from './lifecycle-cases.js';
 import { metadataCases } from './metadata-cases.js';
 import { limitCases } from './limit-cases.js';
 import { splitPaymentCases } from './split-payment-cases.js';
+import { summaryCases } from './summary-cases.js';
 import { tillCases } from './till-cases.js';
 import { allEvents, codeOf, uniqueUser } from './support.js';
 
@@ -478,6 +479,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     depositReversalCases(() => ({ store, service }), n);
     metadataCases(() => ({ store, service }));
     limitCases(() => ({ store, service }), n);
+    summaryCases(() => ({ store }));
     it("reconciles the books the suite wrote: every check passes, with the store's counts", async () => {
       const before = await service.reconcile();
       const userId = uniqueUser();

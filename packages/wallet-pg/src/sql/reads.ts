@@ -20,7 +20,9 @@ import { jsonArray, named as s, shapes, type Statement } from './statement.js';
 // `n` the reader's place in the batch (a key asked for twice answers twice). The `= ANY($1)`
 // beside the join lets the planner probe the index by the array; joined to unnest alone it
 // guesses a hundred keys and may scan the whole table.
-const BATCHED_WALLET = `k.n::int AS n, ${wallets.select({ alias: 'w' })}, ${activeHoldsJson('k.as_of')}, ${ACTIVE_ALLOWANCES_JSON}`;
+/** A wallet (`w`) as its reader (`k`) sees it at its instant, with the holds and allowances that count. */
+const WALLET_AS_READ = `${wallets.select({ alias: 'w' })}, ${activeHoldsJson('k.as_of')}, ${ACTIVE_ALLOWANCES_JSON}`;
+const BATCHED_WALLET = `k.n::int AS n, ${WALLET_AS_READ}`;
 /** Wallets by id, each as its reader sees it at its own instant. */
 export const getWallets = s(
   'get_wallets',
@@ -67,11 +69,25 @@ export const getAllowances = s(
 );
 export const allowancePages = statusPages('allowances', 'a', ALLOWANCE_COLUMNS, 'settle_by');
 
+/** A point account (`p`: `a` is an allowance's alias in a wallet's read) with its open lots. */
+const ACCOUNT_AS_READ = `${pointAccounts.select({ alias: 'p' })}, ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = p.id AND ${OPEN_LOT}`)} AS lots`;
 /** Users' point accounts with their open lots, by reader. */
 export const getAccounts = s(
   'get_accounts',
-  `SELECT k.n::int AS n, ${pointAccounts.select({ alias: 'a' })}, ${jsonArray(`SELECT ${LOT_COLUMNS} FROM point_lots l WHERE l.account_id = a.id AND ${OPEN_LOT}`)} AS lots
-   FROM point_accounts a JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = a.user_id WHERE a.user_id = ANY($1::text[])`,
+  `SELECT k.n::int AS n, ${ACCOUNT_AS_READ}
+   FROM point_accounts p JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = p.user_id WHERE p.user_id = ANY($1::text[])`,
+);
+/**
+ * A user's balances, one row per reader: the point account with its open lots (its columns null
+ * when there is none) and the user's wallets, oldest first, as `listWallets` reads them, in one
+ * JSON array (numbers as text, as everywhere). One statement where the summary once sent two.
+ */
+export const getUserBalances = s(
+  'user_balances',
+  `SELECT k.n::int AS n, ${ACCOUNT_AS_READ},
+     ${jsonArray(`SELECT ${WALLET_AS_READ} FROM wallets w WHERE w.user_id = k.user_id`, 'x.created_at, x.id')} AS wallets
+   FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n)
+   LEFT JOIN point_accounts p ON p.user_id = k.user_id AND p.user_id = ANY($1::text[])`,
 );
 
 /** Which filters a points history page has: each combination is a statement of its own. */

@@ -12,8 +12,12 @@ export const named = (name: string, text: string): Statement => ({ name: `wallet
 /** `('a', 'b')` from one of the core's lists (plain identifiers): the SQL cannot drift from the domain. */
 export const sqlList = (values: readonly string[]): string => `(${values.map((v) => `'${v}'`).join(', ')})`;
 
-/** A subquery's rows as one JSON array: `[]`, not null, when there are none. */
-export const jsonArray = (select: string): string => `(SELECT coalesce(jsonb_agg(row_to_json(x)), '[]'::jsonb) FROM (${select}) x)`;
+/**
+ * A subquery's rows as one JSON array: `[]`, not null, when there are none; in the order of
+ * `orderBy` (columns of the subquery's rows, as `x.name`) when given.
+ */
+export const jsonArray = (select: string, orderBy?: string): string =>
+  `(SELECT coalesce(jsonb_agg(row_to_json(x)${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}), '[]'::jsonb) FROM (${select}) x)`;
 
 /** One prepared statement per shape: `make` runs once for each distinct `bits`. */
 export function shapes<K extends string>(keys: readonly K[], make: (shape: Record<K, boolean>, id: string) => Statement) {
