@@ -53,6 +53,7 @@ import {
   claimFromRow,
   hasAllowances,
   hasHolds,
+  jsonRow,
   jsonRows,
   lotFromRow,
   pointTransactionFromRow,
@@ -157,6 +158,11 @@ export class GroupCommit {
    * one at a time, the units set aside while they wait.
    */
   private readonly held = new Map<ReadonlySet<string>, number>();
+  /**
+   * Each resolving unit's plan as a batch resolved it, for the unit's later runs (set aside, run
+   * again, one at a time): its facts never change, so they are not read again.
+   */
+  private readonly resolvedPlans = new WeakMap<Queued, LockPlan>();
 
   constructor(
     private readonly driver: SqlDriver,
@@ -449,10 +455,19 @@ export class GroupCommit {
     // The resolve steps first, together: their facts never change, so reading them in this
     // transaction before any lock is as good as before it, and costs the batch one statement.
     const facts = this.factsOf(session);
-    const resolved = await Promise.allSettled(batch.map((item) => (item.resolver === null ? Promise.resolve(item.plan ?? NO_PLAN) : item.resolver(facts))));
+    const planOf = (item: Queued): Promise<LockPlan> => {
+      if (item.resolver === null) return Promise.resolve(item.plan ?? NO_PLAN);
+      const known = this.resolvedPlans.get(item);
+      return known === undefined ? item.resolver(facts) : Promise.resolve(known);
+    };
+    const resolved = await Promise.allSettled(batch.map(planOf));
     const failed = resolved.find((r): r is PromiseRejectedResult => r.status === 'rejected' && !isWalletError(r.reason));
     if (failed) throw failed.reason;
     const plans = resolved.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    for (const [i, item] of batch.entries()) {
+      const plan = plans[i];
+      if (item.resolver !== null && plan) this.resolvedPlans.set(item, plan);
+    }
     // A key the batch already has (known only now, for a resolved unit) waits for the next one.
     const keys = new Set<string>();
     const twice = plans.map((plan) => {
@@ -661,6 +676,9 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
     const [row] = await run(lock.both, [walletIds, userIds]);
     walletRows = jsonRows(row?.wallets);
     accountRows = jsonRows(row?.accounts);
+  } else if (walletIds.length > 0 && refundsOf.length > 0) {
+    // What was given back so far comes with the lock, where that is safe (see `givenBack`).
+    walletRows = await run(lock.givenBack, [walletIds, refundsOf]);
   } else if (walletIds.length > 0) {
     walletRows = await run(lock.wallets, [walletIds]);
   } else if (userIds.length > 0) {
@@ -706,7 +724,14 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
   const wallets = new Map(walletRows.map((r) => [String(r.id), walletFromRow(r, holdsOf.get(String(r.id)) ?? [], allowancesOf.get(String(r.id)) ?? [])]));
   const heads = new Map(walletRows.map((r) => [String(r.id), chainHeadOf(r)]));
   const refunded = new Map<string, Money>();
-  if (refundsOf.length > 0) {
+  for (const r of walletRows) {
+    const wallet = wallets.get(String(r.id));
+    if (r.given_back === null || r.given_back === undefined || wallet === undefined) continue;
+    for (const [id, amount] of Object.entries(jsonRow(r.given_back))) refunded.set(id, Money.fromStorage(String(amount), wallet.currency));
+  }
+  // Read after the lock, in a statement of its own, unless the lock read it for every locked
+  // wallet: a wallet written since the lock's snapshot (given_back null), or a lock without it.
+  if (refundsOf.length > 0 && walletRows.some((r) => r.given_back === null || r.given_back === undefined)) {
     for (const r of await run(q.refundedAmounts, [refundsOf])) {
       // The row's wallet is locked by the plan that names it; a row of a wallet not found names none.
       const wallet = wallets.get(String(r.wallet_id));

@@ -12,6 +12,7 @@ import {
   POINT_TX_COLUMNS,
   WALLET_COLUMNS,
   idempotencyKeys,
+  wallets as walletTable,
 } from './columns.js';
 import { OPEN_LOT } from './lots.js';
 import { GIVE_BACK_TRANSACTION_TYPES } from '@goodgo/wallet-core';
@@ -73,6 +74,10 @@ const afterLocks = (...ctes: string[]) => {
 /** The same lock for a batch that locks no row (it only opens wallets): before its clock is read. */
 export const outboxWriter = s('outbox_writer', `SELECT pg_advisory_xact_lock_shared(${OUTBOX_ORDER_LOCK})`);
 
+/** What the give-back rows naming the ledger row `o` (an alias) gave back of it, 0 for none. */
+const givenBackOf = (o: string) =>
+  `coalesce((SELECT sum(r.amount) FROM wallet_transactions r WHERE r.refund_of = ${o}.id AND r.type IN ${sqlList(GIVE_BACK_TRANSACTION_TYPES)}), 0)`;
+
 // ORDER BY below FOR UPDATE: rows are locked in the order they are returned, ascending id,
 // whatever order the commands named them in. That one order is what keeps transfers in opposite
 // directions, and two batches, from deadlocking.
@@ -85,7 +90,7 @@ export const outboxWriter = s('outbox_writer', `SELECT pg_advisory_xact_lock_sha
 const lockForms = (skip: boolean) => {
   const mode = skip ? 'FOR UPDATE SKIP LOCKED' : 'FOR UPDATE';
   const tag = skip ? '_skip' : '';
-  const wallets = (param: string) => `SELECT ${WALLET_COLUMNS} FROM wallets WHERE id = ANY(${param}::uuid[]) ORDER BY id ${mode}`;
+  const wallets = (param: string, columns = WALLET_COLUMNS) => `SELECT ${columns} FROM wallets WHERE id = ANY(${param}::uuid[]) ORDER BY id ${mode}`;
   const accounts = (param: string) => `SELECT ${ACCOUNT_COLUMNS} FROM point_accounts WHERE user_id = ANY(${param}::text[]) ORDER BY id ${mode}`;
   return {
     wallets: s(`lock_wallets${tag}`, `WITH w AS MATERIALIZED (${wallets('$1')}) SELECT * FROM w WHERE ${afterLocks('w')} ORDER BY id`),
@@ -98,6 +103,25 @@ const lockForms = (skip: boolean) => {
    SELECT (SELECT coalesce(jsonb_agg(to_jsonb(w)), '[]'::jsonb) FROM w) AS wallets,
      (SELECT coalesce(jsonb_agg(to_jsonb(a)), '[]'::jsonb) FROM a) AS accounts
    WHERE ${afterLocks('w', 'a')}`,
+    ),
+    // A give-back batch's lock (refunds, a deposit's reversals): the wallets, each with what was
+    // given back so far of the rows named in $2 that it holds, as {row id: amount as text}. Read in
+    // the locking statement, that sum comes from the statement's snapshot, which may predate a
+    // give-back committed by the lock's previous holder (the lock sees the row's newest version,
+    // the rest of the statement does not). So it is read only for a wallet whose locked version
+    // is the very one the snapshot sees (same xmin): no transaction wrote the wallet in between,
+    // and every give-back row of a row is written with that row's wallet (its balance moves). For
+    // a wallet written in between, given_back is null and the batch reads the sums after the lock
+    // (`refundedAmounts`), as it does for a batch that locks point accounts too.
+    givenBack: s(
+      `lock_wallets_given_back${tag}`,
+      `WITH w AS MATERIALIZED (${wallets('$1', `xmin AS locked_xmin, ${WALLET_COLUMNS}`)}),
+     g AS (SELECT o.wallet_id, jsonb_object_agg(o.id, (${givenBackOf('o')})::text) AS given
+       FROM wallet_transactions o WHERE o.id = ANY($2::uuid[]) GROUP BY o.wallet_id)
+   SELECT ${walletTable.columns.map((c) => `w.${c.name}`).join(', ')},
+     CASE WHEN (SELECT s.xmin FROM wallets s WHERE s.id = w.id) = w.locked_xmin THEN coalesce(g.given, '{}'::jsonb) END AS given_back
+   FROM w LEFT JOIN g ON g.wallet_id = w.id
+   WHERE ${afterLocks('w')} ORDER BY w.id`,
     ),
   };
 };
@@ -149,9 +173,7 @@ export const openLots = s('open_lots', `SELECT ${LOT_COLUMNS} FROM point_lots WH
 /** What refunds (or a deposit's reversals) gave back of each row named (every one of them locks the row's wallet, so the sum holds). */
 export const refundedAmounts = s(
   'refunded_amounts',
-  `SELECT o.id, o.wallet_id, coalesce((SELECT sum(r.amount) FROM wallet_transactions r
-     WHERE r.refund_of = o.id AND r.type IN ${sqlList(GIVE_BACK_TRANSACTION_TYPES)}), 0)::text AS refunded
-   FROM wallet_transactions o WHERE o.id = ANY($1::uuid[])`,
+  `SELECT o.id, o.wallet_id, (${givenBackOf('o')})::text AS refunded FROM wallet_transactions o WHERE o.id = ANY($1::uuid[])`,
 );
 /**
  * Instead of open_lots when points rows are named: each row, the accounts' open lots and every
