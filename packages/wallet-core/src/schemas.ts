@@ -16,6 +16,7 @@ import { ALLOWANCE_STATUSES } from './wallet/allowance.js';
 import { HOLD_STATUSES } from './wallet/hold.js';
 import { WALLET_TRANSACTION_TYPES } from './wallet/ledger.js';
 import { WALLET_STATUSES } from './wallet/wallet.js';
+import { withFastPath } from './validate.js';
 
 /** C0 controls and DEL: never part of data. */
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -163,22 +164,81 @@ export const createWalletInput = z.strictObject({ userId: userIdSchema, currency
 export const walletIdInput = z.strictObject({ walletId: uuidSchema });
 export const userIdInput = z.strictObject({ userId: userIdSchema });
 
-export const depositInput = z.strictObject({
-  walletId: uuidSchema,
-  amount: amountSchema,
-  description: descriptionSchema.optional(),
-  reference: referenceSchema.optional(),
-  metadata: metadataField,
-});
+/**
+ * The fast paths of the hottest inputs (`withFastPath`): each field's check answers the schema's
+ * output for a value the schema accepts, or `ZOD_DECIDES` for anything else (zod then parses the
+ * whole input and reports its own issues). Metadata is always left to zod.
+ */
+const ZOD_DECIDES = Symbol('zod decides');
+type FastField = (value: unknown) => unknown;
+/** zod's own pattern for `z.uuid()`. */
+const ZOD_UUID = z.regexes.uuid();
+const fastUuid: FastField = (v) => (typeof v === 'string' && ZOD_UUID.test(v) ? v.toLowerCase() : ZOD_DECIDES);
+const fastAmount: FastField = (v) => (typeof v === 'string' && v.length <= 40 && AMOUNT_PATTERN.test(v) ? v : ZOD_DECIDES);
+const fastText =
+  (max: number, freeText: boolean): FastField =>
+  (v) =>
+    v === undefined ? undefined : typeof v === 'string' && v.length <= max && isCleanText(v, { freeText }) ? v : ZOD_DECIDES;
+const fastNone: FastField = (v) => (v === undefined ? undefined : ZOD_DECIDES);
+
+/**
+ * A `z.strictObject` of these fields, for a plain object (its prototype Object's or none) holding
+ * none but them: the fields in the schema's order, each one present in the input (an optional
+ * one given as undefined included, as zod keeps it).
+ */
+function fastObject<T>(fields: Readonly<Record<string, FastField>>): (input: unknown) => T | undefined {
+  const keys = Object.keys(fields);
+  const checks = keys.map((k) => fields[k] as FastField);
+  return (input) => {
+    if (typeof input !== 'object' || input === null) return undefined;
+    const proto: unknown = Object.getPrototypeOf(input);
+    if (proto !== Object.prototype && proto !== null) return undefined;
+    // Every enumerable key, inherited ones included, as zod's strict check walks them.
+    for (const key in input) if (!Object.hasOwn(fields, key)) return undefined;
+    const given = input as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const value = (checks[i] as FastField)(given[key]);
+      if (value === ZOD_DECIDES) return undefined;
+      if (key in given) out[key] = value;
+    }
+    return out as T;
+  };
+}
+
+const fastDescription = fastText(500, true);
+const fastReference = fastText(255, false);
+
+export const depositInput = withFastPath(
+  z.strictObject({
+    walletId: uuidSchema,
+    amount: amountSchema,
+    description: descriptionSchema.optional(),
+    reference: referenceSchema.optional(),
+    metadata: metadataField,
+  }),
+  fastObject({ walletId: fastUuid, amount: fastAmount, description: fastDescription, reference: fastReference, metadata: fastNone }),
+);
 export const withdrawInput = depositInput;
-export const transferInput = z.strictObject({
-  fromWalletId: uuidSchema,
-  toWalletId: uuidSchema,
-  amount: amountSchema,
-  description: descriptionSchema.optional(),
-  reference: referenceSchema.optional(),
-  metadata: metadataField,
-});
+export const transferInput = withFastPath(
+  z.strictObject({
+    fromWalletId: uuidSchema,
+    toWalletId: uuidSchema,
+    amount: amountSchema,
+    description: descriptionSchema.optional(),
+    reference: referenceSchema.optional(),
+    metadata: metadataField,
+  }),
+  fastObject({
+    fromWalletId: fastUuid,
+    toWalletId: fastUuid,
+    amount: fastAmount,
+    description: fastDescription,
+    reference: fastReference,
+    metadata: fastNone,
+  }),
+);
 export const walletStatusInput = z.strictObject({ walletId: uuidSchema, reason: reasonSchema.optional(), metadata: metadataField });
 
 const periodLimitsSchema = z.strictObject({

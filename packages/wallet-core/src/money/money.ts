@@ -67,6 +67,13 @@ function limitOf(max: string, currency: Currency): bigint {
  * returns a new value; no `number` ever enters or leaves.
  */
 export class Money {
+  /**
+   * The written form, made at the first `format`: a command writes the same amount and balance
+   * into its event, its row's view and its wallet's view. A private field, so the value stays
+   * frozen and equal to any Money of the same amount.
+   */
+  #text: string | undefined = undefined;
+
   private constructor(
     /** The amount in minor units: 12.50 USD is 1250n. */
     private readonly minor: bigint,
@@ -152,7 +159,7 @@ export class Money {
 
   /** Exactly the currency's minor-unit digits: `"12.50"`, `"125000"`, `"1.500"`. */
   format(): string {
-    return written(this.minor, this.currency.exponent);
+    return (this.#text ??= written(this.minor, this.currency.exponent));
   }
 
   toString(): string {

@@ -24,7 +24,7 @@ export function isCredit(type: WalletTransactionType): boolean {
   return CREDIT_TRANSACTION_TYPES.includes(type);
 }
 
-/** A row's own fields with its amounts written out: the start of both its view and what the chain covers. */
+/** A row's own fields with its amounts written out: what the chain covers, and the start of its view (`walletTransactionView` writes the same fields first, in this order). */
 export function ledgerRowText(t: WalletTransaction) {
   return {
     id: t.id,

@@ -51,6 +51,8 @@ export interface LimitUsage extends Periods {
 }
 
 const FIFTEEN_MINUTES = 900_000;
+/** The limits of a currency with no defaults and a wallet with none of its own: nothing is limited. */
+const NO_LIMITS: WalletLimits = Object.freeze({});
 
 /** Whether `name` is a time zone Intl knows by an IANA name (`Asia/Ho_Chi_Minh`, `UTC`); offsets such as `+07:00` are not names. */
 export function isTimeZone(name: string): boolean {
@@ -114,7 +116,7 @@ export class LimitPolicy {
   /** A wallet's limits: each field its own when set, else its currency's default. */
   limitsOf(currency: Currency, own: WalletLimits | null | undefined): WalletLimits {
     const fallback = this.defaults.get(currency.code);
-    if (!own) return fallback ?? {};
+    if (!own) return fallback ?? NO_LIMITS;
     if (!fallback) return own;
     return {
       maxBalance: own.maxBalance ?? fallback.maxBalance,
@@ -186,9 +188,16 @@ export function assertBalanceFits(limits: WalletLimits, balance: Money, amount: 
 
 /** `usage` with `amount` more of `kind` in its current day and month. */
 export function addUse(usage: LimitUsage, kind: 'deposit' | 'spend', amount: Money): LimitUsage {
-  return kind === 'deposit'
-    ? { ...usage, dayDeposit: usage.dayDeposit.add(amount), monthDeposit: usage.monthDeposit.add(amount) }
-    : { ...usage, daySpend: usage.daySpend.add(amount), monthSpend: usage.monthSpend.add(amount) };
+  // Written out, not spread: every deposit, withdrawal and transfer counts.
+  const deposit = kind === 'deposit';
+  return {
+    day: usage.day,
+    month: usage.month,
+    dayDeposit: deposit ? usage.dayDeposit.add(amount) : usage.dayDeposit,
+    daySpend: deposit ? usage.daySpend : usage.daySpend.add(amount),
+    monthDeposit: deposit ? usage.monthDeposit.add(amount) : usage.monthDeposit,
+    monthSpend: deposit ? usage.monthSpend : usage.monthSpend.add(amount),
+  };
 }
 
 /**
