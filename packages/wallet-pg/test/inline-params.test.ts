@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { canInline, inlineParams } from '../src/node-postgres/driver.js';
+import { canInline, executeText, inlineParams } from '../src/node-postgres/driver.js';
 
 // escapeLiteral is a method of the client; it needs no connection.
 const client = new pg.Client() as unknown as pg.PoolClient;
@@ -25,6 +25,14 @@ describe('inlining parameters for a combined BEGIN or COMMIT message', () => {
     expect(() => inlineParams(client, '$1', [1.5])).toThrow(TypeError);
     expect(() => inlineParams(client, '$1', [{}])).toThrow(TypeError);
     expect(() => inlineParams(client, '$2', ['a'])).toThrow(RangeError);
+  });
+
+  it('runs a prepared statement by its quoted name with the same literals, and refuses what it would not inline', () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    expect(executeText(client, 'wallet_lock_wallets', [[id], 42, null, "O'Brien"])).toBe(`EXECUTE "wallet_lock_wallets"('{${id}}', 42, NULL, 'O''Brien')`);
+    expect(executeText(client, 'wallet_outbox_writer', [])).toBe('EXECUTE "wallet_outbox_writer"');
+    expect(executeText(client, 'a"b', [])).toBe('EXECUTE "a""b"');
+    expect(() => executeText(client, 'wallet_x', ['Thanh toán'])).toThrow(TypeError);
   });
 
   it('inlines only values whose literal cannot change meaning; other text travels as a bound parameter', () => {

@@ -39,4 +39,25 @@ describe.runIf(adminUrl)('PostgreSQL', () => {
     // The transfers' write: the shape that ran most.
     expect(Math.max(...prepared.map((p) => Number(p.generic_plans)))).toBeGreaterThanOrEqual(12);
   });
+
+  it("runs a transaction's first statement, sent with BEGIN, from the plan its connection made once", async () => {
+    const service = new WalletService({ store });
+    const a = await service.createWallet({ userId: 'first-a', currency: 'VND' });
+    const b = await service.createWallet({ userId: 'first-b', currency: 'VND' });
+    await service.deposit({ walletId: a.id, amount: '1000' });
+    const plans = async () => {
+      const [row] = await store.driver.query<{ generic_plans: string; custom_plans: string }>(
+        "SELECT generic_plans::text, custom_plans::text FROM pg_prepared_statements WHERE name = 'wallet_lock_wallets'",
+      );
+      return { generic: Number(row?.generic_plans ?? 0), custom: Number(row?.custom_plans ?? 0) };
+    };
+    const before = await plans();
+    for (let i = 0; i < 12; i++) await service.transfer({ fromWalletId: a.id, toWalletId: b.id, amount: '1' });
+    expect((await service.getWallet({ walletId: b.id })).balance).toBe('12');
+    // Inlined into the message as text, the locking read was parsed and planned every time and
+    // never reached the connection's prepared statements.
+    const after = await plans();
+    expect(after.generic - before.generic).toBe(12);
+    expect(after.custom).toBe(0);
+  });
 });
