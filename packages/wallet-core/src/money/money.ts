@@ -3,6 +3,8 @@ import { currencyOf, storedCurrencyOf, type Currency } from './currency.js';
 
 /** The strict wire form: digits, optionally a point and digits; no sign, exponent or spaces. */
 export const AMOUNT_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+/** An amount with no fraction: what `AMOUNT_PATTERN`'s whole part alone takes. */
+const WHOLE_PATTERN = /^(0|[1-9][0-9]*)$/;
 /** What a maximum amount may be: the wire form, above zero, with a whole part of at least 1. */
 export const MAX_AMOUNT_PATTERN = /^[1-9][0-9]*(\.[0-9]+)?$/;
 /** The largest amount one command may move, in major units, unless configured otherwise. */
@@ -94,13 +96,20 @@ export class Money {
       throw new ValidationError(`Invalid ${field}: ${message}`, [{ path: field, message }]);
     };
     if (typeof input !== 'string') return fail('must be a decimal string such as "125000" or "12.50"');
-    const m = AMOUNT_PATTERN.exec(input);
-    if (!m) return fail('must be a plain decimal string such as "125000" or "12.50"');
-    const fraction = m[2] ? m[2].slice(1) : '';
+    // Most amounts are whole: tested, not matched (a match builds an array and its parts); the
+    // whole input is then what the pattern's whole part would take.
+    let whole = input;
+    let fraction = '';
+    if (!WHOLE_PATTERN.test(input)) {
+      const m = AMOUNT_PATTERN.exec(input);
+      if (!m) return fail('must be a plain decimal string such as "125000" or "12.50"');
+      whole = m[1] as string;
+      fraction = m[2] ? m[2].slice(1) : '';
+    }
     if (fraction.length > cur.exponent) {
       return fail(`${cur.code} allows at most ${cur.exponent} fraction digit${cur.exponent === 1 ? '' : 's'}`);
     }
-    const minor = scaled(m[1] as string, fraction, cur.exponent);
+    const minor = scaled(whole, fraction, cur.exponent);
     if (minor === 0n) return fail('must be greater than zero');
     if (options.max !== undefined) {
       const maxText = options.max instanceof Money ? options.max.format() : options.max;

@@ -1,4 +1,4 @@
-import { ChangeLog, type Changes } from '../change-log.js';
+import { ChangeLog, NONE, type Changes } from '../change-log.js';
 import type { ChangeContext } from '../context.js';
 import {
   AllowanceExistsError,
@@ -561,8 +561,8 @@ export class Wallet {
    * expired first and at most `EXPIRED_HOLDS_PER_CHANGE` (the rest reserve nothing and wait for
    * the next change), and every active allowance past `settleBy` likewise (AllowanceExpired).
    */
-  settleExpiredHolds(ctx: ChangeContext): Hold[] {
-    if (this.holds.size === 0 && this.allowances.size === 0) return [];
+  settleExpiredHolds(ctx: ChangeContext): readonly Hold[] {
+    if (this.holds.size === 0 && this.allowances.size === 0) return NONE;
     for (const allowance of this.activeAllowances.filter((a) => !allowanceCounts(a, ctx.now))) {
       const expired: Allowance = { ...allowance, status: 'expired', updatedAt: ctx.now };
       this.putAllowance(ctx, expired);
@@ -678,6 +678,7 @@ export class Wallet {
   /** Hands over what changed since loading and forgets it. */
   pullChanges(): WalletChanges {
     const { loadedVersion, transactions, events, parts } = this.changes.pull();
+    if (parts.length === 0) return { wallet: this, loadedVersion, transactions, holds: NONE, allowances: NONE, events };
     const holds: Hold[] = [];
     const allowances: Allowance[] = [];
     for (const part of parts) {
