@@ -88,6 +88,12 @@ function preparedNames(client: PoolClient): Set<string> {
  */
 const PLANNED = /^\s*(?:WITH|SELECT|INSERT|UPDATE|DELETE)\b/i;
 
+/** invalid_sql_statement_name: SQL `EXECUTE` of a name the server connection has not prepared. */
+const NO_SUCH_STATEMENT = '26000';
+function isNoSuchStatement(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === NO_SUCH_STATEMENT;
+}
+
 /** @internal Whether every parameter of a statement can travel inlined with BEGIN. */
 export function canInline(params: readonly unknown[]): boolean {
   return params.every(inlinable);
@@ -205,10 +211,11 @@ export interface NodePostgresDriverOptions {
   /**
    * Send statements as named prepared statements, parsed and planned once per connection. Set
    * false behind a pooler that keeps no prepared statement across transactions (PgBouncer 1.18 in
-   * transaction mode): every statement is then parsed where it runs. Set false behind any
-   * transaction pooler, also one that passes protocol-level prepared statements on (PgBouncer's
-   * max_prepared_statements): a transaction's first statement is run by name with SQL `EXECUTE`,
-   * which such a pooler does not translate. Default true.
+   * transaction mode): every statement is then parsed where it runs. A pooler that passes
+   * protocol-level prepared statements on (PgBouncer's max_prepared_statements) works with the
+   * default: it does not translate the SQL `EXECUTE` a transaction's first statement is sent as,
+   * and the first such `EXECUTE` it fails (26000) makes the driver send first statements inlined
+   * from then on. Default true.
    */
   preparedStatements?: boolean | undefined;
   /**
@@ -243,6 +250,13 @@ export class NodePostgresDriver implements SqlDriver {
   private readonly beginGenericCount: number;
   /** Sets a connection's session up once, when `sessionSettings`: the SETs sent on its first loan. */
   private readonly setUp: ((client: PoolClient) => Promise<void>) | undefined;
+  /**
+   * Whether a transaction's first statement may run as SQL `EXECUTE` of its connection's plan.
+   * Cleared for good by the first `EXECUTE` the server answers with 26000: a pooler stands between
+   * us and PostgreSQL that lends another server connection per transaction, or renames protocol
+   * prepared statements (PgBouncer's max_prepared_statements), and `EXECUTE` would fail again.
+   */
+  private executesPlans = true;
   private ended = false;
 
   constructor(
@@ -322,14 +336,28 @@ export class NodePostgresDriver implements SqlDriver {
               await client.query(begin);
               return plain.query<R>(text, params, name);
             }
-            if (name !== undefined && this.prepared && PLANNED.test(text)) {
+            if (name !== undefined && this.prepared && this.executesPlans && PLANNED.test(text)) {
               // A named first statement travels as EXECUTE of its prepared plan: inlined into the
               // message as text, it was parsed and planned on every transaction (a lone transfer's
               // locking read: 0.31 against 0.11 ms for the message, p50, measured on one connection).
               // The first time on a connection BEGIN goes alone and the statement after it as a
               // named one, which prepares it: one round trip more, once per connection.
               const names = preparedNames(client);
-              if (names.has(name)) return rowsOf(await client.query<R>(`${begin};${executeText(client, name, params)}`), opening);
+              if (names.has(name)) {
+                try {
+                  return rowsOf(await client.query<R>(`${begin};${executeText(client, name, params)}`), opening);
+                } catch (e) {
+                  if (!isNoSuchStatement(e)) throw e;
+                  // The server connection has no such statement: a pooler lent another one, or
+                  // renamed the statement when it passed the Parse on. BEGIN ran and EXECUTE failed,
+                  // so the transaction is aborted with nothing done: roll it back and send the
+                  // statement inlined, as text, like every first statement from now on. Not as a
+                  // named statement: pg believes it parsed that name here and would only Bind it.
+                  this.executesPlans = false;
+                  await client.query('ROLLBACK');
+                }
+                return rowsOf(await client.query<R>(`${begin};${inlineParams(client, text, params)}`), opening);
+              }
               await client.query(begin);
               const rows = await plain.query<R>(text, params, name);
               names.add(name);
