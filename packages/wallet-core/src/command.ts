@@ -180,10 +180,6 @@ function lockPlan(locks: DeclaredLocks, idempotency: IdempotencyRequest | null, 
 
 async function runTraced<I extends WithMetadata, T, F>(env: CommandEnv, command: Command<I, T, F>, span: Span): Promise<T> {
   const { options, locks } = command;
-  // The unit's clock, read once, after the locks: by the store when it must know it before the
-  // unit runs (to leave out holds expired by then), else by the unit itself. A retried unit reads anew.
-  let planned: Date | null = null;
-  const asOf = () => (planned ??= env.clock());
   const metadata = commandMetadata(command.input.metadata);
   const request = idempotencyRequest(command, metadata, env.clock);
   let facts = null as F;
@@ -193,16 +189,19 @@ async function runTraced<I extends WithMetadata, T, F>(env: CommandEnv, command:
           facts = await locks.resolve(reader);
           const found = locks.locks(facts);
           traceLocks(span, found);
-          return lockPlan(found, request, asOf);
+          return lockPlan(found, request, env.clock);
         }
-      : lockPlan(locks, request, asOf);
+      : lockPlan(locks, request, env.clock);
   if (!('resolve' in locks)) traceLocks(span, locks);
   let replayed = false;
   const unit = async (uow: UnitOfWork): Promise<T> => {
     // A store may run this unit again after a deadlock; every run starts from scratch.
     replayed = false;
-    const now = planned ?? env.clock();
-    planned = null;
+    // The clock, read after this run's locks: by the store when it must know it before the unit
+    // runs (to leave out holds expired by then), else here. Never cached across runs: a plan
+    // outlives them (a unit set aside, failed with its batch, run again keeps it), and a run
+    // with an earlier run's time could capture a hold expired since or date a row before others.
+    const now = uow.now ?? env.clock();
     const ctx: ChangeContext = {
       now,
       newId: env.ids,

@@ -146,6 +146,14 @@ export interface Positioned<T> {
 
 export interface UnitOfWork {
   /**
+   * The unit's `now` when the store read it from the plan's `asOf` for this run, after this run's
+   * locks; absent when it read none (the unit then reads its clock as it starts). It belongs to
+   * this run alone: a unit set aside, failed with its batch or run again gets a new one, never an
+   * earlier run's instant (which would let it capture a hold expired since, or stamp a row with a
+   * time before rows already written).
+   */
+  readonly now?: Date | undefined;
+  /**
    * Takes an idempotency key for this unit of work. Two units claiming one key at once must not
    * both see `claimed`: the second waits for the first and then sees its committed response, or
    * the key free again if the first rolled back.
@@ -218,11 +226,12 @@ export interface LockPlan {
   /** The (allowance, seq) pairs the unit passes to `bookedSpends` (the allowances' wallets are in `wallets`). */
   readonly bookedSpends?: readonly { readonly allowanceId: string; readonly seqs: readonly number[] }[] | undefined;
   /**
-   * The command's clock, for a store that must know the unit's `now` before the unit runs: the
-   * instant it returns is the unit's `now` (so a store calls it only after its locks). A store
-   * may then leave out of the wallets it loads every hold past its expiry at that instant beyond
-   * `EXPIRED_HOLDS_PER_CHANGE` (none of them counts), and say how many in `Wallet.unloadedHolds`.
-   * Without it, a store loads every hold stored as active.
+   * The command's clock, for a store that must know the unit's `now` before the unit runs: each
+   * call reads it anew. A store calls it after its locks, at most once per run of the unit, and
+   * hands the instant it read to that run as `UnitOfWork.now`. It may then leave out of the
+   * wallets it loads every hold past its expiry at that instant beyond `EXPIRED_HOLDS_PER_CHANGE`
+   * (none of them counts), and say how many in `Wallet.unloadedHolds`. Without it, a store loads
+   * every hold stored as active.
    */
   readonly asOf?: (() => Date) | undefined;
 }

@@ -649,6 +649,8 @@ interface Locked {
   readonly heads: ReadonlyMap<string, string | null>;
   /** The rows a skipping lock left out because another transaction holds them, as `locksOf` names them. */
   readonly heldElsewhere: ReadonlySet<string>;
+  /** Each plan's clock as read by this run, after its locks (only when a locked wallet has holds): its unit's `now` in this run. */
+  readonly clocks: ReadonlyMap<LockPlan, Date>;
 }
 
 const spendKey = (allowanceId: string, seq: number) => `${allowanceId}:${seq}`;
@@ -712,10 +714,12 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
     return out;
   };
   // Holds past their expiry by the earliest of the plans' clocks (read now, after the locks: each
-  // is its unit's now) count for none of the batch's commands: of those, each wallet loads only
-  // what one change marks. A plan without a clock loads them all.
-  const clocks = walletRows.some(hasHolds) ? plans.map((p) => p.asOf?.().getTime() ?? Number.NEGATIVE_INFINITY) : [];
-  const asOf = Math.min(...clocks);
+  // is its unit's now in this run, and only in it: a unit set aside or run again reads anew) count
+  // for none of the batch's commands: of those, each wallet loads only what one change marks. A
+  // plan without a clock loads them all.
+  const clocks = new Map<LockPlan, Date>();
+  if (walletRows.some(hasHolds)) for (const p of plans) if (p.asOf) clocks.set(p, p.asOf());
+  const asOf = clocks.size < plans.length ? Number.NEGATIVE_INFINITY : Math.min(...[...clocks.values()].map((d) => d.getTime()));
   const holdsOf = await byWallet(q.activeHolds, hasHolds, [
     Number.isFinite(asOf) ? new Date(asOf).toISOString() : '-infinity',
     Number.isFinite(asOf) ? EXPIRED_HOLDS_PER_CHANGE : null,
@@ -767,7 +771,7 @@ async function lockPlans(session: SqlSession, plans: readonly LockPlan[], skip: 
       booked.set(spendKey(String(r.allowance_id), Number(r.allowance_seq)), { transaction: walletTransactionFromRow(r), toWalletId });
     }
   }
-  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads, heldElsewhere };
+  return { wallets, accounts, takenPairs: taken, refunded, pointRows, booked, heads, heldElsewhere, clocks };
 }
 
 const copyWallet = (w: Wallet) => Wallet.restore(w.snapshot, w.activeHolds, w.activeAllowances, w.unloadedHolds);
@@ -781,12 +785,16 @@ class PlannedUnitOfWork implements UnitOfWork {
   response: string | null = null;
   private readonly wallets = new Map<string, Wallet>();
   private readonly accounts = new Map<string, PointAccount | null>();
+  /** The instant this run read for the unit, if it read one: a new object each run, so never an earlier run's. */
+  readonly now: Date | undefined;
 
   constructor(
     private readonly locked: Locked,
     private readonly plan: LockPlan,
     private readonly claim: BatchClaim | undefined,
-  ) {}
+  ) {
+    this.now = locked.clocks.get(plan);
+  }
 
   claimIdempotencyKey(request: { scope: string; key: string }): Promise<IdempotencyClaim> {
     const planned = this.plan.idempotency;
