@@ -134,7 +134,9 @@ function scenario(label: string, database: () => Promise<{ env: Record<string, s
         return found.length >= 2 ? found : undefined;
       });
       for (const s of sql) expect(s.attributes).toMatchObject({ 'db.system.name': 'postgresql', 'db.query.text': expect.any(String) });
-      expect(sql.some((s) => /FOR UPDATE/.test(String(s.attributes['db.query.text'])))).toBe(true);
+      // The locking read: its text the first time on a connection, then EXECUTE of the plan the
+      // connection prepared (the node-postgres driver's first statement of a transaction).
+      expect(sql.some((s) => /FOR UPDATE|EXECUTE "wallet_lock_wallets/.test(String(s.attributes['db.query.text'])))).toBe(true);
 
       // The request's log lines name its trace and its server span.
       const line = server.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'request' && l.trace_id === traceId);
