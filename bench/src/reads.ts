@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { postgresMs, processCpuMs } from './cpu.js';
+import { cpuNow, cpuSince, processCpuMs } from './cpu.js';
 import { CONNECTIONS, SECRET, cannon, fmt, serviceToken, type Cannon } from './cannon.js';
 import type { Report } from './report.js';
 import { freePort, startServer, type Child } from './processes.js';
@@ -20,10 +20,10 @@ const ROUNDS = 4;
 
 async function sampled(server: Child, database: string, run: () => Promise<Cannon>): Promise<Sampled> {
   const pid = server.child.pid as number;
-  const [server0, postgres0] = [processCpuMs(pid), postgresMs(database)];
+  const [server0, start] = [processCpuMs(pid), cpuNow(database)];
   const cannon = await run();
   const answers = Math.max(1, cannon.total);
-  return { cannon, serverUs: ((processCpuMs(pid) - server0) * 1000) / answers, postgresUs: ((postgresMs(database) - postgres0) * 1000) / answers };
+  return { cannon, serverUs: ((processCpuMs(pid) - server0) * 1000) / answers, postgresUs: (cpuSince(start, database).postgresMs * 1000) / answers };
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
