@@ -2,6 +2,7 @@ import { WalletService, type WalletView } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
+import { holdWalletRow } from './support/held-row.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const codeOf = (e: unknown) => (e as { code?: string }).code;
@@ -52,22 +53,7 @@ describe.runIf(adminUrl)('what was given back, read with the lock (PostgreSQL)',
     return w;
   }
 
-  /** Holds the wallet's row from another connection until the returned function is called. */
-  async function hold(walletId: string) {
-    let release: () => void = () => undefined;
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const done = two.driver.transaction(async (s) => {
-      await s.query('SELECT id FROM wallets WHERE id = $1 FOR UPDATE', [walletId]);
-      locked();
-      await new Promise<void>((r) => (release = r));
-    });
-    await isLocked;
-    return async () => {
-      release();
-      await done;
-    };
-  }
+  const hold = (walletId: string) => holdWalletRow(two.driver, walletId);
 
   /** Until `n` of the database's backends wait for a row lock. */
   async function waiting(n: number): Promise<void> {

@@ -2,6 +2,7 @@ import { WalletService, wasReplayed, type WalletView } from '@goodgo/wallet-core
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
+import { holdWalletRow } from './support/held-row.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const codeOf = (e: unknown) => (e as { code?: string }).code;
@@ -51,22 +52,7 @@ describe.runIf(adminUrl)('group commit beside a row held elsewhere (PostgreSQL)'
     return w;
   }
 
-  /** Holds the wallet's row from another connection until `release` is called. */
-  async function hold(walletId: string) {
-    let release: () => void = () => undefined;
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const done = holderStore.driver.transaction(async (s) => {
-      await s.query('SELECT id FROM wallets WHERE id = $1 FOR UPDATE', [walletId]);
-      locked();
-      await new Promise<void>((r) => (release = r));
-    });
-    await isLocked;
-    return async () => {
-      release();
-      await done;
-    };
-  }
+  const hold = (walletId: string) => holdWalletRow(holderStore.driver, walletId);
 
   /** A held wallet with 50, a free one with 100, two empty ones, and the executor's marks cleared. */
   async function scene() {

@@ -2,6 +2,7 @@ import { WalletService, type WalletView } from '@goodgo/wallet-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePostgresStore } from '../src/node-postgres/index.js';
 import type { SqlWalletStore } from '../src/sql-store.js';
+import { holdWalletRow } from './support/held-row.js';
 import { adminUrl, freshDatabase } from './support/postgres.js';
 
 const refusal = (e: unknown) => {
@@ -52,22 +53,7 @@ describe.runIf(adminUrl)('a rerun reads the clock again (PostgreSQL)', () => {
     await drop();
   });
 
-  /** Holds the wallet's row from another connection until the returned function is called. */
-  async function holdRow(walletId: string) {
-    let release: () => void = () => undefined;
-    let locked: () => void = () => undefined;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const done = holderStore.driver.transaction(async (s) => {
-      await s.query('SELECT id FROM wallets WHERE id = $1 FOR UPDATE', [walletId]);
-      locked();
-      await new Promise<void>((r) => (release = r));
-    });
-    await isLocked;
-    return async () => {
-      release();
-      await done;
-    };
-  }
+  const holdRow = (walletId: string) => holdWalletRow(holderStore.driver, walletId);
 
   async function walletWith(userId: string, balance: string): Promise<WalletView> {
     const w = await a.createWallet({ userId });
