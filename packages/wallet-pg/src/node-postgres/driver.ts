@@ -343,25 +343,24 @@ export class NodePostgresDriver implements SqlDriver {
               // The first time on a connection BEGIN goes alone and the statement after it as a
               // named one, which prepares it: one round trip more, once per connection.
               const names = preparedNames(client);
-              if (names.has(name)) {
-                try {
-                  return rowsOf(await client.query<R>(`${begin};${executeText(client, name, params)}`), opening);
-                } catch (e) {
-                  if (!isNoSuchStatement(e)) throw e;
-                  // The server connection has no such statement: a pooler lent another one, or
-                  // renamed the statement when it passed the Parse on. BEGIN ran and EXECUTE failed,
-                  // so the transaction is aborted with nothing done: roll it back and send the
-                  // statement inlined, as text, like every first statement from now on. Not as a
-                  // named statement: pg believes it parsed that name here and would only Bind it.
-                  this.executesPlans = false;
-                  await client.query('ROLLBACK');
-                }
-                return rowsOf(await client.query<R>(`${begin};${inlineParams(client, text, params)}`), opening);
+              if (!names.has(name)) {
+                await client.query(begin);
+                const rows = await plain.query<R>(text, params, name);
+                names.add(name);
+                return rows;
               }
-              await client.query(begin);
-              const rows = await plain.query<R>(text, params, name);
-              names.add(name);
-              return rows;
+              try {
+                return rowsOf(await client.query<R>(`${begin};${executeText(client, name, params)}`), opening);
+              } catch (e) {
+                if (!isNoSuchStatement(e)) throw e;
+                // The server connection has no such statement: a pooler lent another one, or
+                // renamed the statement when it passed the Parse on. BEGIN ran and EXECUTE failed,
+                // so the transaction is aborted with nothing done: roll it back and send the
+                // statement inlined, as text, below, like every first statement from now on. Not
+                // as a named statement: pg believes it parsed that name here and would only Bind it.
+                this.executesPlans = false;
+                await client.query('ROLLBACK');
+              }
             }
             return rowsOf(await client.query<R>(`${begin};${inlineParams(client, text, params)}`), opening);
           },
