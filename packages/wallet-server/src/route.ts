@@ -86,8 +86,8 @@ export interface Request<P extends z.ZodType, Q extends z.ZodType, B extends z.Z
 /** An HTTP status that can carry a body (hono's list without its `-1` for unofficial codes). */
 export type Status = Exclude<ContentfulStatusCode, -1>;
 
-const NONE = z.object({});
-type None = typeof NONE;
+/** A route without params, a query or a body: no key is kept (the answer is `{}` whatever was sent). */
+type None = z.ZodObject<Record<never, z.ZodType>>;
 const NO_BODY = z.strictObject({});
 
 /** Declares a route; the type parameters come from the schemas, so the handler is typed by them. */
@@ -204,7 +204,9 @@ interface Bound {
 
 async function answer(c: Context<AppEnv>, r: AnyRoute, bound: Bound, deps: Deps): Promise<Response> {
   c.set('route', bound.label);
-  const result = await r.handler(deps, r.role === 'anyone' ? PUBLIC : await authorise(c, r, bound.rule, deps), c);
+  const req = r.role === 'anyone' ? PUBLIC : authorise(c, r, bound.rule, deps);
+  // A GET's request is checked without waiting: an await per request for nothing to wait on.
+  const result = await r.handler(deps, req instanceof Promise ? await req : req, c);
   if (result instanceof Response) return result;
   if (wasReplayed(result)) c.header('Idempotent-Replayed', 'true');
   else r.counts?.(deps.metrics, result);
@@ -219,33 +221,51 @@ const PUBLIC: Request<None, None, None> = { params: {}, query: {}, body: {}, pri
  * the path and the query are validated; then a role too low on a wallet or hold is FORBIDDEN only
  * if the caller can see it; then a user named by the request must be the caller (or a service).
  */
-async function authorise(c: Context<AppEnv>, r: AnyRoute, rule: Access, deps: Deps): Promise<Request<any, any, any>> {
+function authorise(c: Context<AppEnv>, r: AnyRoute, rule: Access, deps: Deps): Request<any, any, any> | Promise<Request<any, any, any>> {
   const principal = c.get('principal');
   const role = rule.role as Role;
   const allowed = hasRole(principal, role);
   if (!allowed && !rule.hidesOthers) throw new ForbiddenError(`This operation needs the ${role} role`);
+  if (r.method === 'get') return validate(c, r, rule, deps, principal, allowed, undefined);
+  return jsonBody(c).then((raw) => validate(c, r, rule, deps, principal, allowed, raw));
+}
+
+/** The rest of `authorise` once the body (a POST's) is read. */
+function validate(
+  c: Context<AppEnv>,
+  r: AnyRoute,
+  rule: Access,
+  deps: Deps,
+  principal: Principal,
+  allowed: boolean,
+  raw: unknown,
+): Request<any, any, any> | Promise<never> {
   const isGet = r.method === 'get';
-  const raw = isGet ? undefined : await jsonBody(c);
+  // Without a params or query schema the answer is `{}` whatever the path or query held (`None`
+  // keeps no key), and so is a GET's body without a body schema (a GET reads none): not asked
+  // of zod per request. The query is still read, and a malformed one refused, either way.
+  const params = r.params ? parseInput(r.params, c.req.param()) : {};
+  const query = withMetadataFilter(strictQuery(c));
   const validated: Validated<any, any, any> = {
-    // Without a params schema the answer is `{}` whatever the path held (NONE strips every key),
-    // and so is a GET's body without a body schema (a GET reads none): not asked of zod per request.
-    params: r.params ? parseInput(r.params, c.req.param()) : {},
-    query: parseInput(r.query ?? NONE, withMetadataFilter(strictQuery(c))),
+    params,
+    query: r.query ? parseInput(r.query, query) : {},
     // A route without a body schema takes no fields: anything sent is refused, not ignored.
     body: isGet && !r.body ? {} : parseInput(r.body ?? NO_BODY, raw ?? {}),
   };
   const asUser = rule.hidesOthers ? ownerScope(c) : undefined;
-  if (!allowed) {
-    // Someone else's answers as missing; one the caller can see answers FORBIDDEN.
-    const owner = r.owner as
-      { wallet: (v: typeof validated) => string } | { hold: (v: typeof validated) => string } | { allowance: (v: typeof validated) => string };
-    if ('wallet' in owner) await deps.service.getWallet({ walletId: owner.wallet(validated) }, { asUser });
-    else if ('hold' in owner) await deps.service.getHold({ holdId: owner.hold(validated) }, { asUser });
-    else await deps.service.getAllowance({ allowanceId: owner.allowance(validated) }, { asUser });
-    throw new ForbiddenError(`This operation needs the ${role} role`);
-  }
+  if (!allowed) return forbidden(r, validated, asUser, deps, rule.role as Role);
   const userId = r.owner && 'user' in r.owner ? subjectUser(c, r.owner.user(validated)) : principal.sub;
   const options = isGet ? { asUser } : commandOptions(c, asUser);
   // Named fields, not a spread of `validated`: the spread copied its object on every request.
   return { params: validated.params, query: validated.query, body: validated.body, principal, userId, options };
+}
+
+/** A role too low on a wallet, hold or allowance: someone else's answers as missing, one the caller can see FORBIDDEN. */
+async function forbidden(r: AnyRoute, validated: Validated<any, any, any>, asUser: string | undefined, deps: Deps, role: Role): Promise<never> {
+  const owner = r.owner as
+    { wallet: (v: typeof validated) => string } | { hold: (v: typeof validated) => string } | { allowance: (v: typeof validated) => string };
+  if ('wallet' in owner) await deps.service.getWallet({ walletId: owner.wallet(validated) }, { asUser });
+  else if ('hold' in owner) await deps.service.getHold({ holdId: owner.hold(validated) }, { asUser });
+  else await deps.service.getAllowance({ allowanceId: owner.allowance(validated) }, { asUser });
+  throw new ForbiddenError(`This operation needs the ${role} role`);
 }

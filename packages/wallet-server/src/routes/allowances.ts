@@ -8,8 +8,8 @@ import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
-const allowancePath = z.object({ id: s.uuidSchema.meta({ description: 'Allowance id' }) });
-const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+const allowancePath = s.idParamsSchema('Allowance id');
+const walletPath = s.idParamsSchema('Wallet id');
 
 const openAllowance = route({
   method: 'post',

@@ -8,7 +8,7 @@ import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
-const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+const walletPath = s.idParamsSchema('Wallet id');
 
 const balanceAt = route({
   method: 'get',

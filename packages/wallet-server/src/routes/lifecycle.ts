@@ -8,8 +8,8 @@ import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
-const holdPath = z.object({ id: s.uuidSchema.meta({ description: 'Hold id' }) });
-const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+const holdPath = s.idParamsSchema('Hold id');
+const walletPath = s.idParamsSchema('Wallet id');
 
 const placeHold = route({
   method: 'post',

@@ -4,7 +4,7 @@ import { route } from '../route.js';
 
 const API = '/api/v1/wallets';
 
-const walletPath = z.object({ id: s.uuidSchema.meta({ description: 'Wallet id' }) });
+const walletPath = s.idParamsSchema('Wallet id');
 const userQuery = z.object({ userId: s.userIdSchema.optional().meta({ description: 'Another user (service and admin only)' }) });
 const statusBody = z.strictObject({ reason: s.reasonSchema.optional(), metadata: s.metadataSchema.optional() });
 /** The history filter: `metadata.<key>=<value>` per key (or OpenAPI's `metadata[<key>]=<value>`), all of them to match. */
