@@ -8,6 +8,12 @@
  * the answer) is then paid once per batch instead of once per read: measured, it was most of a
  * read's cost.
  *
+ * With `staggerMs`, a statement is not joined by another of its kind until it has been out that
+ * long or `staggerReads` reads wait: batches are larger (a statement costs the Node process far
+ * more than a row of it), and enough wait to keep the process busy while the first is answered;
+ * a statement held up (its connection lost in a failover) holds up the reads behind it no longer
+ * than `staggerMs`.
+ *
  * A read sees every change committed before it was asked for: its statement starts after the read
  * was queued, never joining one already sent.
  */
@@ -16,6 +22,10 @@ export interface ReadBatchOptions {
   readonly maxInFlight: number;
   /** Most reads in one statement. */
   readonly maxBatchSize: number;
+  /** How long the last statement sent is out before another of its kind may join it. Default 0: at once. */
+  readonly staggerMs?: number | undefined;
+  /** Or how many reads wait before another may join it, whatever its time. Default: `maxBatchSize`. */
+  readonly staggerReads?: number | undefined;
 }
 
 interface Waiting<I, O> {
@@ -27,15 +37,27 @@ interface Waiting<I, O> {
 export class ReadBatches<I, O> {
   private queue: Waiting<I, O>[] = [];
   private inFlight = 0;
+  /** When the last statement left (performance.now()). */
+  private lastSent = 0;
+  /** Set while reads wait out the stagger with a statement out: pumps again when it has passed. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly staggerMs: number;
+  private readonly staggerReads: number;
 
   /** `send` answers every input of a batch, in the order given; when it fails, every read of the batch fails with its error. */
   constructor(
     private readonly send: (inputs: readonly I[]) => Promise<readonly O[]>,
     private readonly options: ReadBatchOptions,
   ) {
-    for (const [name, value] of Object.entries(options)) {
+    for (const name of ['maxInFlight', 'maxBatchSize'] as const) {
+      const value = options[name];
       if (!Number.isSafeInteger(value) || value < 1) throw new TypeError(`${name} must be a positive integer, got ${value}`);
     }
+    this.staggerMs = options.staggerMs ?? 0;
+    this.staggerReads = options.staggerReads ?? options.maxBatchSize;
+    if (!Number.isSafeInteger(this.staggerReads) || this.staggerReads < 1)
+      throw new TypeError(`staggerReads must be a positive integer, got ${options.staggerReads}`);
+    if (!Number.isFinite(this.staggerMs) || this.staggerMs < 0) throw new TypeError(`staggerMs must be a non-negative number, got ${options.staggerMs}`);
   }
 
   read(input: I): Promise<O> {
@@ -47,6 +69,21 @@ export class ReadBatches<I, O> {
 
   private pump(): void {
     while (this.inFlight < this.options.maxInFlight && this.queue.length > 0) {
+      if (this.inFlight > 0 && this.staggerMs > 0 && this.queue.length < this.staggerReads) {
+        const left = this.lastSent + this.staggerMs - performance.now();
+        if (left > 0) {
+          if (this.timer === undefined) {
+            this.timer = setTimeout(() => {
+              this.timer = undefined;
+              this.pump();
+            }, Math.ceil(left));
+            // The statement out holds the process open while reads wait; the timer alone must not (a closed store).
+            (this.timer as { unref?: () => void }).unref?.();
+          }
+          return;
+        }
+      }
+      this.lastSent = performance.now();
       const batch = this.queue.length <= this.options.maxBatchSize ? this.queue : this.queue.slice(0, this.options.maxBatchSize);
       this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
       this.inFlight++;

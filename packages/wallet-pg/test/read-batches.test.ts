@@ -63,6 +63,41 @@ describe('reads batched while others are on their way', () => {
     expect(await after).toBe(40);
   });
 
+  it('with a stagger, a second statement waits until the first has been out that long', async () => {
+    const s = pendingStatement();
+    const reads = new ReadBatches(s.send, { maxInFlight: 2, maxBatchSize: 128, staggerMs: 40 });
+    const first = reads.read(1);
+    const queued = [2, 3, 4].map((k) => reads.read(k));
+    await tick();
+    expect(s.sent).toEqual([[1]]);
+    // The first is held up (its connection lost, say): the reads behind it leave after the stagger, not after it.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(s.sent).toEqual([[1], [2, 3, 4]]);
+    s.answers[1]?.resolve();
+    expect(await Promise.all(queued)).toEqual([20, 30, 40]);
+    s.answers[0]?.resolve();
+    expect(await first).toBe(10);
+  });
+
+  it('with a stagger, a second statement leaves at once when enough reads wait, and a lone read never waits', async () => {
+    const s = pendingStatement();
+    const reads = new ReadBatches(s.send, { maxInFlight: 2, maxBatchSize: 128, staggerMs: 60_000, staggerReads: 3 });
+    const first = reads.read(1);
+    const two = [2, 3].map((k) => reads.read(k));
+    await tick();
+    expect(s.sent).toEqual([[1]]);
+    const third = reads.read(4);
+    expect(s.sent).toEqual([[1], [2, 3, 4]]);
+    s.answers[0]?.resolve();
+    s.answers[1]?.resolve();
+    expect(await Promise.all([first, ...two, third])).toEqual([10, 20, 30, 40]);
+    // Nothing out: the next read leaves at once, whatever the stagger.
+    const lone = reads.read(5);
+    expect(s.sent).toEqual([[1], [2, 3, 4], [5]]);
+    s.answers[2]?.resolve();
+    expect(await lone).toBe(50);
+  });
+
   it('refuses an answer that does not answer every read', async () => {
     const reads = new ReadBatches<number, number>(async (inputs) => inputs.slice(1), { maxInFlight: 1, maxBatchSize: 8 });
     await expect(reads.read(1)).rejects.toThrow(/a read batch of 1 was answered with 0/);
@@ -71,5 +106,6 @@ describe('reads batched while others are on their way', () => {
   it('refuses limits that are not positive integers', () => {
     expect(() => new ReadBatches(async () => [], { maxInFlight: 0, maxBatchSize: 8 })).toThrow(TypeError);
     expect(() => new ReadBatches(async () => [], { maxInFlight: 1, maxBatchSize: 1.5 })).toThrow(TypeError);
+    expect(() => new ReadBatches(async () => [], { maxInFlight: 1, maxBatchSize: 8, staggerMs: -1 })).toThrow(TypeError);
   });
 });

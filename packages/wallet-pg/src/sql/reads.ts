@@ -14,26 +14,32 @@ import {
   wallets,
 } from './columns.js';
 import { OPEN_LOT, dueLotSql } from './lots.js';
-import { jsonArray, named as s, shapes, type Statement } from './statement.js';
+import { jsonArray, named as s, oneJsonRow, shapes, type Statement } from './statement.js';
 
 // The reads a batch of readers shares (see read-batches.ts): `$1` the keys, `$2` each key's instant,
 // `n` the reader's place in the batch (a key asked for twice answers twice). The `= ANY($1)`
 // beside the join lets the planner probe the index by the array; joined to unnest alone it
 // guesses a hundred keys and may scan the whole table.
 /** A wallet (`w`) as its reader (`k`) sees it at its instant, with the holds and allowances that count. */
-const WALLET_AS_READ = `${wallets.select({ alias: 'w' })}, ${activeHoldsJson('k.as_of')}, ${ACTIVE_ALLOWANCES_JSON}`;
+// Not its chain head: that is the writer's, read with the wallet's lock.
+const WALLET_AS_READ = `${wallets.select({ alias: 'w', omit: ['chain_head'] })}, ${activeHoldsJson('k.as_of')}, ${ACTIVE_ALLOWANCES_JSON}`;
 const BATCHED_WALLET = `k.n::int AS n, ${WALLET_AS_READ}`;
 /** Wallets by id, each as its reader sees it at its own instant. */
 export const getWallets = s(
   'get_wallets',
-  `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS k(id, as_of, n) ON k.id = w.id
-   WHERE w.id = ANY($1::uuid[])`,
+  oneJsonRow(
+    `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::uuid[], $2::timestamptz[]) WITH ORDINALITY AS k(id, as_of, n) ON k.id = w.id
+     WHERE w.id = ANY($1::uuid[])`,
+  ),
 );
 /** Each user's wallets, oldest first, grouped by reader. */
 export const listWallets = s(
   'list_wallets_of',
-  `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n) ON k.user_id = w.user_id
-   WHERE w.user_id = ANY($1::text[]) ORDER BY k.n, w.created_at, w.id`,
+  oneJsonRow(
+    `SELECT ${BATCHED_WALLET} FROM wallets w JOIN unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n) ON k.user_id = w.user_id
+     WHERE w.user_id = ANY($1::text[])`,
+    'b.n, b.created_at, b.id',
+  ),
 );
 
 /** Holds by id with their wallets' currency; also the resolve step's read of holds' wallets. */
@@ -74,8 +80,10 @@ const ACCOUNT_AS_READ = `${pointAccounts.select({ alias: 'p' })}, ${jsonArray(`S
 /** Users' point accounts with their open lots, by reader. */
 export const getAccounts = s(
   'get_accounts',
-  `SELECT k.n::int AS n, ${ACCOUNT_AS_READ}
-   FROM point_accounts p JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = p.user_id WHERE p.user_id = ANY($1::text[])`,
+  oneJsonRow(
+    `SELECT k.n::int AS n, ${ACCOUNT_AS_READ}
+     FROM point_accounts p JOIN unnest($1::text[]) WITH ORDINALITY AS k(user_id, n) ON k.user_id = p.user_id WHERE p.user_id = ANY($1::text[])`,
+  ),
 );
 /**
  * A user's balances, one row per reader: the point account with its open lots (its columns null
@@ -84,10 +92,12 @@ export const getAccounts = s(
  */
 export const getUserBalances = s(
   'user_balances',
-  `SELECT k.n::int AS n, ${ACCOUNT_AS_READ},
-     ${jsonArray(`SELECT ${WALLET_AS_READ} FROM wallets w WHERE w.user_id = k.user_id`, 'x.created_at, x.id')} AS wallets
-   FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n)
-   LEFT JOIN point_accounts p ON p.user_id = k.user_id AND p.user_id = ANY($1::text[])`,
+  oneJsonRow(
+    `SELECT k.n::int AS n, ${ACCOUNT_AS_READ},
+       ${jsonArray(`SELECT ${WALLET_AS_READ} FROM wallets w WHERE w.user_id = k.user_id`, 'x.created_at, x.id')} AS wallets
+     FROM unnest($1::text[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, as_of, n)
+     LEFT JOIN point_accounts p ON p.user_id = k.user_id AND p.user_id = ANY($1::text[])`,
+  ),
 );
 
 /** Which filters a points history page has: each combination is a statement of its own. */

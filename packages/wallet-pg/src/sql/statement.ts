@@ -19,6 +19,16 @@ export const sqlList = (values: readonly string[]): string => `(${values.map((v)
 export const jsonArray = (select: string, orderBy?: string): string =>
   `(SELECT coalesce(jsonb_agg(row_to_json(x)${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}), '[]'::jsonb) FROM (${select}) x)`;
 
+/**
+ * A batched read's rows as one row of one JSON array (`batch`), in the order of `orderBy` (columns
+ * of the rows, as `b.name`) when given. The driver then parses one value instead of a row message
+ * and a parser per column of every reader: measured, that was most of what a batched read cost
+ * the Node process (docs/DESIGN.md, "Hot reads"). Numbers that must not pass through a float are
+ * text in the rows already (`Catalogue.select`).
+ */
+export const oneJsonRow = (select: string, orderBy?: string): string =>
+  `SELECT coalesce(json_agg(b${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}), '[]') AS batch FROM (${select}) b`;
+
 /** One prepared statement per shape: `make` runs once for each distinct `bits`. */
 export function shapes<K extends string>(keys: readonly K[], make: (shape: Record<K, boolean>, id: string) => Statement) {
   const cache = new Map<string, Statement>();
