@@ -82,8 +82,8 @@ export class WalletService {
     return wallets.createWallet(this.env, this.defaultCurrency, input, options);
   }
 
-  // The hot reads hand on the query's own promise: an async method returning it cost three more
-  // turns of the microtask queue per read (docs/DESIGN.md, "Hot reads").
+  // The hot reads hand on the query's own promise: an async method returning it costs further
+  // turns of the microtask queue on every read (docs/DESIGN.md, "Hot reads").
   getWallet(input: s.WalletIdInput, options: QueryOptions = {}): Promise<v.WalletView> {
     return queries.getWallet(this.env, input, options);
   }
