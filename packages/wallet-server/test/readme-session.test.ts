@@ -53,8 +53,9 @@ describe("the README's first session with curl", () => {
     try {
       const { port } = new URL(server.url);
       const token = `node ${join(import.meta.dirname, '..', 'dist', 'token.js')}`;
+      // The README's /tmp/ first, then the token command: a checkout under /tmp keeps its own path.
       const adapt = (command: string) =>
-        command.replaceAll('localhost:3000', `127.0.0.1:${port}`).replaceAll('npm run -s token --', token).replaceAll('/tmp/', `${dir}/`);
+        command.replaceAll('/tmp/', `${dir}/`).replaceAll('localhost:3000', `127.0.0.1:${port}`).replaceAll('npm run -s token --', token);
       const steps = blocks.flatMap(commands);
       const script = ['set -e', ...steps.map((s, i) => `${adapt(s.command)}\necho; echo "@@step ${i}@@"`)].join('\n');
       const run = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 60_000 });
