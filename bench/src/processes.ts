@@ -79,11 +79,12 @@ export async function freePort(): Promise<number> {
 /**
  * Starts the wallet server with its log going to /dev/null, as a log shipper would take it, so that
  * the benchmark process does not spend the shared cores reading it; ready when /health/ready is 200.
+ * `main` is another build's server (its `packages/wallet-server/dist/main.js`); default this tree's.
  */
-export async function startServer(env: Record<string, string>): Promise<Child> {
+export async function startServer(env: Record<string, string>, main: string = serverMain): Promise<Child> {
   const port = await freePort();
   const devnull = openSync('/dev/null', 'w');
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, serverMain], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, main], {
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: String(port) },
     stdio: ['ignore', devnull, 'inherit'],
   });

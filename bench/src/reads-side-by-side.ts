@@ -18,15 +18,14 @@
  * `b-1`…). Printed per build: the median over rounds of the CPU each answer cost the server and of
  * its rate, and of each read's ratio to `/health/live` of the same round (rate and CPU).
  */
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createNodePostgresStore } from '@goodgo/wallet-pg/node-postgres';
 import { freshDatabase } from '@goodgo/wallet-pg/testing';
 import { CONNECTIONS, SECRET, cannon, serviceToken } from './cannon.js';
 import { processCpuMs } from './cpu.js';
 import { SEARCH_PATH, seedWallets } from './library-pg.js';
-import { freePort } from './processes.js';
+import { startServer, type Child } from './processes.js';
 
 const spec = process.env.SIDE_BY_SIDE;
 if (!spec) throw new Error('SIDE_BY_SIDE: name=worktree[+NAME:value;…],… of built worktrees');
@@ -42,7 +41,7 @@ const builds = spec.split(',').map((entry) => {
 });
 
 const db = await freshDatabase(adminUrl, 'bench_side_by_side');
-const servers: { name: string; pid: number; url: string; stop(): void }[] = [];
+const servers: (Child & { name: string })[] = [];
 try {
   const pool = new pg.Pool({ connectionString: db.url, max: 4, options: SEARCH_PATH });
   try {
@@ -60,7 +59,10 @@ try {
   } as const;
   const token = await serviceToken('side-by-side');
 
-  for (const b of builds) servers.push({ name: b.name, ...(await start(b.root, db.url, b.extra)) });
+  for (const b of builds) {
+    const env = { DATABASE_URL: db.url, DATABASE_POOL_MAX: '16', JWT_SECRET: SECRET, LOG_LEVEL: 'warn', ...b.extra };
+    servers.push(Object.assign(await startServer(env, join(b.root, 'packages', 'wallet-server', 'dist', 'main.js')), { name: b.name }));
+  }
   // Warm-up: JIT, every pooled connection's prepared statements, PostgreSQL's caches.
   for (const s of servers) await cannon(s.url, token, CONNECTIONS, 2, { path: loads.wallet });
 
@@ -69,11 +71,11 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
       for (const s of round % 2 === 0 ? servers : [...servers].reverse()) {
-        const cpu0 = processCpuMs(s.pid);
+        const cpu0 = processCpuMs(s.child.pid as number);
         const r = await cannon(s.url, kind === 'live' ? null : token, CONNECTIONS, seconds, { path: loads[kind] });
         if (r.non2xx > 0 || r.errors > 0) throw new Error(`${s.name} ${kind}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         const entry = seen.get(`${s.name} ${kind}`) ?? { us: [], rate: [] };
-        entry.us.push(((processCpuMs(s.pid) - cpu0) * 1000) / r.total);
+        entry.us.push(((processCpuMs(s.child.pid as number) - cpu0) * 1000) / r.total);
         entry.rate.push(r.perSecond);
         seen.set(`${s.name} ${kind}`, entry);
       }
@@ -92,7 +94,7 @@ try {
     }
   }
 } finally {
-  for (const s of servers) s.stop();
+  await Promise.all(servers.map((s) => s.stop()));
   await db.drop();
 }
 
@@ -104,38 +106,4 @@ async function query(url: string, text: string): Promise<unknown[]> {
   } finally {
     await client.end();
   }
-}
-
-/** A server of the build at `root`, as `startServer` starts this tree's. */
-async function start(root: string, databaseUrl: string, extra: Record<string, string>): Promise<{ pid: number; url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--max-semi-space-size=32', `${root}/packages/wallet-server/dist/main.js`], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '16',
-      JWT_SECRET: SECRET,
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...extra,
-    },
-    stdio: ['ignore', openSync('/dev/null', 'w'), 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server of ${root} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the server of ${root} did not become ready`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { pid: child.pid as number, url, stop: () => child.kill('SIGTERM') };
 }

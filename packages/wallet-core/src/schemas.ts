@@ -182,9 +182,10 @@ const fastNone: FastField = (v) => (v === undefined ? undefined : ZOD_DECIDES);
 /**
  * A `z.strictObject` of these fields, for a plain object (its prototype Object's or none) holding
  * none but them: the fields in the schema's order, each one present in the input (an optional
- * one given as undefined included, as zod keeps it).
+ * one given as undefined included, as zod keeps it). Not `strict`: a `z.object`, whose other keys
+ * are dropped.
  */
-function fastObject<T>(fields: Readonly<Record<string, FastField>>): (input: unknown) => T | undefined {
+function fastObject<T>(fields: Readonly<Record<string, FastField>>, strict = true): (input: unknown) => T | undefined {
   const keys = Object.keys(fields);
   const checks = keys.map((k) => fields[k] as FastField);
   return (input) => {
@@ -192,7 +193,7 @@ function fastObject<T>(fields: Readonly<Record<string, FastField>>): (input: unk
     const proto: unknown = Object.getPrototypeOf(input);
     if (proto !== Object.prototype && proto !== null) return undefined;
     // Every enumerable key, inherited ones included, as zod's strict check walks them.
-    for (const key in input) if (!Object.hasOwn(fields, key)) return undefined;
+    if (strict) for (const key in input) if (!Object.hasOwn(fields, key)) return undefined;
     const given = input as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
@@ -218,17 +219,10 @@ export const userIdInput = withFastPath(z.strictObject({ userId: userIdSchema })
 
 /**
  * A resource's id in an HTTP path (`/wallets/{id}`), `description` naming what it is. Not strict,
- * as a router's params are not the caller's to add to; the fast path answers the same for a plain
- * object and leaves every other input to zod.
+ * as a router's params are not the caller's to add to.
  */
 export function idParamsSchema(description: string) {
-  return withFastPath(z.object({ id: uuidSchema.meta({ description }) }), (input: unknown) => {
-    if (typeof input !== 'object' || input === null) return undefined;
-    const proto: unknown = Object.getPrototypeOf(input);
-    if (proto !== Object.prototype && proto !== null) return undefined;
-    const id = fastUuid((input as { id?: unknown }).id);
-    return id === ZOD_DECIDES ? undefined : { id: id as string };
-  });
+  return withFastPath(z.object({ id: uuidSchema.meta({ description }) }), fastObject<{ id: string }>({ id: fastUuid }, false));
 }
 
 export const depositInput = withFastPath(
