@@ -14,10 +14,13 @@ export const sqlList = (values: readonly string[]): string => `(${values.map((v)
 
 /**
  * A subquery's rows as one JSON array: `[]`, not null, when there are none; in the order of
- * `orderBy` (columns of the subquery's rows, as `x.name`) when given.
+ * `orderBy` (columns of the subquery's rows, as `x.name`) when given. `json`, not `jsonb`: the
+ * array is only ever sent to the client, and jsonb would parse every row's JSON again to store it
+ * and print it once more (a 20-reader `user_balances` cost PostgreSQL 480–515 µs of CPU with
+ * jsonb, 340–360 with json; docs/DESIGN.md, "Hot reads").
  */
 export const jsonArray = (select: string, orderBy?: string): string =>
-  `(SELECT coalesce(jsonb_agg(row_to_json(x)${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}), '[]'::jsonb) FROM (${select}) x)`;
+  `(SELECT coalesce(json_agg(row_to_json(x)${orderBy === undefined ? '' : ` ORDER BY ${orderBy}`}), '[]'::json) FROM (${select}) x)`;
 
 /**
  * A batched read's rows as one row of one JSON array (`batch`), in the order of `orderBy` (columns
