@@ -21,7 +21,23 @@ import {
 } from '@goodgo/wallet-core';
 import type { Row } from './driver.js';
 
-const date = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+/**
+ * A zone's local mean time, before it kept standard time, is an offset with seconds
+ * (Asia/Ho_Chi_Minh before 1906: `+07:06:30`). PostgreSQL writes such an offset into JSON, and
+ * `Date` reads none: the reads that arrive as JSON would answer an invalid date where a row
+ * answers the instant.
+ */
+const SECONDS_OFFSET = /([+-])(\d\d):(\d\d):(\d\d)$/;
+function date(v: unknown): Date {
+  if (v instanceof Date) return v;
+  const text = String(v);
+  const d = new Date(text);
+  if (!Number.isNaN(d.getTime())) return d;
+  const m = SECONDS_OFFSET.exec(text);
+  if (m === null) return d;
+  const offsetSeconds = (Number(m[2]) * 60 + Number(m[3])) * 60 + Number(m[4]);
+  return new Date(new Date(`${text.slice(0, m.index)}Z`).getTime() - (m[1] === '-' ? -1 : 1) * offsetSeconds * 1000);
+}
 const nullableDate = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
 const str = (v: unknown): string => String(v);
 const nullableStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
