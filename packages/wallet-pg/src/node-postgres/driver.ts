@@ -230,7 +230,8 @@ export interface NodePostgresDriverOptions {
    * one named prepared statement, one round trip with nothing parsed or planned again. Only for a
    * pool whose every connection is the driver's alone and is its own server session: the store's
    * own pool, not behind a transaction pooler (the store says so when prepared statements are on,
-   * which need the same). Default false.
+   * which need the same). Its sessions also write dates as DateStyle ISO, the only form pg reads.
+   * Default false.
    */
   sessionSettings?: boolean | undefined;
 }
@@ -280,7 +281,10 @@ export class NodePostgresDriver implements SqlDriver {
     const generic = this.prepared ? ['SET LOCAL plan_cache_mode = force_generic_plan'] : [];
     this.beginGeneric = ['BEGIN', ...this.settings, ...generic].join(';');
     this.beginGenericCount = 1 + this.settings.length + generic.length;
-    this.setUp = options.sessionSettings === true && settings.length > 0 ? sessionSetUp(settings.map((s) => s.replace(/^SET LOCAL /, 'SET '))) : undefined;
+    // pg reads a timestamp only as DateStyle ISO writes it (`SQL, DMY` fails every read): a session
+    // of the driver's own is set to it with the rest, a host's pool keeps the server's (ISO by default).
+    this.setUp =
+      options.sessionSettings === true ? sessionSetUp([...settings.map((s) => s.replace(/^SET LOCAL /, 'SET ')), 'SET DateStyle TO ISO']) : undefined;
   }
 
   async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {

@@ -11,7 +11,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { schemaName } from '../driver.js';
 import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
-import { PgliteDriver } from './driver.js';
+import { TIME_SETTINGS, PgliteDriver } from './driver.js';
 
 export interface PgliteStoreOptions extends SqlStoreOptions {
   /** A PGlite instance of yours (you close it), or where the store's own keeps its data. Default `memory://`. */
@@ -36,8 +36,9 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   const ownsDb = options.db === undefined;
   const schema = schemaName(options.schema);
   const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
-  // The store's own instance: its one connection keeps the schema as its search path for good.
-  if (ownsDb) await db.exec(`SET search_path TO "${schema}"`);
+  // The store's own instance: its one connection keeps the schema as its search path for good,
+  // and the time zone and date style its timestamps are read in (TIME_SETTINGS, for good).
+  if (ownsDb) await db.exec([`SET search_path TO "${schema}"`, ...TIME_SETTINGS.map((s) => s.replace('SET LOCAL', 'SET'))].join(';'));
   const driver = new PgliteDriver(db, ownsDb, { schema, searchPathOnConnect: ownsDb || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, { maxBatchesInFlight: 1, ...options });
