@@ -152,6 +152,11 @@ export function transactionSettings(settings: TransactionSettings): string[] {
   return out;
 }
 
+/** The same settings for a whole session (`SET`), where the store's own connection keeps them. @internal */
+export function sessionSettingsOf(settings: readonly string[]): string[] {
+  return settings.map((s) => s.replace(/^SET LOCAL /, 'SET '));
+}
+
 /**
  * A write refused because the node is read-only: a connection opened to the primary's address
  * just as that node was demoted to a standby (failover). The connection is of no more use for

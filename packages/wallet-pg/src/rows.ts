@@ -24,8 +24,8 @@ import type { Row } from './driver.js';
 /**
  * A zone's local mean time, before it kept standard time, is an offset with seconds
  * (Asia/Ho_Chi_Minh before 1906: `+07:06:30`). PostgreSQL writes such an offset into JSON, and
- * `Date` reads none: the reads that arrive as JSON would answer an invalid date where a row
- * answers the instant.
+ * `Date` reads none: the reads that arrive as JSON would answer an invalid date where pg's own
+ * parser reads the row's instant.
  */
 const SECONDS_OFFSET = /([+-])(\d\d):(\d\d):(\d\d)$/;
 function date(v: unknown): Date {

@@ -4,6 +4,7 @@ import {
   assertStorableParams,
   isConnectionBroken,
   schemaName,
+  sessionSettingsOf,
   transactionSettings,
   type ConnectionSession,
   type Row,
@@ -283,8 +284,7 @@ export class NodePostgresDriver implements SqlDriver {
     this.beginGenericCount = 1 + this.settings.length + generic.length;
     // pg reads a timestamp only as DateStyle ISO writes it (`SQL, DMY` fails every read): a session
     // of the driver's own is set to it with the rest, a host's pool keeps the server's (ISO by default).
-    this.setUp =
-      options.sessionSettings === true ? sessionSetUp([...settings.map((s) => s.replace(/^SET LOCAL /, 'SET ')), 'SET DateStyle TO ISO']) : undefined;
+    this.setUp = options.sessionSettings === true ? sessionSetUp([...sessionSettingsOf(settings), 'SET DateStyle TO ISO']) : undefined;
   }
 
   async query<R extends Row>(text: string, params: readonly unknown[] = [], name?: string): Promise<R[]> {

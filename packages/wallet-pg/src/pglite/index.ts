@@ -8,7 +8,7 @@
  * ```
  */
 import { PGlite } from '@electric-sql/pglite';
-import { schemaName } from '../driver.js';
+import { schemaName, sessionSettingsOf } from '../driver.js';
 import { migrateOrClose } from '../migrate.js';
 import { SqlWalletStore, type SqlStoreOptions } from '../sql-store.js';
 import { TIME_SETTINGS, PgliteDriver } from './driver.js';
@@ -38,7 +38,7 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
   // The store's own instance: its one connection keeps the schema as its search path for good,
   // and the time zone and date style its timestamps are read in (TIME_SETTINGS, for good).
-  if (ownsDb) await db.exec([`SET search_path TO "${schema}"`, ...TIME_SETTINGS.map((s) => s.replace('SET LOCAL', 'SET'))].join(';'));
+  if (ownsDb) await db.exec([`SET search_path TO "${schema}"`, ...sessionSettingsOf(TIME_SETTINGS)].join(';'));
   const driver = new PgliteDriver(db, ownsDb, { schema, searchPathOnConnect: ownsDb || options.searchPathOnConnect === true });
   await migrateOrClose(driver, options.migrate);
   return new SqlWalletStore(driver, { maxBatchesInFlight: 1, ...options });
